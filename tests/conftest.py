@@ -1,0 +1,36 @@
+"""Shared fixtures. Data comes from TFDS: set TFDS_DATA_DIR to the prepared copy
+(`../shared/tensorflow_datasets` in CI); with internet access TFDS downloads what is missing."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import zoo
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_clean_python(code, *args, timeout=300):
+    """Runs `code` in a fresh interpreter that has never imported zoo (as a TF Serving host
+    would be), from a folder outside the repository so `import zoo` could not find it."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, cwd="/",
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    return result
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """One smoke-sized run of each recipe: {name: (output folder, model card)}."""
+    runs = {}
+    for name in zoo.list_models():
+        output = tmp_path_factory.mktemp(f"smoke-{name}")
+        recipe = zoo.registry.get_entry(name).recipe_module()
+        card = recipe.main(["--smoke", "--output", str(output)])
+        runs[name] = (output, card)
+    return runs

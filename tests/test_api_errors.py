@@ -1,0 +1,112 @@
+"""The Python API's answers to misuse: each error names what was wrong and what to do."""
+
+import json
+import shutil
+
+import pytest
+
+import zoo
+from zoo import cards
+
+
+def test_list_models_lists_the_registered_models():
+    assert "lstm_image_classifier" in zoo.list_models()
+    assert zoo.list_models() == sorted(zoo.list_models())
+
+
+def test_unknown_name_suggests_closest_and_lists_all():
+    with pytest.raises(zoo.UnknownModelError) as e:
+        zoo.load("lstm_image_clasifier")
+    assert "Did you mean 'lstm_image_classifier'?" in str(e.value)
+    assert "Available: " in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"unitz": 64}, "no config field 'unitz'. Did you mean 'units'?"),
+        ({"units": "64"}, "'units' must be int"),
+        ({"units": True}, "'units' must be int"),
+        ({"dropout": "high"}, "'dropout' must be float or int"),
+        ({"bidirectional": 1}, "'bidirectional' must be bool"),
+    ],
+)
+def test_bad_override_names_the_field(overrides, expected):
+    with pytest.raises(zoo.ConfigError, match="Valid fields|must be") as e:
+        zoo.load("lstm_image_classifier", **overrides)
+    assert expected in str(e.value)
+
+
+def test_override_changes_the_model():
+    model = zoo.load("lstm_image_classifier", units=8, bidirectional=False)
+    assert model.units == 8 and model.count_params() < 2000
+
+
+def test_missing_weights_folder_says_how_to_make_them(tmp_path):
+    with pytest.raises(zoo.WeightsError, match="zoo train lstm_image_classifier"):
+        zoo.load("lstm_image_classifier", weights=tmp_path / "nowhere")
+
+
+def test_missing_pretrained_says_how_to_make_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_SAVED_MODELS", str(tmp_path))
+    with pytest.raises(zoo.WeightsError, match="zoo train lstm_image_classifier"):
+        zoo.load("lstm_image_classifier", weights="pretrained")
+
+
+def test_weights_argument_of_the_wrong_kind(tmp_path):
+    with pytest.raises(zoo.WeightsError, match="neither 'pretrained'"):
+        zoo.load("lstm_image_classifier", weights=tmp_path / "model.bin")
+
+
+@pytest.fixture
+def trained_copy(smoke_run, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(smoke_run["lstm_image_classifier"][0], folder)
+    return folder
+
+
+def test_load_from_a_trained_folder_uses_its_config(trained_copy, smoke_run):
+    model = zoo.load("lstm_image_classifier", weights=trained_copy)
+    assert model.units == smoke_run["lstm_image_classifier"][1]["model_config"]["units"]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_corrupt_weights_name_the_file(trained_copy, damage):
+    weights = trained_copy / cards.WEIGHTS
+    if damage == "garbage":
+        weights.write_bytes(b"not an hdf5 file" * 100)
+    else:
+        weights.write_bytes(weights.read_bytes()[:5000])
+    (trained_copy / cards.CARD).unlink()  # without the card's checksum, h5 reading must fail clearly
+    with pytest.raises(zoo.WeightsError) as e:
+        zoo.load("lstm_image_classifier", weights=trained_copy)
+    assert str(weights) in str(e.value) and "zoo train" in str(e.value)
+
+
+def test_weights_that_do_not_match_their_card_are_refused(trained_copy):
+    weights = trained_copy / cards.WEIGHTS
+    weights.write_bytes(weights.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(zoo.WeightsError, match="checksum"):
+        zoo.load("lstm_image_classifier", weights=trained_copy)
+
+
+def test_weights_of_another_configuration_name_the_field(trained_copy, smoke_run):
+    trained_units = smoke_run["lstm_image_classifier"][1]["model_config"]["units"]
+    with pytest.raises(zoo.WeightsError) as e:
+        zoo.load("lstm_image_classifier", weights=trained_copy, units=trained_units * 2)
+    assert f"units={trained_units}" in str(e.value)
+
+
+def test_corrupt_model_card_names_the_file(trained_copy):
+    (trained_copy / cards.CARD).write_text("{ not json")
+    with pytest.raises(zoo.WeightsError, match="model_card.json"):
+        zoo.load("lstm_image_classifier", weights=trained_copy)
+
+
+def test_info_reads_metrics_from_the_shipped_card():
+    record = zoo.info("lstm_image_classifier")
+    card = cards.read_card(cards.saved_models_dir() / "lstm_image_classifier")
+    assert record.metrics == (card or {}).get("metrics", {})
+    assert record.inputs["serving_default"] == {"images": "uint8[batch, 28, 28, 1]"}
+    assert set(record.outputs["serving_default"]) >= {"probabilities", "class_id"}
+    json.loads(str(record))

@@ -1,0 +1,73 @@
+"""The `zoo` command line."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from zoo import cli
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_console_script_help():
+    result = subprocess.run([sys.executable, "-m", "zoo", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    for command in ("list", "info", "train", "evaluate", "export"):
+        assert command in result.stdout
+
+
+def test_list_shows_every_model_with_its_shipped_metric(capsys):
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0
+    header, *rows = out.strip().splitlines()
+    assert header.split() == ["name", "task", "dataset", "parameters", "shipped", "metric"]
+    assert any(row.startswith("lstm_image_classifier") and "test_accuracy" in row for row in rows)
+
+
+def test_info_prints_the_record_as_json(capsys):
+    code, out, _ = run_cli(capsys, "info", "lstm_image_classifier")
+    assert code == 0
+    record = json.loads(out)
+    assert record["inputs"]["serving_default"]["images"] == "uint8[batch, 28, 28, 1]"
+
+
+def test_unknown_model_is_one_clear_line(capsys):
+    code, out, err = run_cli(capsys, "info", "lstm_image_clasifier")
+    assert code == 2 and "Did you mean 'lstm_image_classifier'?" in err and "Traceback" not in err
+
+
+def test_train_help_is_the_recipes(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", "lstm_image_classifier", "--help"])
+    assert e.value.code == 0
+    assert "--augment-shift" in capsys.readouterr().out
+
+
+def test_train_rejects_bad_values_before_work(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", "lstm_image_classifier", "--epochs", "0"])
+    assert e.value.code == 2 and "--epochs must be at least 1" in capsys.readouterr().err
+
+
+def test_evaluate_and_export_a_trained_folder(capsys, smoke_run, tmp_path):
+    folder, card = smoke_run["lstm_image_classifier"]
+    code, out, _ = run_cli(capsys, "evaluate", "lstm_image_classifier", "--weights", str(folder),
+                           "--max-examples", str(card["dataset"]["test_examples"]))
+    assert code == 0
+    assert json.loads(out)["metrics"]["test_accuracy"] == pytest.approx(card["metrics"]["test_accuracy"], abs=1e-5)
+    for version in ("1", "2"):  # a new export adds a version beside the last
+        code, out, _ = run_cli(capsys, "export", "lstm_image_classifier", "--weights", str(folder),
+                               "--output", str(tmp_path / "serving"))
+        assert code == 0 and (tmp_path / "serving" / version / "saved_model.pb").exists()
+    show = subprocess.run([sys.executable, "-m", "tensorflow.python.tools.saved_model_cli", "show",
+                           "--dir", str(tmp_path / "serving" / "1"), "--all"],
+                          capture_output=True, text=True, timeout=120)
+    assert show.returncode == 0, show.stderr[-2000:]
+    assert "signature_def['serving_default']" in show.stdout
+    assert "images" in show.stdout and "probabilities" in show.stdout and "class_id" in show.stdout

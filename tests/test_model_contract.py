@@ -1,0 +1,155 @@
+"""The model contract, checked for every registered model (a new model gets these for free):
+build, config round trip, `.keras` round trip that resumes training, one `fit` step on a real
+batch, and an export that a clean process (no zoo) serves with the same outputs."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.registry import get_entry
+
+from conftest import run_clean_python
+
+NAMES = zoo.list_models()
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def case(request):
+    """(name, smoke-sized config overrides, one real training batch) for each model."""
+    name = request.param
+    recipe = get_entry(name).recipe_module()
+    config = recipe.Config(**recipe.SMOKE)
+    data = recipe.load_data(config)
+    batch = tuple(t.numpy() for t in next(iter(data.train)))
+    return name, recipe.model_overrides(config, data), batch
+
+
+def fresh(case, **extra):
+    name, overrides, _ = case
+    keras.utils.set_random_seed(1)
+    return zoo.load(name, **{**overrides, **extra})
+
+
+def max_difference(a, b):
+    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(a, b))
+
+
+def test_registered_class_follows_conventions(case):
+    entry = get_entry(case[0])
+    assert issubclass(entry.cls, zoo.models.base.ZooModel)
+    assert keras.saving.get_registered_object(f"zoo>{entry.cls.__name__}") is entry.cls
+    assert entry.description and entry.task and entry.recipe
+
+
+def test_load_gives_built_model_whose_call_serves_raw_inputs(case):
+    model = fresh(case)
+    assert model.built and model.count_params() > 0
+    outputs = model.predict(case[2][0], verbose=0)
+    assert np.all(np.isfinite(outputs))
+
+
+def test_get_config_round_trip(case):
+    model = fresh(case)
+    config = model.get_config()
+    clone = type(model).from_config(config)
+    assert clone.get_config() == config
+    clone.set_weights(model.get_weights())
+    x = case[2][0]
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_fit_step_on_real_batch_updates_weights_and_tracks_metrics(case):
+    model = fresh(case)
+    before = model.get_weights()
+    history = model.fit(*case[2][:2], epochs=1, verbose=0, shuffle=False)
+    assert "loss" in history.history and all(m.name in history.history for m in model.metrics)
+    assert np.isfinite(history.history["loss"][0])
+    assert max_difference(before, model.get_weights()) > 0
+
+
+def test_keras_round_trip_is_identical_and_resumes_training(case, tmp_path):
+    model = fresh(case)
+    x, y = case[2][:2]
+    model.fit(x, y, epochs=1, verbose=0, shuffle=False)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    restored = keras.models.load_model(path)
+    assert type(restored) is type(model)
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
+    # The optimizer state came back (step count and slots), so a second step matches too,
+    # random draws (augmentation, dropout) included.
+    assert int(restored.optimizer.iterations) == int(model.optimizer.iterations) > 0
+    assert max_difference([v.numpy() for v in restored.optimizer.variables],
+                          [v.numpy() for v in model.optimizer.variables]) == 0
+    model.fit(x, y, epochs=1, verbose=0, shuffle=False)
+    restored.fit(x, y, epochs=1, verbose=0, shuffle=False)
+    assert max_difference(restored.get_weights(), model.get_weights()) < 1e-6
+
+
+SERVE = """
+import sys, numpy as np, tensorflow as tf
+assert "zoo" not in sys.modules
+loaded = tf.saved_model.load(sys.argv[1])
+inputs = dict(np.load(sys.argv[2]))
+signature = loaded.signatures[sys.argv[3]]
+outputs = signature(**{k: tf.constant(v) for k, v in inputs.items()})
+np.savez(sys.argv[4], **{k: v.numpy().astype(str) if v.dtype == tf.string else v.numpy()
+                        for k, v in outputs.items()})
+for name, bad in (("dtype", {k: tf.constant(v.astype("float64")) for k, v in inputs.items()}),
+                  ("rank", {k: tf.constant(v[0]) for k, v in inputs.items()})):
+    try:
+        signature(**bad)
+    except (TypeError, ValueError, tf.errors.InvalidArgumentError) as e:
+        print("refused wrong", name, type(e).__name__)
+    else:
+        raise SystemExit("wrong " + name + " was accepted")
+assert "zoo" not in sys.modules
+"""
+
+
+def example_inputs(specs, batch_inputs):
+    """Inputs for a signature: the real batch where it fits, else values of the right dtype."""
+    rng = np.random.default_rng(0)
+    inputs = {}
+    for spec in specs:
+        if spec.dtype.as_numpy_dtype == batch_inputs.dtype and len(spec.shape) == batch_inputs.ndim:
+            inputs[spec.name] = batch_inputs[:5]
+        elif spec.dtype.is_integer:
+            inputs[spec.name] = rng.integers(0, 10, size=[5, *spec.shape[1:]]).astype(spec.dtype.as_numpy_dtype)
+        else:
+            inputs[spec.name] = rng.normal(size=[5, *spec.shape[1:]]).astype(spec.dtype.as_numpy_dtype)
+    return inputs
+
+
+def test_export_serves_same_outputs_in_clean_process(case, tmp_path):
+    model = fresh(case)
+    version = zoo.export(model, tmp_path / "serving")
+    assert version == tmp_path / "serving" / "1"
+    for endpoint, (fn, specs) in model.serving_signatures().items():
+        inputs = example_inputs(specs, case[2][0])
+        np.savez(tmp_path / "in.npz", **inputs)
+        result = run_clean_python(SERVE, version, tmp_path / "in.npz", endpoint, tmp_path / "out.npz")
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.stdout.count("refused wrong") == 2
+        served = dict(np.load(tmp_path / "out.npz"))
+        expected = fn(*[tf.constant(inputs[s.name]) for s in specs])
+        assert set(served) == set(expected)
+        for key, value in expected.items():
+            if value.dtype == tf.string:
+                np.testing.assert_array_equal(served[key], value.numpy().astype(str), err_msg=key)
+            else:
+                np.testing.assert_allclose(served[key], np.asarray(value), atol=1e-5, err_msg=key)
+        if endpoint == "serving_default" and "probabilities" in served:
+            np.testing.assert_allclose(served["probabilities"], model.predict(inputs[specs[0].name], verbose=0), atol=1e-5)
+
+
+def test_info_describes_inputs_outputs_and_config(case):
+    record = zoo.info(case[0])
+    assert record.default_config == get_entry(case[0]).default_config()
+    assert "serving_default" in record.inputs and "serving_default" in record.outputs
+    assert record.num_params > 0
+    json.loads(str(record))

@@ -1,0 +1,73 @@
+"""Every recipe, run for real at smoke size: flags checked before work, artefacts written
+atomically, numbers reproducible from the seed."""
+
+import json
+
+import pytest
+
+import zoo
+from zoo import cards
+from zoo.registry import get_entry
+
+NAMES = zoo.list_models()
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--epochs", "-1"], "--epochs must be at least 1"),
+        (["--batch-size", "0"], "--batch-size must be at least 1"),
+        (["--epochs", "many"], "invalid int value"),
+        (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    ],
+)
+def test_bad_flags_stop_before_any_work(name, argv, message, capsys, tmp_path):
+    recipe = get_entry(name).recipe_module()
+    with pytest.raises(SystemExit) as e:
+        recipe.main(argv + ["--output", str(tmp_path / "out")])
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unknown_dataset_stops_before_training(name, tmp_path):
+    recipe = get_entry(name).recipe_module()
+    with pytest.raises(zoo.DataError, match="Unknown TFDS dataset"):
+        recipe.main(["--smoke", "--dataset", "no_such_dataset", "--output", str(tmp_path)])
+    assert not (tmp_path / cards.WEIGHTS).exists()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_smoke_run_writes_a_complete_model_folder(name, smoke_run):
+    output, card = smoke_run[name]
+    names = {p.name for p in output.iterdir()}
+    assert {cards.WEIGHTS, cards.CONFIG, cards.CARD, "training_curves.png", "logs"} <= names
+    assert not [n for n in names if n.startswith((".tmp-", ".old-", ".backup", ".epochs"))], names
+    assert (output / "training_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((output / cards.CARD).read_text()) == card
+    assert card["weights_sha256"] == cards.file_sha256(output / cards.WEIGHTS)
+    for key in ("metrics", "dataset", "seed", "num_params", "training_seconds", "history", "environment"):
+        assert card[key] not in (None, {}, []), key
+    assert card["dataset"]["version"] and card["environment"]["tensorflow"]
+    assert json.loads((output / cards.CONFIG).read_text()) == card["model_config"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
+    output, card = smoke_run[name]
+    recipe = get_entry(name).recipe_module()
+    model = zoo.load(name, weights=output)
+    measured = recipe.evaluate(model, dataset=card["dataset"]["name"],
+                               max_examples=card["dataset"]["test_examples"])
+    for key, value in card["metrics"].items():
+        assert measured[key] == pytest.approx(value, abs=1e-5), key
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_gives_the_same_numbers(name, smoke_run, tmp_path):
+    recipe = get_entry(name).recipe_module()
+    card = recipe.main(["--smoke", "--output", str(tmp_path)])
+    assert card["metrics"] == smoke_run[name][1]["metrics"]
+    assert [r["loss"] for r in card["history"]] == [r["loss"] for r in smoke_run[name][1]["history"]]

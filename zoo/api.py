@@ -1,0 +1,174 @@
+"""The Python API: `load`, `info` and `export`."""
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from zoo import atomic, cards
+from zoo.errors import ConfigError, WeightsError
+from zoo.registry import check_overrides, get_entry
+
+
+def load(name, weights=None, **overrides):
+    """A built, compiled model from the registry.
+
+    Args:
+        name: a name from `zoo.list_models()`.
+        weights: None for fresh weights; "pretrained" for the weights shipped in
+            `saved_models/<name>/`; or the path of a model folder (as `zoo train` writes it)
+            or of a `.weights.h5` file.
+        **overrides: config fields to change (see `zoo.info(name).default_config`). With
+            weights, the saved configuration is the starting point.
+
+    >>> model = zoo.load("lstm_image_classifier", units=64)
+    """
+    entry = get_entry(name)
+    config = entry.default_config()
+    weights_file = saved_config = None
+    if weights is not None:
+        weights_file, saved_config = _locate_weights(name, weights)
+        config.update(saved_config)
+    config.update(check_overrides(entry, overrides))
+    model = entry.cls(**config)
+    if weights_file is not None:
+        _load_weights(model, weights_file, saved_config, overrides)
+    model.compile()  # after loading: shipped weights carry no optimizer state to match
+    return model
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    description: str
+    task: str
+    dataset: str
+    recipe: str
+    default_config: dict
+    inputs: dict  # endpoint → {input name: "dtype[shape]"}
+    outputs: dict  # endpoint → {output name: "dtype[shape]"}
+    num_params: int
+    metrics: dict  # of the shipped weights, from their model card ({} when none are shipped)
+    card: dict = None
+
+    def __str__(self):
+        return json.dumps(dataclasses.asdict(self), indent=2, default=str)
+
+
+def info(name):
+    """What `name` is, what it takes and returns, how it is trained, and what its shipped
+    weights reach."""
+    entry = get_entry(name)
+    model = entry.cls(**entry.default_config())
+    inputs, outputs = {}, {}
+    for endpoint, (fn, specs) in model.serving_signatures().items():
+        inputs[endpoint] = {s.name: _describe(s) for s in specs}
+        traced = tf.function(fn).get_concrete_function(*specs).structured_outputs
+        outputs[endpoint] = {k: _describe(v) for k, v in traced.items()}
+    card = cards.read_card(cards.saved_models_dir() / name)
+    return ModelInfo(
+        name=name,
+        description=entry.description,
+        task=entry.task,
+        dataset=entry.dataset,
+        recipe=entry.recipe,
+        default_config=entry.default_config(),
+        inputs=inputs,
+        outputs=outputs,
+        num_params=model.count_params(),
+        metrics=(card or {}).get("metrics", {}),
+        card=card,
+    )
+
+
+def export(model, path, version=None):
+    """Writes `model` as a SavedModel in TF Serving's layout: `path/<version>/`.
+
+    `version` defaults to one more than the highest integer version already in `path`. The
+    export is written under a temporary name and renamed, so TF Serving (which watches
+    `path`) never sees a half-written version. Returns the version folder.
+    """
+    base = Path(path)
+    base.mkdir(parents=True, exist_ok=True)
+    existing = [int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit()]
+    version = int(version) if version is not None else max(existing, default=0) + 1
+    if version < 1:
+        raise ConfigError(f"Export version must be a positive integer, got {version}.")
+    final = base / str(version)
+    if final.exists():
+        raise ConfigError(f"{final} already exists: choose another version or remove it.")
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    for endpoint, (fn, specs) in model.serving_signatures().items():
+        archive.add_endpoint(endpoint, fn, specs)
+    with atomic.atomic_path(final) as tmp:
+        archive.write_out(str(tmp), verbose=False)
+    return final
+
+
+def _describe(spec):
+    dims = ", ".join("batch" if i == 0 and d is None else str(d) for i, d in enumerate(spec.shape))
+    return f"{spec.dtype.name}[{dims}]"
+
+
+def _locate_weights(name, weights):
+    """(weights file, saved config) for the `weights` argument of `load`."""
+    if weights == "pretrained":
+        folder = cards.saved_models_dir() / name
+        weights_file = folder / cards.WEIGHTS
+        if not weights_file.exists():
+            raise WeightsError(
+                f"No pretrained weights for {name!r}: {weights_file} does not exist. Produce them "
+                f"with `zoo train {name}` (or set ZOO_SAVED_MODELS to a folder that holds {name}/)."
+            )
+    else:
+        path = Path(os.fspath(weights)).expanduser()
+        if path.is_dir() or not path.suffix:
+            folder, weights_file = path, path / cards.WEIGHTS
+        elif path.name.endswith(".weights.h5"):
+            folder, weights_file = path.parent, path
+        else:
+            raise WeightsError(
+                f"weights={weights!r} is neither 'pretrained', a model folder nor a "
+                "'.weights.h5' file."
+            )
+        if not weights_file.exists():
+            raise WeightsError(
+                f"Weights file {weights_file} does not exist. Produce it with "
+                f"`zoo train {name} --output {folder}`."
+            )
+    saved_config = {}
+    config_file = folder / cards.CONFIG
+    if config_file.exists():
+        try:
+            saved_config = json.loads(config_file.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise WeightsError(f"Config file {config_file} is unreadable ({e}).") from None
+    card = cards.read_card(folder)
+    expected = (card or {}).get("weights_sha256")
+    if expected and weights_file.name == cards.WEIGHTS and cards.file_sha256(weights_file) != expected:
+        raise WeightsError(
+            f"{weights_file} does not match the checksum in its model card {folder / cards.CARD}: "
+            f"the file is corrupt or was replaced. Retrain with `zoo train {name} --output {folder}`."
+        )
+    return weights_file, saved_config
+
+
+def _load_weights(model, weights_file, saved_config, overrides):
+    try:
+        model.load_weights(weights_file)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        changed = sorted(k for k in overrides if k in saved_config and saved_config[k] != overrides[k])
+        if changed:
+            detail = ", ".join(f"{k}={saved_config[k]!r} (you asked {overrides[k]!r})" for k in changed)
+            raise WeightsError(
+                f"{weights_file} was trained with {detail}; its weights do not fit the "
+                "configuration you asked for. Drop those overrides, or train new weights."
+            ) from None
+        raise WeightsError(
+            f"Cannot load weights from {weights_file}: {str(e).strip().splitlines()[0]} The file "
+            f"is corrupt or belongs to another configuration; produce it again with `zoo train`."
+        ) from None

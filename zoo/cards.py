@@ -1,0 +1,71 @@
+"""Model cards: the JSON record written beside a set of weights, saying what they reach and how
+they were made (in the spirit of torchvision's weights metadata)."""
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+from zoo import atomic
+from zoo.errors import WeightsError
+
+CARD = "model_card.json"
+WEIGHTS = "model.weights.h5"
+CONFIG = "config.json"
+
+
+def saved_models_dir():
+    """Where shipped models live: $ZOO_SAVED_MODELS, else the repository's `saved_models/`."""
+    env = os.environ.get("ZOO_SAVED_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "saved_models"
+
+
+def read_card(folder):
+    """The card in `folder` as a dict, or None when there is none."""
+    path = Path(folder) / CARD
+    if not path.exists():
+        return None
+    try:
+        card = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise WeightsError(
+            f"Model card {path} is unreadable ({e}). Re-create it by retraining "
+            f"(`zoo train <name> --output {path.parent}`) or restore it from version control."
+        ) from None
+    if not isinstance(card, dict):
+        raise WeightsError(f"Model card {path} should hold a JSON object, found {type(card).__name__}.")
+    return card
+
+
+def write_card(folder, card):
+    atomic.write_json(Path(folder) / CARD, card)
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def environment():
+    """Versions and machine, for the card: enough to tell why two runs differ."""
+    import keras
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "tensorflow_datasets": tfds.__version__,
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "gpus": len(tf.config.list_physical_devices("GPU")),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+    }

@@ -1,0 +1,118 @@
+"""The `zoo` command: list, info, train, evaluate, export.
+
+    zoo list
+    zoo info lstm_image_classifier
+    zoo train lstm_image_classifier [recipe flags; see `zoo train NAME --help`]
+    zoo evaluate lstm_image_classifier [--weights pretrained|PATH]
+    zoo export lstm_image_classifier [--weights pretrained|PATH] [--output DIR]
+"""
+
+import argparse
+import json
+import sys
+
+import zoo
+from zoo import cards
+from zoo.errors import ZooError
+from zoo.registry import get_entry
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser()
+    if argv[:1] == ["train"] and len(argv) > 1 and not argv[1].startswith("-"):
+        command, rest = ["train", argv[1]], argv[2:]  # the recipe parses its own flags
+    else:
+        command, rest = argv, []
+    args = parser.parse_args(command)
+    try:
+        return args.handler(args, rest) or 0
+    except ZooError as e:
+        print(f"zoo {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="zoo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("list", help="the registered models, with their shipped metric")
+    p.set_defaults(handler=_list)
+
+    p = commands.add_parser("info", help="a model's task, data, inputs, outputs, config and metrics")
+    p.add_argument("name")
+    p.set_defaults(handler=_info)
+
+    p = commands.add_parser("train", help="train a model with its recipe (`zoo train NAME --help` for its flags)", add_help=False)
+    p.add_argument("name", nargs="?")
+    p.add_argument("-h", "--help", action="store_true")
+    p.set_defaults(handler=_train)
+
+    for name, handler, text in (
+        ("evaluate", _evaluate, "measure a model's metrics on its test data"),
+        ("export", _export, "write a SavedModel for TF Serving: <output>/<version>/"),
+    ):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("name")
+        p.add_argument("--weights", default="pretrained", help="'pretrained' (default), a model folder or a .weights.h5 file")
+        if name == "evaluate":
+            p.add_argument("--data-dir", help="TFDS data folder (default: $TFDS_DATA_DIR)")
+            p.add_argument("--max-examples", type=int, default=0, help="measure only the first N test examples (0: all)")
+        else:
+            p.add_argument("--output", help="export base folder (default: saved_models/<name>/serving)")
+            p.add_argument("--version", type=int, help="version number (default: one more than the highest present)")
+        p.set_defaults(handler=handler)
+    return parser
+
+
+def _list(args, rest):
+    rows = [("name", "task", "dataset", "parameters", "shipped metric")]
+    for name in zoo.list_models():
+        entry = get_entry(name)
+        model = entry.cls(**entry.default_config())
+        card = cards.read_card(cards.saved_models_dir() / name) or {}
+        value = card.get("metrics", {}).get(entry.metric)
+        rows.append((name, entry.task, entry.dataset, f"{model.count_params():,}",
+                     f"{entry.metric} {value:.4g}" if value is not None else "— (not trained yet)"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+def _info(args, rest):
+    record = zoo.info(args.name)
+    record = {k: v for k, v in vars(record).items() if k != "card"}
+    print(json.dumps(record, indent=2, default=str))
+
+
+def _train(args, rest):
+    if args.name is None:
+        print("usage: zoo train NAME [recipe flags]\nmodels: " + ", ".join(zoo.list_models()))
+        return 0 if args.help else 2
+    recipe = get_entry(args.name).recipe_module()
+    recipe.main(rest + (["--help"] if args.help else []))
+
+
+def _evaluate(args, rest):
+    model = zoo.load(args.name, weights=args.weights)
+    entry = get_entry(args.name)
+    card = cards.read_card(cards.saved_models_dir() / args.name) if args.weights == "pretrained" else None
+    dataset = ((card or {}).get("dataset") or {}).get("name", entry.dataset)
+    metrics = entry.recipe_module().evaluate(model, data_dir=args.data_dir, dataset=dataset, max_examples=args.max_examples)
+    report = {"model": args.name, "weights": str(args.weights), "dataset": dataset, "metrics": metrics}
+    if card:
+        report["model_card_metrics"] = card.get("metrics", {})
+    print(json.dumps(report, indent=2))
+
+
+def _export(args, rest):
+    model = zoo.load(args.name, weights=args.weights)
+    base = args.output or cards.saved_models_dir() / args.name / "serving"
+    path = zoo.export(model, base, version=args.version)
+    print(f"exported {args.name} to {path}")
+    print(f"serve it: docker run -p 8501:8501 -v {path.parent.resolve()}:/models/{args.name} "
+          f"-e MODEL_NAME={args.name} tensorflow/serving")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

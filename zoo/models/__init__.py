@@ -1,0 +1,5 @@
+"""The zoo's models; importing this package registers each of them."""
+
+from zoo.models.lstm_image_classifier import LSTMImageClassifier
+
+__all__ = ["LSTMImageClassifier"]

@@ -1,0 +1,191 @@
+"""`lstm_image_classifier`: an image read row by row, top to bottom, as a sequence by LSTMs."""
+
+import keras
+import tensorflow as tf
+from keras import layers, ops
+
+from zoo.models.base import ZooModel
+from zoo.registry import register_model
+
+
+def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirectional, dropout):
+    """[batch, rows, row_features] floats in [0, 1] → [batch, num_classes] logits."""
+    sequences = keras.Input((rows, row_features), name="rows")
+    x = sequences
+    for i in range(num_layers):
+        lstm = layers.LSTM(units, return_sequences=i < num_layers - 1, name=f"lstm_{i}")
+        x = layers.Bidirectional(lstm, name=f"bidirectional_{i}")(x) if bidirectional else lstm(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    logits = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(sequences, logits, name="row_lstm")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+@register_model(
+    "lstm_image_classifier",
+    task="image classification",
+    dataset="mnist",
+    recipe="recipes.lstm_image_classifier.recipe",
+    metric="test_accuracy",
+)
+class LSTMImageClassifier(ZooModel):
+    """LSTM that reads an image row by row as a sequence and classifies it.
+
+    Each of the `height` rows is one time step of `width * channels` features. The model
+    takes raw pixel values (0..255, `uint8` or any number type) and scales them itself.
+
+    Example:
+
+    >>> model = LSTMImageClassifier(units=32)
+    >>> images = np.zeros((2, 28, 28, 1), "uint8")
+    >>> model.predict(images, verbose=0).shape  # class probabilities
+    (2, 10)
+
+    Args:
+        image_shape: (height, width, channels) of the input images.
+        num_classes: number of classes.
+        units: LSTM units per direction.
+        num_layers: stacked LSTM layers.
+        bidirectional: read the rows top-down and bottom-up.
+        dropout: dropout rate on the final sequence summary, during training.
+        augment_shift: during training, shift each image by up to this many pixels in x and y
+            (zero padding): cheap augmentation that stops the LSTM memorising exact pixel
+            positions. 0 turns it off.
+        class_names: optional names of the classes, returned by the exported signature.
+        seed: seed of the augmentation's random draws (None: from Keras' global seed).
+    """
+
+    def __init__(
+        self,
+        image_shape=(28, 28, 1),
+        num_classes=10,
+        units=128,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.25,
+        augment_shift=0,
+        class_names=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(int(d) for d in image_shape)
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (height, width, channels), got {image_shape!r}.")
+        self.num_classes = num_classes
+        self.units = units
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.augment_shift = augment_shift
+        self.class_names = list(class_names) if class_names is not None else None
+        if self.class_names is not None and len(self.class_names) != num_classes:
+            raise ValueError(
+                f"class_names has {len(self.class_names)} names for num_classes={num_classes}."
+            )
+        self.seed = seed
+        height, width, channels = self.image_shape
+        self.network = row_lstm_network(
+            height, width * channels, num_classes, units, num_layers, bidirectional, dropout
+        )
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        self.build((None, *self.image_shape))
+
+    def build(self, input_shape):
+        pass  # the functional sub-network is built at construction
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": list(self.image_shape),
+            "num_classes": self.num_classes,
+            "units": self.units,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "dropout": self.dropout,
+            "augment_shift": self.augment_shift,
+            "class_names": self.class_names,
+            "seed": self.seed,
+        }
+
+    def compile(self, optimizer="adam", **kwargs):
+        """Keras' compile with Adam as the default; the loss is the model's own."""
+        super().compile(optimizer=optimizer, **kwargs)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.accuracy]
+
+    def call(self, images, training=False):
+        """Raw pixels [batch, height, width, channels] (or without the channel axis when it
+        is 1) → class probabilities [batch, num_classes]."""
+        return ops.softmax(self.logits(images, training=training))
+
+    def logits(self, images, training=False):
+        return self.network(self._rows(images), training=training)
+
+    def _rows(self, images):
+        height, width, channels = self.image_shape
+        x = ops.cast(images, "float32") / 255.0
+        return ops.reshape(x, (-1, height, width * channels))
+
+    def _shifted(self, images):
+        """Each image moved by its own random (dy, dx) in [-shift, shift], edges zero-filled."""
+        shift = self.augment_shift
+        height, width, channels = self.image_shape
+        images = ops.reshape(images, (-1, height, width, channels))
+        padded = ops.pad(images, [(0, 0), (shift, shift), (shift, shift), (0, 0)])
+        batch = ops.shape(images)[0]
+        offsets = keras.random.randint(
+            (batch, 2), 0, 2 * shift + 1, dtype="int32", seed=self.seed_generator
+        )
+        rows = offsets[:, :1] + ops.arange(height, dtype="int32")[None, :]
+        cols = offsets[:, 1:] + ops.arange(width, dtype="int32")[None, :]
+        padded = ops.take_along_axis(padded, rows[:, :, None, None], axis=1)
+        return ops.take_along_axis(padded, cols[:, None, :, None], axis=2)
+
+    def train_step(self, data):
+        images, labels = data[0], data[1]
+        if self.augment_shift:
+            images = self._shifted(images)
+        with tf.GradientTape() as tape:
+            logits = self.logits(images, training=True)
+            loss = ops.mean(
+                keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+            )
+            if self.losses:
+                loss = loss + ops.sum(self.losses)
+            scaled = self.optimizer.scale_loss(self.per_replica(loss))
+        gradients = tape.gradient(scaled, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
+        return self._track(loss, labels, logits)
+
+    def test_step(self, data):
+        images, labels = data[0], data[1]
+        logits = self.logits(images, training=False)
+        loss = ops.mean(
+            keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+        )
+        return self._track(loss, labels, logits)
+
+    def _track(self, loss, labels, logits):
+        self.loss_tracker.update_state(loss)
+        self.accuracy.update_state(labels, logits)
+        return {m.name: m.result() for m in self.metrics}
+
+    def serving_signatures(self):
+        spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
+
+        def classify(images):
+            probabilities = self(self.checked(images, spec), training=False)
+            outputs = {
+                "probabilities": probabilities,
+                "class_id": ops.argmax(probabilities, axis=-1),
+            }
+            if self.class_names:
+                outputs["class_name"] = tf.gather(tf.constant(self.class_names), outputs["class_id"])
+            return outputs
+
+        return {"serving_default": (classify, [spec])}
