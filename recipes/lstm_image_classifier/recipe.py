@@ -26,7 +26,7 @@ NAME = "lstm_image_classifier"
 @dataclasses.dataclass
 class Config(training.RecipeConfig):
     dataset: str = option("mnist", "TFDS image-classification dataset with images of the model's shape")
-    epochs: int = option(40, "passes over the training data")
+    epochs: int = option(36, "passes over the training data")
     batch_size: int = option(128, "examples per training step")
     learning_rate: float = option(1e-3, "peak Adam learning rate, reached after a short warm-up, then cosine decay to 0")
     units: int = option(128, "LSTM units per direction")
