@@ -6,7 +6,7 @@ import json
 import pytest
 
 import zoo
-from zoo import cards
+from zoo import cards, training
 from zoo.registry import get_entry
 
 NAMES = zoo.list_models()
@@ -57,10 +57,8 @@ def test_smoke_run_writes_a_complete_model_folder(name, smoke_run):
 @pytest.mark.parametrize("name", NAMES)
 def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
     output, card = smoke_run[name]
-    recipe = get_entry(name).recipe_module()
     model = zoo.load(name, weights=output)
-    measured = recipe.evaluate(model, dataset=card["dataset"]["name"],
-                               max_examples=card["dataset"]["test_examples"])
+    measured = training.evaluate_like_card(name, model, card)
     for key, value in card["metrics"].items():
         assert measured[key] == pytest.approx(value, abs=1e-5), key
 

@@ -10,10 +10,11 @@
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import zoo
-from zoo import cards
-from zoo.errors import ZooError
+from zoo import cards, training
+from zoo.errors import ConfigError, ZooError
 from zoo.registry import get_entry
 
 
@@ -22,9 +23,11 @@ def main(argv=None):
     parser = _parser()
     if argv[:1] == ["train"] and len(argv) > 1 and not argv[1].startswith("-"):
         command, rest = ["train", argv[1]], argv[2:]  # the recipe parses its own flags
+        args = parser.parse_args(command)
+    elif argv[:1] == ["evaluate"]:
+        args, rest = parser.parse_known_args(argv)  # model-specific settings, e.g. --nll-samples
     else:
-        command, rest = argv, []
-    args = parser.parse_args(command)
+        args, rest = parser.parse_args(argv), []
     try:
         return args.handler(args, rest) or 0
     except ZooError as e:
@@ -57,7 +60,8 @@ def _parser():
         p.add_argument("--weights", default="pretrained", help="'pretrained' (default), a model folder or a .weights.h5 file")
         if name == "evaluate":
             p.add_argument("--data-dir", help="TFDS data folder (default: $TFDS_DATA_DIR)")
-            p.add_argument("--max-examples", type=int, default=0, help="measure only the first N test examples (0: all)")
+            p.add_argument("--max-examples", type=int, default=0,
+                           help="measure only the first N test examples (default: as the model card did)")
         else:
             p.add_argument("--output", help="export base folder (default: saved_models/<name>/serving)")
             p.add_argument("--version", type=int, help="version number (default: one more than the highest present)")
@@ -94,15 +98,45 @@ def _train(args, rest):
 
 
 def _evaluate(args, rest):
+    """Measures the weights as their model card was measured, when they have one, so the two
+    sets of numbers can be compared; else on the model's default test data."""
     model = zoo.load(args.name, weights=args.weights)
     entry = get_entry(args.name)
-    card = cards.read_card(cards.saved_models_dir() / args.name) if args.weights == "pretrained" else None
-    dataset = ((card or {}).get("dataset") or {}).get("name", entry.dataset)
-    metrics = entry.recipe_module().evaluate(model, data_dir=args.data_dir, dataset=dataset, max_examples=args.max_examples)
+    folder = cards.saved_models_dir() / args.name if args.weights == "pretrained" else Path(args.weights)
+    card = cards.read_card(folder) if folder.is_dir() else None
+    evaluate = entry.recipe_module().evaluate
+    settings = _evaluate_settings(evaluate, rest, args.name)
+    if card and not args.max_examples and not settings:
+        metrics = training.evaluate_like_card(args.name, model, card, data_dir=args.data_dir)
+        dataset = card["dataset"]["name"]
+    else:
+        dataset = ((card or {}).get("dataset") or {}).get("name", entry.dataset)
+        metrics = evaluate(model, data_dir=args.data_dir, dataset=dataset, max_examples=args.max_examples, **settings)
     report = {"model": args.name, "weights": str(args.weights), "dataset": dataset, "metrics": metrics}
     if card:
         report["model_card_metrics"] = card.get("metrics", {})
     print(json.dumps(report, indent=2))
+
+
+def _evaluate_settings(evaluate, rest, name):
+    """`--nll-samples 5000` → {"nll_samples": 5000}, for the settings `evaluate` accepts."""
+    import inspect
+
+    accepted = {k: v.default for k, v in inspect.signature(evaluate).parameters.items()
+                if k not in ("model", "data_dir", "dataset", "max_examples")}
+    settings, items = {}, list(rest)
+    while items:
+        flag = items.pop(0)
+        key = flag[2:].replace("-", "_") if flag.startswith("--") else None
+        if key not in accepted or not items:
+            known = ", ".join("--" + k.replace("_", "-") for k in accepted) or "none"
+            raise ConfigError(f"zoo evaluate {name} does not take {flag!r} (with a value). Its own settings: {known}.")
+        value = items.pop(0)
+        try:
+            settings[key] = type(accepted[key])(value)
+        except ValueError:
+            raise ConfigError(f"{flag} must be {type(accepted[key]).__name__}, got {value!r}.") from None
+    return settings
 
 
 def _export(args, rest):

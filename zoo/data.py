@@ -10,7 +10,9 @@ import os
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from zoo.errors import DataError, did_you_mean
+import dataclasses
+
+from zoo.errors import ConfigError, DataError, did_you_mean
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -52,12 +54,75 @@ def load_builder(name, data_dir=None, download=True, check=None):
         raise DataError(f"Dataset {name!r} is not prepared in {folder} (and downloads are off). {how}")
     try:
         builder.download_and_prepare()
-    except Exception as e:  # any network or extraction failure reads the same to a user
+    except Exception as e:  # noqa: BLE001  any network or extraction failure reads the same to a user
         raise DataError(
             f"Dataset {name!r} is not prepared in {folder} and downloading it failed "
             f"({type(e).__name__}: {_first_line(e)}). {how}"
         ) from e
     return builder
+
+
+@dataclasses.dataclass
+class ImageSplits:
+    train: object  # tf.data.Dataset of (uint8 image, int label): unbatched here, batched by recipes
+    validation: object  # None when no examples are held out
+    test: object
+    info: dict  # dataset name, version, split sizes, image shape, class names
+
+
+def image_classification_splits(name, image_shape, *, model_name, data_dir=None, download=True,
+                                validation_examples=0, max_train_examples=0, max_test_examples=0):
+    """Train / validation / test splits of a TFDS image dataset with labels, after checking
+    (before any download) that its images have `image_shape`. The validation examples are the
+    last ones of the train split; the `max_*` limits take the first examples."""
+    builder = load_builder(name, data_dir, download=download,
+                           check=lambda info: _check_images(info, name, image_shape, model_name))
+    for split in ("train", "test"):
+        if split not in builder.info.splits:
+            raise DataError(f"Dataset {name!r} has no {split!r} split (it has {sorted(builder.info.splits)}).")
+    n_train_split = builder.info.splits["train"].num_examples
+    if validation_examples >= n_train_split:
+        raise ConfigError(f"--validation-examples {validation_examples} leaves no training data "
+                          f"({n_train_split} in the train split).")
+    n_train = n_train_split - validation_examples
+    n_train = min(n_train, max_train_examples) if max_train_examples else n_train
+    n_test = builder.info.splits["test"].num_examples
+    n_test = min(n_test, max_test_examples) if max_test_examples else n_test
+
+    def split(spec):
+        return builder.as_dataset(split=spec, as_supervised=True, shuffle_files=False)
+
+    return ImageSplits(
+        train=split(f"train[:{n_train}]"),
+        validation=split(f"train[{n_train_split - validation_examples}:]") if validation_examples else None,
+        test=split(f"test[:{n_test}]"),
+        info={
+            "name": builder.info.name,
+            "version": str(builder.info.version),
+            "train_examples": n_train,
+            "validation_examples": validation_examples,
+            "test_examples": n_test,
+            "image_shape": list(builder.info.features["image"].shape),
+            "class_names": list(builder.info.features["label"].names),
+        },
+    )
+
+
+def _check_images(info, name, image_shape, model_name):
+    features = info.features
+    image = features["image"] if "image" in features else None
+    label = features["label"] if "label" in features else None
+    if image is None or label is None or not hasattr(label, "num_classes"):
+        raise DataError(
+            f"Dataset {name!r} has features {sorted(features)}; {model_name} needs an "
+            "image dataset with 'image' and 'label' (a ClassLabel)."
+        )
+    if tuple(image.shape) != tuple(image_shape):
+        raise DataError(
+            f"Dataset {name!r} has images of shape {tuple(image.shape)}; {model_name} reads "
+            f"{image_shape[0]}×{image_shape[1]} images with {image_shape[2]} channel(s). Use a "
+            "dataset of that shape (mnist, fashion_mnist, kmnist, emnist) or set image_shape."
+        )
 
 
 def batched(ds, batch_size, *, shuffle_seed=None, cache=True):

@@ -51,6 +51,33 @@ class RecipeConfig:
         return Path(self.output) if self.output else cards.saved_models_dir() / model_name
 
 
+@dataclasses.dataclass
+class ImageDataConfig(RecipeConfig):
+    """Fields of the recipes that read a TFDS image dataset with labels."""
+
+    dataset: str = option("mnist", "TFDS dataset whose images have the model's shape")
+    validation_examples: int = option(5000, "held out from the end of the train split for validation curves")
+    max_train_examples: int = option(0, "use only this many training examples (0: all)")
+    max_test_examples: int = option(0, "measure only this many test examples (0: all)")
+    download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once, for offline machines)")
+
+    def validate(self):
+        super().validate()
+        for name in ("validation_examples", "max_train_examples", "max_test_examples"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}.")
+
+    def image_splits(self, image_shape, model_name):
+        """The dataset's (unbatched) train / validation / test splits, checked against the model."""
+        from zoo import data
+
+        return data.image_classification_splits(
+            self.dataset, image_shape, model_name=model_name, data_dir=self.data_dir,
+            download=self.download, validation_examples=self.validation_examples,
+            max_train_examples=self.max_train_examples, max_test_examples=self.max_test_examples,
+        )
+
+
 def parse_config(config_cls, argv=None, smoke=None, prog=None, description=None):
     """Command-line flags → a validated `config_cls`. `--smoke` applies the `smoke` overrides to
     every field not given on the command line. Bad flags or values exit with a usage message
@@ -81,6 +108,57 @@ def _base_type(annotation):
     if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
         return args[0]
     return annotation
+
+
+def adam_cosine(learning_rate, epochs, steps_per_epoch, clipnorm=None):
+    """Adam with a short linear warm-up to `learning_rate`, then cosine decay to 0 at the end
+    of training: the schedule the zoo's recipes share."""
+    total = max(epochs * steps_per_epoch, 1)
+    warmup = min(300, total // 10)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, total - warmup, warmup_target=learning_rate, warmup_steps=warmup
+    )
+    return keras.optimizers.Adam(schedule, global_clipnorm=clipnorm)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """After each epoch, writes a grid of images made by `make_images(model)` (e.g. samples
+    from fixed noise) to `folder/epoch_NNN.png`: training progress a person can see."""
+
+    def __init__(self, folder, make_images, columns=10):
+        super().__init__()
+        self.folder = Path(folder)
+        self.make_images = make_images
+        self.columns = columns
+
+    def on_epoch_end(self, epoch, logs=None):
+        save_image_grid(self.make_images(self.model), self.folder / f"epoch_{epoch + 1:03d}.png", self.columns)
+
+
+def save_image_grid(images, path, columns=10, title=None):
+    """Images [n, h, w, 1 or 3] with values in [0, 1] (or uint8) → one PNG grid, atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    images = np.asarray(images, np.float32)
+    images = images / 255.0 if images.max() > 1.0 else images
+    n, h, w, c = images.shape
+    rows = -(-n // columns)
+    grid = np.ones((rows * (h + 2), columns * (w + 2), c), np.float32)
+    for i, image in enumerate(images):
+        r, k = divmod(i, columns)
+        grid[r * (h + 2) + 1:r * (h + 2) + 1 + h, k * (w + 2) + 1:k * (w + 2) + 1 + w] = image
+    fig = plt.figure(figsize=(columns * 0.6, rows * 0.6 + (0.3 if title else 0)))
+    plt.imshow(grid[..., 0] if c == 1 else grid, cmap="gray" if c == 1 else None, vmin=0, vmax=1)
+    plt.axis("off")
+    if title:
+        plt.title(title, fontsize=9)
+    with atomic.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -114,7 +192,7 @@ class EpochLog(keras.callbacks.Callback):
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
 
 
-def fit(model, train, validation, config, output, verbose=None):
+def fit(model, train, validation, config, output, verbose=None, callbacks=()):
     """`model.fit` with the zoo's callbacks. A run killed mid-way and started again with the same
     output folder resumes from its last completed epoch. Returns the per-epoch log rows."""
     output = Path(output)
@@ -125,6 +203,7 @@ def fit(model, train, validation, config, output, verbose=None):
         log,
         keras.callbacks.BackupAndRestore(str(output / ".backup"), double_checkpoint=True),
         keras.callbacks.TensorBoard(str(output / "logs")),
+        *callbacks,
     ]
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2  # progress bars only where they redraw
@@ -133,7 +212,7 @@ def fit(model, train, validation, config, output, verbose=None):
     return log.rows()
 
 
-def save_trained(model, name, output, *, config, epochs, metrics, dataset, notes=None):
+def save_trained(model, name, output, *, config, epochs, metrics, dataset, notes=None, extra_files=None):
     """Writes weights, config.json, training curves and the model card into `output`, each
     atomically, the card last: it carries the weights' checksum, so a run killed between two
     writes leaves a card that `zoo.load` refuses rather than a silent mismatch."""
@@ -164,13 +243,26 @@ def save_trained(model, name, output, *, config, epochs, metrics, dataset, notes
         "epochs": len(epochs),
         "training_seconds": round(sum(r["seconds"] for r in epochs), 1),
         "history": epochs,
-        "files": {"weights": cards.WEIGHTS, "config": cards.CONFIG, "curves": curves},
+        "files": {"weights": cards.WEIGHTS, "config": cards.CONFIG, "curves": curves, **(extra_files or {})},
         "weights_sha256": cards.file_sha256(output / cards.WEIGHTS),
         "environment": cards.environment(),
     }
     cards.write_card(output, card)
     (output / ".epochs.jsonl").unlink(missing_ok=True)
+    print(f"Wrote {output}: " + json.dumps({**metrics, "training_seconds": card["training_seconds"]}))
     return card
+
+
+def evaluate_like_card(name, model, card, data_dir=None):
+    """Re-measures `model` the way `card` was measured: same dataset, same test examples, and
+    any measurement setting the card records among its metrics (e.g. the VAE's `nll_samples`)."""
+    import inspect
+
+    evaluate = get_entry(name).recipe_module().evaluate
+    accepted = inspect.signature(evaluate).parameters
+    settings = {k: v for k, v in card.get("metrics", {}).items() if k in accepted}
+    return evaluate(model, data_dir=data_dir, dataset=card["dataset"]["name"],
+                    max_examples=card["dataset"]["test_examples"], **settings)
 
 
 def plot_curves(epochs, path, title=""):

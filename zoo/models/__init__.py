@@ -1,5 +1,6 @@
 """The zoo's models; importing this package registers each of them."""
 
 from zoo.models.lstm_image_classifier import LSTMImageClassifier
+from zoo.models.vae import VAE
 
-__all__ = ["LSTMImageClassifier"]
+__all__ = ["LSTMImageClassifier", "VAE"]

@@ -1,0 +1,211 @@
+"""`vae`: a convolutional variational autoencoder with a Bernoulli likelihood."""
+
+import math
+
+import keras
+import tensorflow as tf
+from keras import layers, ops
+
+from zoo.models.base import ZooModel
+from zoo.registry import register_model
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def conv_encoder(image_shape, latent_dim, width):
+    """[batch, h, w, c] pixels in [0, 1] → (mean, log-variance) of q(z|x), each [batch, latent]."""
+    pixels = keras.Input(image_shape, name="pixels")
+    x = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(pixels)
+    x = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(8 * width, activation="relu")(x)
+    mean = layers.Dense(latent_dim, name="mean")(x)
+    log_variance = layers.Dense(latent_dim, name="log_variance")(x)
+    return keras.Model(pixels, [mean, log_variance], name="encoder")
+
+
+def conv_decoder(image_shape, latent_dim, width):
+    """[batch, latent] → [batch, h, w, c] Bernoulli logits; h and w divisible by 4."""
+    height, breadth, channels = image_shape
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(8 * width, activation="relu")(z)
+    x = layers.Dense((height // 4) * (breadth // 4) * width, activation="relu")(x)
+    x = layers.Reshape((height // 4, breadth // 4, width))(x)
+    x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Conv2DTranspose(width // 2, 3, strides=2, padding="same", activation="relu")(x)
+    logits = layers.Conv2D(channels, 3, padding="same", name="pixel_logits")(x)
+    return keras.Model(z, logits, name="decoder")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+@register_model(
+    "vae",
+    task="image generation (variational autoencoder)",
+    dataset="mnist",
+    recipe="recipes.vae.recipe",
+    metric="test_nll",
+)
+class VAE(ZooModel):
+    """Variational autoencoder: conv encoder, reparameterised sampling, conv decoder, ELBO.
+
+    Pixels are Bernoulli variables: during training each image is binarised afresh with
+    p = pixel / 255 (dynamic binarisation), and the loss is the negative ELBO in nats per
+    image, tracked as `loss`, `reconstruction` and `kl`.
+
+    Example:
+
+    >>> vae = VAE(latent_dim=2)
+    >>> images = np.zeros((4, 28, 28, 1), "uint8")
+    >>> vae.reconstruct(images).shape, vae.sample(3).shape
+    (TensorShape([4, 28, 28, 1]), TensorShape([3, 28, 28, 1]))
+
+    Args:
+        image_shape: (height, width, channels); height and width divisible by 4.
+        latent_dim: size of z (2 gives a plottable manifold).
+        width: filters of the first convolution (the others are multiples of it).
+        seed: seed of the binarisation and sampling draws (None: Keras' global seed).
+    """
+
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, width=32, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(int(d) for d in image_shape)
+        if len(self.image_shape) != 3 or self.image_shape[0] % 4 or self.image_shape[1] % 4:
+            raise ValueError(f"image_shape must be (height, width, channels) with sides divisible by 4, got {image_shape!r}.")
+        self.latent_dim = latent_dim
+        self.width = width
+        self.seed = seed
+        self.encoder = conv_encoder(self.image_shape, latent_dim, width)
+        self.decoder = conv_decoder(self.image_shape, latent_dim, width)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.build((None, *self.image_shape))
+
+    def build(self, input_shape):
+        pass  # both functional sub-networks are built at construction
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": list(self.image_shape),
+            "latent_dim": self.latent_dim,
+            "width": self.width,
+            "seed": self.seed,
+        }
+
+    def compile(self, optimizer="adam", **kwargs):
+        """Keras' compile with Adam as the default; the loss is the model's own (negative ELBO)."""
+        super().compile(optimizer=optimizer, **kwargs)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
+
+    # --- the public methods: raw uint8 pixels in, probabilities in [0, 1] out -------------
+    def call(self, images, training=False):
+        return self.reconstruct(images)
+
+    def encode(self, images):
+        """Raw pixels → (mean, log-variance) of q(z|x)."""
+        return self.encoder(self._pixels(images))
+
+    def decode(self, z):
+        """Latent vectors → pixel probabilities [batch, h, w, c]."""
+        return ops.sigmoid(self.decoder(z))
+
+    def reconstruct(self, images):
+        """Decodes the posterior mean of each image."""
+        return self.decode(self.encode(images)[0])
+
+    def sample(self, n, seed=None):
+        """`n` new images (pixel probabilities) decoded from z ~ N(0, I)."""
+        z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
+        return self.decode(z)
+
+    # --- training ----------------------------------------------------------------------
+    def _pixels(self, images):
+        return ops.reshape(ops.cast(images, "float32") / 255.0, (-1, *self.image_shape))
+
+    def binarize(self, images):
+        """One Bernoulli draw per pixel with p = pixel / 255 (images already in {0, 255} stay)."""
+        p = self._pixels(images)
+        return ops.cast(keras.random.uniform(ops.shape(p), seed=self.seed_generator) < p, "float32")
+
+    def negative_elbo_terms(self, x):
+        """Per-image (reconstruction, KL) in nats for binary pixels `x`."""
+        mean, log_variance = self.encoder(x)
+        noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        z = mean + ops.exp(0.5 * log_variance) * noise  # reparameterised: gradients reach the encoder
+        logits = self.decoder(z)
+        reconstruction = ops.sum(_bernoulli_nll(x, logits), axis=(1, 2, 3))
+        kl = -0.5 * ops.sum(1 + log_variance - ops.square(mean) - ops.exp(log_variance), axis=1)
+        return reconstruction, kl
+
+    def train_step(self, data):
+        images = data[0] if isinstance(data, (tuple, list)) else data
+        x = self.binarize(images)
+        with tf.GradientTape() as tape:
+            reconstruction, kl = self.negative_elbo_terms(x)
+            loss = ops.mean(reconstruction + kl)
+            scaled = self.optimizer.scale_loss(self.per_replica(loss))
+        gradients = tape.gradient(scaled, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
+        return self._track(loss, reconstruction, kl)
+
+    def test_step(self, data):
+        images = data[0] if isinstance(data, (tuple, list)) else data
+        reconstruction, kl = self.negative_elbo_terms(self.binarize(images))
+        return self._track(ops.mean(reconstruction + kl), reconstruction, kl)
+
+    def _track(self, loss, reconstruction, kl):
+        self.loss_tracker.update_state(loss)
+        self.reconstruction_tracker.update_state(ops.mean(reconstruction))
+        self.kl_tracker.update_state(ops.mean(kl))
+        return {m.name: m.result() for m in self.metrics}
+
+    def importance_sampled_nll(self, binary_images, samples=1000, chunk=100):
+        """−log p(x) per image, estimated with `samples` draws from q(z|x) (the IWAE bound,
+        Burda et al. 2016): −log (1/k) Σ p(x|z_i) p(z_i) / q(z_i|x). `binary_images` are 0/1
+        or {0, 255}. Returns a [batch] tensor of nats."""
+        x = ops.cast(self._pixels(binary_images) > 0.5, "float32")
+        mean, log_variance = self.encoder(x)
+        batch = ops.shape(x)[0]
+        log_weights = []
+        for start in range(0, samples, chunk):
+            k = min(chunk, samples - start)
+            noise = keras.random.normal((k, batch, self.latent_dim), seed=self.seed_generator)
+            z = mean[None] + ops.exp(0.5 * log_variance)[None] * noise
+            logits = self.decoder(ops.reshape(z, (-1, self.latent_dim)))
+            logits = ops.reshape(logits, (k, batch, *self.image_shape))
+            log_px_z = -ops.sum(_bernoulli_nll(x[None], logits), axis=(2, 3, 4))
+            log_pz = -0.5 * ops.sum(ops.square(z) + LOG_2PI, axis=2)
+            log_qz_x = -0.5 * ops.sum(ops.square(noise) + log_variance[None] + LOG_2PI, axis=2)
+            log_weights.append(log_px_z + log_pz - log_qz_x)
+        log_weights = ops.concatenate(log_weights, axis=0)
+        return -(ops.logsumexp(log_weights, axis=0) - math.log(samples))
+
+    def serving_signatures(self):
+        image_spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
+        latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="latent")
+
+        def reconstruct(images):
+            return {"reconstruction": self.reconstruct(self.checked(images, image_spec))}
+
+        def encode(images):
+            mean, log_variance = self.encode(self.checked(images, image_spec))
+            return {"mean": mean, "log_variance": log_variance}
+
+        def decode(latent):
+            return {"images": self.decode(self.checked(latent, latent_spec))}
+
+        return {
+            "serving_default": (reconstruct, [image_spec]),
+            "encode": (encode, [image_spec]),
+            "decode": (decode, [latent_spec]),
+        }
+
+
+def _bernoulli_nll(x, logits):
+    """−log Bernoulli(x; sigmoid(logits)), elementwise, computed stably from the logits."""
+    return ops.maximum(logits, 0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
