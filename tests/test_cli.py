@@ -55,6 +55,25 @@ def test_train_rejects_bad_values_before_work(capsys):
     assert e.value.code == 2 and "--epochs must be at least 1" in capsys.readouterr().err
 
 
+def test_evaluate_record_writes_metrics_into_the_card(capsys, smoke_run, tmp_path):
+    import shutil
+
+    folder = tmp_path / "vae"
+    shutil.copytree(smoke_run["vae"][0], folder)
+    card = json.loads((folder / "model_card.json").read_text())
+    code, out, _ = run_cli(capsys, "evaluate", "vae", "--weights", str(folder), "--nll-samples", "7", "--record")
+    assert code == 0 and "recorded in" in out
+    updated = json.loads((folder / "model_card.json").read_text())
+    assert updated["metrics"]["nll_samples"] == 7 and updated["weights_sha256"] == card["weights_sha256"]
+    assert updated["recorded_by"]["tensorflow"] and updated["metrics"]["test_nll"] != card["metrics"]["test_nll"]
+
+
+def test_evaluate_rejects_settings_the_model_does_not_take(capsys, smoke_run):
+    code, _, err = run_cli(capsys, "evaluate", "lstm_image_classifier", "--weights",
+                           str(smoke_run["lstm_image_classifier"][0]), "--nll-samples", "7")
+    assert code == 2 and "does not take '--nll-samples'" in err
+
+
 def test_evaluate_and_export_a_trained_folder(capsys, smoke_run, tmp_path):
     folder, card = smoke_run["lstm_image_classifier"]
     code, out, _ = run_cli(capsys, "evaluate", "lstm_image_classifier", "--weights", str(folder),

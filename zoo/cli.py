@@ -62,6 +62,8 @@ def _parser():
             p.add_argument("--data-dir", help="TFDS data folder (default: $TFDS_DATA_DIR)")
             p.add_argument("--max-examples", type=int, default=0,
                            help="measure only the first N test examples (default: as the model card did)")
+            p.add_argument("--record", action="store_true",
+                           help="write the measured metrics into the weights' model card")
         else:
             p.add_argument("--output", help="export base folder (default: saved_models/<name>/serving)")
             p.add_argument("--version", type=int, help="version number (default: one more than the highest present)")
@@ -116,6 +118,16 @@ def _evaluate(args, rest):
     if card:
         report["model_card_metrics"] = card.get("metrics", {})
     print(json.dumps(report, indent=2))
+    if args.record:
+        if card is None:
+            raise ConfigError(f"--record needs weights with a model card; {folder} has none.")
+        card["metrics"] = {**card["metrics"], **metrics}
+        notes = getattr(entry.recipe_module(), "card_notes", None)
+        if notes is not None:
+            card["notes"] = notes(card["metrics"], card["dataset"])
+        card["recorded_by"] = {"command": "zoo " + " ".join(sys.argv[1:]), **cards.environment()}
+        cards.write_card(folder, card)
+        print(f"recorded in {folder / cards.CARD}")
 
 
 def _evaluate_settings(evaluate, rest, name):

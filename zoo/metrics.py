@@ -41,6 +41,32 @@ def classifier_score(logits):
     return float(np.exp(np.mean(np.sum(p * (log_p - log_marginal), axis=1))))
 
 
+def generated_image_report(generated, real_train, real_test, embed):
+    """Classifier score and Fréchet distance of `generated` images, each beside its real-data
+    reference, so a reader can judge the number:
+
+    - classifier_score of the generated images, and of the real test images (the ceiling);
+    - frechet_distance between generated and real test features, and between real train and
+      real test features of the same count (the floor: what real data scores).
+
+    `embed(images)` returns (features, logits); all image sets hold raw pixels.
+    """
+    if not len(generated) == len(real_train) == len(real_test):
+        raise ValueError("generated, real_train and real_test must hold the same number of images.")
+    generated_features, generated_logits = embed(generated)
+    train_features, _ = embed(real_train)
+    test_features, test_logits = embed(real_test)
+    score, real_score = classifier_score(generated_logits), classifier_score(test_logits)
+    return {
+        "classifier_score": round(score, 4),
+        "classifier_score_real": round(real_score, 4),
+        "classifier_score_ratio": round(score / real_score, 4),
+        "frechet_distance": round(frechet_distance(generated_features, test_features), 4),
+        "frechet_distance_floor": round(frechet_distance(train_features, test_features), 4),
+        "quality_samples": len(generated),
+    }
+
+
 def _psd_sqrt(matrix):
     values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T

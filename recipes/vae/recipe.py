@@ -21,6 +21,7 @@ import tensorflow as tf
 
 import zoo
 from zoo import data as zdata
+from zoo import metrics
 from zoo import training
 from zoo.errors import ConfigError
 from zoo.training import option
@@ -38,12 +39,13 @@ class Config(training.ImageDataConfig):
     validation_examples: int = option(2000, "held out from the end of the train split for validation curves")
     nll_examples: int = option(1000, "test images for the importance-sampled NLL")
     nll_samples: int = option(1000, "importance samples k per image for the NLL")
+    quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance")
 
     def validate(self):
         super().validate()
         if self.learning_rate <= 0:
             raise ConfigError(f"--learning-rate must be positive, got {self.learning_rate}.")
-        for name in ("latent_dim", "width", "nll_examples", "nll_samples"):
+        for name in ("latent_dim", "width", "nll_examples", "nll_samples", "quality_samples"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}.")
 
@@ -51,6 +53,7 @@ class Config(training.ImageDataConfig):
 SMOKE = dict(
     epochs=1, batch_size=64, latent_dim=4, width=8, validation_examples=128,
     max_train_examples=512, max_test_examples=256, nll_examples=16, nll_samples=20,
+    quality_samples=64,
 )
 
 
@@ -81,10 +84,29 @@ def model_overrides(config, data):
                 width=config.width, seed=config.seed)
 
 
-def evaluate(model, data_dir=None, dataset="mnist", max_examples=0, nll_examples=1000, nll_samples=1000):
-    """Test negative ELBO and importance-sampled NLL in nats, with the model card's keys."""
-    config = Config(dataset=dataset, data_dir=data_dir, max_test_examples=max_examples, validation_examples=0)
-    return _test_metrics(model, load_data(config, tuple(model.image_shape)).test, nll_examples, nll_samples)
+def evaluate(model, data_dir=None, dataset="mnist", max_examples=0, nll_examples=1000, nll_samples=1000,
+             quality_samples=10_000):
+    """Test negative ELBO and importance-sampled NLL in nats, and the quality of generated
+    images under the zoo's MNIST classifier, with the model card's keys."""
+    config = Config(dataset=dataset, data_dir=data_dir, max_test_examples=max_examples, validation_examples=0,
+                    quality_samples=quality_samples)
+    data = load_data(config, tuple(model.image_shape))
+    return {**_test_metrics(model, data.test, nll_examples, nll_samples), **_quality_metrics(model, config)}
+
+
+def _quality_metrics(model, config):
+    """Classifier score and Fréchet distance of `quality_samples` generated images, with the
+    real-data ceiling and floor, on the features of the shipped `lstm_image_classifier` (the
+    approach TF-GAN took for MNIST)."""
+    n = config.quality_samples
+    splits = zdata.image_classification_splits(config.dataset, model.image_shape, model_name=NAME,
+                                               data_dir=config.data_dir, download=config.download)
+    real_train = next(iter(splits.train.take(n).batch(n)))[0]
+    real_test = next(iter(splits.test.take(n).batch(n)))[0]
+    n = min(n, len(real_train), len(real_test))
+    generated = np.round(np.asarray(model.sample(n, seed=12345)) * 255).astype("uint8")
+    classifier = zoo.load("lstm_image_classifier", weights="pretrained")
+    return metrics.generated_image_report(generated, real_train[:n], real_test[:n], classifier.features_and_logits)
 
 
 def _test_metrics(model, test, nll_examples, nll_samples):
@@ -107,6 +129,17 @@ def _test_metrics(model, test, nll_examples, nll_samples):
         "nll_examples": seen,
         "nll_samples": nll_samples,
     }
+
+
+def card_notes(measured, dataset):
+    return [
+        f"test_negative_elbo: all {dataset['test_examples']} test images, binarised once (seed 0), nats",
+        f"test_nll: importance-sampled with k={measured['nll_samples']} over the first "
+        f"{measured['nll_examples']} of those images, nats",
+        f"classifier_score / frechet_distance: {measured['quality_samples']} samples (pixel means, seed "
+        "12345) on the features and logits of the shipped lstm_image_classifier; the _real score is "
+        "of as many real test images, the _floor distance between as many real train and test images",
+    ]
 
 
 def save_pictures(model, data, output, fixed_noise):
@@ -134,16 +167,12 @@ def run(config):
     print(f"Training {NAME} on {data.info['name']} ({data.info['train_examples']} examples) → {output}")
     samples = training.SampleGrid(output / "samples", lambda m: m.decode(fixed_noise))
     epochs = training.fit(model, data.train, data.validation, config, output, callbacks=[samples])
-    metrics = _test_metrics(model, data.test, config.nll_examples, config.nll_samples)
+    measured = {**_test_metrics(model, data.test, config.nll_examples, config.nll_samples),
+                **_quality_metrics(model, config)}
     files = save_pictures(model, data, output, fixed_noise)
     card = training.save_trained(
-        model, NAME, output, config=config, epochs=epochs, metrics=metrics, dataset=data.info,
-        extra_files=files,
-        notes=[
-            f"test_negative_elbo: all {data.info['test_examples']} test images, binarised once (seed 0), nats",
-            f"test_nll: importance-sampled with k={config.nll_samples} over the first "
-            f"{metrics['nll_examples']} of those images, nats",
-        ],
+        model, NAME, output, config=config, epochs=epochs, metrics=measured, dataset=data.info,
+        extra_files=files, notes=card_notes(measured, data.info),
     )
     return card
 

@@ -123,6 +123,14 @@ class LSTMImageClassifier(ZooModel):
         is 1) → class probabilities [batch, num_classes]."""
         return ops.softmax(self.logits(images, training=training))
 
+    def features_and_logits(self, images, batch_size=500):
+        """(penultimate features [n, units × directions], logits [n, classes]) as NumPy arrays:
+        the embedding `zoo.metrics` measures generated images with."""
+        head = self.network.get_layer("logits")
+        # Built per call and never stored, so the saved weights keep their layout.
+        extractor = keras.Model(self.network.inputs, [head.input, head.output])
+        return extractor.predict(self._rows(images), batch_size=batch_size, verbose=0)
+
     def logits(self, images, training=False):
         return self.network(self._rows(images), training=training)
 
