@@ -207,6 +207,9 @@ def fit(model, train, validation, config, output, verbose=None, callbacks=()):
     ]
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2  # progress bars only where they redraw
+    # Optimizer slots exist before fit: BackupAndRestore restores into them, and a
+    # tf.distribute strategy must create them inside its scope.
+    model.build_optimizers()
     model.fit(train, validation_data=validation, epochs=config.epochs, callbacks=callbacks, verbose=verbose,
               shuffle=False)  # the pipeline shuffles, seeded
     return log.rows()
@@ -263,6 +266,24 @@ def evaluate_like_card(name, model, card, data_dir=None):
     settings = {k: v for k, v in card.get("metrics", {}).items() if k in accepted}
     return evaluate(model, data_dir=data_dir, dataset=card["dataset"]["name"],
                     max_examples=card["dataset"]["test_examples"], **settings)
+
+
+def generated_image_quality(generate, config, image_shape, model_name):
+    """Classifier score and Fréchet distance of `config.quality_samples` images from
+    `generate(n)` (uint8), with the real-data ceiling and floor, on the features and logits of
+    the shipped `lstm_image_classifier` (the approach TF-GAN took for MNIST)."""
+    import numpy as np
+
+    import zoo
+    from zoo import metrics
+
+    n = config.quality_samples
+    splits = config.image_splits(image_shape, model_name)
+    real_train = np.asarray(next(iter(splits.train.take(n).batch(n)))[0])
+    real_test = np.asarray(next(iter(splits.test.take(n).batch(n)))[0])
+    n = min(n, len(real_train), len(real_test))
+    classifier = zoo.load("lstm_image_classifier", weights="pretrained")
+    return metrics.generated_image_report(generate(n), real_train[:n], real_test[:n], classifier.features_and_logits)
 
 
 def plot_curves(epochs, path, title=""):

@@ -21,7 +21,6 @@ import tensorflow as tf
 
 import zoo
 from zoo import data as zdata
-from zoo import metrics
 from zoo import training
 from zoo.errors import ConfigError
 from zoo.training import option
@@ -95,18 +94,9 @@ def evaluate(model, data_dir=None, dataset="mnist", max_examples=0, nll_examples
 
 
 def _quality_metrics(model, config):
-    """Classifier score and Fréchet distance of `quality_samples` generated images, with the
-    real-data ceiling and floor, on the features of the shipped `lstm_image_classifier` (the
-    approach TF-GAN took for MNIST)."""
-    n = config.quality_samples
-    splits = zdata.image_classification_splits(config.dataset, model.image_shape, model_name=NAME,
-                                               data_dir=config.data_dir, download=config.download)
-    real_train = next(iter(splits.train.take(n).batch(n)))[0]
-    real_test = next(iter(splits.test.take(n).batch(n)))[0]
-    n = min(n, len(real_train), len(real_test))
-    generated = np.round(np.asarray(model.sample(n, seed=12345)) * 255).astype("uint8")
-    classifier = zoo.load("lstm_image_classifier", weights="pretrained")
-    return metrics.generated_image_report(generated, real_train[:n], real_test[:n], classifier.features_and_logits)
+    return training.generated_image_quality(
+        lambda n: np.round(np.asarray(model.sample(n, seed=12345)) * 255).astype("uint8"),
+        config, model.image_shape, NAME)
 
 
 def _test_metrics(model, test, nll_examples, nll_samples):

@@ -61,6 +61,15 @@ class ZooModel(keras.Model):
         raise NotImplementedError
 
     @staticmethod
+    def image_shape_of(value, divisible_by=1):
+        """`value` as a (height, width, channels) tuple, or a ValueError saying what is wrong."""
+        shape = tuple(int(d) for d in value)
+        if len(shape) != 3 or shape[0] % divisible_by or shape[1] % divisible_by:
+            sides = f" with height and width divisible by {divisible_by}" if divisible_by > 1 else ""
+            raise ValueError(f"image_shape must be (height, width, channels){sides}, got {value!r}.")
+        return shape
+
+    @staticmethod
     def checked(tensor, spec):
         """`tensor` after a run-time check against `spec`'s rank and fixed sizes. A loaded
         signature does not check shapes itself: without this a wrong shape would fail deep

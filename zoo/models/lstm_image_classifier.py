@@ -69,9 +69,7 @@ class LSTMImageClassifier(ZooModel):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.image_shape = tuple(int(d) for d in image_shape)
-        if len(self.image_shape) != 3:
-            raise ValueError(f"image_shape must be (height, width, channels), got {image_shape!r}.")
+        self.image_shape = self.image_shape_of(image_shape)
         self.num_classes = num_classes
         self.units = units
         self.num_layers = num_layers

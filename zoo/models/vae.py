@@ -68,9 +68,7 @@ class VAE(ZooModel):
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, width=32, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = tuple(int(d) for d in image_shape)
-        if len(self.image_shape) != 3 or self.image_shape[0] % 4 or self.image_shape[1] % 4:
-            raise ValueError(f"image_shape must be (height, width, channels) with sides divisible by 4, got {image_shape!r}.")
+        self.image_shape = self.image_shape_of(image_shape, divisible_by=4)
         self.latent_dim = latent_dim
         self.width = width
         self.seed = seed
