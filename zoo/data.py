@@ -34,7 +34,7 @@ def load_builder(name, data_dir=None, download=True, check=None):
     folder = resolve_data_dir(data_dir)
     try:
         builder = tfds.builder(name, data_dir=folder)
-    except tfds.core.registered.DatasetNotFoundError as e:
+    except tfds.core.registered.DatasetNotFoundError:
         raise DataError(
             f"Unknown TFDS dataset {name!r}. {did_you_mean(name, tfds.list_builders())}"
             "See https://www.tensorflow.org/datasets/catalog for the names."

@@ -102,8 +102,6 @@ def parse_config(config_cls, argv=None, smoke=None, prog=None, description=None)
 
 
 def _base_type(annotation):
-    if isinstance(annotation, str):
-        annotation = eval(annotation, vars(typing))  # noqa: S307  (only our own annotations)
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
         return args[0]
@@ -268,22 +266,24 @@ def evaluate_like_card(name, model, card, data_dir=None):
                     max_examples=card["dataset"]["test_examples"], **settings)
 
 
-def generated_image_quality(generate, config, image_shape, model_name):
+def generated_image_quality(model, config, model_name, seed=12345):
     """Classifier score and Fréchet distance of `config.quality_samples` images from
-    `generate(n)` (uint8), with the real-data ceiling and floor, on the features and logits of
-    the shipped `lstm_image_classifier` (the approach TF-GAN took for MNIST)."""
+    `model.sample(n, seed)` (values in [0, 1]), with the real-data ceiling and floor, on the
+    features and logits of the shipped `lstm_image_classifier` (the approach TF-GAN took for
+    MNIST)."""
     import numpy as np
 
     import zoo
     from zoo import metrics
 
     n = config.quality_samples
-    splits = config.image_splits(image_shape, model_name)
+    splits = config.image_splits(model.image_shape, model_name)
     real_train = np.asarray(next(iter(splits.train.take(n).batch(n)))[0])
     real_test = np.asarray(next(iter(splits.test.take(n).batch(n)))[0])
     n = min(n, len(real_train), len(real_test))
     classifier = zoo.load("lstm_image_classifier", weights="pretrained")
-    return metrics.generated_image_report(generate(n), real_train[:n], real_test[:n], classifier.features_and_logits)
+    generated = np.round(np.asarray(model.sample(n, seed=seed)) * 255).astype("uint8")
+    return metrics.generated_image_report(generated, real_train[:n], real_test[:n], classifier.features_and_logits)
 
 
 def plot_curves(epochs, path, title=""):

@@ -74,9 +74,7 @@ def evaluate(model, data_dir=None, dataset="mnist", max_examples=0, quality_samp
 
 
 def _quality_metrics(model, config):
-    return training.generated_image_quality(
-        lambda n: np.round(np.asarray(model.sample(n, seed=12345)) * 255).astype("uint8"),
-        config, model.image_shape, NAME)
+    return training.generated_image_quality(model, config, NAME)
 
 
 def card_notes(measured, dataset):
