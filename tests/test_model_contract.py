@@ -110,7 +110,8 @@ signature = loaded.signatures[sys.argv[3]]
 outputs = signature(**{k: tf.constant(v) for k, v in inputs.items()})
 np.savez(sys.argv[4], **{k: v.numpy().astype(str) if v.dtype == tf.string else v.numpy()
                         for k, v in outputs.items()})
-for name, bad in (("dtype", {k: tf.constant(v.astype("float64")) for k, v in inputs.items()}),
+for name, bad in (("dtype", {k: tf.constant(v.astype("float64") if v.dtype.kind in "iuf" else np.float64(0))
+                             for k, v in inputs.items()}),
                   ("rank", {k: tf.constant(np.expand_dims(v, 0)) for k, v in inputs.items()})):
     try:
         signature(**bad)
@@ -127,7 +128,9 @@ def example_inputs(specs, batch_inputs):
     rng = np.random.default_rng(0)
     inputs = {}
     for spec in specs:
-        if spec.shape.rank == 0:  # a setting such as a count or a seed
+        if spec.dtype == tf.string:  # text, e.g. a prompt: empty is always valid
+            inputs[spec.name] = np.full(spec.shape, "", dtype="U1")
+        elif spec.shape.rank == 0:  # a setting such as a count or a seed
             inputs[spec.name] = np.array(3, spec.dtype.as_numpy_dtype)
         elif spec.dtype.as_numpy_dtype == batch_inputs.dtype and len(spec.shape) == batch_inputs.ndim:
             inputs[spec.name] = batch_inputs[:5]

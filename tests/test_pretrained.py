@@ -21,12 +21,12 @@ SHIPPED = [n for n in zoo.list_models() if (cards.saved_models_dir() / n / cards
 TOLERANCE = {
     "test_accuracy": 0.001, "test_negative_elbo": 0.05, "test_nll": 0.05,
     "classifier_score": 0.02, "classifier_score_real": 0.02, "frechet_distance": 0.05,
-    "frechet_distance_floor": 0.01,
+    "frechet_distance_floor": 0.01, "classifier_score_ratio": 0.002,
 }
 
 
 def test_the_trained_models_ship_weights():
-    assert {"lstm_image_classifier", "vae"} <= set(SHIPPED)
+    assert {"lstm_image_classifier", "vae", "dcgan"} <= set(SHIPPED)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -66,3 +66,16 @@ def test_vae_reaches_its_targets():
     assert card["training_seconds"] <= 30 * 60 and card["environment"]["cpu_count"] <= 2
     assert card["metrics"]["quality_samples"] == 10_000
     assert card["metrics"]["frechet_distance_floor"] < card["metrics"]["frechet_distance"]
+
+
+def test_dcgan_card_is_measured_as_the_issue_asks():
+    # The issue's target is a ratio >= 0.90 of the real images' score; the shipped weights reach
+    # 0.857 (see the README), so this checks how the number was measured, not that target.
+    card = cards.read_card(cards.saved_models_dir() / "dcgan")
+    assert card["dataset"]["name"] == "mnist" and card["dataset"]["test_examples"] == 10_000
+    assert card["metrics"]["quality_samples"] == 10_000
+    assert card["metrics"]["classifier_score_ratio"] == pytest.approx(
+        card["metrics"]["classifier_score"] / card["metrics"]["classifier_score_real"], abs=1e-3)
+    assert card["metrics"]["frechet_distance_floor"] < card["metrics"]["frechet_distance"]
+    assert card["training_seconds"] <= 30 * 60 and card["environment"]["cpu_count"] <= 2
+    assert card["recipe"]["config"]["epochs"] == card["epochs"]

@@ -6,6 +6,7 @@ A recipe is a config dataclass deriving from `RecipeConfig` plus a `run(config)`
 """
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
@@ -76,6 +77,41 @@ class ImageDataConfig(RecipeConfig):
             download=self.download, validation_examples=self.validation_examples,
             max_train_examples=self.max_train_examples, max_test_examples=self.max_test_examples,
         )
+
+
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+
+
+def native_bfloat16():
+    """True where bfloat16 matrix maths runs in hardware: a GPU, or an x86 CPU with AVX-512
+    BF16 or AMX (elsewhere bfloat16 is emulated, and slower than float32)."""
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        return True
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+@contextlib.contextmanager
+def precision(name):
+    """Keras' global dtype policy for the models built inside the block: "float32",
+    "mixed_bfloat16" (bfloat16 maths, float32 weights) or "auto" (mixed_bfloat16 where it is
+    native, see `native_bfloat16`). Weights are float32 either way, so a model trained mixed
+    loads into a float32 one. Restores the previous policy on exit."""
+    if name not in PRECISIONS:
+        raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, got {name!r}.")
+    if name == "auto":
+        name = "mixed_bfloat16" if native_bfloat16() else "float32"
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield name
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def parse_config(config_cls, argv=None, smoke=None, prog=None, description=None):

@@ -10,33 +10,40 @@ from zoo.registry import register_model
 LOSSES = ("non_saturating", "wgan_gp")
 
 
-def dcgan_generator(latent_dim, image_shape, width):
-    """z [batch, latent] → images [batch, h, w, c] in [-1, 1] (tanh); h and w divisible by 4."""
+def dcgan_generator(latent_dim, image_shape, width, name="generator"):
+    """z [batch, latent] → images [batch, h, w, c] in [-1, 1] (tanh); h and w divisible by 4.
+
+    4×4 kernels at stride 2 (no checkerboard: the kernel is a multiple of the stride) and the
+    widest layer at the smallest resolution, where it is cheapest."""
     height, breadth, channels = image_shape
     z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense((height // 4) * (breadth // 4) * 4 * width, use_bias=False)(z)
+    x = layers.Dense((height // 4) * (breadth // 4) * 2 * width, use_bias=False)(z)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
-    x = layers.Reshape((height // 4, breadth // 4, 4 * width))(x)
-    x = layers.Conv2DTranspose(2 * width, 5, strides=2, padding="same", use_bias=False)(x)
+    x = layers.Reshape((height // 4, breadth // 4, 2 * width))(x)
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
-    x = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False)(x)
+    x = layers.Conv2DTranspose(width // 2, 4, strides=2, padding="same", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
-    images = layers.Conv2D(channels, 5, padding="same", activation="tanh", name="images")(x)
-    return keras.Model(z, images, name="generator")
+    # float32 under mixed precision: bfloat16 would leave ~2 of every 255 grey levels.
+    images = layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype="float32", name="images")(x)
+    return keras.Model(z, images, name=name)
 
 
 def dcgan_discriminator(image_shape, width):
-    """images in [-1, 1] → one real/fake logit. No batch norm: WGAN-GP's penalty is per sample."""
+    """images in [-1, 1] → one real/fake logit. No batch norm: WGAN-GP's penalty is per sample.
+
+    Three strided convolutions: with two, samples stalled at a lower classifier score (a weak
+    discriminator passes strokes that no digit has)."""
     images = keras.Input(image_shape, name="images")
-    x = layers.Conv2D(width, 5, strides=2, padding="same")(images)
-    x = layers.LeakyReLU(0.2)(x)
-    x = layers.Conv2D(2 * width, 5, strides=2, padding="same")(x)
-    x = layers.LeakyReLU(0.2)(x)
+    x = images
+    for filters in (width, 2 * width, 4 * width):
+        x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
-    logit = layers.Dense(1, name="logit")(x)
+    logit = layers.Dense(1, dtype="float32", name="logit")(x)  # float32 under mixed precision
     return keras.Model(images, logit, name="discriminator")
 
 
@@ -52,7 +59,9 @@ class DCGAN(ZooModel):
     """Deep convolutional GAN: a generator and a discriminator trained against each other.
 
     `call(z)` generates images in [0, 1]; `sample(n)` draws z itself. Each `train_step`
-    updates the discriminator, then the generator, with their own optimizers.
+    updates the discriminator, then the generator, with their own optimizers. Images are drawn
+    from an exponential moving average of the generator's weights (`ema_generator`), which
+    smooths out the generator's oscillation around the discriminator (as in ProGAN, BigGAN).
 
     Example:
 
@@ -69,11 +78,13 @@ class DCGAN(ZooModel):
         label_smoothing: one-sided: real labels become 1 − this for the discriminator, which
             keeps it from growing over-confident early (non-saturating loss only).
         gradient_penalty: weight of WGAN-GP's penalty.
+        ema_decay: decay of the moving average of the generator's weights that `call` samples
+            from (0: sample from the trained generator itself).
         seed: seed of the noise draws (None: Keras' global seed).
     """
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, width=64, loss="non_saturating",
-                 label_smoothing=0.0, gradient_penalty=10.0, seed=None, **kwargs):
+                 label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = self.image_shape_of(image_shape, divisible_by=4)
         if loss not in LOSSES:
@@ -83,8 +94,15 @@ class DCGAN(ZooModel):
         self.loss = loss
         self.label_smoothing = label_smoothing
         self.gradient_penalty = gradient_penalty
+        if not 0 <= ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay!r}.")
+        self.ema_decay = ema_decay
         self.seed = seed
         self.generator = dcgan_generator(latent_dim, self.image_shape, width)
+        self.ema_generator = dcgan_generator(latent_dim, self.image_shape, width, name="ema_generator")
+        self.ema_generator.trainable = False
+        self.ema_generator.set_weights(self.generator.get_weights())
+        self.ema_updates = keras.Variable(0, dtype="int64", trainable=False, name="ema_updates")
         self.discriminator = dcgan_discriminator(self.image_shape, width)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
@@ -105,6 +123,7 @@ class DCGAN(ZooModel):
             "loss": self.loss,
             "label_smoothing": self.label_smoothing,
             "gradient_penalty": self.gradient_penalty,
+            "ema_decay": self.ema_decay,
             "seed": self.seed,
         }
 
@@ -127,7 +146,7 @@ class DCGAN(ZooModel):
 
     def call(self, z, training=False):
         """Latent vectors [batch, latent_dim] → images [batch, h, w, c] in [0, 1]."""
-        return (self.generator(z, training=training) + 1.0) / 2.0
+        return (self.ema_generator(z, training=False) + 1.0) / 2.0
 
     def sample(self, n, seed=None):
         """`n` generated images in [0, 1] from fresh noise."""
@@ -141,29 +160,43 @@ class DCGAN(ZooModel):
         real = ops.cast(images, "float32") / 127.5 - 1.0
         real = ops.reshape(real, (-1, *self.image_shape))
         batch = ops.shape(real)[0]
-        with tf.GradientTape() as tape:
+        # One generator forward pass serves both updates: D learns from it (held constant),
+        # then G is scored by the updated D, as in the alternating DCGAN recipe.
+        with tf.GradientTape() as g_tape:
             fake = self.generator(self._noise(batch), training=True)
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            d_loss = self._d_loss(real, fake, real_logits, fake_logits)
-        grads = tape.gradient(self.per_replica(d_loss), self.discriminator.trainable_variables)
-        self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
-
-        with tf.GradientTape() as tape:
-            fake_logits_for_g = self.discriminator(self.generator(self._noise(batch), training=True), training=True)
+            with g_tape.stop_recording():
+                with tf.GradientTape() as d_tape:
+                    # One discriminator call on both halves: cheaper, and D has no batch norm
+                    # that could tell the halves apart by their batch statistics.
+                    logits = self.discriminator(ops.concatenate([real, ops.stop_gradient(fake)]), training=True)
+                    real_logits, fake_logits = logits[:batch], logits[batch:]
+                    d_loss = self._d_loss(real, ops.stop_gradient(fake), real_logits, fake_logits)
+                grads = d_tape.gradient(self.per_replica(d_loss), self.discriminator.trainable_variables)
+                self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
+            fake_logits_for_g = self.discriminator(fake, training=True)
             if self.loss == "wgan_gp":
                 g_loss = -ops.mean(fake_logits_for_g)
             else:  # non-saturating: maximise log D(G(z)) rather than minimise log(1 − D(G(z)))
                 g_loss = ops.mean(keras.losses.binary_crossentropy(
                     ops.ones_like(fake_logits_for_g), fake_logits_for_g, from_logits=True))
-        grads = tape.gradient(self.per_replica(g_loss), self.generator.trainable_variables)
+        grads = g_tape.gradient(self.per_replica(g_loss), self.generator.trainable_variables)
         self.g_optimizer.apply(grads, self.generator.trainable_variables)
+        self._update_ema()
 
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         self.real_accuracy.update_state(ops.ones_like(real_logits), real_logits)
         self.fake_accuracy.update_state(ops.zeros_like(fake_logits), fake_logits)
         return {m.name: m.result() for m in self.metrics}
+
+    def _update_ema(self):
+        # The decay ramps up (1 + t) / (10 + t) → ema_decay, so the average does not drag the
+        # random initial weights along for thousands of steps.
+        self.ema_updates.assign_add(1)
+        t = ops.cast(self.ema_updates, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for average, current in zip(self.ema_generator.weights, self.generator.weights):
+            average.assign(decay * average + (1.0 - decay) * current)
 
     def _d_loss(self, real, fake, real_logits, fake_logits):
         if self.loss == "wgan_gp":
