@@ -249,10 +249,11 @@ def fit(model, train, validation, config, output, verbose=None, callbacks=()):
     return log.rows()
 
 
-def save_trained(model, name, output, *, config, epochs, metrics, dataset, notes=None, extra_files=None):
+def save_trained(model, name, output, *, config, epochs, metrics, dataset, notes=None, extra_files=None, extra=None):
     """Writes weights, config.json, training curves and the model card into `output`, each
     atomically, the card last: it carries the weights' checksum, so a run killed between two
-    writes leaves a card that `zoo.load` refuses rather than a silent mismatch."""
+    writes leaves a card that `zoo.load` refuses rather than a silent mismatch. `extra` adds
+    model-specific sections to the card (e.g. generated samples)."""
     entry = get_entry(name)
     output = Path(output)
     model_config = {k: model.get_config()[k] for k in entry.default_config()}
@@ -283,6 +284,7 @@ def save_trained(model, name, output, *, config, epochs, metrics, dataset, notes
         "files": {"weights": cards.WEIGHTS, "config": cards.CONFIG, "curves": curves, **(extra_files or {})},
         "weights_sha256": cards.file_sha256(output / cards.WEIGHTS),
         "environment": cards.environment(),
+        **(extra or {}),
     }
     cards.write_card(output, card)
     (output / ".epochs.jsonl").unlink(missing_ok=True)

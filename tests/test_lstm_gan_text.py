@@ -1,0 +1,190 @@
+"""What is particular to the text GAN: its likelihood, sampling, both adversarial gradients,
+the vocabulary at the edges, and the oracle benchmark's measurements."""
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from recipes.lstm_gan_text import benchmark, oracle, recipe
+from zoo import cards
+
+VOCABULARY = list("abcde") + ["<unk>"]
+
+
+def small(**overrides):
+    keras.utils.set_random_seed(0)
+    return zoo.load("lstm_gan_text", **{**dict(vocabulary=VOCABULARY, sequence_length=6, embedding_dim=4,
+                                                hidden_dim=8, discriminator_dim=4, seed=0), **overrides})
+
+
+def test_sequence_nll_is_the_sum_of_the_next_token_log_probabilities():
+    model = small()
+    tokens = np.array([[0, 1, 2, 3, 4, 0], [4, 4, 4, 4, 4, 4]], "int32")
+    probabilities = np.asarray(model(tokens))
+    assert probabilities.shape == (2, 6, len(VOCABULARY))
+    np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-5)
+    by_hand = -np.log(np.take_along_axis(probabilities, tokens[..., None], -1)[..., 0]).sum(-1)
+    np.testing.assert_allclose(np.asarray(model.sequence_nll(tokens)), by_hand, rtol=1e-5)
+
+
+def test_low_temperature_sampling_concentrates_and_seeds_repeat():
+    model = small()
+    # Logits of an untrained network are near 0, where any temperature samples uniformly.
+    model.generator.set_weights([3 * w for w in model.generator.get_weights()])
+    cold = np.asarray(model.sample(200, temperature=0.05, seed=3))
+    warm = np.asarray(model.sample(200, temperature=1.0, seed=3))
+    assert len({tuple(r) for r in cold}) < len({tuple(r) for r in warm})
+    np.testing.assert_array_equal(warm, np.asarray(model.sample(200, temperature=1.0, seed=3)))
+    assert warm.min() >= 0 and warm.max() < len(VOCABULARY)
+
+
+def test_generated_text_starts_with_the_prompt_and_maps_unknown_characters():
+    model = small()
+    texts = model.generate_text(3, length=5, prompt="abz", seed=1)
+    assert len(texts) == 3 and all(t.startswith("abz") for t in texts)
+    plain = small(vocabulary=list("abc")).generate_text(2, length=5, prompt="ab", seed=1)
+    assert all(t.startswith("ab") and len(t) == 2 + 5 and set(t) <= set("abc") for t in plain)
+    assert model.encode("abz")[-1] == VOCABULARY.index("<unk>")
+    strict = small(vocabulary=list("abc"))
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        strict.encode("abz")
+
+
+@pytest.mark.parametrize("estimator", ["gumbel", "reinforce"])
+def test_adversarial_phase_trains_both_networks(estimator):
+    model = small(estimator=estimator, phase="adversarial")
+    model.compile()
+    before_g, before_d = model.generator.get_weights(), model.discriminator.get_weights()
+    real = np.random.default_rng(0).integers(0, 5, size=(16, 6)).astype("int32")
+    history = model.fit(real, epochs=1, batch_size=16, verbose=0)
+    assert np.isfinite(history.history["g_loss"][0]) and np.isfinite(history.history["d_loss"][0])
+    assert any(np.any(a != b) for a, b in zip(before_g, model.generator.get_weights()))
+    assert any(np.any(a != b) for a, b in zip(before_d, model.discriminator.get_weights()))
+    assert int(model.adversarial_steps.numpy()) == 1
+
+
+def test_mle_phase_leaves_the_discriminator_alone_and_lowers_the_nll():
+    model = small()
+    model.compile(g_optimizer=keras.optimizers.Adam(0.05))
+    before_d = model.discriminator.get_weights()
+    real = np.tile(np.array([[0, 1, 2, 3, 4, 0]], "int32"), (32, 1))
+    start = float(np.mean(model.sequence_nll(real)))
+    model.fit(real, epochs=20, batch_size=32, verbose=0)
+    assert float(np.mean(model.sequence_nll(real))) < 0.2 * start
+    assert all(np.array_equal(a, b) for a, b in zip(before_d, model.discriminator.get_weights()))
+
+
+def test_phase_switch_callback_follows_the_epoch(tmp_path):
+    model = small()
+    model.compile()
+    switch = recipe.AdversarialFrom(first=1, learning_rate=1e-4)
+    switch.set_model(model)
+    switch.on_epoch_begin(0)
+    assert model.phase == "mle"
+    switch.on_epoch_begin(1)
+    assert model.phase == "adversarial"
+    assert float(model.g_optimizer.learning_rate.numpy()) == pytest.approx(1e-4)
+
+
+def test_too_small_a_corpus_fails_early_with_how_much_is_needed(tmp_path):
+    text = tmp_path / "tiny.txt"
+    text.write_text("one short line\nanother\n")
+    with pytest.raises(zoo.DataError, match="at least --batch-size"):
+        recipe.main(["--text-file", str(text), "--batch-size", "8", "--output", str(tmp_path / "out")])
+
+
+def test_word_level_vocabulary_comes_from_the_training_file(tmp_path):
+    text = tmp_path / "captions.txt"
+    text.write_text("".join(f"a man rides a horse number {i}\n" for i in range(40)))
+    config = recipe.Config(text_file=str(text), sequence_length=8, batch_size=4)
+    data = recipe.load_data(config)
+    assert data.vocabulary[:2] == ["<eos>", "<unk>"] and "horse" in data.vocabulary
+    first = next(iter(data.test))[0].numpy()[0]
+    assert first[-1] == 0  # padded with <eos>
+
+
+def test_oracle_scores_its_own_samples_better_than_a_random_generator():
+    the_oracle = oracle.make_oracle(5, vocab_size=50, embedding_dim=8, hidden_dim=8, sequence_length=10)
+    held_out = oracle.sample_in_batches(the_oracle, 300, seed=2)
+    random_model = small(vocabulary=[str(i) for i in range(50)], sequence_length=10)
+    mine = oracle.measure(the_oracle, the_oracle, held_out, samples=300)
+    theirs = oracle.measure(random_model, the_oracle, held_out, samples=300)
+    assert mine["nll_oracle"] < theirs["nll_oracle"] and mine["nll_test"] < theirs["nll_test"]
+    assert mine["nll_oracle_per_token"] == pytest.approx(mine["nll_oracle"] / 10, abs=1e-3)
+    # The oracle's NLL of its own samples estimates its entropy; held-out samples agree.
+    assert mine["nll_oracle"] == pytest.approx(mine["nll_test"], rel=0.1)
+
+
+def test_below_curve_interpolates_the_temperature_sweep():
+    sweep = [{"temperature": 1.0, "nll_test": 10.0, "nll_oracle": 5.0}, {"temperature": 0.5, "nll_test": 20.0, "nll_oracle": 3.0}]
+    assert benchmark._below_curve({"nll_test": 15.0, "nll_oracle": 3.5}, sweep)
+    assert not benchmark._below_curve({"nll_test": 15.0, "nll_oracle": 4.5}, sweep)
+    assert not benchmark._below_curve({"nll_test": 25.0, "nll_oracle": 1.0}, sweep)
+    # Above 1 the temperature can turn back in NLL-test: every branch that reaches it counts.
+    bent = [{"temperature": 0.5, "nll_test": 20.0, "nll_oracle": 3.0}, {"temperature": 1.0, "nll_test": 10.0, "nll_oracle": 5.0},
+            {"temperature": 2.0, "nll_test": 12.0, "nll_oracle": 4.0}]
+    assert benchmark._below_curve({"nll_test": 11.0, "nll_oracle": 4.0}, bent)
+    assert not benchmark._below_curve({"nll_test": 11.0, "nll_oracle": 4.6}, bent)  # above the 1 → 2 branch
+
+
+def test_oracle_benchmark_smoke_writes_table_and_figure(tmp_path):
+    card = recipe.main(["--smoke", "--benchmark", "oracle", "--output", str(tmp_path)])
+    assert set(card["table"]) == {"oracle", "random", "mle", "adversarial"}
+    assert (tmp_path / "quality_diversity.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| adversarial |" in card["table_markdown"]
+
+
+def test_word_level_run_reports_bleu_and_self_bleu_across_temperatures(tmp_path):
+    text = tmp_path / "captions.txt"
+    rng = np.random.default_rng(0)
+    words = "a man dog rides walks the horse on beach with red ball".split()
+    text.write_text("".join(" ".join(rng.choice(words, size=rng.integers(3, 9))) + " .\n" for _ in range(120)))
+    card = recipe.main(["--smoke", "--text-file", str(text), "--output", str(tmp_path / "out")])
+    assert card["dataset"]["level"] == "word"
+    sweep = card["text_quality_by_temperature"]
+    assert [r["temperature"] for r in sweep] == list(recipe.TEMPERATURES)
+    for n in recipe.BLEU_ORDERS:
+        assert 0 <= card["metrics"][f"bleu_{n}"] <= 1 and 0 <= card["metrics"][f"self_bleu_{n}"] <= 1
+    assert card["metrics"]["bleu_2"] >= card["metrics"]["bleu_5"]
+    assert len(card["samples"]["text"]) == 5
+
+
+def test_words_and_punctuation_are_separate_tokens():
+    assert recipe.tokenize_words("a clock as the front wheel.") == ["a", "clock", "as", "the", "front", "wheel", "."]
+
+
+def test_nll_at_a_temperature_is_that_of_the_tempered_softmax():
+    model = small()
+    model.generator.set_weights([3 * w for w in model.generator.get_weights()])
+    tokens = np.array([[0, 1, 2, 3, 4, 0]], "int32")
+    logits = np.log(np.asarray(model(tokens)))  # log-softmax: logits up to a constant per position
+    tempered = logits / 0.5 - np.log(np.exp(logits / 0.5).sum(-1, keepdims=True))
+    by_hand = -np.take_along_axis(tempered, tokens[..., None], -1).sum()
+    assert float(model.sequence_nll(tokens, temperature=0.5)[0]) == pytest.approx(by_hand, rel=1e-4)
+
+
+def test_the_shipped_oracle_benchmark_card_is_consistent():
+    folder = cards.saved_models_dir() / "lstm_gan_text_oracle"
+    card = cards.read_card(folder)
+    table = card["table"]
+    assert set(table) == {"oracle", "random", "mle", "adversarial"}
+    assert all(row["temperature"] == 1.0 for row in table.values())
+    assert card["metrics"]["nll_oracle_gain"] == pytest.approx(
+        table["mle"]["nll_oracle"] - table["adversarial"]["nll_oracle"], abs=1e-3)
+    assert card["metrics"]["adversarial_below_mle_curve"] == benchmark._below_curve(
+        table["adversarial"], card["mle_temperature_sweep"])
+    # The oracle's NLL of its own samples and of held-out ones both estimate its entropy;
+    # the trained models sit between the oracle and the random generator.
+    assert table["oracle"]["nll_oracle"] == pytest.approx(table["oracle"]["nll_test"], rel=0.02)
+    assert table["oracle"]["nll_test"] < table["mle"]["nll_test"] < table["random"]["nll_test"]
+    assert card["mle"]["training_seconds"] < 30 * 60 and card["adversarial"]["training_seconds"] < 30 * 60
+    assert card["environment"]["cpu_count"] <= 2
+    assert (folder / card["files"]["figure"]).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_card_samples_come_from_the_shipped_weights():
+    card = cards.read_card(cards.saved_models_dir() / "lstm_gan_text")
+    model = zoo.load("lstm_gan_text", weights="pretrained")
+    samples = card["samples"]
+    assert model.generate_text(len(samples["text"]), temperature=samples["temperature"], seed=samples["seed"]) == samples["text"]

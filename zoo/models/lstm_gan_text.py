@@ -1,0 +1,362 @@
+"""`lstm_gan_text`: an LSTM generator of token sequences and an LSTM discriminator, trained by
+maximum likelihood, then adversarially (Gumbel-softmax as RelGAN, or REINFORCE as SeqGAN)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from zoo.models.base import ZooModel
+from zoo.registry import register_model
+
+PHASES = ("mle", "adversarial")
+ESTIMATORS = ("gumbel", "reinforce")
+UNKNOWN = "<unk>"
+
+
+def text_generator(vocab_size, embedding_dim, hidden_dim, name="generator"):
+    """(tokens [batch, time], h, c) → (next-token logits [batch, time, vocab], h, c).
+
+    Token id `vocab_size` is the start token: it is embedded but never generated. The same
+    network scores whole sequences (teacher forcing) and takes one step at a time (sampling)."""
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
+    state_h = keras.Input((hidden_dim,), name="h")
+    state_c = keras.Input((hidden_dim,), name="c")
+    x = layers.Embedding(vocab_size + 1, embedding_dim, name="embedding")(tokens)
+    x, h, c = layers.LSTM(hidden_dim, return_sequences=True, return_state=True, name="lstm")(
+        x, initial_state=[state_h, state_c])
+    logits = layers.Dense(vocab_size, dtype="float32", name="logits")(x)
+    return keras.Model([tokens, state_h, state_c], [logits, h, c], name=name)
+
+
+def text_discriminator(vocab_size, embedding_dim, hidden_dim, bidirectional):
+    """One-hot (or Gumbel-softmax relaxed) tokens [batch, time, vocab] → one real/fake logit.
+
+    The embedding is a bias-free dense layer, so a relaxed one-hot gets the mixture of the
+    embeddings it weights, and the generator's gradient flows through it."""
+    one_hot = keras.Input((None, vocab_size), name="one_hot_tokens")
+    x = layers.Dense(embedding_dim, use_bias=False, name="embedding")(one_hot)
+    lstm = layers.LSTM(hidden_dim, name="lstm")
+    x = layers.Bidirectional(lstm, name="bidirectional")(x) if bidirectional else lstm(x)
+    logit = layers.Dense(1, dtype="float32", name="logit")(x)
+    return keras.Model(one_hot, logit, name="discriminator")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+@register_model(
+    "lstm_gan_text",
+    task="text generation (GAN)",
+    dataset="tiny_shakespeare",
+    recipe="recipes.lstm_gan_text.recipe",
+    metric="test_nll",
+)
+class LSTMGANText(ZooModel):
+    """LSTM text GAN: an LSTM generator of token sequences against an LSTM discriminator.
+
+    `call(tokens)` gives the generator's next-token probabilities (teacher forcing: position t
+    sees the start token and tokens[:t]); `sample(n)` draws token ids; `generate_text(n)`
+    returns strings. Training has two phases, both through `fit`: `phase="mle"` maximises the
+    likelihood of real sequences, `phase="adversarial"` trains against the discriminator.
+    Discrete samples have no gradient, so the generator learns through a Gumbel-softmax
+    relaxation whose inverse temperature rises from 1 to `max_inverse_temperature` over
+    `anneal_steps` steps (RelGAN), or through REINFORCE with the discriminator's probability
+    of "real" as the reward and a moving-average baseline (SeqGAN, without its rollouts).
+
+    Example:
+
+    >>> gan = LSTMGANText(vocabulary=list("abc"), sequence_length=5, embedding_dim=4, hidden_dim=4)
+    >>> gan.sample(2).shape
+    TensorShape([2, 5])
+
+    Args:
+        vocabulary: the tokens, in id order (characters or words; `"<unk>"` is the id that
+            unknown prompt tokens map to, when present).
+        sequence_length: tokens per training sequence and default length of samples.
+        token_separator: "" for characters, " " for words: joins tokens into text.
+        embedding_dim, hidden_dim: the generator's sizes.
+        discriminator_dim: embedding and LSTM size of the discriminator.
+        bidirectional: a bidirectional discriminator LSTM.
+        phase: "mle" or "adversarial" (see above); switch with `set_phase`.
+        estimator: "gumbel" or "reinforce", the adversarial gradient.
+        max_inverse_temperature: Gumbel-softmax inverse temperature reached after annealing.
+        anneal_steps: adversarial steps over which it rises (exponentially, as RelGAN).
+        seed: seed of the sampling noise (None: Keras' global seed).
+    """
+
+    def __init__(self, vocabulary=("a", "b"), sequence_length=64, token_separator="", embedding_dim=64,
+                 hidden_dim=256, discriminator_dim=64, bidirectional=False, phase="mle", estimator="gumbel",
+                 max_inverse_temperature=100.0, anneal_steps=2000, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        vocabulary = [str(t) for t in vocabulary]
+        if len(vocabulary) < 2 or len(set(vocabulary)) != len(vocabulary):
+            raise ValueError(f"vocabulary must hold at least 2 distinct tokens, got {len(vocabulary)} "
+                             f"({len(set(vocabulary))} distinct).")
+        if phase not in PHASES:
+            raise ValueError(f"phase must be one of {PHASES}, got {phase!r}.")
+        if estimator not in ESTIMATORS:
+            raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}.")
+        if sequence_length < 1:
+            raise ValueError(f"sequence_length must be at least 1, got {sequence_length}.")
+        self.vocabulary = vocabulary
+        self.vocab_size = len(vocabulary)
+        self.sequence_length = int(sequence_length)
+        self.token_separator = token_separator
+        self.embedding_dim = embedding_dim
+        self.hidden_dim = hidden_dim
+        self.discriminator_dim = discriminator_dim
+        self.bidirectional = bidirectional
+        # A variable, not a Python flag: a callback can switch phase between epochs of one `fit`,
+        # and BackupAndRestore brings the phase back with the weights.
+        self.adversarial_phase = keras.Variable(phase == "adversarial", dtype="bool", trainable=False,
+                                                name="adversarial_phase")
+        self.estimator = estimator
+        self.max_inverse_temperature = float(max_inverse_temperature)
+        self.anneal_steps = int(anneal_steps)
+        self.seed = seed
+        self.generator = text_generator(self.vocab_size, embedding_dim, hidden_dim)
+        self.discriminator = text_discriminator(self.vocab_size, discriminator_dim, discriminator_dim, bidirectional)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.adversarial_steps = keras.Variable(0, dtype="int64", trainable=False, name="adversarial_steps")
+        self.reward_baseline = keras.Variable(0.5, dtype="float32", trainable=False, name="reward_baseline")
+        self.nll_tracker = keras.metrics.Mean(name="nll")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.build((None, self.sequence_length))
+
+    def build(self, input_shape):
+        pass  # both functional sub-networks are built at construction
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "vocabulary": list(self.vocabulary),
+            "sequence_length": self.sequence_length,
+            "token_separator": self.token_separator,
+            "embedding_dim": self.embedding_dim,
+            "hidden_dim": self.hidden_dim,
+            "discriminator_dim": self.discriminator_dim,
+            "bidirectional": self.bidirectional,
+            "phase": self.phase,
+            "estimator": self.estimator,
+            "max_inverse_temperature": self.max_inverse_temperature,
+            "anneal_steps": self.anneal_steps,
+            "seed": self.seed,
+        }
+
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Two optimizers, Adam(1e-3) for the generator and Adam(1e-4) for the discriminator by
+        default (RelGAN used 1e-4 for both in the adversarial phase; MLE likes 1e-3)."""
+        self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else keras.optimizers.Adam(1e-3, clipnorm=5.0)
+        self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else keras.optimizers.Adam(1e-4, clipnorm=5.0)
+        self._record_compile_args(g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer)
+        super().compile(optimizer=self.g_optimizer, **kwargs)
+
+    def build_optimizers(self):
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    @property
+    def phase(self):
+        return "adversarial" if bool(self.adversarial_phase.numpy()) else "mle"
+
+    def set_phase(self, phase):
+        """Switches between "mle" and "adversarial" training (also between epochs of a `fit`)."""
+        if phase not in PHASES:
+            raise ValueError(f"phase must be one of {PHASES}, got {phase!r}.")
+        self.adversarial_phase.assign(phase == "adversarial")
+
+    @property
+    def metrics(self):
+        return [self.nll_tracker, self.g_loss_tracker, self.d_loss_tracker]
+
+    # -- the generator as a language model ---------------------------------------------------
+
+    def _zero_state(self, batch):
+        zeros = ops.zeros((batch, self.hidden_dim))
+        return zeros, zeros
+
+    def _teacher_forced_logits(self, tokens, training=False):
+        batch = ops.shape(tokens)[0]
+        start = ops.full((batch, 1), self.vocab_size, dtype="int32")
+        inputs = ops.concatenate([start, ops.cast(tokens[:, :-1], "int32")], axis=1)
+        logits, _, _ = self.generator([inputs, *self._zero_state(batch)], training=training)
+        return logits
+
+    def call(self, tokens, training=False):
+        """Token ids [batch, time] → next-token probabilities [batch, time, vocab]: position t
+        is the distribution of tokens[t] given the tokens before it."""
+        return ops.softmax(self._teacher_forced_logits(tokens, training), axis=-1)
+
+    def sequence_nll(self, tokens, temperature=1.0):
+        """Negative log-likelihood of each sequence [batch] in nats (summed over its tokens),
+        under the model sampled at `temperature` (softmax(logits / temperature))."""
+        logits = self._teacher_forced_logits(tokens)
+        logits = logits if temperature == 1.0 else logits / temperature
+        return ops.sum(keras.losses.sparse_categorical_crossentropy(tokens, logits, from_logits=True), axis=-1)
+
+    # -- sampling --------------------------------------------------------------------------
+
+    def _rollout(self, batch, length, temperature=1.0, prompt=None, noise_seed=None, inverse_temperature=None):
+        """Samples `length` tokens autoregressively. Returns (tokens [batch, length] int32,
+        relaxed one-hots [batch, length, vocab] or None).
+
+        Gumbel-max: argmax(logits / temperature + Gumbel noise) is an exact sample of
+        softmax(logits / temperature); softmax(inverse_temperature · (logits + noise)) is its
+        differentiable relaxation (computed only when `inverse_temperature` is given)."""
+        if noise_seed is None:
+            noise_seed = self.seed_generator.next()
+        elif isinstance(noise_seed, int):
+            noise_seed = tf.constant([noise_seed, 0])
+        noise_seed = tf.cast(noise_seed, tf.int32)
+        h, c = self._zero_state(batch)
+        token = ops.full((batch, 1), self.vocab_size, dtype="int32")
+        if prompt is not None:  # read the prompt: its last step's output predicts the first token
+            logits, h, c = self.generator([ops.concatenate([token, prompt[:, :-1]], axis=1), h, c])
+            token = prompt[:, -1:]
+        relax = inverse_temperature is not None
+
+        def step(t, token, h, c, tokens, soft):
+            logits, h, c = self.generator([token, h, c])
+            logits = logits[:, 0]
+            # Gumbel noise for this step only: [batch, vocab] at a time, not the whole sequence's.
+            uniform = tf.random.stateless_uniform((batch, self.vocab_size), noise_seed + tf.stack([0, t]),
+                                                  minval=1e-20, maxval=1.0)
+            noise = -ops.log(-ops.log(uniform))
+            token = ops.cast(ops.argmax(logits / temperature + noise, axis=-1), "int32")[:, None]
+            tokens = tokens.write(t, token[:, 0])
+            if relax:
+                soft = soft.write(t, ops.softmax(inverse_temperature * (logits + noise), axis=-1))
+            return t + 1, token, h, c, tokens, soft
+
+        tokens = tf.TensorArray(tf.int32, size=length)
+        soft = tf.TensorArray(tf.float32, size=length if relax else 0, element_shape=(None, self.vocab_size) if relax else None)
+        _, _, _, _, tokens, soft = tf.while_loop(
+            lambda t, *_: t < length, step, (tf.constant(0), token, h, c, tokens, soft))
+        tokens = tf.transpose(tokens.stack(), [1, 0])
+        return tokens, (tf.transpose(soft.stack(), [1, 0, 2]) if relax else None)
+
+    def sample(self, n, length=None, temperature=1.0, seed=None):
+        """`n` sequences of token ids [n, length] sampled at `temperature`."""
+        return self._rollout(n, length or self.sequence_length, temperature, noise_seed=seed)[0]
+
+    def encode(self, text):
+        """Text → token ids; unknown tokens map to "<unk>" when the vocabulary has it, else a
+        ValueError names them."""
+        pieces = list(text) if self.token_separator == "" else text.split(self.token_separator)
+        index = {t: i for i, t in enumerate(self.vocabulary)}
+        unknown = sorted({p for p in pieces if p not in index})
+        if unknown and UNKNOWN not in index:
+            raise ValueError(f"Tokens not in the vocabulary: {unknown[:10]}; use only tokens of the "
+                             f"model's vocabulary ({self.vocab_size} tokens).")
+        return [index.get(p, index.get(UNKNOWN)) for p in pieces]
+
+    def decode(self, token_ids):
+        return self.token_separator.join(self.vocabulary[int(i)] for i in token_ids)
+
+    def generate_text(self, n, length=None, temperature=1.0, prompt="", seed=None):
+        """`n` strings: the prompt followed by `length` sampled tokens."""
+        prompt_ids = self.encode(prompt) if prompt else []
+        prompt_tensor = ops.convert_to_tensor(np.tile(np.asarray(prompt_ids, "int32"), (n, 1))) if prompt_ids else None
+        tokens = self._rollout(n, length or self.sequence_length, temperature, prompt=prompt_tensor,
+                               noise_seed=seed)[0]
+        sep = self.token_separator
+        return [prompt + (sep if prompt and sep else "") + self.decode(row) for row in np.asarray(tokens)]
+
+    # -- training ----------------------------------------------------------------------------
+
+    def train_step(self, data):
+        real = ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "int32")
+        tf.cond(self.adversarial_phase, lambda: self._adversarial_step(real), lambda: self._mle_step(real))
+        return {m.name: m.result() for m in self.metrics}
+
+    def _mle_step(self, real):
+        with tf.GradientTape() as tape:
+            nll = ops.mean(self.sequence_nll(real))
+        grads = tape.gradient(self.per_replica(nll), self.generator.trainable_variables)
+        self.g_optimizer.apply(grads, self.generator.trainable_variables)
+        self.nll_tracker.update_state(nll)
+        return tf.constant(0)
+
+    def _adversarial_step(self, real):
+        batch, length = ops.shape(real)[0], ops.shape(real)[1]
+        real_one_hot = ops.one_hot(real, self.vocab_size)
+        progress = ops.minimum(ops.cast(self.adversarial_steps, "float32") / max(self.anneal_steps, 1), 1.0)
+        beta = self.max_inverse_temperature ** progress  # 1 → max, exponentially (RelGAN)
+        gumbel = self.estimator == "gumbel"
+        with tf.GradientTape() as g_tape:
+            tokens, soft = self._rollout(batch, length, inverse_temperature=beta if gumbel else None)
+            fake_input = soft if gumbel else ops.one_hot(tokens, self.vocab_size)
+            with g_tape.stop_recording():
+                with tf.GradientTape() as d_tape:
+                    real_logits = self.discriminator(real_one_hot, training=True)
+                    fake_logits = self.discriminator(ops.stop_gradient(fake_input), training=True)
+                    d_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(real_logits), real_logits, from_logits=True)) \
+                        + ops.mean(keras.losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True))
+                grads = d_tape.gradient(self.per_replica(d_loss), self.discriminator.trainable_variables)
+                self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
+            if gumbel:  # non-saturating loss through the relaxed samples
+                logits_for_g = self.discriminator(soft, training=True)
+                g_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(logits_for_g), logits_for_g, from_logits=True))
+            else:  # REINFORCE: reward = D's probability of "real", minus a moving-average baseline
+                reward = ops.stop_gradient(ops.sigmoid(self.discriminator(fake_input, training=False))[:, 0])
+                advantage = reward - self.reward_baseline
+                g_loss = ops.mean(advantage * self.sequence_nll(tokens))  # −advantage · log p(sequence)
+        grads = g_tape.gradient(self.per_replica(g_loss), self.generator.trainable_variables)
+        self.g_optimizer.apply(grads, self.generator.trainable_variables)
+        if not gumbel:
+            self.reward_baseline.assign(0.9 * self.reward_baseline + 0.1 * ops.mean(reward))
+        self.adversarial_steps.assign_add(1)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_loss_tracker.update_state(d_loss)
+        self.nll_tracker.update_state(ops.mean(self.sequence_nll(real)))
+        return tf.constant(0)
+
+    def test_step(self, data):
+        real = ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "int32")
+        self.nll_tracker.update_state(ops.mean(self.sequence_nll(real)))
+        return {self.nll_tracker.name: self.nll_tracker.result()}
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def serving_signatures(self):
+        tokens_spec = tf.TensorSpec((None, None), tf.int32, name="tokens")
+        count_spec = tf.TensorSpec((), tf.int32, name="num_sequences")
+        length_spec = tf.TensorSpec((), tf.int32, name="max_length")
+        temperature_spec = tf.TensorSpec((), tf.float32, name="temperature")
+        seed_spec = tf.TensorSpec((), tf.int32, name="seed")
+        prompt_spec = tf.TensorSpec((), tf.string, name="prompt")
+        vocabulary = tf.constant(self.vocabulary)
+        lookup = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(vocabulary, tf.range(self.vocab_size, dtype=tf.int64)),
+            default_value=self.vocabulary.index(UNKNOWN) if UNKNOWN in self.vocabulary else -1)
+        self._serving_lookup = lookup  # tracked, so the export carries the table
+
+        def next_token_probabilities(tokens):
+            tokens = self.checked(tokens, tokens_spec)
+            tf.debugging.assert_non_negative(tokens, message="tokens must be ids in [0, vocab_size)")
+            tf.debugging.assert_less(tokens, self.vocab_size, message="tokens must be ids in [0, vocab_size)")
+            return {"probabilities": self(tokens)}
+
+        def generate(num_sequences, max_length, temperature, seed, prompt):
+            checks = [tf.debugging.assert_positive(self.checked(num_sequences, count_spec), message="num_sequences must be at least 1"),
+                      tf.debugging.assert_positive(self.checked(max_length, length_spec), message="max_length must be at least 1"),
+                      tf.debugging.assert_positive(self.checked(temperature, temperature_spec), message="temperature must be positive")]
+            with tf.control_dependencies(checks):
+                pieces = tf.strings.unicode_split(prompt, "UTF-8") if self.token_separator == "" else \
+                    tf.strings.split(prompt, self.token_separator)
+                pieces = tf.boolean_mask(pieces, tf.strings.length(pieces) > 0) if self.token_separator else pieces
+                ids = tf.cast(lookup.lookup(pieces), tf.int32)
+                tf.debugging.assert_non_negative(ids, message="prompt holds tokens outside the vocabulary")
+                prompt_ids = tf.tile(ids[None], [num_sequences, 1])
+            noise_seed = tf.stack([self.checked(seed, seed_spec), 0])
+            with_prompt = lambda: self._rollout(num_sequences, max_length, temperature, prompt_ids, noise_seed)[0]
+            without = lambda: self._rollout(num_sequences, max_length, temperature, None, noise_seed)[0]
+            tokens = tf.cond(tf.size(ids) > 0, with_prompt, without)
+            text = tf.strings.reduce_join(tf.gather(vocabulary, tokens), axis=-1, separator=self.token_separator)
+            joiner = tf.where(tf.logical_and(tf.size(ids) > 0, self.token_separator != ""), self.token_separator, "")
+            return {"text": prompt + joiner + text, "tokens": tokens}
+
+        return {
+            "serving_default": (next_token_probabilities, [tokens_spec]),
+            "generate": (generate, [count_spec, length_spec, temperature_spec, seed_spec, prompt_spec]),
+        }
