@@ -1,6 +1,8 @@
 """What is particular to the text GAN: its likelihood, sampling, both adversarial gradients,
 the vocabulary at the edges, and the oracle benchmark's measurements."""
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from recipes.lstm_gan_text import benchmark, oracle, recipe
 from zoo import cards
 
 VOCABULARY = list("abcde") + ["<unk>"]
+REPO = Path(__file__).resolve().parent.parent
 
 
 def small(**overrides):
@@ -188,3 +191,33 @@ def test_card_samples_come_from_the_shipped_weights():
     model = zoo.load("lstm_gan_text", weights="pretrained")
     samples = card["samples"]
     assert model.generate_text(len(samples["text"]), temperature=samples["temperature"], seed=samples["seed"]) == samples["text"]
+
+
+COCO = cards.saved_models_dir() / "lstm_gan_text_coco"
+
+
+def test_generated_text_stops_at_the_end_token():
+    model = small(vocabulary=["<eos>", "<unk>", "a", "b"], token_separator=" ")
+    assert model.decode([2, 3, 0, 2, 0]) == "a b"
+    assert model.decode([2, 3]) == "a b"
+
+
+def test_the_shipped_coco_captions_card_is_remeasured_from_its_weights():
+    card = cards.read_card(COCO)
+    config = card["recipe"]["config"]
+    text_file, test_file = (REPO / config[k] for k in ("text_file", "test_file"))
+    if not test_file.exists():
+        pytest.skip(f"{test_file} is not here: the COCO captions come with ../shared/data")
+    model = zoo.load("lstm_gan_text", weights=COCO)
+    data = recipe.load_data(recipe.Config(text_file=str(text_file), test_file=str(test_file),
+                                          sequence_length=config["sequence_length"]))
+    assert data.vocabulary == model.vocabulary and card["dataset"]["test_examples"] == 10_000
+    measured = recipe.test_metrics(model, data.test)
+    assert measured["test_nll"] == pytest.approx(card["metrics"]["test_nll"], abs=0.05)
+    quality = recipe.text_quality(model, data.test, temperatures=(1.0,))[0]
+    for n in recipe.BLEU_ORDERS:  # the same 1,000 samples (fixed seed), so only rounding differs
+        assert quality[f"bleu_{n}"] == pytest.approx(card["metrics"][f"bleu_{n}"], abs=0.002)
+        assert quality[f"self_bleu_{n}"] == pytest.approx(card["metrics"][f"self_bleu_{n}"], abs=0.002)
+    assert [r["temperature"] for r in card["text_quality_by_temperature"]] == list(recipe.TEMPERATURES)
+    assert card["samples"]["text"] == recipe.samples_text(model)
+    assert card["training_seconds"] <= 30 * 60 and card["environment"]["cpu_count"] <= 2

@@ -30,11 +30,10 @@ import zoo
 from zoo import data as zdata
 from zoo import text_metrics, training
 from zoo.errors import ConfigError, DataError
-from zoo.models.lstm_gan_text import UNKNOWN
+from zoo.models.lstm_gan_text import END, UNKNOWN
 from zoo.training import option
 
 NAME = "lstm_gan_text"
-END = "<eos>"
 
 
 @dataclasses.dataclass

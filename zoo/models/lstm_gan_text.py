@@ -12,6 +12,7 @@ from zoo.registry import register_model
 PHASES = ("mle", "adversarial")
 ESTIMATORS = ("gumbel", "reinforce")
 UNKNOWN = "<unk>"
+END = "<eos>"  # pads word-level sequences after the sentence: text ends at the first
 
 
 def text_generator(vocab_size, embedding_dim, hidden_dim, name="generator"):
@@ -251,7 +252,9 @@ class LSTMGANText(ZooModel):
         return [index.get(p, index.get(UNKNOWN)) for p in pieces]
 
     def decode(self, token_ids):
-        return self.token_separator.join(self.vocabulary[int(i)] for i in token_ids)
+        """Token ids → text, up to the first END token when the vocabulary has one."""
+        words = [self.vocabulary[int(i)] for i in token_ids]
+        return self.token_separator.join(words[: words.index(END)] if END in words else words)
 
     def generate_text(self, n, length=None, temperature=1.0, prompt="", seed=None):
         """`n` strings: the prompt followed by `length` sampled tokens."""
@@ -337,6 +340,8 @@ class LSTMGANText(ZooModel):
             tf.debugging.assert_less(tokens, self.vocab_size, message="tokens must be ids in [0, vocab_size)")
             return {"probabilities": self(tokens)}
 
+        end_id = self.vocabulary.index(END) if END in self.vocabulary else -1
+
         def generate(num_sequences, max_length, temperature, seed, prompt):
             checks = [tf.debugging.assert_positive(self.checked(num_sequences, count_spec), message="num_sequences must be at least 1"),
                       tf.debugging.assert_positive(self.checked(max_length, length_spec), message="max_length must be at least 1"),
@@ -352,7 +357,9 @@ class LSTMGANText(ZooModel):
             with_prompt = lambda: self._rollout(num_sequences, max_length, temperature, prompt_ids, noise_seed)[0]
             without = lambda: self._rollout(num_sequences, max_length, temperature, None, noise_seed)[0]
             tokens = tf.cond(tf.size(ids) > 0, with_prompt, without)
-            text = tf.strings.reduce_join(tf.gather(vocabulary, tokens), axis=-1, separator=self.token_separator)
+            before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(tokens, end_id), tf.int32), axis=-1), 0)
+            words = tf.ragged.boolean_mask(tf.gather(vocabulary, tokens), before_end)
+            text = tf.strings.reduce_join(words, axis=-1, separator=self.token_separator)
             joiner = tf.where(tf.logical_and(tf.size(ids) > 0, self.token_separator != ""), self.token_separator, "")
             return {"text": prompt + joiner + text, "tokens": tokens}
 
