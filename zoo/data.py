@@ -125,13 +125,18 @@ def _check_images(info, name, image_shape, model_name):
         )
 
 
-def batched(ds, batch_size, *, shuffle_seed=None, cache=True):
-    """cache → shuffle (seeded, reshuffled every epoch) → batch → prefetch."""
+def batched(ds, batch_size, *, shuffle_seed=None, cache=True, shuffle_buffer=None):
+    """cache → shuffle (seeded, reshuffled every epoch) → batch → prefetch. `cache`: True keeps
+    the examples in memory, a file name caches them on disk (for data larger than memory should
+    hold), False decodes them on every pass. The shuffle buffer holds the whole dataset (up to
+    100,000 examples) unless `shuffle_buffer` caps it: a buffer is a second copy of what it
+    holds, too much for large examples such as video clips."""
     if cache:
-        ds = ds.cache()
+        ds = ds.cache(cache if isinstance(cache, str) else "")
     if shuffle_seed is not None:
         size = int(ds.cardinality())
         buffer = size if 0 < size <= 100_000 else 10_000
+        buffer = min(buffer, shuffle_buffer) if shuffle_buffer else buffer
         ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size).prefetch(AUTOTUNE)
 

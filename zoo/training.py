@@ -299,7 +299,10 @@ def evaluate_like_card(name, model, card, data_dir=None):
 
     evaluate = get_entry(name).recipe_module().evaluate
     accepted = inspect.signature(evaluate).parameters
-    settings = {k: v for k, v in card.get("metrics", {}).items() if k in accepted}
+    # Measurement settings the card records with its metrics (the VAE's `nll_samples`) or its
+    # dataset (a video model's `num_frames`).
+    recorded = {**card.get("dataset", {}), **card.get("metrics", {})}
+    settings = {k: v for k, v in recorded.items() if k in accepted and k not in ("name", "max_examples")}
     return evaluate(model, data_dir=data_dir, dataset=card["dataset"]["name"],
                     max_examples=card["dataset"]["test_examples"], **settings)
 
@@ -345,4 +348,61 @@ def plot_curves(epochs, path, title=""):
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
+    plt.close(fig)
+
+
+def save_confusion_matrix(labels, predictions, class_names, path, title=""):
+    """Row-normalised confusion matrix (true class down, predicted across) as a PNG, atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    n = len(class_names)
+    counts = np.zeros((n, n), np.int64)
+    np.add.at(counts, (np.asarray(labels, np.int64), np.asarray(predictions, np.int64)), 1)
+    rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    size = max(5.0, 0.22 * n + 2)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    image = ax.imshow(rates, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(n), class_names, rotation=90, fontsize=6 if n > 20 else 9)
+    ax.set_yticks(range(n), class_names, fontsize=6 if n > 20 else 9)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=ax, fraction=0.04, label="fraction of the true class")
+    fig.tight_layout()
+    with atomic.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return counts
+
+
+def save_clip_strip(videos, titles, path, max_frames=10):
+    """Clips [n, frames, h, w, c] (uint8) as one row of frames each, titled, as a PNG, atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    videos = np.asarray(videos)
+    n, frames = videos.shape[:2]
+    shown = min(frames, max_frames)
+    fig, axes = plt.subplots(n, shown, figsize=(1.1 * shown, 1.25 * n), squeeze=False)
+    for row, (video, title) in enumerate(zip(videos, titles)):
+        for t in range(shown):
+            ax = axes[row][t]
+            frame = video[t]
+            ax.imshow(frame[..., 0] if frame.shape[-1] == 1 else frame, cmap="gray", vmin=0, vmax=255)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if t == 0:
+                ax.set_ylabel(title, rotation=0, ha="right", va="center", fontsize=8)
+            if row == 0:
+                ax.set_title(f"t={t}", fontsize=8)
+    fig.tight_layout()
+    with atomic.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)

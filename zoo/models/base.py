@@ -91,3 +91,66 @@ class ZooModel(keras.Model):
         replicas, and hand-written reductions are not scaled by Keras."""
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         return loss / tf.cast(replicas, loss.dtype) if replicas > 1 else loss
+
+
+class ZooClassifier(ZooModel):
+    """A classifier of raw inputs, trained by cross-entropy: what `lstm_image_classifier` and
+    `cnn_lstm_video` share. Subclasses create their network, call `_create_metrics()` in
+    `__init__`, and implement `logits(inputs, training)`; `augment(inputs)` may change
+    training inputs (the default leaves them)."""
+
+    def _create_metrics(self):
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+
+    def compile(self, optimizer="adam", **kwargs):
+        """Keras' compile with Adam as the default; the loss is the model's own."""
+        super().compile(optimizer=optimizer, **kwargs)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.accuracy]
+
+    def call(self, inputs, training=False):
+        """Raw inputs → class probabilities [batch, num_classes]."""
+        return keras.ops.softmax(self.logits(inputs, training=training))
+
+    def logits(self, inputs, training=False):
+        raise NotImplementedError
+
+    def augment(self, inputs):
+        return inputs
+
+    def train_step(self, data):
+        inputs, labels = self.augment(data[0]), data[1]
+        with tf.GradientTape() as tape:
+            logits = self.logits(inputs, training=True)
+            loss = self._loss(labels, logits)
+            if self.losses:
+                loss = loss + keras.ops.sum(self.losses)
+            scaled = self.optimizer.scale_loss(self.per_replica(loss))
+        gradients = tape.gradient(scaled, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
+        return self._track(loss, labels, logits)
+
+    def test_step(self, data):
+        inputs, labels = data[0], data[1]
+        logits = self.logits(inputs, training=False)
+        return self._track(self._loss(labels, logits), labels, logits)
+
+    @staticmethod
+    def _loss(labels, logits):
+        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+
+    def _track(self, loss, labels, logits):
+        self.loss_tracker.update_state(loss)
+        self.accuracy.update_state(labels, logits)
+        return {m.name: m.result() for m in self.metrics}
+
+    def classification_outputs(self, probabilities):
+        """The serving outputs of a classifier: probabilities, class_id and, when the model
+        knows them, class_name."""
+        outputs = {"probabilities": probabilities, "class_id": keras.ops.argmax(probabilities, axis=-1)}
+        if getattr(self, "class_names", None):
+            outputs["class_name"] = tf.gather(tf.constant(self.class_names), outputs["class_id"])
+        return outputs

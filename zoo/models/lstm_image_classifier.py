@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.models.base import ZooModel
+from zoo.models.base import ZooClassifier
 from zoo.registry import register_model
 
 
@@ -28,7 +28,7 @@ def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirec
     recipe="recipes.lstm_image_classifier.recipe",
     metric="test_accuracy",
 )
-class LSTMImageClassifier(ZooModel):
+class LSTMImageClassifier(ZooClassifier):
     """LSTM that reads an image row by row as a sequence and classifies it.
 
     Each of the `height` rows is one time step of `width * channels` features. The model
@@ -87,8 +87,7 @@ class LSTMImageClassifier(ZooModel):
             height, width * channels, num_classes, units, num_layers, bidirectional, dropout
         )
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        self._create_metrics()
         self.build((None, *self.image_shape))
 
     def build(self, input_shape):
@@ -107,19 +106,6 @@ class LSTMImageClassifier(ZooModel):
             "class_names": self.class_names,
             "seed": self.seed,
         }
-
-    def compile(self, optimizer="adam", **kwargs):
-        """Keras' compile with Adam as the default; the loss is the model's own."""
-        super().compile(optimizer=optimizer, **kwargs)
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.accuracy]
-
-    def call(self, images, training=False):
-        """Raw pixels [batch, height, width, channels] (or without the channel axis when it
-        is 1) → class probabilities [batch, num_classes]."""
-        return ops.softmax(self.logits(images, training=training))
 
     def features_and_logits(self, images, batch_size=500):
         """(penultimate features [n, units × directions], logits [n, classes]) as NumPy arrays:
@@ -152,46 +138,13 @@ class LSTMImageClassifier(ZooModel):
         padded = ops.take_along_axis(padded, rows[:, :, None, None], axis=1)
         return ops.take_along_axis(padded, cols[:, None, :, None], axis=2)
 
-    def train_step(self, data):
-        images, labels = data[0], data[1]
-        if self.augment_shift:
-            images = self._shifted(images)
-        with tf.GradientTape() as tape:
-            logits = self.logits(images, training=True)
-            loss = ops.mean(
-                keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-            )
-            if self.losses:
-                loss = loss + ops.sum(self.losses)
-            scaled = self.optimizer.scale_loss(self.per_replica(loss))
-        gradients = tape.gradient(scaled, self.trainable_variables)
-        self.optimizer.apply(gradients, self.trainable_variables)
-        return self._track(loss, labels, logits)
-
-    def test_step(self, data):
-        images, labels = data[0], data[1]
-        logits = self.logits(images, training=False)
-        loss = ops.mean(
-            keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-        )
-        return self._track(loss, labels, logits)
-
-    def _track(self, loss, labels, logits):
-        self.loss_tracker.update_state(loss)
-        self.accuracy.update_state(labels, logits)
-        return {m.name: m.result() for m in self.metrics}
+    def augment(self, images):
+        return self._shifted(images) if self.augment_shift else images
 
     def serving_signatures(self):
         spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
 
         def classify(images):
-            probabilities = self(self.checked(images, spec), training=False)
-            outputs = {
-                "probabilities": probabilities,
-                "class_id": ops.argmax(probabilities, axis=-1),
-            }
-            if self.class_names:
-                outputs["class_name"] = tf.gather(tf.constant(self.class_names), outputs["class_id"])
-            return outputs
+            return self.classification_outputs(self(self.checked(images, spec), training=False))
 
         return {"serving_default": (classify, [spec])}
