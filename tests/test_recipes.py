@@ -20,6 +20,7 @@ NAMES = zoo.list_models()
         (["--batch-size", "0"], "--batch-size must be at least 1"),
         (["--epochs", "many"], "invalid int value"),
         (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+        (["--strategy", "gpus"], "--strategy must be one of auto, mirrored, multi_worker, tpu, got 'gpus'"),
     ],
 )
 def test_bad_flags_stop_before_any_work(name, argv, message, capsys, tmp_path):
@@ -28,6 +29,24 @@ def test_bad_flags_stop_before_any_work(name, argv, message, capsys, tmp_path):
         recipe.main(argv + ["--output", str(tmp_path / "out")])
     assert e.value.code == 2
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("tf_config, message", [
+    (None, "--strategy multi_worker needs the cluster in $TF_CONFIG"),
+    ("{not json", "$TF_CONFIG is not a valid cluster description (JSONDecodeError"),
+    ('{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 3}}',
+     "$TF_CONFIG is not a valid cluster description (IndexError"),
+])
+def test_multi_worker_without_a_valid_cluster_stops_before_any_work(tf_config, message, monkeypatch, capsys, tmp_path):
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    recipe = get_entry("lstm_image_classifier").recipe_module()
+    with pytest.raises(SystemExit) as e:
+        recipe.main(["--strategy", "multi_worker", "--output", str(tmp_path / "out")])
+    assert e.value.code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 

@@ -138,7 +138,11 @@ def batched(ds, batch_size, *, shuffle_seed=None, cache=True, shuffle_buffer=Non
         buffer = size if 0 < size <= 100_000 else 10_000
         buffer = min(buffer, shuffle_buffer) if shuffle_buffer else buffer
         ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(AUTOTUNE)
+    # Under a multi-worker strategy each worker reads the same seeded pipeline and keeps its
+    # share of every global batch (DATA sharding): the batches a one-device run would see.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.batch(batch_size).prefetch(AUTOTUNE).with_options(options)
 
 
 def _first_line(error):

@@ -41,15 +41,98 @@ class RecipeConfig:
         None, "folder for weights, config, model card, curves and logs (default: saved_models/<name>)"
     )
     smoke: bool = option(False, "shrink the run to seconds (tiny data and model) to check it works")
+    strategy: str = option(
+        "auto", "tf.distribute strategy: auto (all local GPUs when there are several, else one device), "
+        "mirrored (all local devices), multi_worker (the cluster of $TF_CONFIG) or tpu; --batch-size is "
+        "the global batch, split across replicas"
+    )
 
     def validate(self):
         """Raises ConfigError for a value no run could use."""
         for name in ("epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}.")
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(f"--strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}.")
+        if self.strategy == "multi_worker":
+            cluster_task()  # TF_CONFIG present and well-formed
 
     def output_dir(self, model_name):
-        return Path(self.output) if self.output else cards.saved_models_dir() / model_name
+        """Where the run writes. In a multi-worker run only the chief writes there: every other
+        worker (all must save, as tf.distribute requires) writes into `.worker-N/` inside it,
+        which keeps its checkpoint for a resumed run and is removed when the run ends."""
+        output = Path(self.output) if self.output else cards.saved_models_dir() / model_name
+        if self.strategy == "multi_worker" and not is_chief():
+            return output / f".worker-{cluster_task()[1]}"
+        return output
+
+
+STRATEGIES = ("auto", "mirrored", "multi_worker", "tpu")
+
+
+def cluster_task():
+    """(task type, task index, cluster) from $TF_CONFIG, or a ConfigError saying what is wrong."""
+    import os
+
+    raw = os.environ.get("TF_CONFIG")
+    example = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+               '"task": {"type": "worker", "index": 0}}\'')
+    if not raw:
+        raise ConfigError(f"--strategy multi_worker needs the cluster in $TF_CONFIG, e.g. {example} on the "
+                          "first host (index 1 on the second).")
+    try:
+        tf_config = json.loads(raw)
+        task, cluster = tf_config["task"], tf_config["cluster"]
+        kind, index = task["type"], int(task["index"])
+        cluster[kind][index]
+    except (ValueError, KeyError, IndexError, TypeError) as e:
+        raise ConfigError(f"$TF_CONFIG is not a valid cluster description ({type(e).__name__}: {e}); expected "
+                          f"e.g. {example}.") from e
+    return kind, index, cluster
+
+
+def is_chief():
+    """True unless this process is a multi-worker run's non-chief worker: the chief is the
+    task of type "chief", or worker 0 when the cluster has none."""
+    import os
+
+    if not os.environ.get("TF_CONFIG"):
+        return True
+    kind, index, cluster = cluster_task()
+    return kind == "chief" or (kind == "worker" and index == 0 and "chief" not in cluster)
+
+
+def distribution(config):
+    """The tf.distribute strategy `config.strategy` names. Call it first in a run: a
+    multi-worker strategy must start before TensorFlow runs anything else. Build the model and
+    its optimizers inside `strategy.scope()`; `model.fit` then splits each global batch."""
+    import tensorflow as tf
+
+    name = config.strategy
+    if name == "auto":
+        gpus = tf.config.list_logical_devices("GPU")
+        strategy = tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
+    elif name == "mirrored":
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
+    elif name == "multi_worker":
+        cluster_task()
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    elif name == "tpu":
+        try:
+            resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+        except (ValueError, tf.errors.OpError) as e:
+            raise ConfigError(f"--strategy tpu found no TPU ({type(e).__name__}: {str(e).splitlines()[0]}); run on a "
+                              "TPU VM or set TPU_NAME.") from e
+        strategy = tf.distribute.TPUStrategy(resolver)
+    else:
+        raise ConfigError(f"--strategy must be one of {', '.join(STRATEGIES)}, got {name!r}.")
+    if strategy.num_replicas_in_sync > 1:
+        print(f"Distributing with {type(strategy).__name__} over {strategy.num_replicas_in_sync} replicas "
+              f"(global batch {config.batch_size}).")
+    return strategy
 
 
 @dataclasses.dataclass
@@ -243,7 +326,8 @@ def fit(model, train, validation, config, output, verbose=None, callbacks=()):
         verbose = 1 if sys.stdout.isatty() else 2  # progress bars only where they redraw
     # Optimizer slots exist before fit: BackupAndRestore restores into them, and a
     # tf.distribute strategy must create them inside its scope.
-    model.build_optimizers()
+    with model.distribute_strategy.scope():
+        model.build_optimizers()
     model.fit(train, validation_data=validation, epochs=config.epochs, callbacks=callbacks, verbose=verbose,
               shuffle=False)  # the pipeline shuffles, seeded
     return log.rows()
@@ -288,8 +372,28 @@ def save_trained(model, name, output, *, config, epochs, metrics, dataset, notes
     }
     cards.write_card(output, card)
     (output / ".epochs.jsonl").unlink(missing_ok=True)
-    print(f"Wrote {output}: " + json.dumps({**metrics, "training_seconds": card["training_seconds"]}))
+    summary = json.dumps({**metrics, "training_seconds": card["training_seconds"],
+                          "weights_digest": weights_digest(inference)})
+    if getattr(config, "strategy", "auto") != "multi_worker" or is_chief():
+        print(f"Wrote {output}: {summary}")
+    else:  # a multi-worker run's non-chief: its copy (.worker-N/) has served its purpose
+        import shutil
+
+        shutil.rmtree(output, ignore_errors=True)
+        print(f"Trained as a non-chief worker (the chief wrote the model): {summary}")
     return card
+
+
+def weights_digest(model):
+    """SHA-256 of the model's weight values (not of a file): equal digests, equal weights."""
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for value in model.get_weights():
+        digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
 
 
 def evaluate_like_card(name, model, card, data_dir=None):

@@ -273,15 +273,17 @@ def peak_memory_mb():
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def train(config, data, output, train, validation, epochs):
-    model = zoo.load(NAME, **model_overrides(config, data))
-    model.compile(optimizer=training.adam_cosine(config.learning_rate, epochs, int(train.cardinality()),
-                                                 clipnorm=1.0))
+def train(config, data, output, train, validation, epochs, strategy):
+    with strategy.scope():
+        model = zoo.load(NAME, **model_overrides(config, data))
+        model.compile(optimizer=training.adam_cosine(config.learning_rate, epochs, int(train.cardinality()),
+                                                     clipnorm=1.0))
     history = training.fit(model, train, validation, dataclasses.replace(config, epochs=epochs), output)
     return model, history
 
 
 def run(config):
+    strategy = training.distribution(config)
     keras.utils.set_random_seed(config.seed)
     data = load_data(config)
     output = config.output_dir(NAME)
@@ -294,7 +296,8 @@ def run(config):
     elif data.single_frame is not None:
         keras.utils.set_random_seed(config.seed)
         start = time.perf_counter()
-        single_model, _ = train(config, data, output / ".baseline", *data.single_frame[:2], config.baseline_epochs)
+        single_model, _ = train(config, data, output / ".baseline", *data.single_frame[:2], config.baseline_epochs,
+                                strategy)
         baseline = {**test_metrics(single_model, data.single_frame[2]), "epochs": config.baseline_epochs,
                     "training_seconds": round(time.perf_counter() - start, 1),
                     "frames_seen": "one per clip: a random frame in training, the middle frame in testing"}
@@ -305,7 +308,7 @@ def run(config):
         atomic.write_json(baseline_file, baseline)
         _remove_tree(output / ".baseline")
     keras.utils.set_random_seed(config.seed)
-    model, history = train(config, data, output, data.train, data.validation, config.epochs)
+    model, history = train(config, data, output, data.train, data.validation, config.epochs, strategy)
     metrics = test_metrics(model, data.test)
     labels, predictions = _labels_and_predictions(model, data.test)
     extra_files = {"confusion_matrix": "confusion_matrix.png", "clips": "clips.png"}
@@ -328,7 +331,7 @@ def _labels_and_predictions(model, test):
     labels, predictions = [], []
     for videos, y in test:
         labels.append(y.numpy())
-        predictions.append(np.argmax(model.predict_on_batch(videos), axis=-1))
+        predictions.append(np.argmax(model(videos), axis=-1))
     return np.concatenate(labels), np.concatenate(predictions)
 
 

@@ -93,10 +93,11 @@ def card_notes(measured, dataset):
 
 
 def run(config):
+    strategy = training.distribution(config)
     keras.utils.set_random_seed(config.seed)
     data = load_data(config)
     overrides = model_overrides(config, data)
-    with training.precision(config.precision) as policy:
+    with training.precision(config.precision) as policy, strategy.scope():
         model = zoo.load(NAME, **overrides)
         beta_2 = 0.9 if config.loss == "wgan_gp" else 0.999
         model.compile(d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=beta_2),

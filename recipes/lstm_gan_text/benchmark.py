@@ -62,6 +62,7 @@ def oracle_data(config, oracle):
 
 
 def run(config):
+    strategy = training.distribution(config)
     sizes = dict(vocab_size=oracle_lib.VOCAB_SIZE, embedding_dim=oracle_lib.EMBEDDING_DIM,
                  hidden_dim=oracle_lib.HIDDEN_DIM, sequence_length=oracle_lib.SEQUENCE_LENGTH)
     if config.smoke:
@@ -78,10 +79,11 @@ def run(config):
         return oracle_lib.measure(model, oracle, held_out, samples=samples, temperature=temperature)
 
     rows = {"oracle": measure(oracle)}
-    model = zoo.load(recipe.NAME, **recipe.model_overrides(config, data))
+    with strategy.scope():
+        model = zoo.load(recipe.NAME, **recipe.model_overrides(config, data))
+        model.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0),
+                      d_optimizer=keras.optimizers.Adam(config.discriminator_learning_rate, clipnorm=5.0))
     rows["random"] = measure(model)
-    model.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0),
-                  d_optimizer=keras.optimizers.Adam(config.discriminator_learning_rate, clipnorm=5.0))
     start = time.perf_counter()
     # 10,000 sequences over-fit within a few epochs: keep the epoch with the best validation NLL.
     best = keras.callbacks.EarlyStopping("val_nll", mode="min", patience=1, restore_best_weights=True)

@@ -224,11 +224,12 @@ class AdversarialFrom(keras.callbacks.Callback):
             self.model.g_optimizer.learning_rate.assign(self.learning_rate)
 
 
-def train(config, data, output, callbacks=()):
+def train(config, data, output, callbacks=(), strategy=None):
     """Both phases in one `fit`; returns (model, per-epoch log rows)."""
-    model = zoo.load(NAME, **model_overrides(config, data))
-    model.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0),
-                  d_optimizer=keras.optimizers.Adam(config.discriminator_learning_rate, clipnorm=5.0))
+    with (strategy or tf.distribute.get_strategy()).scope():
+        model = zoo.load(NAME, **model_overrides(config, data))
+        model.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0),
+                      d_optimizer=keras.optimizers.Adam(config.discriminator_learning_rate, clipnorm=5.0))
     run_config = dataclasses.replace(config, epochs=config.epochs + config.adversarial_epochs)
     epochs = training.fit(model, data.train, data.validation, run_config, output,
                           callbacks=[AdversarialFrom(config.epochs, config.adversarial_learning_rate), *callbacks])
@@ -275,12 +276,13 @@ def run(config):
         from recipes.lstm_gan_text import benchmark
 
         return benchmark.run(config)
+    strategy = training.distribution(config)
     keras.utils.set_random_seed(config.seed)
     data = load_data(config)
     output = config.output_dir(NAME)
     print(f"Training {NAME} on {data.info['name']} ({data.info['train_examples']} sequences of "
           f"{config.sequence_length} tokens, vocabulary {len(data.vocabulary)}) → {output}")
-    model, epochs = train(config, data, output)
+    model, epochs = train(config, data, output, strategy=strategy)
     measured = test_metrics(model, data.test)
     notes = [f"test_nll: nats per sequence of {config.sequence_length} tokens over the test split "
              f"({data.info['test_examples']} sequences)"]

@@ -89,12 +89,14 @@ def _test_metrics(model, test):
 
 
 def run(config):
+    strategy = training.distribution(config)
     keras.utils.set_random_seed(config.seed)
     data = load_data(config)
-    model = zoo.load(NAME, **model_overrides(config, data))
-    # Clipping: LSTM gradients spike now and then early in training.
-    model.compile(optimizer=training.adam_cosine(
-        config.learning_rate, config.epochs, int(data.train.cardinality()), clipnorm=1.0))
+    with strategy.scope():
+        model = zoo.load(NAME, **model_overrides(config, data))
+        # Clipping: LSTM gradients spike now and then early in training.
+        model.compile(optimizer=training.adam_cosine(
+            config.learning_rate, config.epochs, int(data.train.cardinality()), clipnorm=1.0))
     output = config.output_dir(NAME)
     print(f"Training {NAME} on {data.info['name']} ({data.info['train_examples']} examples) → {output}")
     epochs = training.fit(model, data.train, data.validation, config, output)

@@ -146,10 +146,13 @@ def save_pictures(model, data, output, fixed_noise):
 
 
 def run(config):
+    strategy = training.distribution(config)
     keras.utils.set_random_seed(config.seed)
     data = load_data(config)
-    model = zoo.load(NAME, **model_overrides(config, data))
-    model.compile(optimizer=training.adam_cosine(config.learning_rate, config.epochs, int(data.train.cardinality())))
+    with strategy.scope():
+        model = zoo.load(NAME, **model_overrides(config, data))
+        model.compile(optimizer=training.adam_cosine(config.learning_rate, config.epochs,
+                                                     int(data.train.cardinality())))
     output = config.output_dir(NAME)
     fixed_noise = np.random.default_rng(config.seed).normal(size=(100, config.latent_dim)).astype("float32")
     print(f"Training {NAME} on {data.info['name']} ({data.info['train_examples']} examples) → {output}")

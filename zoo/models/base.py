@@ -85,6 +85,77 @@ class ZooModel(keras.Model):
         with tf.control_dependencies(checks):
             return tf.identity(tensor)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a strategy, Keras' TF trainer reads a batch from a fresh iterator before every
+        # `fit` to build the model, even a built one, and then starts the data again: with a
+        # pipeline that reshuffles on every pass, each epoch would see the order of the next
+        # epoch of a one-device run. Our models are built when constructed; then there is
+        # nothing to read a batch for.
+        if iterator is not None and all(layer.built for layer in self._flatten_layers()):
+            iterator = None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
+    def step_logs(self, metrics=None):
+        """What a train or test step returns: each metric's result by name. Across the workers
+        of a multi-worker strategy Keras 3 averages the logs along axis 0, which a scalar does
+        not have (tensorflow#72388): there each result goes out as a 1-element vector."""
+        logs = {m.name: m.result() for m in (self.metrics if metrics is None else metrics)}
+        strategy = tf.distribute.get_strategy()
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode():
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
+
+    @staticmethod
+    def replica_rows(draw, batch):
+        """`draw(n)` (a random tensor with n rows), for this replica's `batch` rows. Under a
+        tf.distribute strategy every replica holds the same generator state, so each draws for
+        the whole global batch and keeps its own rows: the replicas' draws differ from one
+        another, and together they are the draw one device would make for the global batch."""
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        if replicas == 1:
+            return draw(batch)
+        start = context.replica_id_in_sync_group * batch
+        return draw(batch * replicas)[start:start + batch]
+
+    @staticmethod
+    def global_mean(value):
+        """The mean of a per-replica scalar over all replicas (the value itself on one device):
+        for state every replica must update alike, such as a moving average."""
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return value
+        return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
+
+    @staticmethod
+    def apply_gradients(optimizer, gradients, variables):
+        """`optimizer.apply(gradients, variables)`, with its gradient clipping done right under a
+        strategy. Keras clips each replica's share of the gradient before the replicas' shares
+        are summed, which is not the clipped gradient one device would apply; here the shares
+        are summed first, the sum clipped as the optimizer would clip it, and each replica
+        passes an equal part of the result to the optimizer."""
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        settings = ("clipnorm", "global_clipnorm", "clipvalue")
+        if replicas == 1 or not any(getattr(optimizer, s, None) for s in settings):
+            return optimizer.apply(gradients, variables)
+        present = [i for i, g in enumerate(gradients) if g is not None]  # None: a variable not used
+        # Dense sums: an embedding's sparse gradient (IndexedSlices) summed and scaled as a tensor.
+        total = context.all_reduce(tf.distribute.ReduceOp.SUM, [tf.convert_to_tensor(gradients[i]) for i in present])
+        if optimizer.clipnorm:
+            total = [tf.clip_by_norm(g, optimizer.clipnorm) for g in total]
+        elif optimizer.global_clipnorm:
+            total = tf.clip_by_global_norm(total, optimizer.global_clipnorm)[0]
+        else:
+            total = [tf.clip_by_value(g, -optimizer.clipvalue, optimizer.clipvalue) for g in total]
+        gradients = list(gradients)
+        for i, g in zip(present, total):
+            gradients[i] = g
+        # Each replica's part has at most 1/replicas of the limit, so the optimizer's own
+        # clipping of it changes nothing (and the optimizer is left as it is: the replicas
+        # trace this step in parallel threads).
+        return optimizer.apply([g / replicas if g is not None else None for g in gradients], variables)
+
     @staticmethod
     def per_replica(loss):
         """Divides a global-batch mean by the replica count: gradients are summed across
@@ -130,7 +201,7 @@ class ZooClassifier(ZooModel):
                 loss = loss + keras.ops.sum(self.losses)
             scaled = self.optimizer.scale_loss(self.per_replica(loss))
         gradients = tape.gradient(scaled, self.trainable_variables)
-        self.optimizer.apply(gradients, self.trainable_variables)
+        self.apply_gradients(self.optimizer, gradients, self.trainable_variables)
         return self._track(loss, labels, logits)
 
     def test_step(self, data):
@@ -145,7 +216,7 @@ class ZooClassifier(ZooModel):
     def _track(self, loss, labels, logits):
         self.loss_tracker.update_state(loss)
         self.accuracy.update_state(labels, logits)
-        return {m.name: m.result() for m in self.metrics}
+        return self.step_logs()
 
     def classification_outputs(self, probabilities):
         """The serving outputs of a classifier: probabilities, class_id and, when the model
@@ -154,3 +225,30 @@ class ZooClassifier(ZooModel):
         if getattr(self, "class_names", None):
             outputs["class_name"] = tf.gather(tf.constant(self.class_names), outputs["class_id"])
         return outputs
+
+
+def replicas_in_scope():
+    """Replicas of the tf.distribute strategy in scope (1 outside any)."""
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def batch_norm(**kwargs):
+    """BatchNormalization whose batch statistics cover the global batch under a strategy with
+    several replicas (`synchronized`), as they would on one device; plain elsewhere."""
+    return keras.layers.BatchNormalization(synchronized=replicas_in_scope() > 1, **kwargs)
+
+
+class ReplicaDropout(keras.layers.Dropout):
+    """Dropout whose mask, under a strategy with several replicas, is drawn for the global batch
+    and sliced per replica (`ZooModel.replica_rows`): Keras' Dropout would give every replica
+    the same mask. On one device it is Keras' Dropout, draw for draw."""
+
+    def call(self, inputs, training=False):
+        context = tf.distribute.get_replica_context()
+        if not training or self.rate == 0 or context is None or context.num_replicas_in_sync == 1:
+            return super().call(inputs, training=training)
+        keep = ZooModel.replica_rows(
+            lambda n: keras.random.dropout(tf.ones(tf.concat([[n], tf.shape(inputs)[1:]], 0), inputs.dtype),
+                                           self.rate, seed=self.seed_generator),
+            keras.ops.shape(inputs)[0])
+        return inputs * keep

@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.models.base import ZooClassifier
+from zoo.models.base import ReplicaDropout, ZooClassifier, batch_norm
 from zoo.registry import register_model
 
 
@@ -17,7 +17,7 @@ def frame_encoder_network(frame_shape, conv_filters, frame_features):
     x = frame
     for i, filters in enumerate(conv_filters):
         x = layers.Conv2D(filters, 3, strides=2, padding="same", use_bias=False, name=f"conv_{i}")(x)
-        x = layers.BatchNormalization(name=f"norm_{i}")(x)
+        x = batch_norm(name=f"norm_{i}")(x)
         x = layers.ReLU(name=f"relu_{i}")(x)
     what = layers.GlobalMaxPooling2D(name="what")(x)
     where = layers.Flatten(name="where")(x)
@@ -48,7 +48,7 @@ def clip_network(frame_shape, num_classes, conv_filters, frame_features, units, 
     x = FrameDistributed(frame_encoder_network(frame_shape, conv_filters, frame_features), name="per_frame")(frames)
     for i in range(num_layers):
         x = layers.LSTM(units, return_sequences=i < num_layers - 1, name=f"lstm_{i}")(x, mask=mask)
-    x = layers.Dropout(dropout, name="dropout")(x)
+    x = ReplicaDropout(dropout, name="dropout")(x)
     logits = layers.Dense(num_classes, name="logits")(x)
     return keras.Model([frames, mask], logits, name="cnn_lstm")
 

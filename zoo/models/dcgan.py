@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.models.base import ZooModel
+from zoo.models.base import ZooModel, batch_norm
 from zoo.registry import register_model
 
 LOSSES = ("non_saturating", "wgan_gp")
@@ -18,14 +18,14 @@ def dcgan_generator(latent_dim, image_shape, width, name="generator"):
     height, breadth, channels = image_shape
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense((height // 4) * (breadth // 4) * 2 * width, use_bias=False)(z)
-    x = layers.BatchNormalization()(x)
+    x = batch_norm()(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((height // 4, breadth // 4, 2 * width))(x)
     x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
+    x = batch_norm()(x)
     x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(width // 2, 4, strides=2, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
+    x = batch_norm()(x)
     x = layers.ReLU()(x)
     # float32 under mixed precision: bfloat16 would leave ~2 of every 255 grey levels.
     images = layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype="float32", name="images")(x)
@@ -163,7 +163,7 @@ class DCGAN(ZooModel):
         # One generator forward pass serves both updates: D learns from it (held constant),
         # then G is scored by the updated D, as in the alternating DCGAN recipe.
         with tf.GradientTape() as g_tape:
-            fake = self.generator(self._noise(batch), training=True)
+            fake = self.generator(self.replica_rows(self._noise, batch), training=True)
             with g_tape.stop_recording():
                 with tf.GradientTape() as d_tape:
                     # One discriminator call on both halves: cheaper, and D has no batch norm
@@ -171,23 +171,26 @@ class DCGAN(ZooModel):
                     logits = self.discriminator(ops.concatenate([real, ops.stop_gradient(fake)]), training=True)
                     real_logits, fake_logits = logits[:batch], logits[batch:]
                     d_loss = self._d_loss(real, ops.stop_gradient(fake), real_logits, fake_logits)
-                grads = d_tape.gradient(self.per_replica(d_loss), self.discriminator.trainable_variables)
-                self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
+                    # Scaled inside the tape: a division after it would not be on the tape.
+                    scaled = self.per_replica(d_loss)
+                grads = d_tape.gradient(scaled, self.discriminator.trainable_variables)
+                self.apply_gradients(self.d_optimizer, grads, self.discriminator.trainable_variables)
             fake_logits_for_g = self.discriminator(fake, training=True)
             if self.loss == "wgan_gp":
                 g_loss = -ops.mean(fake_logits_for_g)
             else:  # non-saturating: maximise log D(G(z)) rather than minimise log(1 − D(G(z)))
                 g_loss = ops.mean(keras.losses.binary_crossentropy(
                     ops.ones_like(fake_logits_for_g), fake_logits_for_g, from_logits=True))
-        grads = g_tape.gradient(self.per_replica(g_loss), self.generator.trainable_variables)
-        self.g_optimizer.apply(grads, self.generator.trainable_variables)
+            scaled = self.per_replica(g_loss)
+        grads = g_tape.gradient(scaled, self.generator.trainable_variables)
+        self.apply_gradients(self.g_optimizer, grads, self.generator.trainable_variables)
         self._update_ema()
 
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         self.real_accuracy.update_state(ops.ones_like(real_logits), real_logits)
         self.fake_accuracy.update_state(ops.zeros_like(fake_logits), fake_logits)
-        return {m.name: m.result() for m in self.metrics}
+        return self.step_logs()
 
     def _update_ema(self):
         # The decay ramps up (1 + t) / (10 + t) → ema_decay, so the average does not drag the
@@ -200,7 +203,8 @@ class DCGAN(ZooModel):
 
     def _d_loss(self, real, fake, real_logits, fake_logits):
         if self.loss == "wgan_gp":
-            mix = keras.random.uniform((ops.shape(real)[0], 1, 1, 1), seed=self.seed_generator)
+            mix = self.replica_rows(lambda n: keras.random.uniform((n, 1, 1, 1), seed=self.seed_generator),
+                                   ops.shape(real)[0])
             between = mix * real + (1 - mix) * fake
             with tf.GradientTape() as inner:
                 inner.watch(between)

@@ -110,6 +110,7 @@ class LSTMGANText(ZooModel):
         # and BackupAndRestore brings the phase back with the weights.
         self.adversarial_phase = keras.Variable(phase == "adversarial", dtype="bool", trainable=False,
                                                 name="adversarial_phase")
+        self._traced_phase = phase  # the phase `train_step` traces (see make_train_function)
         self.estimator = estimator
         self.max_inverse_temperature = float(max_inverse_temperature)
         self.anneal_steps = int(anneal_steps)
@@ -165,6 +166,21 @@ class LSTMGANText(ZooModel):
         if phase not in PHASES:
             raise ValueError(f"phase must be one of {PHASES}, got {phase!r}.")
         self.adversarial_phase.assign(phase == "adversarial")
+        if self.train_function is not None:  # mid-`fit` (a callback): retrace for the new phase
+            self.make_train_function()
+
+    def make_train_function(self, force=False):
+        # The phase is chosen when the step is traced, not by a `tf.cond` in it: under a
+        # tf.distribute strategy an optimizer update inside control flow fails (merge_call).
+        phase = self.phase
+        if not (self.g_optimizer.built and self.d_optimizer.built):
+            # Both, whichever phase is traced: a model saved in one phase keeps the other's
+            # optimizer state (empty, but of the right shape) for a run resumed in that one.
+            with self.distribute_strategy.scope():
+                self.build_optimizers()
+        if phase != self._traced_phase:
+            self._traced_phase, force = phase, True
+        return super().make_train_function(force=force)
 
     @property
     def metrics(self):
@@ -220,8 +236,9 @@ class LSTMGANText(ZooModel):
             logits, h, c = self.generator([token, h, c])
             logits = logits[:, 0]
             # Gumbel noise for this step only: [batch, vocab] at a time, not the whole sequence's.
-            uniform = tf.random.stateless_uniform((batch, self.vocab_size), noise_seed + tf.stack([0, t]),
-                                                  minval=1e-20, maxval=1.0)
+            uniform = self.replica_rows(
+                lambda n: tf.random.stateless_uniform((n, self.vocab_size), noise_seed + tf.stack([0, t]),
+                                                      minval=1e-20, maxval=1.0), batch)
             noise = -ops.log(-ops.log(uniform))
             token = ops.cast(ops.argmax(logits / temperature + noise, axis=-1), "int32")[:, None]
             tokens = tokens.write(t, token[:, 0])
@@ -269,16 +286,19 @@ class LSTMGANText(ZooModel):
 
     def train_step(self, data):
         real = ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "int32")
-        tf.cond(self.adversarial_phase, lambda: self._adversarial_step(real), lambda: self._mle_step(real))
-        return {m.name: m.result() for m in self.metrics}
+        if self._traced_phase == "adversarial":
+            self._adversarial_step(real)
+        else:
+            self._mle_step(real)
+        return self.step_logs()
 
     def _mle_step(self, real):
         with tf.GradientTape() as tape:
             nll = ops.mean(self.sequence_nll(real))
-        grads = tape.gradient(self.per_replica(nll), self.generator.trainable_variables)
-        self.g_optimizer.apply(grads, self.generator.trainable_variables)
+            scaled = self.per_replica(nll)  # inside the tape, or the division is not on it
+        grads = tape.gradient(scaled, self.generator.trainable_variables)
+        self.apply_gradients(self.g_optimizer, grads, self.generator.trainable_variables)
         self.nll_tracker.update_state(nll)
-        return tf.constant(0)
 
     def _adversarial_step(self, real):
         batch, length = ops.shape(real)[0], ops.shape(real)[1]
@@ -295,8 +315,9 @@ class LSTMGANText(ZooModel):
                     fake_logits = self.discriminator(ops.stop_gradient(fake_input), training=True)
                     d_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(real_logits), real_logits, from_logits=True)) \
                         + ops.mean(keras.losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True))
-                grads = d_tape.gradient(self.per_replica(d_loss), self.discriminator.trainable_variables)
-                self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
+                    scaled = self.per_replica(d_loss)
+                grads = d_tape.gradient(scaled, self.discriminator.trainable_variables)
+                self.apply_gradients(self.d_optimizer, grads, self.discriminator.trainable_variables)
             if gumbel:  # non-saturating loss through the relaxed samples
                 logits_for_g = self.discriminator(soft, training=True)
                 g_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(logits_for_g), logits_for_g, from_logits=True))
@@ -304,20 +325,20 @@ class LSTMGANText(ZooModel):
                 reward = ops.stop_gradient(ops.sigmoid(self.discriminator(fake_input, training=False))[:, 0])
                 advantage = reward - self.reward_baseline
                 g_loss = ops.mean(advantage * self.sequence_nll(tokens))  # −advantage · log p(sequence)
-        grads = g_tape.gradient(self.per_replica(g_loss), self.generator.trainable_variables)
-        self.g_optimizer.apply(grads, self.generator.trainable_variables)
+            scaled = self.per_replica(g_loss)
+        grads = g_tape.gradient(scaled, self.generator.trainable_variables)
+        self.apply_gradients(self.g_optimizer, grads, self.generator.trainable_variables)
         if not gumbel:
-            self.reward_baseline.assign(0.9 * self.reward_baseline + 0.1 * ops.mean(reward))
+            self.reward_baseline.assign(0.9 * self.reward_baseline + 0.1 * self.global_mean(ops.mean(reward)))
         self.adversarial_steps.assign_add(1)
         self.g_loss_tracker.update_state(g_loss)
         self.d_loss_tracker.update_state(d_loss)
         self.nll_tracker.update_state(ops.mean(self.sequence_nll(real)))
-        return tf.constant(0)
 
     def test_step(self, data):
         real = ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "int32")
         self.nll_tracker.update_state(ops.mean(self.sequence_nll(real)))
-        return {self.nll_tracker.name: self.nll_tracker.result()}
+        return self.step_logs([self.nll_tracker])
 
     # -- serving -----------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.models.base import ZooClassifier
+from zoo.models.base import ReplicaDropout, ZooClassifier
 from zoo.registry import register_model
 
 
@@ -15,7 +15,7 @@ def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirec
     for i in range(num_layers):
         lstm = layers.LSTM(units, return_sequences=i < num_layers - 1, name=f"lstm_{i}")
         x = layers.Bidirectional(lstm, name=f"bidirectional_{i}")(x) if bidirectional else lstm(x)
-    x = layers.Dropout(dropout, name="dropout")(x)
+    x = ReplicaDropout(dropout, name="dropout")(x)
     logits = layers.Dense(num_classes, name="logits")(x)
     return keras.Model(sequences, logits, name="row_lstm")
 
@@ -130,9 +130,8 @@ class LSTMImageClassifier(ZooClassifier):
         images = ops.reshape(images, (-1, height, width, channels))
         padded = ops.pad(images, [(0, 0), (shift, shift), (shift, shift), (0, 0)])
         batch = ops.shape(images)[0]
-        offsets = keras.random.randint(
-            (batch, 2), 0, 2 * shift + 1, dtype="int32", seed=self.seed_generator
-        )
+        offsets = self.replica_rows(
+            lambda n: keras.random.randint((n, 2), 0, 2 * shift + 1, dtype="int32", seed=self.seed_generator), batch)
         rows = offsets[:, :1] + ops.arange(height, dtype="int32")[None, :]
         cols = offsets[:, 1:] + ops.arange(width, dtype="int32")[None, :]
         padded = ops.take_along_axis(padded, rows[:, :, None, None], axis=1)

@@ -128,12 +128,15 @@ class VAE(ZooModel):
     def binarize(self, images):
         """One Bernoulli draw per pixel with p = pixel / 255 (images already in {0, 255} stay)."""
         p = self._pixels(images)
-        return ops.cast(keras.random.uniform(ops.shape(p), seed=self.seed_generator) < p, "float32")
+        uniform = self.replica_rows(lambda n: keras.random.uniform((n, *self.image_shape), seed=self.seed_generator),
+                                    ops.shape(p)[0])
+        return ops.cast(uniform < p, "float32")
 
     def negative_elbo_terms(self, x):
         """Per-image (reconstruction, KL) in nats for binary pixels `x`."""
         mean, log_variance = self.encoder(x)
-        noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        noise = self.replica_rows(lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator),
+                                  ops.shape(mean)[0])
         z = mean + ops.exp(0.5 * log_variance) * noise  # reparameterised: gradients reach the encoder
         logits = self.decoder(z)
         reconstruction = ops.sum(_bernoulli_nll(x, logits), axis=(1, 2, 3))
@@ -148,7 +151,7 @@ class VAE(ZooModel):
             loss = ops.mean(reconstruction + kl)
             scaled = self.optimizer.scale_loss(self.per_replica(loss))
         gradients = tape.gradient(scaled, self.trainable_variables)
-        self.optimizer.apply(gradients, self.trainable_variables)
+        self.apply_gradients(self.optimizer, gradients, self.trainable_variables)
         return self._track(loss, reconstruction, kl)
 
     def test_step(self, data):
@@ -160,7 +163,7 @@ class VAE(ZooModel):
         self.loss_tracker.update_state(loss)
         self.reconstruction_tracker.update_state(ops.mean(reconstruction))
         self.kl_tracker.update_state(ops.mean(kl))
-        return {m.name: m.result() for m in self.metrics}
+        return self.step_logs()
 
     def importance_sampled_nll(self, binary_images, samples=1000, chunk=100):
         """−log p(x) per image, estimated with `samples` draws from q(z|x) (the IWAE bound,
