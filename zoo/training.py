@@ -41,6 +41,10 @@ class RecipeConfig:
         None, "folder for weights, config, model card, curves and logs (default: saved_models/<name>)"
     )
     smoke: bool = option(False, "shrink the run to seconds (tiny data and model) to check it works")
+    deterministic: bool = option(
+        False, "bit-identical reruns: TensorFlow op determinism on top of the seeds (some kernels get "
+        "slower); without it runs are seeded but may use faster non-deterministic kernels"
+    )
     strategy: str = option(
         "auto", "tf.distribute strategy: auto (all local GPUs when there are several, else one device), "
         "mirrored (all local devices), multi_worker (the cluster of $TF_CONFIG) or tpu; --batch-size is "
@@ -103,11 +107,15 @@ def is_chief():
 
 
 def distribution(config):
-    """The tf.distribute strategy `config.strategy` names. Call it first in a run: a
+    """The tf.distribute strategy `config.strategy` names (and, with `config.deterministic`,
+    TensorFlow's op determinism switched on for the process). Call it first in a run: a
     multi-worker strategy must start before TensorFlow runs anything else. Build the model and
     its optimizers inside `strategy.scope()`; `model.fit` then splits each global batch."""
     import tensorflow as tf
 
+    if config.deterministic:
+        keras.utils.set_random_seed(config.seed)
+        tf.config.experimental.enable_op_determinism()
     name = config.strategy
     if name == "auto":
         gpus = tf.config.list_logical_devices("GPU")
