@@ -91,3 +91,34 @@ def test_same_seed_gives_the_same_numbers(name, smoke_run, tmp_path):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in history]
 
     assert logged(card["history"]) == logged(smoke_run[name][1]["history"])
+
+
+def test_a_diverging_run_stops_at_once_and_keeps_the_last_good_checkpoint(tmp_path):
+    import dataclasses
+
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    model = zoo.load("lstm_image_classifier", units=8, unroll=False)
+    model.compile(optimizer="adam")
+    rng = np.random.default_rng(0)
+    data = tf.data.Dataset.from_tensor_slices(
+        (rng.integers(0, 256, (64, 28, 28, 1)).astype("uint8"), rng.integers(0, 10, 64))).batch(16)
+
+    class Poison(keras.callbacks.Callback):  # a weight turns NaN as the second epoch starts
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                kernel = self.model.network.get_layer("logits").kernel
+                kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+
+    config = dataclasses.replace(training.RecipeConfig(), epochs=3)
+    with pytest.raises(zoo.errors.TrainingDiverged, match=r"epoch 2, batch 1: \{'loss': nan\}"):
+        training.fit(model, data, None, config, tmp_path, verbose=0, callbacks=[Poison()])
+    checkpoints = sorted((tmp_path / ".backup").rglob("*.weights.h5"))
+    assert checkpoints  # the first epoch's, untouched by the diverged second
+    good = zoo.load("lstm_image_classifier", units=8, unroll=False)
+    good.compile(optimizer="adam")
+    good.build_optimizers()
+    good.load_weights(checkpoints[0])
+    assert all(np.isfinite(w).all() for w in good.get_weights())

@@ -24,6 +24,10 @@ class DataError(ZooError, RuntimeError):
     """A dataset that cannot be found, loaded or used by the model."""
 
 
+class TrainingDiverged(ZooError, ArithmeticError):
+    """A loss that became NaN or infinite: training stopped before anything was saved."""
+
+
 def did_you_mean(word, choices):
     """'Did you mean 'x'? ' for the closest of `choices`, or '' when nothing is close."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)

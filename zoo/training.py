@@ -286,6 +286,35 @@ def save_image_grid(images, path, columns=10, title=None):
     plt.close(fig)
 
 
+class StopOnDivergence(keras.callbacks.Callback):
+    """Raises TrainingDiverged at the first batch whose logged losses are not finite. Keras'
+    TerminateOnNaN only asks `fit` to stop, and the epoch-end callbacks still run: the
+    checkpoint of the last good epoch would be overwritten with the diverged weights, and the
+    recipe would go on to save them. An exception leaves both untouched."""
+
+    def __init__(self, output):
+        super().__init__()
+        self.output = output
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        import math
+
+        bad = {k: float(v) for k, v in (logs or {}).items()
+               if "loss" in k and not math.isfinite(float(v))}
+        if bad:
+            from zoo.errors import TrainingDiverged
+
+            raise TrainingDiverged(
+                f"Training diverged at epoch {self.epoch + 1}, batch {batch + 1}: {bad}. Nothing was saved; "
+                f"the checkpoint of the last completed epoch in {self.output}/.backup is kept. Lower the "
+                "learning rate (--learning-rate) or check the data, then run again (a rerun with the same "
+                "settings resumes from that checkpoint).")
+
+
 class EpochLog(keras.callbacks.Callback):
     """Appends each epoch's metrics and duration to a JSON-lines file that survives a resumed
     run (the History callback forgets the epochs before a restart)."""
@@ -324,7 +353,7 @@ def fit(model, train, validation, config, output, verbose=None, callbacks=()):
     output.mkdir(parents=True, exist_ok=True)
     log = EpochLog(output / ".epochs.jsonl")
     callbacks = [
-        keras.callbacks.TerminateOnNaN(),
+        StopOnDivergence(output),
         log,
         keras.callbacks.BackupAndRestore(str(output / ".backup"), double_checkpoint=True),
         keras.callbacks.TensorBoard(str(output / "logs")),
