@@ -221,3 +221,37 @@ def test_the_shipped_coco_captions_card_is_remeasured_from_its_weights():
     assert [r["temperature"] for r in card["text_quality_by_temperature"]] == list(recipe.TEMPERATURES)
     assert card["samples"]["text"] == recipe.samples_text(model)
     assert card["training_seconds"] <= 30 * 60 and card["environment"]["cpu_count"] <= 2
+
+
+# Tokenisation round trips, for any text (property-based): the model's encode and decode are the
+# tokenizer a client of the Python API relies on (the export carries its own copy).
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=50, deadline=None)
+@given(text=st.text(alphabet="abcde", max_size=30))
+def test_characters_of_the_vocabulary_round_trip(text):
+    model = _round_trip_models()["characters"]
+    ids = model.encode(text)
+    assert len(ids) == len(text) and all(0 <= i < len(VOCABULARY) for i in ids)
+    assert model.decode(ids) == text
+
+
+@settings(max_examples=50, deadline=None)
+@given(words=st.lists(st.sampled_from(["a", "man", "rides", "horse"]), max_size=12),
+       unknown=st.lists(st.text(alphabet="xyz", min_size=1, max_size=3), max_size=3))
+def test_words_round_trip_and_unknown_words_become_unk(words, unknown):
+    model = _round_trip_models()["words"]
+    assert model.decode(model.encode(" ".join(words))) == " ".join(words)
+    ids = model.encode(" ".join(words + unknown))
+    assert ids[len(words):] == [model.vocabulary.index("<unk>")] * len(unknown)
+
+
+_MODELS = {}
+
+
+def _round_trip_models():
+    if not _MODELS:  # built once: hypothesis calls the tests many times
+        _MODELS["characters"] = small()
+        _MODELS["words"] = small(vocabulary=["<eos>", "<unk>", "a", "man", "rides", "horse"], token_separator=" ")
+    return _MODELS

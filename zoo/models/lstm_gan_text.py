@@ -260,7 +260,9 @@ class LSTMGANText(ZooModel):
     def encode(self, text):
         """Text → token ids; unknown tokens map to "<unk>" when the vocabulary has it, else a
         ValueError names them."""
-        pieces = list(text) if self.token_separator == "" else text.split(self.token_separator)
+        # Word level: empty pieces (an empty text, doubled separators) are no tokens, as in the
+        # exported `generate`.
+        pieces = list(text) if self.token_separator == "" else [p for p in text.split(self.token_separator) if p]
         index = {t: i for i, t in enumerate(self.vocabulary)}
         unknown = sorted({p for p in pieces if p not in index})
         if unknown and UNKNOWN not in index:
