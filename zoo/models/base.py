@@ -111,8 +111,7 @@ class ZooModel(keras.Model):
         tf.distribute strategy every replica holds the same generator state, so each draws for
         the whole global batch and keeps its own rows: the replicas' draws differ from one
         another, and together they are the draw one device would make for the global batch."""
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync if context is not None else 1
+        context, replicas = replica_context()
         if replicas == 1:
             return draw(batch)
         start = context.replica_id_in_sync_group * batch
@@ -122,8 +121,8 @@ class ZooModel(keras.Model):
     def global_mean(value):
         """The mean of a per-replica scalar over all replicas (the value itself on one device):
         for state every replica must update alike, such as a moving average."""
-        context = tf.distribute.get_replica_context()
-        if context is None or context.num_replicas_in_sync == 1:
+        context, replicas = replica_context()
+        if replicas == 1:
             return value
         return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
 
@@ -134,8 +133,7 @@ class ZooModel(keras.Model):
         are summed, which is not the clipped gradient one device would apply; here the shares
         are summed first, the sum clipped as the optimizer would clip it, and each replica
         passes an equal part of the result to the optimizer."""
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync if context is not None else 1
+        context, replicas = replica_context()
         settings = ("clipnorm", "global_clipnorm", "clipvalue")
         if replicas == 1 or not any(getattr(optimizer, s, None) for s in settings):
             return optimizer.apply(gradients, variables)
@@ -160,7 +158,7 @@ class ZooModel(keras.Model):
     def per_replica(loss):
         """Divides a global-batch mean by the replica count: gradients are summed across
         replicas, and hand-written reductions are not scaled by Keras."""
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        replicas = replicas_in_scope()
         return loss / tf.cast(replicas, loss.dtype) if replicas > 1 else loss
 
 
@@ -227,6 +225,12 @@ class ZooClassifier(ZooModel):
         return outputs
 
 
+def replica_context():
+    """(the replica context, its replica count): (None, 1) in a cross-replica context."""
+    context = tf.distribute.get_replica_context()
+    return context, (context.num_replicas_in_sync if context is not None else 1)
+
+
 def replicas_in_scope():
     """Replicas of the tf.distribute strategy in scope (1 outside any)."""
     return tf.distribute.get_strategy().num_replicas_in_sync
@@ -244,8 +248,7 @@ class ReplicaDropout(keras.layers.Dropout):
     the same mask. On one device it is Keras' Dropout, draw for draw."""
 
     def call(self, inputs, training=False):
-        context = tf.distribute.get_replica_context()
-        if not training or self.rate == 0 or context is None or context.num_replicas_in_sync == 1:
+        if not training or self.rate == 0 or replica_context()[1] == 1:
             return super().call(inputs, training=training)
         keep = ZooModel.replica_rows(
             lambda n: keras.random.dropout(tf.ones(tf.concat([[n], tf.shape(inputs)[1:]], 0), inputs.dtype),
