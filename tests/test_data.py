@@ -90,3 +90,18 @@ def test_random_shift_moves_whole_images_within_bounds(shift, seed, batch):
     np.testing.assert_array_equal(np.sort(moved.reshape(batch, -1)), np.sort(images.reshape(batch, -1)))
     if shift == 0:
         np.testing.assert_array_equal(moved, images)
+
+
+@settings(max_examples=12, deadline=None)
+@given(size=st.integers(1, 40), batch=st.integers(1, 9), last=st.integers(1, 5), data=st.data(),
+       seed=st.integers(0, 2**16))
+def test_resumed_epochs_see_the_batches_of_an_uninterrupted_run(size, batch, last, data, seed):
+    """Epochs first … last − 1 from `.epochs(first, last)` are the batches a loop over the
+    dataset once per epoch from epoch 0 sees (in a fresh pipeline, as after a restart)."""
+    first = data.draw(st.integers(0, last - 1))
+    examples = tf.data.Dataset.range(size)
+    uninterrupted = zdata.batched(examples, batch, shuffle_seed=seed)
+    epochs = [[b.numpy().tolist() for b in uninterrupted] for _ in range(last)]
+    resumed, steps = zdata.batched(examples, batch, shuffle_seed=seed).epochs(first, last)
+    assert steps == -(-size // batch)
+    assert [b.numpy().tolist() for b in resumed] == sum(epochs[first:], [])

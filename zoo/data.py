@@ -130,19 +130,65 @@ def batched(ds, batch_size, *, shuffle_seed=None, cache=True, shuffle_buffer=Non
     the examples in memory, a file name caches them on disk (for data larger than memory should
     hold), False decodes them on every pass. The shuffle buffer holds the whole dataset (up to
     100,000 examples) unless `shuffle_buffer` caps it: a buffer is a second copy of what it
-    holds, too much for large examples such as video clips."""
-    if cache:
-        ds = ds.cache(cache if isinstance(cache, str) else "")
-    if shuffle_seed is not None:
-        size = int(ds.cardinality())
-        buffer = size if 0 < size <= 100_000 else 10_000
-        buffer = min(buffer, shuffle_buffer) if shuffle_buffer else buffer
-        ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
+    holds, too much for large examples such as video clips.
+
+    A shuffled dataset also has `.epochs(first, last)` (see `resumable_epochs`), which
+    `training.fit` uses so that a resumed run sees each epoch in the order it would have."""
+    size = int(ds.cardinality())
+    buffer = size if 0 < size <= 100_000 else 10_000
+    buffer = min(buffer, shuffle_buffer) if shuffle_buffer else buffer
+    fixed = all(spec.shape.is_fully_defined() for spec in tf.nest.flatten(ds.element_spec))
+    if cache is True and shuffle_seed is not None and buffer == size and fixed:
+        batches = _gathered_batches(ds, size, batch_size, shuffle_seed)
+    else:
+        if cache:
+            ds = ds.cache(cache if isinstance(cache, str) else "")
+        if shuffle_seed is not None:
+            ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
+        batches = ds.batch(batch_size)
     # Under a multi-worker strategy each worker reads the same seeded pipeline and keeps its
     # share of every global batch (DATA sharding): the batches a one-device run would see.
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return ds.batch(batch_size).prefetch(AUTOTUNE).with_options(options)
+    result = batches.prefetch(AUTOTUNE).with_options(options)
+    if shuffle_seed is not None:
+        result.epochs = lambda first, last: resumable_epochs(batches, first, last, options)
+    return result
+
+
+def _gathered_batches(ds, size, batch_size, shuffle_seed):
+    """The batches of cache → shuffle(whole dataset) → batch, made cheaply: every example is
+    decoded once into memory, and each batch is one gather of the rows a shuffled range of
+    indices names. Shuffling indices with the same seed and buffer gives the same order as
+    shuffling the examples, at a fraction of the cost: moving each example through a shuffle
+    buffer and a batch op one by one took up to a fifth of the training throughput of a small
+    model on 2 cores (the benchmark's real-vs-synthetic column)."""
+    every = next(iter(ds.batch(size)))
+    order = tf.data.Dataset.range(size).shuffle(size, seed=shuffle_seed, reshuffle_each_iteration=True)
+    return order.batch(batch_size).map(lambda rows: tf.nest.map_structure(lambda t: tf.gather(t, rows), every),
+                                       num_parallel_calls=AUTOTUNE, deterministic=True)
+
+
+def resumable_epochs(batches, first, last, options=None):
+    """Epochs `first` … `last` − 1 of iterating `batches` (a reshuffling dataset) once per
+    epoch from epoch 0, as one dataset: the batches a run that never stopped would see from
+    `first` on. Returns (dataset, batches per epoch), or None where the count is unknown.
+
+    A reshuffling shuffle draws the order of its k-th pass from its seed and k, and a new
+    process starts again at k = 0: a run resumed at epoch 5 would replay epoch 0's order. Here
+    the epochs before `first` are started (one batch each, then dropped) so that their orders
+    are drawn, and the epochs after them get the orders of an uninterrupted run."""
+    steps = int(batches.cardinality())
+    if steps <= 0:
+        return None
+
+    def epoch(index):
+        skipped = index < first
+        one, zero, every = (tf.constant(n, tf.int64) for n in (1, 0, -1))
+        return batches.take(tf.where(skipped, one, every)).skip(tf.where(skipped, one, zero))
+
+    ds = tf.data.Dataset.range(last).flat_map(epoch).prefetch(AUTOTUNE)
+    return (ds.with_options(options) if options is not None else ds), steps
 
 
 def _first_line(error):

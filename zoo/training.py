@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import shutil
 import sys
 import time
 import types
@@ -346,27 +347,98 @@ class EpochLog(keras.callbacks.Callback):
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
 
 
+class EpochCheckpoint(keras.callbacks.Callback):
+    """Keeps the training state (weights, every optimizer's slots, random-generator states) of
+    the last completed epochs in `folder`, and `restore` brings back the newest readable one: a
+    run killed and started again with the same output folder goes on from its last completed
+    epoch. Removed when training ends.
+
+    Each checkpoint is written into a temporary folder that is then renamed to `epoch-N` (N
+    epochs done), so a kill mid-write leaves the earlier ones whole. Keras' BackupAndRestore
+    writes the weights and the epoch number as two files in place: a kill between the two
+    leaves weights of one epoch labelled with another. The one before the newest is kept too,
+    in case the newest cannot be read."""
+
+    def __init__(self, folder, keep=2):
+        super().__init__()
+        self.folder = Path(folder)
+        self.keep = keep
+
+    def checkpoints(self):
+        """[(epochs done, folder)], newest first."""
+        found = []
+        if self.folder.is_dir():
+            for path in self.folder.glob("epoch-*"):
+                done = path.name.removeprefix("epoch-")
+                if done.isdigit() and (path / "model.weights.h5").is_file():
+                    found.append((int(done), path))
+        return sorted(found, reverse=True)
+
+    def restore(self, model):
+        """Loads the newest readable checkpoint into `model` (its optimizers built) and returns
+        the number of epochs it had done: 0 when there is none."""
+        from zoo.errors import WeightsError
+
+        found = self.checkpoints()
+        failures = []
+        for done, path in found:
+            try:
+                model.load_weights(str(path / "model.weights.h5"))
+            except (OSError, ValueError) as e:
+                failures.append(f"{path}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+                continue
+            if failures:
+                print(f"Resuming from an older checkpoint: could not read {'; '.join(failures)}", file=sys.stderr)
+            print(f"Resuming after epoch {done} from {path}")
+            return done
+        if failures:
+            raise WeightsError(f"No checkpoint in {self.folder} could be read ({'; '.join(failures)}). Delete "
+                               "that folder to train from the start.")
+        return 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        final = self.folder / f"epoch-{epoch + 1}"
+        with atomic.atomic_path(final) as tmp:
+            tmp.mkdir()
+            self.model.save_weights(str(tmp / "model.weights.h5"))
+        for _, old in self.checkpoints()[self.keep:]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def on_train_end(self, logs=None):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def fit(model, train, validation, config, output, verbose=None, callbacks=()):
     """`model.fit` with the zoo's callbacks. A run killed mid-way and started again with the same
-    output folder resumes from its last completed epoch. Returns the per-epoch log rows."""
+    output folder resumes from its last completed epoch, and sees the data of each later epoch
+    in the order an uninterrupted run would have (for a dataset from `zoo.data.batched`).
+    Returns the per-epoch log rows."""
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     log = EpochLog(output / ".epochs.jsonl")
+    checkpoint = EpochCheckpoint(output / ".backup")
     callbacks = [
         StopOnDivergence(output),
         log,
-        keras.callbacks.BackupAndRestore(str(output / ".backup"), double_checkpoint=True),
+        checkpoint,
         keras.callbacks.TensorBoard(str(output / "logs")),
         *callbacks,
     ]
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2  # progress bars only where they redraw
-    # Optimizer slots exist before fit: BackupAndRestore restores into them, and a
+    # Optimizer slots exist before fit: the checkpoint restores into them, and a
     # tf.distribute strategy must create them inside its scope.
     with model.distribute_strategy.scope():
         model.build_optimizers()
-    model.fit(train, validation_data=validation, epochs=config.epochs, callbacks=callbacks, verbose=verbose,
-              shuffle=False)  # the pipeline shuffles, seeded
+        first = checkpoint.restore(model)
+    steps = None
+    epochs = getattr(train, "epochs", None)
+    resumable = epochs(first, config.epochs) if callable(epochs) else None
+    if resumable is not None:
+        train, steps = resumable
+    model.fit(train, validation_data=validation, epochs=config.epochs, initial_epoch=first, steps_per_epoch=steps,
+              callbacks=callbacks, verbose=verbose, shuffle=False)  # the pipeline shuffles, seeded
     return log.rows()
 
 
@@ -414,8 +486,6 @@ def save_trained(model, name, output, *, config, epochs, metrics, dataset, notes
     if getattr(config, "strategy", "auto") != "multi_worker" or is_chief():
         print(f"Wrote {output}: {summary}")
     else:  # a multi-worker run's non-chief: its copy (.worker-N/) has served its purpose
-        import shutil
-
         shutil.rmtree(output, ignore_errors=True)
         print(f"Trained as a non-chief worker (the chief wrote the model): {summary}")
     return card
