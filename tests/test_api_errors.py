@@ -1,6 +1,7 @@
 """The Python API's answers to misuse: each error names what was wrong and what to do."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -110,3 +111,13 @@ def test_info_reads_metrics_from_the_shipped_card():
     assert record.inputs["serving_default"] == {"images": "uint8[batch, 28, 28, 1]"}
     assert set(record.outputs["serving_default"]) >= {"probabilities", "class_id"}
     json.loads(str(record))
+
+
+def test_weights_file_of_another_configuration_names_the_variable_and_both_shapes(tmp_path):
+    """A bare `.weights.h5` (no config.json beside it) saved from another configuration."""
+    zoo.load("lstm_image_classifier", units=16).save_weights(tmp_path / "other.weights.h5")
+    with pytest.raises(zoo.WeightsError) as e:
+        zoo.load("lstm_image_classifier", units=32, weights=tmp_path / "other.weights.h5")
+    message = str(e.value)
+    assert re.search(r"variable \S*lstm\S* has shape \(28, 128\) in this model but \(28, 64\) in the file", message), message
+    assert "other.weights.h5" in message and "zoo train" in message

@@ -1,6 +1,7 @@
 """The `zoo` command line."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -90,3 +91,38 @@ def test_evaluate_and_export_a_trained_folder(capsys, smoke_run, tmp_path):
     assert show.returncode == 0, show.stderr[-2000:]
     assert "signature_def['serving_default']" in show.stdout
     assert "images" in show.stdout and "probabilities" in show.stdout and "class_id" in show.stdout
+
+
+WRONG_KIND = {  # a real TFDS dataset that is not the kind of data the model reads
+    "dcgan": ("cifar10", r"shape \(32, 32, 3\)"),
+    "vae": ("cifar10", r"shape \(32, 32, 3\)"),
+    "lstm_image_classifier": ("cifar10", r"shape \(32, 32, 3\)"),
+    "cnn_lstm_video": ("mnist", "video"),
+    "lstm_gan_text": ("mnist", "text"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_KIND))
+@pytest.mark.parametrize("case", ["unknown dataset", "wrong kind", "offline, data missing"])
+def test_train_with_unusable_data_stops_before_training_with_one_line(name, case, capsys, tmp_path):
+    """Each of these stops before any training, with exit code 2, one line that says what to
+    do and no traceback; nothing is written where the model would go."""
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    argv = ["train", name, "--smoke", "--output", str(tmp_path / "out")]
+    if case == "unknown dataset":
+        argv += ["--dataset", "no_such_dataset"]
+        expected = "Unknown TFDS dataset 'no_such_dataset'"
+    elif case == "wrong kind":
+        dataset, expected = WRONG_KIND[name]
+        argv += ["--dataset", dataset, "--data-dir", str(empty)]  # refused before TFDS would download it
+    else:
+        argv += ["--data-dir", str(empty), "--no-download"]
+        if name == "cnn_lstm_video":  # its clips are generated from MNIST, which is missing too
+            argv += ["--generated-data-dir", str(tmp_path / "generated")]
+        expected = str(empty)
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2, (out, err)
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert re.search(expected, err), err
+    assert not (tmp_path / "out" / "model.weights.h5").exists()

@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 
 import keras
@@ -103,10 +104,31 @@ def export(model, path, version=None):
     archive = keras.export.ExportArchive()
     archive.track(model)
     for endpoint, (fn, specs) in model.serving_signatures().items():
-        archive.add_endpoint(endpoint, fn, specs)
+        archive.add_endpoint(endpoint, _answers_empty_batches(fn, specs), specs)
     with atomic.atomic_path(final) as tmp:
         archive.write_out(str(tmp), verbose=False)
     return final
+
+
+def _answers_empty_batches(fn, specs):
+    """`fn`, answering a request of no examples with outputs of no rows. Keras' layers fail on
+    a batch of size 0 (an LSTM cell, for one), so such a batch is padded to one example of
+    zeros and the answer cut back to none. Signatures without a batched input are unchanged."""
+    batched = [i for i, s in enumerate(specs) if s.shape.rank and s.shape[0] is None]
+    if len(batched) != 1:
+        return fn
+    index, spec = batched[0], specs[batched[0]]
+    expected = "[" + ", ".join("batch" if d is None else str(d) for d in spec.shape) + "]"
+
+    def answered(*args):
+        x = args[index]
+        tf.debugging.assert_rank(x, spec.shape.rank, message=f"{spec.name} must have shape {expected}")
+        n = tf.shape(x)[0]
+        filler = tf.zeros(tf.concat([[tf.maximum(1 - n, 0)], tf.shape(x)[1:]], axis=0), x.dtype)
+        outputs = fn(*args[:index], tf.concat([x, filler], axis=0), *args[index + 1:])
+        return {key: value[:n] for key, value in outputs.items()}
+
+    return answered
 
 
 def _describe(spec):
@@ -161,14 +183,32 @@ def _load_weights(model, weights_file, saved_config, overrides):
     try:
         model.load_weights(weights_file)
     except (OSError, ValueError, KeyError, TypeError) as e:
+        mismatch = _shape_mismatch(str(e))
         changed = sorted(k for k in overrides if k in saved_config and saved_config[k] != overrides[k])
         if changed:
             detail = ", ".join(f"{k}={saved_config[k]!r} (you asked {overrides[k]!r})" for k in changed)
             raise WeightsError(
                 f"{weights_file} was trained with {detail}; its weights do not fit the "
-                "configuration you asked for. Drop those overrides, or train new weights."
+                f"configuration you asked for{mismatch}. Drop those overrides, or train new weights."
+            ) from None
+        if mismatch:
+            raise WeightsError(
+                f"{weights_file} belongs to another configuration of {model.name!r}{mismatch}. Load it with "
+                "the overrides it was trained with (the config.json `zoo train` writes beside it), or "
+                "train new weights with `zoo train`."
             ) from None
         raise WeightsError(
             f"Cannot load weights from {weights_file}: {str(e).strip().splitlines()[0]} The file "
             f"is corrupt or belongs to another configuration; produce it again with `zoo train`."
         ) from None
+
+
+def _shape_mismatch(keras_message):
+    """': variable <path> has shape <model's> here but <file's> in the file' from Keras'
+    load error, or '' when the error is not a shape mismatch."""
+    found = re.search(r"variable\.shape=(\([^)]*\)), Received: value\.shape=(\([^)]*\))\. "
+                      r"Target variable: <Variable path=([^,>]+)", keras_message)
+    if not found:
+        return ""
+    model_shape, file_shape, path = found.groups()
+    return f": variable {path} has shape {model_shape} in this model but {file_shape} in the file"

@@ -125,6 +125,8 @@ def generated_builder(config):
         data_dir=generated_data_dir(config), mnist_data_dir=zdata.resolve_data_dir(config.data_dir),
         download_mnist=config.download)
     if not builder.is_prepared():
+        # MNIST first, with the data layer's message (where it looked, what to do) if it is missing.
+        zdata.load_builder("mnist", config.data_dir, download=config.download)
         print(f"Generating {builder.info.full_name} from MNIST into {builder.data_dir} (once) ...")
         try:
             builder.download_and_prepare()

@@ -2,6 +2,7 @@
 round trip, and the serving signatures that `zoo.export` writes."""
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras.saving import deserialize_keras_object, serialize_keras_object
 
@@ -55,6 +56,32 @@ class ZooModel(keras.Model):
     def _seed_generators_in_order(self):
         return [g for layer in self._flatten_layers(include_self=True) for g in layer._seed_generators]
 
+    @staticmethod
+    def expect_shape(x, sizes, name):
+        """`x`, once its static shape is seen to fit `sizes` (batch first; None: any size), else
+        a ValueError naming the input and both shapes, rather than an error deep inside the
+        network or a reshape into a wrong answer (a lone 28×28×1 image read as 28 rows)."""
+        shape = getattr(x, "shape", None)
+        if shape is None or getattr(x, "dtype", None) in (tf.string, object):
+            raise ValueError(f"{name} must be a numeric array of shape {_shape_text(sizes)}, got {type(x).__name__} "
+                             f"of dtype {getattr(x, 'dtype', None)}.")
+        shape = tuple(shape)
+        if len(shape) != len(sizes) or any(s is not None and d is not None and s != d for s, d in zip(sizes, shape)):
+            raise ValueError(f"{name} must have shape {_shape_text(sizes)}, got {list(shape)}.")
+        return x
+
+    def predict(self, x, *args, **kwargs):
+        """`keras.Model.predict`, with an empty answer for an empty batch (Keras' own fails on
+        one with an internal error)."""
+        shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+        if dtype is not None and np.dtype(getattr(dtype, "as_numpy_dtype", dtype)).kind in "USO":
+            raise ValueError(f"{self.name}.predict takes a numeric array (see `serving_signatures`), got one of "
+                             f"dtype {dtype}.")
+        if shape is not None and len(shape) > 0 and shape[0] == 0:
+            one = np.zeros((1, *shape[1:]), dtype=getattr(x.dtype, "as_numpy_dtype", x.dtype))
+            return tf.nest.map_structure(lambda v: np.asarray(v)[:0], super().predict(one, verbose=0))
+        return super().predict(x, *args, **kwargs)
+
     def serving_signatures(self):
         """{endpoint name: (function, [tf.TensorSpec, ...])} for `zoo.export`; the function
         returns a dict of named outputs. The first is `serving_default`."""
@@ -71,9 +98,11 @@ class ZooModel(keras.Model):
 
     @staticmethod
     def checked(tensor, spec):
-        """`tensor` after a run-time check against `spec`'s rank and fixed sizes. A loaded
-        signature does not check shapes itself: without this a wrong shape would fail deep
-        inside the network, or worse, be reshaped into an answer."""
+        """`tensor` after run-time checks against `spec`: its rank and fixed sizes, at least one
+        step along every open axis but the batch (a clip of no frames, a sequence of no
+        tokens), and finite values for a float. A loaded signature does not check shapes
+        itself: without this a wrong shape would fail deep inside the network, or worse, be
+        reshaped into an answer. An empty batch passes: it gets an empty answer."""
         expected = "[" + ", ".join("batch" if d is None else str(d) for d in spec.shape) + "]"
         message = f"{spec.name} must have shape {expected} and dtype {spec.dtype.name}"
         checks = [tf.debugging.assert_rank(tensor, len(spec.shape), message=message)]
@@ -82,6 +111,23 @@ class ZooModel(keras.Model):
             if fixed:
                 actual = tf.gather(tf.shape(tensor), [i for i, _ in fixed])
                 checks.append(tf.debugging.assert_equal(actual, [d for _, d in fixed], message=message))
+            for axis in [i for i, d in enumerate(spec.shape) if d is None and i > 0]:
+                checks.append(tf.debugging.assert_positive(
+                    tf.shape(tensor)[axis], message=f"{spec.name} must have at least 1 element along axis {axis}"))
+            if spec.dtype.is_floating:
+                checks.append(tf.debugging.assert_all_finite(
+                    tensor, message=f"{spec.name} must be finite (no NaN or infinity)"))
+        with tf.control_dependencies(checks):
+            return tf.identity(tensor)
+
+    @classmethod
+    def checked_count(cls, tensor, spec, most):
+        """A count setting such as the number of images to draw, checked to lie in [1, most]:
+        a larger request would exhaust the serving process's memory."""
+        tensor = cls.checked(tensor, spec)
+        checks = [tf.debugging.assert_positive(tensor, message=f"{spec.name} must be at least 1"),
+                  tf.debugging.assert_less_equal(tensor, tf.cast(most, tensor.dtype),
+                                                 message=f"{spec.name} must be at most {most}")]
         with tf.control_dependencies(checks):
             return tf.identity(tensor)
 
@@ -223,6 +269,10 @@ class ZooClassifier(ZooModel):
         if getattr(self, "class_names", None):
             outputs["class_name"] = tf.gather(tf.constant(self.class_names), outputs["class_id"])
         return outputs
+
+
+def _shape_text(sizes):
+    return "[" + ", ".join("batch" if i == 0 else ("any" if d is None else str(d)) for i, d in enumerate(sizes)) + "]"
 
 
 def replica_context():

@@ -146,6 +146,7 @@ class CNNLSTMVideo(ZooClassifier):
         return ops.softmax(self.logits(videos, training=training, lengths=lengths))
 
     def logits(self, videos, training=False, lengths=None):
+        self.expect_shape(videos, (None, None, *self.frame_shape), "videos")
         frames = ops.cast(videos, "float32") / 255.0
         time = ops.shape(frames)[1]
         if lengths is None:

@@ -83,6 +83,8 @@ class DCGAN(ZooModel):
         seed: seed of the noise draws (None: Keras' global seed).
     """
 
+    MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
+
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, width=64, loss="non_saturating",
                  label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -146,6 +148,7 @@ class DCGAN(ZooModel):
 
     def call(self, z, training=False):
         """Latent vectors [batch, latent_dim] → images [batch, h, w, c] in [0, 1]."""
+        self.expect_shape(z, (None, self.latent_dim), "latent vectors")
         return (self.ema_generator(z, training=False) + 1.0) / 2.0
 
     def sample(self, n, seed=None):
@@ -224,8 +227,8 @@ class DCGAN(ZooModel):
             return {"images": self(self.checked(latent, latent_spec))}
 
         def sample(num_images, seed):
-            num_images, seed = self.checked(num_images, count_spec), self.checked(seed, seed_spec)
-            tf.debugging.assert_positive(num_images, message="num_images must be at least 1")
+            num_images = self.checked_count(num_images, count_spec, self.MAX_SAMPLES)
+            seed = self.checked(seed, seed_spec)
             z = tf.random.stateless_normal(tf.stack([num_images, self.latent_dim]), seed=tf.stack([seed, 0]))
             pixels = tf.round(self(z) * 255.0)
             return {"images": tf.cast(pixels, tf.uint8)}

@@ -84,6 +84,10 @@ class LSTMGANText(ZooModel):
         seed: seed of the sampling noise (None: Keras' global seed).
     """
 
+    # Most that one request to the exported `generate` signature may ask for.
+    MAX_SEQUENCES = 1_000
+    MAX_LENGTH = 1_000
+
     def __init__(self, vocabulary=("a", "b"), sequence_length=64, token_separator="", embedding_dim=64,
                  hidden_dim=256, discriminator_dim=64, bidirectional=False, phase="mle", estimator="gumbel",
                  max_inverse_temperature=100.0, anneal_steps=2000, seed=None, **kwargs):
@@ -202,6 +206,7 @@ class LSTMGANText(ZooModel):
     def call(self, tokens, training=False):
         """Token ids [batch, time] → next-token probabilities [batch, time, vocab]: position t
         is the distribution of tokens[t] given the tokens before it."""
+        self.expect_shape(tokens, (None, None), "tokens")
         return ops.softmax(self._teacher_forced_logits(tokens, training), axis=-1)
 
     def sequence_nll(self, tokens, temperature=1.0):
@@ -366,9 +371,10 @@ class LSTMGANText(ZooModel):
         end_id = self.vocabulary.index(END) if END in self.vocabulary else -1
 
         def generate(num_sequences, max_length, temperature, seed, prompt):
-            checks = [tf.debugging.assert_positive(self.checked(num_sequences, count_spec), message="num_sequences must be at least 1"),
-                      tf.debugging.assert_positive(self.checked(max_length, length_spec), message="max_length must be at least 1"),
-                      tf.debugging.assert_positive(self.checked(temperature, temperature_spec), message="temperature must be positive")]
+            num_sequences = self.checked_count(num_sequences, count_spec, self.MAX_SEQUENCES)
+            max_length = self.checked_count(max_length, length_spec, self.MAX_LENGTH)
+            checks = [tf.debugging.assert_positive(self.checked(temperature, temperature_spec),
+                                                   message="temperature must be positive")]
             with tf.control_dependencies(checks):
                 pieces = tf.strings.unicode_split(prompt, "UTF-8") if self.token_separator == "" else \
                     tf.strings.split(prompt, self.token_separator)

@@ -126,6 +126,7 @@ class LSTMImageClassifier(ZooClassifier):
 
     def _rows(self, images):
         height, width, channels = self.image_shape
+        self.expect_shape(images, (None, height, width, channels), "images")
         x = ops.cast(images, "float32") / 255.0
         return ops.reshape(x, (-1, height, width * channels))
 

@@ -106,11 +106,11 @@ class VAE(ZooModel):
 
     def encode(self, images):
         """Raw pixels → (mean, log-variance) of q(z|x)."""
-        return self.encoder(self._pixels(images))
+        return self.encoder(self._pixels(self.expect_shape(images, (None, *self.image_shape), "images")))
 
     def decode(self, z):
         """Latent vectors → pixel probabilities [batch, h, w, c]."""
-        return ops.sigmoid(self.decoder(z))
+        return ops.sigmoid(self.decoder(self.expect_shape(z, (None, self.latent_dim), "latent vectors")))
 
     def reconstruct(self, images):
         """Decodes the posterior mean of each image."""

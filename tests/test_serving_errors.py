@@ -1,0 +1,152 @@
+"""Bad requests to the exported SavedModels, sent by a clean process that never imports zoo (as
+TF Serving would): each gets an error that names the input, or a defined answer (an empty
+batch gets an empty answer); the process lives through all of them. And `model.predict`
+refuses the same inputs with a message."""
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from conftest import run_clean_python
+
+NAMES = zoo.list_models()
+
+REQUESTS = r"""
+import json, sys, numpy as np, tensorflow as tf
+assert "zoo" not in sys.modules
+loaded = tf.saved_model.load(sys.argv[1])
+
+def valid(name, spec, batch=2):
+    shape = [batch if i == 0 else (3 if d is None else d) for i, d in enumerate(spec.shape)]
+    if spec.dtype == tf.string:
+        return np.array("")
+    if spec.shape.rank == 0:  # a setting: a count, a length, a temperature, a seed
+        return np.array(1.0 if spec.dtype.is_floating else 2, spec.dtype.as_numpy_dtype)
+    if spec.dtype.is_floating:
+        return np.random.default_rng(0).normal(size=shape).astype(spec.dtype.as_numpy_dtype)
+    return np.random.default_rng(0).integers(0, 2, size=shape).astype(spec.dtype.as_numpy_dtype)
+
+def bad_versions(name, spec, value):
+    # (case, value, expected): expected "error" or "empty" (an answer with no rows)
+    if spec.shape.rank == 0:
+        if spec.dtype.is_floating:
+            yield "nan", np.array(np.nan, value.dtype), "error"
+            yield "zero", np.array(0, value.dtype), "error"
+            yield "negative", np.array(-1, value.dtype), "error"
+        elif spec.dtype.is_integer and name != "seed":
+            yield "zero", np.array(0, value.dtype), "error"
+            yield "negative", np.array(-5, value.dtype), "error"
+            yield "huge", np.array(2**31 - 1, value.dtype), "error"
+        return
+    if spec.dtype == tf.string:
+        return
+    yield "empty batch", value[:0], "empty"
+    for axis, size in enumerate(spec.shape):
+        if axis == 0:
+            continue
+        wrong = list(value.shape)
+        wrong[axis] = 0 if size is None else size + 4
+        yield f"size {wrong[axis]} on axis {axis}", np.zeros(wrong, value.dtype), "error"
+    if spec.dtype.is_floating:
+        for bad in (np.nan, np.inf):
+            v = value.copy(); v.flat[0] = bad
+            yield f"{bad} value", v, "error"
+    elif spec.dtype.is_integer and spec.dtype != tf.uint8:  # ids: out of range either side
+        for bad in (-1, 10**6):
+            v = value.copy(); v.flat[0] = bad
+            yield f"id {bad}", v, "error"
+
+results = []
+for endpoint, signature in loaded.signatures.items():
+    specs = signature.structured_input_signature[1]
+    inputs = {name: valid(name, spec) for name, spec in specs.items()}
+    cases = [("valid", dict(inputs), "answer")]
+    for name, spec in specs.items():
+        for case, value, expected in bad_versions(name, spec, inputs[name]):
+            cases.append((f"{name}: {case}", {**inputs, name: value}, expected))
+    for case, request, expected in cases:
+        try:
+            outputs = signature(**{k: tf.constant(v) for k, v in request.items()})
+        except tf.errors.InvalidArgumentError as e:
+            said = [line.strip() for line in e.message.splitlines() if "must" in line]
+            results.append(dict(endpoint=endpoint, case=case, expected=expected, got="error",
+                                message=(said or [e.message])[0][:300]))
+        else:
+            rows = sorted({int(v.shape[0]) if v.shape.rank else -1 for v in outputs.values()})
+            finite = all(bool(np.all(np.isfinite(v.numpy()))) for v in outputs.values() if v.dtype.is_floating)
+            results.append(dict(endpoint=endpoint, case=case, expected=expected, got="answer", rows=rows,
+                                finite=finite))
+print("RESULTS " + json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def served(smoke_run, tmp_path_factory):
+    """{name: the cases each signature was sent, with what came back}, one clean process each."""
+    answers = {}
+    for name in NAMES:
+        model = zoo.load(name, weights=smoke_run[name][0])
+        version = zoo.export(model, tmp_path_factory.mktemp(f"serve-{name}"))
+        result = run_clean_python(REQUESTS, version)
+        assert result.returncode == 0, result.stderr[-3000:]  # the serving process lived through all
+        answers[name] = json.loads(result.stdout.split("RESULTS ", 1)[1])
+    return answers
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_bad_request_gets_an_error_naming_the_input_or_a_defined_answer(name, served):
+    results = served[name]
+    assert len({r["endpoint"] for r in results}) == len(zoo.load(name).serving_signatures())
+    for r in results:
+        label = f"{r['endpoint']} / {r['case']}: {r}"
+        if r["expected"] == "error":
+            assert r["got"] == "error", label
+            assert r["case"].split(":")[0] in r["message"], label  # the message names the input
+        elif r["expected"] == "empty":
+            assert r["got"] == "answer" and r["rows"] == [0], label
+        else:
+            assert r["got"] == "answer" and r["finite"], label
+
+
+def test_the_tables_cover_each_kind_of_bad_input(served):
+    cases = {r["case"].split(": ", 1)[1] for results in served.values() for r in results if ": " in r["case"]}
+    for kind in ("empty batch", "nan value", "inf value", "id -1", "id 1000000", "zero", "negative", "huge",
+                 "size 32 on axis 1", "size 0 on axis 1"):
+        assert kind in cases, kind
+
+
+PREDICT_CASES = [  # (name, model overrides, what to predict on, the error's words)
+    ("one image without its batch axis", "lstm_image_classifier", lambda: np.zeros((28, 28, 1), "uint8"),
+     r"images must have shape \[batch, 28, 28, 1\], got \[28, 28, 1\]"),
+    ("images of another size", "lstm_image_classifier", lambda: np.zeros((2, 30, 28, 1), "uint8"),
+     r"images must have shape \[batch, 28, 28, 1\], got \[2, 30, 28, 1\]"),
+    ("strings", "lstm_image_classifier", lambda: np.full((2, 28, 28, 1), "a"), "predict takes a numeric array"),
+    ("latent vectors of another size", "dcgan", lambda: np.zeros((2, 5), "float32"),
+     r"latent vectors must have shape \[batch, 64\], got \[2, 5\]"),
+    ("clips without a time axis", "cnn_lstm_video", lambda: np.zeros((2, 64, 64, 1), "uint8"),
+     r"videos must have shape \[batch, any, 64, 64, 1\]"),
+    ("tokens of rank 3", "lstm_gan_text", lambda: np.zeros((2, 3, 4), "int32"), r"tokens must have shape \[batch, any\]"),
+    ("images for the VAE of another size", "vae", lambda: np.zeros((2, 28, 29, 1), "uint8"),
+     r"images must have shape \[batch, 28, 28, 1\]"),
+]
+
+
+@pytest.mark.parametrize("case, name, inputs, message", PREDICT_CASES, ids=[c[0] for c in PREDICT_CASES])
+def test_predict_refuses_bad_inputs_with_a_message_naming_both_shapes(case, name, inputs, message):
+    model = zoo.load(name)
+    with pytest.raises(ValueError, match=message):
+        model.predict(inputs(), verbose=0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_predict_answers_an_empty_batch_with_an_empty_answer(name, smoke_run):
+    model = zoo.load(name, weights=smoke_run[name][0])
+    fn, specs = model.serving_signatures()["serving_default"]
+    shape = [0 if i == 0 else (3 if d is None else d) for i, d in enumerate(specs[0].shape)]
+    one = np.zeros([1, *shape[1:]], specs[0].dtype.as_numpy_dtype)
+    answer = model.predict(np.zeros(shape, specs[0].dtype.as_numpy_dtype), verbose=0)
+    expected = model.predict(one, verbose=0)
+    assert answer.shape == (0, *expected.shape[1:]) and answer.dtype == expected.dtype
