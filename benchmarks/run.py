@@ -9,6 +9,8 @@ then for each model, in a fresh process of its own (so its peak memory is its ow
 - training throughput (examples/s) through the recipe's real input pipeline, after one pass has
   filled its cache, and the same with one in-memory batch repeated (synthetic): their ratio is
   the input pipeline's cost;
+- the same networks trained the plain Keras way (benchmarks/plain.py) on the same batch: the
+  zoo's synthetic throughput over theirs says what the zoo's `train_step`s cost;
 - FLOPs per training example, counted from the traced `train_step` graph (benchmarks/flops.py),
   and the model-FLOP utilisation (MFU) = FLOPs/example × examples/s ÷ the roof of the model's
   compute dtype;
@@ -139,6 +141,7 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     from zoo.registry import get_entry
 
     from benchmarks import flops as flops_lib
+    from benchmarks import plain as plain_lib
 
     recipe = get_entry(name).recipe_module()
     config = recipe.Config()
@@ -156,14 +159,19 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     for _ in data.train:  # one pass: decoded and cached, as every epoch after the first reads it
         pass
     synthetic = tf.data.Dataset.from_tensors(batch)
+    with training.precision(precision):
+        plain = plain_lib.plain_version(name, model, batch)
     # Alternating rounds, best of each: this machine's speed drifts by more than the input
     # pipeline's cost, and a drift would otherwise land on whichever was timed second.
-    real, fake = [], []
+    real, fake, bare = [], [], []
     for _ in range(rounds):
         real.append(train_throughput(model, data.train, batch_size, steps, warmup))
         fake.append(train_throughput(model, synthetic, batch_size, steps, warmup))
+        if plain is not None:
+            bare.append(train_throughput(plain[0], tf.data.Dataset.from_tensors(plain[1]), batch_size, steps, warmup))
     result["train_real"], result["train_synthetic"] = max(real), max(fake)
     result["pipeline_ratio"] = result["train_real"] / result["train_synthetic"]
+    result["train_plain"] = max(bare) if bare else None
 
     result["flops_per_example"] = flops_lib.train_step_flops(model, batch)
     result["flops_note"] = getattr(recipe, "BENCHMARK_FLOPS_NOTE", "")
@@ -203,20 +211,22 @@ def table(results, roofs, info):
         + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in roofs.items()) + ".",
         "",
         "| model | batch | precision | train, real pipeline (ex/s) | synthetic (ex/s) | real/synthetic "
-        "| MFLOP per example | MFU | XLA (ex/s) | unrolled (ex/s) | serve b1 p50 / p99 (ms) "
-        "| serve b64 p50 / p99 (ms) | peak memory (MB) |",
-        "|---" * 13 + "|",
+        "| MFLOP per example | MFU | plain Keras (ex/s) | zoo ÷ plain | XLA (ex/s) | unrolled (ex/s) "
+        "| serve b1 p50 / p99 (ms) | serve b64 p50 / p99 (ms) | peak memory (MB) |",
+        "|---" * 15 + "|",
     ]
     for r in results:
         if "error" in r:
-            lines.append(f"| `{r['model']}` | failed: {r['error']} |" + " |" * 11)
+            lines.append(f"| `{r['model']}` | failed: {r['error']} |" + " |" * 13)
             continue
         xla = f"{r['train_synthetic_xla']:.0f}" if r.get("train_synthetic_xla") else "fails"
         unrolled = f"{r['train_synthetic_unrolled']:.0f}" if r.get("train_synthetic_unrolled") else "–"
+        plain = r.get("train_plain")
+        plain = f"{plain:.0f} | {r['train_synthetic'] / plain:.0%}" if plain else "– | –"
         lines.append(
             f"| `{r['model']}` | {r['batch_size']} | {r['precision']} | {r['train_real']:.0f} | "
             f"{r['train_synthetic']:.0f} | {r['pipeline_ratio']:.0%} | {r['flops_per_example'] / 1e6:.1f} | "
-            f"{r['mfu']:.0%} | {xla} | {unrolled} | {r['serve_b1_p50_ms']:.2f} / {r['serve_b1_p99_ms']:.2f} | "
+            f"{r['mfu']:.0%} | {plain} | {xla} | {unrolled} | {r['serve_b1_p50_ms']:.2f} / {r['serve_b1_p99_ms']:.2f} | "
             f"{r['serve_b64_p50_ms']:.1f} / {r['serve_b64_p99_ms']:.1f} | {r['peak_memory_mb']:.0f} |")
     notes = [f"- `{r['model']}`: {r['flops_note']}" for r in results if r.get("flops_note")]
     return "\n".join(lines + ([""] + notes if notes else []))

@@ -28,12 +28,34 @@ def test_an_unrolled_lstm_counts_every_time_step_and_a_loop_is_refused():
     assert products <= counted <= 1.3 * products  # plus the gates' element-wise maths
 
 
+@pytest.mark.parametrize("name", ["dcgan", "vae", "lstm_image_classifier", "cnn_lstm_video", "lstm_gan_text"])
+def test_each_model_has_a_plain_keras_version_that_trains(name, smoke_run):
+    """The yardstick must run: one fit step on a real batch of the recipe's smoke pipeline."""
+    import numpy as np
+
+    import zoo
+    from zoo.registry import get_entry
+
+    from benchmarks import plain
+
+    recipe = get_entry(name).recipe_module()
+    config = recipe.Config(**recipe.SMOKE)
+    data = recipe.load_data(config)
+    model = zoo.load(name, weights=smoke_run[name][0])
+    batch = next(iter(data.train))
+    version, element = plain.plain_version(name, model, batch)
+    history = version.fit(tf.data.Dataset.from_tensors(element), epochs=1, verbose=0)
+    assert all(np.isfinite(v[0]) for v in history.history.values())
+    trainable = sum(int(np.prod(w.shape)) for w in version.trainable_weights)
+    assert 0 < trainable <= sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
 def test_the_table_names_every_figure():
     result = {"model": "m", "batch_size": 8, "precision": "float32", "train_real": 90.0, "train_synthetic": 100.0,
-              "pipeline_ratio": 0.9, "flops_per_example": 2e6, "mfu": 0.5, "train_synthetic_xla": None,
+              "pipeline_ratio": 0.9, "flops_per_example": 2e6, "mfu": 0.5, "train_synthetic_xla": None, "train_plain": 125.0,
               "serve_b1_p50_ms": 1.0, "serve_b1_p99_ms": 2.0, "serve_b64_p50_ms": 3.0, "serve_b64_p99_ms": 4.0,
               "peak_memory_mb": 500.0, "flops_note": "note"}
     text = run.table([result, {"model": "broken", "error": "boom"}], {"float32": 100.0},
                      {"cpu": "cpu", "cpu_count": 2, "gpus": [], "tensorflow": tf.__version__})
-    assert "| `m` | 8 | float32 | 90 | 100 | 90% | 2.0 | 50% | fails | – |" in text
+    assert "| `m` | 8 | float32 | 90 | 100 | 90% | 2.0 | 50% | 125 | 80% | fails | – |" in text
     assert "failed: boom" in text and "- `m`: note" in text

@@ -1,0 +1,106 @@
+"""The same networks trained the plain Keras way, as a yardstick for the zoo's own `train_step`s.
+
+For each model, fresh copies of its sub-networks (same layers, sizes and dtype policy) are
+trained on the same batch with nothing of the zoo around them: a built-in `compile(loss=...)`
+for the classifiers and the text generator's maximum-likelihood phase, and a textbook
+`train_step` of a dozen lines (as in the Keras examples) for the GAN and the VAE. What the zoo
+adds on top (augmentation drawn in the step, the EMA of the generator, label smoothing,
+distribution-aware loss scaling, metric trackers) is left out. If the zoo's throughput matches
+this one, a model-FLOP utilisation under the target is the network's on this machine, not a
+cost of the zoo's abstractions.
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+
+def _copy(network):
+    return keras.models.clone_model(network)
+
+
+class _PlainGAN(keras.Model):
+    def __init__(self, generator, discriminator, latent_dim):
+        super().__init__(name="plain_gan")
+        self.generator, self.discriminator, self.latent_dim = generator, discriminator, latent_dim
+        self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def train_step(self, images):
+        real = ops.cast(images, "float32") / 127.5 - 1.0
+        batch = ops.shape(real)[0]
+        z = keras.random.normal((batch, self.latent_dim))
+        fake = self.generator(z)
+        with tf.GradientTape() as tape:
+            logits = self.discriminator(ops.concatenate([real, fake]))
+            labels = ops.concatenate([ops.ones((batch, 1)), ops.zeros((batch, 1))])
+            d_loss = self.bce(labels, logits)
+        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+        self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
+        with tf.GradientTape() as tape:
+            g_loss = self.bce(ops.ones((batch, 1)), self.discriminator(self.generator(z)))
+        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+        self.g_optimizer.apply(grads, self.generator.trainable_variables)
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+class _PlainLanguageModel(keras.Model):
+    """The text generator's LSTM from a zero state: shifted tokens → next-token logits."""
+
+    def __init__(self, generator, hidden_dim):
+        super().__init__(name="plain_language_model")
+        self.generator, self.hidden_dim = generator, hidden_dim
+
+    def call(self, tokens):
+        zeros = ops.zeros((ops.shape(tokens)[0], self.hidden_dim))
+        return self.generator([tokens, zeros, zeros])[0]
+
+
+class _PlainVAE(keras.Model):
+    def __init__(self, encoder, decoder, latent_dim):
+        super().__init__(name="plain_vae")
+        self.encoder, self.decoder, self.latent_dim = encoder, decoder, latent_dim
+
+    def train_step(self, images):
+        x = ops.cast(ops.cast(images, "float32") / 255.0 > keras.random.uniform(ops.shape(images)), "float32")
+        with tf.GradientTape() as tape:
+            mean, log_variance = self.encoder(x)
+            z = mean + ops.exp(0.5 * log_variance) * keras.random.normal(ops.shape(mean))
+            logits = self.decoder(z)
+            reconstruction = ops.sum(ops.maximum(logits, 0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits))),
+                                     axis=(1, 2, 3))
+            kl = -0.5 * ops.sum(1 + log_variance - ops.square(mean) - ops.exp(log_variance), axis=1)
+            loss = ops.mean(reconstruction + kl)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+        return {"loss": loss}
+
+
+def plain_version(name, model, batch):
+    """(a compiled plain-Keras model, one dataset element to fit it on) for the zoo model `model`
+    and one training batch of its recipe's pipeline; None for a model with no plain version."""
+    images = batch[0] if isinstance(batch, (tuple, list)) else batch
+    if name == "dcgan":
+        plain = _PlainGAN(_copy(model.generator), _copy(model.discriminator), model.latent_dim)
+        plain.compile()
+        plain.d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        plain.g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        return plain, images
+    if name == "vae":
+        plain = _PlainVAE(_copy(model.encoder), _copy(model.decoder), model.latent_dim)
+        plain.compile(optimizer=keras.optimizers.Adam(1e-3))
+        return plain, images
+    if name == "lstm_image_classifier":
+        plain, element = _copy(model.network), (model._rows(images), batch[1])
+    elif name == "cnn_lstm_video":
+        frames = ops.cast(images, "float32") / 255.0
+        plain, element = _copy(model.network), ((frames, ops.ones(ops.shape(frames)[:2], dtype="bool")), batch[1])
+    elif name == "lstm_gan_text":  # the maximum-likelihood phase, 10 of the recipe's 12 epochs
+        tokens = ops.cast(images, "int32")
+        start = ops.full((ops.shape(tokens)[0], 1), model.vocab_size, dtype="int32")
+        plain = _PlainLanguageModel(_copy(model.generator), model.hidden_dim)
+        element = (ops.concatenate([start, tokens[:, :-1]], axis=1), tokens)
+    else:
+        return None
+    plain.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return plain, element
