@@ -78,6 +78,21 @@ def test_mle_phase_leaves_the_discriminator_alone_and_lowers_the_nll():
     assert all(np.array_equal(a, b) for a, b in zip(before_d, model.discriminator.get_weights()))
 
 
+def test_xla_compiles_the_mle_step_only_and_comes_back_with_it():
+    """compile(jit_compile=True): the maximum-likelihood step is XLA-compiled; the adversarial
+    step (a sampling loop XLA cannot compile) is not; switching back compiles again."""
+    model = small()
+    model.compile(jit_compile=True)
+    real = np.random.default_rng(0).integers(0, 5, size=(16, 6)).astype("int32")
+    seen = []
+    for phase in ("mle", "adversarial", "mle"):
+        model.set_phase(phase)
+        history = model.fit(real, epochs=1, batch_size=16, verbose=0)
+        seen.append(model.jit_compile)
+        assert all(np.isfinite(v[0]) for v in history.history.values())
+    assert seen == [True, False, True]
+
+
 def test_phase_switch_callback_follows_the_epoch(tmp_path):
     model = small()
     model.compile()

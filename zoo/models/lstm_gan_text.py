@@ -177,6 +177,12 @@ class LSTMGANText(ZooModel):
         # The phase is chosen when the step is traced, not by a `tf.cond` in it: under a
         # tf.distribute strategy an optimizer update inside control flow fails (merge_call).
         phase = self.phase
+        # XLA (compile(jit_compile=True)) for the maximum-likelihood step only: the adversarial
+        # step's sampling loop keeps a TensorArray XLA cannot size, so it never compiles.
+        if self._traced_phase != "adversarial" or not hasattr(self, "_jit_requested"):
+            # (after an adversarial trace, jit_compile holds our False, not the caller's setting)
+            self._jit_requested = self.jit_compile
+        self.jit_compile = self._jit_requested if phase == "mle" else False
         if not (self.g_optimizer.built and self.d_optimizer.built):
             # Both, whichever phase is traced: a model saved in one phase keeps the other's
             # optimizer state (empty, but of the right shape) for a run resumed in that one.
