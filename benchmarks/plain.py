@@ -66,8 +66,8 @@ class _PlainVAE(keras.Model):
             mean, log_variance = self.encoder(x)
             z = mean + ops.exp(0.5 * log_variance) * keras.random.normal(ops.shape(mean))
             logits = self.decoder(z)
-            reconstruction = ops.sum(ops.maximum(logits, 0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits))),
-                                     axis=(1, 2, 3))
+            # Keras' binary cross-entropy averages over the last axis, here the single channel.
+            reconstruction = ops.sum(keras.losses.binary_crossentropy(x, logits, from_logits=True), axis=(1, 2))
             kl = -0.5 * ops.sum(1 + log_variance - ops.square(mean) - ops.exp(log_variance), axis=1)
             loss = ops.mean(reconstruction + kl)
         grads = tape.gradient(loss, self.trainable_variables)

@@ -14,8 +14,8 @@ then for each model, in a fresh process of its own (so its peak memory is its ow
 - FLOPs per training example, counted from the traced `train_step` graph (benchmarks/flops.py),
   and the model-FLOP utilisation (MFU) = FLOPs/example × examples/s ÷ the roof of the model's
   compute dtype;
-- the synthetic throughput again with XLA (`jit_compile=True`) and, for models with LSTMs, with
-  the LSTMs unrolled;
+- the synthetic throughput again with the other `jit_compile` (XLA) setting than the recipe's
+  (the recipe's in bold) and, for models with LSTMs, with the LSTMs unrolled;
 - serving: the exported SavedModel's `serving_default`, loaded with `tf.saved_model.load`,
   latency p50/p99 at batch 1 and batch 64;
 - peak resident memory of the process.
@@ -150,7 +150,8 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     precision = getattr(config, "precision", "float32")
     with training.precision(precision) as policy:
         model = zoo.load(name, **recipe.model_overrides(config, data))
-    model.compile()
+    jit_default = bool(getattr(config, "jit_compile", False))  # the recipe's setting (Keras: off on CPU)
+    model.compile(jit_compile=jit_default)
     model.build_optimizers()
     batch = next(iter(data.train))
     batch_size = int(tf.nest.flatten(batch)[0].shape[0])
@@ -161,6 +162,8 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     synthetic = tf.data.Dataset.from_tensors(batch)
     with training.precision(precision):
         plain = plain_lib.plain_version(name, model, batch)
+    if plain is not None:
+        plain[0].jit_compile = jit_default  # compared at the recipe's XLA setting
     # Alternating rounds, best of each: this machine's speed drifts by more than the input
     # pipeline's cost, and a drift would otherwise land on whichever was timed second.
     real, fake, bare = [], [], []
@@ -176,14 +179,18 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     result["flops_per_example"] = flops_lib.train_step_flops(model, batch)
     result["flops_note"] = getattr(recipe, "BENCHMARK_FLOPS_NOTE", "")
 
-    model.jit_compile = True
+    # The other jit_compile setting than the recipe's, on the same synthetic batch.
+    result["jit_default"] = jit_default
+    model.jit_compile = not jit_default
     model.make_train_function(force=True)
     try:
-        result["train_synthetic_xla"] = train_throughput(model, synthetic, batch_size, steps, warmup)
+        other = train_throughput(model, synthetic, batch_size, steps, warmup)
     except Exception as e:  # noqa: BLE001  an op XLA cannot compile: say so in the table
-        result["train_synthetic_xla"] = None
+        other = None
         result["xla_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
-    model.jit_compile = False
+    result["train_synthetic_xla"] = result["train_synthetic"] if jit_default else other
+    result["train_synthetic_no_xla"] = other if jit_default else result["train_synthetic"]
+    model.jit_compile = jit_default
     with flops_lib.unrolled(model) as lstms:
         if lstms:
             model.make_train_function(force=True)
@@ -211,7 +218,7 @@ def table(results, roofs, info):
         + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in roofs.items()) + ".",
         "",
         "| model | batch | precision | train, real pipeline (ex/s) | synthetic (ex/s) | real/synthetic "
-        "| MFLOP per example | MFU | plain Keras (ex/s) | zoo ÷ plain | XLA (ex/s) | unrolled (ex/s) "
+        "| MFLOP per example | MFU | plain Keras (ex/s) | zoo ÷ plain | XLA on / off (ex/s) | unrolled (ex/s) "
         "| serve b1 p50 / p99 (ms) | serve b64 p50 / p99 (ms) | peak memory (MB) |",
         "|---" * 15 + "|",
     ]
@@ -219,7 +226,9 @@ def table(results, roofs, info):
         if "error" in r:
             lines.append(f"| `{r['model']}` | failed: {r['error']} |" + " |" * 13)
             continue
-        xla = f"{r['train_synthetic_xla']:.0f}" if r.get("train_synthetic_xla") else "fails"
+        on = f"{r['train_synthetic_xla']:.0f}" if r.get("train_synthetic_xla") else "fails"
+        off = f"{r.get('train_synthetic_no_xla') or r['train_synthetic']:.0f}"
+        xla = f"**{on}** / {off}" if r.get("jit_default") else f"{on} / **{off}**"  # bold: the recipe's
         unrolled = f"{r['train_synthetic_unrolled']:.0f}" if r.get("train_synthetic_unrolled") else "–"
         plain = r.get("train_plain")
         plain = f"{plain:.0f} | {r['train_synthetic'] / plain:.0%}" if plain else "– | –"

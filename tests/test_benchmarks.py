@@ -57,5 +57,5 @@ def test_the_table_names_every_figure():
               "peak_memory_mb": 500.0, "flops_note": "note"}
     text = run.table([result, {"model": "broken", "error": "boom"}], {"float32": 100.0},
                      {"cpu": "cpu", "cpu_count": 2, "gpus": [], "tensorflow": tf.__version__})
-    assert "| `m` | 8 | float32 | 90 | 100 | 90% | 2.0 | 50% | 125 | 80% | fails | – |" in text
+    assert "| `m` | 8 | float32 | 90 | 100 | 90% | 2.0 | 50% | 125 | 80% | fails / **100** | – |" in text
     assert "failed: boom" in text and "- `m`: note" in text
