@@ -7,6 +7,7 @@ import pytest
 
 import zoo
 from zoo import training
+from zoo.models.dcgan import SpectralConv2D
 
 BATCH = (np.random.default_rng(0).uniform(size=(32, 28, 28, 1)) * 255).astype("uint8")
 
@@ -52,6 +53,41 @@ def test_mixed_precision_model_loads_into_float32():
     z = np.random.default_rng(1).normal(size=(4, 8)).astype("float32")
     assert np.asarray(plain(z)).dtype == np.float32
     np.testing.assert_allclose(np.asarray(plain(z)), np.asarray(mixed(z)), atol=0.05)
+
+
+def test_spectral_norm_divides_the_kernel_by_its_largest_singular_value():
+    layer = SpectralConv2D(8, 4, strides=2)
+    x = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype("float32")
+    layer(x)
+    for _ in range(30):  # power iterations, one per training call
+        layer(x, training=True)
+    kernel = np.asarray(layer.kernel).reshape(-1, 8)
+    sigma = np.linalg.svd(kernel, compute_uv=False)[0]
+    # The layer's output is a convolution by kernel / σ: compare with Keras' own convolution.
+    expected = keras.ops.conv(x, np.asarray(layer.kernel) / sigma, strides=2, padding="same")
+    np.testing.assert_allclose(np.asarray(layer(x)), np.asarray(expected), rtol=1e-3, atol=1e-5)
+    # As a dense layer ([batch, features]) too.
+    dense = SpectralConv2D(3)
+    features = x.reshape(2, -1)
+    dense(features)
+    for _ in range(30):
+        dense(features, training=True)
+    matrix = np.asarray(dense.kernel)
+    np.testing.assert_allclose(np.asarray(dense(features)),
+                               features @ matrix / np.linalg.svd(matrix, compute_uv=False)[0], rtol=1e-3, atol=1e-5)
+
+
+def test_spectral_norm_is_a_setting_and_survives_save_and_load(tmp_path):
+    plain = trained_one_step(spectral_norm=False)
+    assert not any(isinstance(layer, SpectralConv2D) for layer in plain.discriminator.layers)
+    normed = trained_one_step(spectral_norm=True)
+    assert sum(isinstance(layer, SpectralConv2D) for layer in normed.discriminator.layers) == 4
+    path = tmp_path / "dcgan.keras"
+    normed.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.spectral_norm
+    for a, b in zip(normed.discriminator.weights, loaded.discriminator.weights):  # u included
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 def test_bad_settings_are_refused():

@@ -33,6 +33,7 @@ class Config(training.ImageDataConfig):
     label_smoothing: float = option(0.1, "one-sided label smoothing of the real labels (non-saturating loss)")
     learning_rate: float = option(2e-4, "Adam learning rate of both networks (β1 = 0.5)")
     ema_decay: float = option(0.999, "moving average of the generator's weights that samples are drawn from (0: off)")
+    spectral_norm: bool = option(True, "divide each discriminator kernel by its largest singular value (off: plain convolutions)")
     validation_examples: int = option(0, "unused: a GAN has no validation loss worth plotting")
     precision: str = option("auto", "auto (mixed_bfloat16 where the hardware has bfloat16, else float32), float32 or mixed_bfloat16")
     quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance")
@@ -71,7 +72,7 @@ def load_data(config, image_shape=(28, 28, 1)):
 def model_overrides(config, data):
     return dict(image_shape=data.info["image_shape"], latent_dim=config.latent_dim, width=config.width,
                 loss=config.loss, label_smoothing=config.label_smoothing, ema_decay=config.ema_decay,
-                seed=config.seed)
+                spectral_norm=config.spectral_norm, seed=config.seed)
 
 
 def evaluate(model, data_dir=None, dataset="mnist", max_examples=0, quality_samples=10_000):

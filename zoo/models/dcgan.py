@@ -32,18 +32,71 @@ def dcgan_generator(latent_dim, image_shape, width, name="generator"):
     return keras.Model(z, images, name=name)
 
 
-def dcgan_discriminator(image_shape, width):
+@keras.saving.register_keras_serializable(package="zoo")
+class SpectralConv2D(layers.Layer):
+    """A convolution (or, on [batch, features], a dense layer) whose kernel is divided by its
+    largest singular value σ (Miyato et al. 2018, "Spectral normalization for GANs").
+
+    σ is estimated by one power iteration per training call, on a vector `u` that persists
+    across steps; the gradient flows through σ (the paper's reparameterisation), with `u` and
+    `v` held constant."""
+
+    def __init__(self, filters, kernel_size=1, strides=1, **kwargs):
+        kwargs.setdefault("autocast", False)  # σ in float32 under mixed precision; cast below
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
+
+    def build(self, input_shape):
+        spatial = (self.kernel_size,) * (len(input_shape) - 2)
+        self.kernel = self.add_weight(shape=(*spatial, input_shape[-1], self.filters),
+                                      initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.filters,), initializer="zeros", name="bias")
+        self.u = self.add_weight(shape=(1, self.filters), initializer=keras.initializers.RandomNormal(seed=0),
+                                 trainable=False, name="u")
+
+    def call(self, inputs, training=False):
+        matrix = ops.reshape(self.kernel, (-1, self.filters))  # float32 variable
+        u = self.u.value
+        v = ops.stop_gradient(_unit(ops.matmul(u, ops.transpose(matrix))))
+        u = ops.stop_gradient(_unit(ops.matmul(v, matrix)))
+        if training:
+            self.u.assign(u)
+        sigma = ops.sum(ops.matmul(v, matrix) * u)
+        kernel = ops.cast(self.kernel / sigma, self.compute_dtype)
+        inputs = ops.cast(inputs, self.compute_dtype)
+        if len(inputs.shape) == 2:
+            outputs = ops.matmul(inputs, kernel)
+        else:
+            outputs = ops.conv(inputs, kernel, strides=self.strides, padding="same")
+        return outputs + ops.cast(self.bias, self.compute_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides}
+
+
+def _unit(x):
+    return x / (ops.sqrt(ops.sum(ops.square(x))) + 1e-12)
+
+
+def dcgan_discriminator(image_shape, width, spectral_norm=True):
     """images in [-1, 1] → one real/fake logit. No batch norm: WGAN-GP's penalty is per sample.
 
     Three strided convolutions: with two, samples stalled at a lower classifier score (a weak
-    discriminator passes strokes that no digit has)."""
+    discriminator passes strokes that no digit has). `spectral_norm` divides every kernel by
+    its largest singular value, which bounds how fast D can change (Miyato et al. 2018)."""
     images = keras.Input(image_shape, name="images")
     x = images
     for filters in (width, 2 * width, 4 * width):
-        x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)
+        if spectral_norm:
+            x = SpectralConv2D(filters, 4, strides=2)(x)
+        else:
+            x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
-    logit = layers.Dense(1, dtype="float32", name="logit")(x)  # float32 under mixed precision
+    # float32 under mixed precision
+    logit = (SpectralConv2D(1, dtype="float32", name="logit") if spectral_norm
+             else layers.Dense(1, dtype="float32", name="logit"))(x)
     return keras.Model(images, logit, name="discriminator")
 
 
@@ -80,13 +133,15 @@ class DCGAN(ZooModel):
         gradient_penalty: weight of WGAN-GP's penalty.
         ema_decay: decay of the moving average of the generator's weights that `call` samples
             from (0: sample from the trained generator itself).
+        spectral_norm: divide each of the discriminator's kernels by its largest singular value.
         seed: seed of the noise draws (None: Keras' global seed).
     """
 
     MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, width=64, loss="non_saturating",
-                 label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, seed=None, **kwargs):
+                 label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True, seed=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.image_shape = self.image_shape_of(image_shape, divisible_by=4)
         if loss not in LOSSES:
@@ -105,7 +160,8 @@ class DCGAN(ZooModel):
         self.ema_generator.trainable = False
         self.ema_generator.set_weights(self.generator.get_weights())
         self.ema_updates = keras.Variable(0, dtype="int64", trainable=False, name="ema_updates")
-        self.discriminator = dcgan_discriminator(self.image_shape, width)
+        self.spectral_norm = bool(spectral_norm)
+        self.discriminator = dcgan_discriminator(self.image_shape, width, self.spectral_norm)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -126,6 +182,7 @@ class DCGAN(ZooModel):
             "label_smoothing": self.label_smoothing,
             "gradient_penalty": self.gradient_penalty,
             "ema_decay": self.ema_decay,
+            "spectral_norm": self.spectral_norm,
             "seed": self.seed,
         }
 
