@@ -58,10 +58,11 @@ class SpectralConv2D(layers.Layer):
         matrix = ops.reshape(self.kernel, (-1, self.filters))  # float32 variable
         u = self.u.value
         v = ops.stop_gradient(_unit(ops.matmul(u, ops.transpose(matrix))))
-        u = ops.stop_gradient(_unit(ops.matmul(v, matrix)))
+        projected = ops.matmul(v, matrix)  # one product serves u's update and σ = v·W·u
+        u = ops.stop_gradient(_unit(projected))
         if training:
             self.u.assign(u)
-        sigma = ops.sum(ops.matmul(v, matrix) * u)
+        sigma = ops.sum(projected * u)
         kernel = ops.cast(self.kernel / sigma, self.compute_dtype)
         inputs = ops.cast(inputs, self.compute_dtype)
         if len(inputs.shape) == 2:
@@ -87,16 +88,13 @@ def dcgan_discriminator(image_shape, width, spectral_norm=True):
     its largest singular value, which bounds how fast D can change (Miyato et al. 2018)."""
     images = keras.Input(image_shape, name="images")
     x = images
+    conv = (lambda filters: SpectralConv2D(filters, 4, strides=2)) if spectral_norm else (
+        lambda filters: layers.Conv2D(filters, 4, strides=2, padding="same"))
     for filters in (width, 2 * width, 4 * width):
-        if spectral_norm:
-            x = SpectralConv2D(filters, 4, strides=2)(x)
-        else:
-            x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)
-        x = layers.LeakyReLU(0.2)(x)
+        x = layers.LeakyReLU(0.2)(conv(filters)(x))
     x = layers.Flatten()(x)
-    # float32 under mixed precision
-    logit = (SpectralConv2D(1, dtype="float32", name="logit") if spectral_norm
-             else layers.Dense(1, dtype="float32", name="logit"))(x)
+    dense = SpectralConv2D if spectral_norm else layers.Dense  # a 1 × 1 SpectralConv2D is dense
+    logit = dense(1, dtype="float32", name="logit")(x)  # float32 under mixed precision
     return keras.Model(images, logit, name="discriminator")
 
 
