@@ -143,21 +143,21 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     from benchmarks import flops as flops_lib
     from benchmarks import plain as plain_lib
 
-    recipe = get_entry(name).recipe_module()
-    config = recipe.Config()
+    recipe = get_entry(name).recipe()
+    config = recipe.config()
     keras.utils.set_random_seed(config.seed)
     data = recipe.load_data(config)
-    precision = getattr(config, "precision", "float32")
+    precision = config.precision
     with training.precision(precision) as policy:
-        model = zoo.load(name, **recipe.model_overrides(config, data))
-    jit_default = bool(getattr(config, "jit_compile", False))  # the recipe's setting (Keras: off on CPU)
+        model = zoo.load(name, **recipe.model_config(config, data))
+    jit_default = recipe.jit_compile(config)  # the recipe's setting (Keras: off on CPU)
     model.compile(jit_compile=jit_default)
     model.build_optimizers()
-    batch = next(iter(data.train))
+    batch = next(iter(data.train.dataset))
     batch_size = int(tf.nest.flatten(batch)[0].shape[0])
     result = {"model": name, "batch_size": batch_size, "precision": policy, "parameters": model.count_params()}
 
-    for _ in data.train:  # one pass: decoded and cached, as every epoch after the first reads it
+    for _ in data.train.dataset:  # one pass: decoded and cached, as every epoch after the first reads it
         pass
     synthetic = tf.data.Dataset.from_tensors(batch)
     with training.precision(precision):
@@ -168,7 +168,7 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     # pipeline's cost, and a drift would otherwise land on whichever was timed second.
     real, fake, bare = [], [], []
     for _ in range(rounds):
-        real.append(train_throughput(model, data.train, batch_size, steps, warmup))
+        real.append(train_throughput(model, data.train.dataset, batch_size, steps, warmup))
         fake.append(train_throughput(model, synthetic, batch_size, steps, warmup))
         if plain is not None:
             bare.append(train_throughput(plain[0], tf.data.Dataset.from_tensors(plain[1]), batch_size, steps, warmup))
@@ -177,7 +177,7 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     result["train_plain"] = max(bare) if bare else None
 
     result["flops_per_example"] = flops_lib.train_step_flops(model, batch)
-    result["flops_note"] = getattr(recipe, "BENCHMARK_FLOPS_NOTE", "")
+    result["flops_note"] = recipe.benchmark_note
 
     # The other jit_compile setting than the recipe's, on the same synthetic batch.
     result["jit_default"] = jit_default

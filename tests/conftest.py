@@ -30,7 +30,7 @@ def smoke_run(tmp_path_factory):
     runs = {}
     for name in zoo.list_models():
         output = tmp_path_factory.mktemp(f"smoke-{name}")
-        recipe = zoo.registry.get_entry(name).recipe_module()
+        recipe = zoo.registry.get_entry(name).recipe()
         card = recipe.main(["--smoke", "--output", str(output)])
         runs[name] = (output, card)
     return runs

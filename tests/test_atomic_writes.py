@@ -13,6 +13,7 @@ import tensorflow as tf
 
 import zoo
 from zoo import cards, training
+from zoo.recipe import TrainSettings
 
 NAME = "lstm_image_classifier"
 
@@ -44,7 +45,7 @@ def test_a_failure_while_saving_weights_keeps_the_previous_model(smoke_run, tmp_
 
     monkeypatch.setattr(keras.Model, "save_weights", half_then_fail)
     with pytest.raises(Interrupted):
-        training.save_trained(model, NAME, folder, config=training.RecipeConfig(), epochs=card["history"],
+        training.save_trained(model, NAME, folder, config=TrainSettings(), history=card["history"],
                               metrics=card["metrics"], dataset=card["dataset"])
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before

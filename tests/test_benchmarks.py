@@ -38,11 +38,11 @@ def test_each_model_has_a_plain_keras_version_that_trains(name, smoke_run):
 
     from benchmarks import plain
 
-    recipe = get_entry(name).recipe_module()
-    config = recipe.Config(**recipe.SMOKE)
+    recipe = get_entry(name).recipe()
+    config = recipe.config(**recipe.smoke)
     data = recipe.load_data(config)
     model = zoo.load(name, weights=smoke_run[name][0])
-    batch = next(iter(data.train))
+    batch = next(iter(data.train.dataset))
     version, element = plain.plain_version(name, model, batch)
     history = version.fit(tf.data.Dataset.from_tensors(element), epochs=1, verbose=0)
     assert all(np.isfinite(v[0]) for v in history.history.values())

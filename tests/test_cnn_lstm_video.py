@@ -11,6 +11,7 @@ import tensorflow_datasets as tfds
 
 import zoo
 from zoo import cards
+from zoo.data import video
 from zoo.datasets import moving_mnist_motion as mmm
 from recipes.cnn_lstm_video import recipe
 
@@ -56,12 +57,12 @@ def test_one_frame_carries_no_information_about_the_motion():
 
 def test_clip_strip_shows_one_clip_per_motion(tmp_path, monkeypatch):
     drawn = {}
-    monkeypatch.setattr(recipe.training, "save_clip_strip",
+    monkeypatch.setattr(recipe.plots, "save_clip_strip",
                         lambda videos, titles, path: drawn.update(videos=videos, titles=titles))
     labels = [0, 4, 1, 5, 2, 3, 6]  # motions 0, 0, 1, 1, 2, 3, 2
     clips = tf.data.Dataset.from_tensor_slices((np.arange(7, dtype=np.uint8).reshape(7, 1, 1, 1, 1)
                                                 * np.ones((7, 3, 4, 4, 1), np.uint8), labels))
-    mmm.save_clip_strip(clips, tmp_path / "clips.png")
+    recipe.save_clip_strip(clips, tmp_path / "clips.png", names=mmm.class_names())
     assert drawn["titles"] == ["0 left-right slow", "0 left-right fast", "0 up-down slow", "0 up-down fast"]
     assert [int(v[0, 0, 0, 0]) for v in drawn["videos"]] == [0, 2, 4, 5]
 
@@ -92,21 +93,21 @@ def test_any_clip_length_and_padding_with_lengths():
 
 def test_ucf101_loading_path_with_mocked_data():
     with tfds.testing.mock_data(num_examples=6, policy=tfds.testing.MockPolicy.USE_CODE):
-        config = recipe.Config(dataset="ucf101", num_frames=5, frame_size=32, conv_filters="4,8", batch_size=2,
-                               baseline_epochs=1)
-        data = recipe.load_data(config)
-        videos, labels = next(iter(data.train))
-        single, _ = next(iter(data.single_frame[0]))
+        config = recipe.RECIPE.config(dataset="ucf101", num_frames=5, frame_size=32, conv_filters=[4, 8],
+                                      batch_size=2, baseline_epochs=1)
+        data = recipe.RECIPE.load_data(config)
+        videos, labels = next(iter(data.train.dataset))
+        single, _ = next(iter(video.single_frame(recipe.RECIPE.clips, seed=0)["train"].batch(2)))
     assert videos.shape == (2, 5, 32, 32, 3) and videos.dtype == tf.uint8
     assert single.shape[1:] == (1, 32, 32, 3)
     assert len(data.info["class_names"]) == 101 and data.info["frame_shape"] == [32, 32, 3]
-    model = zoo.load("cnn_lstm_video", **recipe.model_overrides(config, data))
+    model = zoo.load("cnn_lstm_video", **recipe.RECIPE.model_config(config, data))
     assert model.predict(videos, verbose=0).shape == (2, 101)
 
 
 def test_non_video_dataset_is_refused_with_a_message(tmp_path):
     with pytest.raises(zoo.DataError, match="needs a video dataset"):
-        recipe.main(["--smoke", "--dataset", "mnist", "--output", str(tmp_path)])
+        recipe.RECIPE.main(["--smoke", "--dataset", "mnist", "--output", str(tmp_path)])
 
 
 SERVE_LENGTHS = """
@@ -123,7 +124,7 @@ assert "zoo" not in sys.modules
 
 def test_export_serves_clip_lengths_it_never_saw_in_a_clean_process(tmp_path):
     model = zoo.load("cnn_lstm_video", conv_filters=[4, 8], frame_features=8, units=8,
-                     class_names=recipe.mmm.class_names())
+                     class_names=mmm.class_names())
     version = zoo.export(model, tmp_path / "serving")
     result = run_clean_python(SERVE_LENGTHS, version, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]

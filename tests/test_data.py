@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import zoo
 from zoo import data as zdata
-from recipes.lstm_image_classifier import recipe
+from recipes.lstm_image_classifier.recipe import RECIPE as recipe
 
 
 def test_unknown_dataset_suggests_a_name():
@@ -34,7 +34,7 @@ def test_data_dir_argument_wins_over_environment(monkeypatch, tmp_path):
 
 
 def test_dataset_of_the_wrong_kind_is_refused_before_any_download(tmp_path):
-    config = recipe.Config(dataset="cifar10", data_dir=str(tmp_path), download=True)
+    config = recipe.config(dataset="cifar10", data_dir=str(tmp_path), download=True)
     with pytest.raises(zoo.DataError, match=r"shape \(32, 32, 3\)"):
         recipe.load_data(config)  # cifar10 is not in tmp_path: a download would hang offline
 

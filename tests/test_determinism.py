@@ -17,7 +17,7 @@ TWICE = """
 import json, sys, zoo
 from zoo import training
 name, root = sys.argv[1], sys.argv[2]
-recipe = zoo.registry.get_entry(name).recipe_module()
+recipe = zoo.registry.get_entry(name).recipe()
 digests = []
 for run in range(2):
     recipe.main(["--smoke", "--deterministic", "--output", f"{root}/{run}"])

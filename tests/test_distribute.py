@@ -35,7 +35,7 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import zoo
 name, root, extra = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-recipe = zoo.registry.get_entry(name).recipe_module()
+recipe = zoo.registry.get_entry(name).recipe()
 cards = {}
 for strategy in ("auto", "mirrored"):
     card = recipe.main(["--smoke", "--strategy", strategy, "--output", f"{root}/{strategy}", *extra])

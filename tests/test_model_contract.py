@@ -21,11 +21,11 @@ NAMES = zoo.list_models()
 def case(request):
     """(name, smoke-sized config overrides, one real training batch) for each model."""
     name = request.param
-    recipe = get_entry(name).recipe_module()
-    config = recipe.Config(**recipe.SMOKE)
+    recipe = get_entry(name).recipe()
+    config = recipe.config(**recipe.smoke)
     data = recipe.load_data(config)
-    batch = tuple(t.numpy() for t in next(iter(data.train)))
-    return name, recipe.model_overrides(config, data), batch
+    batch = tuple(t.numpy() for t in next(iter(data.train.dataset)))
+    return name, recipe.model_config(config, data), batch
 
 
 def fresh(case, **extra):

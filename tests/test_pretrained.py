@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 import zoo
-from zoo import cards, training
+from zoo import cards
+from zoo.recipe import evaluate_like_card
 from zoo.registry import get_entry
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -33,7 +34,7 @@ def test_the_trained_models_ship_weights():
 def test_shipped_metric_is_remeasured_within_tolerance(name):
     card = cards.read_card(cards.saved_models_dir() / name)
     model = zoo.load(name, weights="pretrained")
-    measured = training.evaluate_like_card(name, model, card)
+    measured = evaluate_like_card(name, model, card)
     for metric, tolerance in TOLERANCE.items():
         if metric in card["metrics"]:
             assert measured[metric] == pytest.approx(card["metrics"][metric], abs=tolerance), metric

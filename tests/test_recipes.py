@@ -7,6 +7,7 @@ import pytest
 
 import zoo
 from zoo import cards, training
+from zoo.recipe import evaluate_like_card
 from zoo.registry import get_entry
 
 NAMES = zoo.list_models()
@@ -24,7 +25,7 @@ NAMES = zoo.list_models()
     ],
 )
 def test_bad_flags_stop_before_any_work(name, argv, message, capsys, tmp_path):
-    recipe = get_entry(name).recipe_module()
+    recipe = get_entry(name).recipe()
     with pytest.raises(SystemExit) as e:
         recipe.main(argv + ["--output", str(tmp_path / "out")])
     assert e.value.code == 2
@@ -43,7 +44,7 @@ def test_multi_worker_without_a_valid_cluster_stops_before_any_work(tf_config, m
         monkeypatch.delenv("TF_CONFIG", raising=False)
     else:
         monkeypatch.setenv("TF_CONFIG", tf_config)
-    recipe = get_entry("lstm_image_classifier").recipe_module()
+    recipe = get_entry("lstm_image_classifier").recipe()
     with pytest.raises(SystemExit) as e:
         recipe.main(["--strategy", "multi_worker", "--output", str(tmp_path / "out")])
     assert e.value.code == 2 and message in capsys.readouterr().err
@@ -52,7 +53,7 @@ def test_multi_worker_without_a_valid_cluster_stops_before_any_work(tf_config, m
 
 @pytest.mark.parametrize("name", NAMES)
 def test_unknown_dataset_stops_before_training(name, tmp_path):
-    recipe = get_entry(name).recipe_module()
+    recipe = get_entry(name).recipe()
     with pytest.raises(zoo.DataError, match="Unknown TFDS dataset"):
         recipe.main(["--smoke", "--dataset", "no_such_dataset", "--output", str(tmp_path)])
     assert not (tmp_path / cards.WEIGHTS).exists()
@@ -77,14 +78,14 @@ def test_smoke_run_writes_a_complete_model_folder(name, smoke_run):
 def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
     output, card = smoke_run[name]
     model = zoo.load(name, weights=output)
-    measured = training.evaluate_like_card(name, model, card)
+    measured = evaluate_like_card(name, model, card)
     for key, value in card["metrics"].items():
         assert measured[key] == pytest.approx(value, abs=1e-5), key
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_same_seed_gives_the_same_numbers(name, smoke_run, tmp_path):
-    recipe = get_entry(name).recipe_module()
+    recipe = get_entry(name).recipe()
     card = recipe.main(["--smoke", "--output", str(tmp_path)])
     assert card["metrics"] == smoke_run[name][1]["metrics"]
     def logged(history):
@@ -112,9 +113,8 @@ def test_a_diverging_run_stops_at_once_and_keeps_the_last_good_checkpoint(tmp_pa
                 kernel = self.model.network.get_layer("logits").kernel
                 kernel.assign(np.full(kernel.shape, np.nan, "float32"))
 
-    config = dataclasses.replace(training.RecipeConfig(), epochs=3)
     with pytest.raises(zoo.errors.TrainingDiverged, match=r"epoch 2, batch 1: \{'loss': nan\}"):
-        training.fit(model, data, None, config, tmp_path, verbose=0, callbacks=[Poison()])
+        training.fit(model, data, None, epochs=3, output=tmp_path, verbose=0, callbacks=[Poison()])
     checkpoints = sorted((tmp_path / ".backup").rglob("*.weights.h5"))
     assert checkpoints  # the first epoch's, untouched by the diverged second
     good = zoo.load("lstm_image_classifier", units=8, unroll=False)

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from zoo import atomic, cards
 from zoo.errors import ConfigError, WeightsError
+from zoo.models.serving import answers_empty_batches
 from zoo.registry import check_overrides, get_entry
 
 
@@ -48,7 +49,8 @@ class ModelInfo:
     task: str
     dataset: str
     recipe: str
-    default_config: dict
+    default_config: dict  # the constructor's defaults: what `zoo.load(name)` builds
+    shipped_config: dict  # the configuration of the shipped weights ({} when none are shipped)
     inputs: dict  # endpoint → {input name: "dtype[shape]"}
     outputs: dict  # endpoint → {output name: "dtype[shape]"}
     num_params: int
@@ -69,14 +71,17 @@ def info(name):
         inputs[endpoint] = {s.name: _describe(s) for s in specs}
         traced = tf.function(fn).get_concrete_function(*specs).structured_outputs
         outputs[endpoint] = {k: _describe(v) for k, v in traced.items()}
-    card = cards.read_card(cards.saved_models_dir() / name)
+    folder = cards.saved_models_dir() / name
+    card = cards.read_card(folder)
+    shipped = json.loads((folder / cards.CONFIG).read_text()) if (folder / cards.CONFIG).exists() else {}
     return ModelInfo(
         name=name,
         description=entry.description,
         task=entry.task,
         dataset=entry.dataset,
-        recipe=entry.recipe,
+        recipe=entry.recipe_module,
         default_config=entry.default_config(),
+        shipped_config=shipped,
         inputs=inputs,
         outputs=outputs,
         num_params=model.count_params(),
@@ -104,31 +109,10 @@ def export(model, path, version=None):
     archive = keras.export.ExportArchive()
     archive.track(model)
     for endpoint, (fn, specs) in model.serving_signatures().items():
-        archive.add_endpoint(endpoint, _answers_empty_batches(fn, specs), specs)
+        archive.add_endpoint(endpoint, answers_empty_batches(fn, specs), specs)
     with atomic.atomic_path(final) as tmp:
         archive.write_out(str(tmp), verbose=False)
     return final
-
-
-def _answers_empty_batches(fn, specs):
-    """`fn`, answering a request of no examples with outputs of no rows. Keras' layers fail on
-    a batch of size 0 (an LSTM cell, for one), so such a batch is padded to one example of
-    zeros and the answer cut back to none. Signatures without a batched input are unchanged."""
-    batched = [i for i, s in enumerate(specs) if s.shape.rank and s.shape[0] is None]
-    if len(batched) != 1:
-        return fn
-    index, spec = batched[0], specs[batched[0]]
-    expected = "[" + ", ".join("batch" if d is None else str(d) for d in spec.shape) + "]"
-
-    def answered(*args):
-        x = args[index]
-        tf.debugging.assert_rank(x, spec.shape.rank, message=f"{spec.name} must have shape {expected}")
-        n = tf.shape(x)[0]
-        filler = tf.zeros(tf.concat([[tf.maximum(1 - n, 0)], tf.shape(x)[1:]], axis=0), x.dtype)
-        outputs = fn(*args[:index], tf.concat([x, filler], axis=0), *args[index + 1:])
-        return {key: value[:n] for key, value in outputs.items()}
-
-    return answered
 
 
 def _describe(spec):

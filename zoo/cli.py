@@ -8,12 +8,15 @@
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 import zoo
-from zoo import cards, training
+from zoo import cards
+from zoo import config as cfg
+from zoo.recipe import settings_from_card
 from zoo.errors import ConfigError, ZooError
 from zoo.registry import get_entry
 
@@ -95,26 +98,30 @@ def _train(args, rest):
     if args.name is None:
         print("usage: zoo train NAME [recipe flags]\nmodels: " + ", ".join(zoo.list_models()))
         return 0 if args.help else 2
-    recipe = get_entry(args.name).recipe_module()
-    recipe.main(rest + (["--help"] if args.help else []))
+    get_entry(args.name).recipe().main(rest + (["--help"] if args.help else []))
 
 
 def _evaluate(args, rest):
     """Measures the weights as their model card was measured, when they have one, so the two
-    sets of numbers can be compared; else on the model's default test data."""
+    sets of numbers can be compared; else on the model's default test data. The recipe's own
+    measurement settings (e.g. --nll-samples) are flags parsed like training flags."""
     model = zoo.load(args.name, weights=args.weights)
     entry = get_entry(args.name)
+    recipe = entry.recipe()
     folder = cards.saved_models_dir() / args.name if args.weights == "pretrained" else Path(args.weights)
     card = cards.read_card(folder) if folder.is_dir() else None
-    evaluate = entry.recipe_module().evaluate
-    settings = _evaluate_settings(evaluate, rest, args.name)
-    if card and not args.max_examples and not settings:
-        metrics = training.evaluate_like_card(args.name, model, card, data_dir=args.data_dir)
-        dataset = card["dataset"]["name"]
+    # The recipe's own measurement settings, on top of the card's (or the defaults).
+    own = dataclasses.make_dataclass("Own", [
+        (f.name, f.type, dataclasses.field(default=f.default, metadata=f.metadata))
+        for f in dataclasses.fields(recipe.Evaluate) if f.name not in ("dataset", "data_dir", "max_examples")])
+    given = cfg.given_flags(own, rest, prog=f"zoo evaluate {args.name}")
+    if card:
+        settings = settings_from_card(recipe, card, data_dir=args.data_dir)
     else:
-        dataset = ((card or {}).get("dataset") or {}).get("name", entry.dataset)
-        metrics = evaluate(model, data_dir=args.data_dir, dataset=dataset, max_examples=args.max_examples, **settings)
-    report = {"model": args.name, "weights": str(args.weights), "dataset": dataset, "metrics": metrics}
+        settings = recipe.Evaluate(dataset=entry.dataset, data_dir=args.data_dir)
+    settings = dataclasses.replace(settings, **given, **({"max_examples": args.max_examples} if args.max_examples else {}))
+    metrics = recipe.evaluate(model, settings)
+    report = {"model": args.name, "weights": str(args.weights), "dataset": settings.dataset, "metrics": metrics}
     if card:
         report["model_card_metrics"] = card.get("metrics", {})
     print(json.dumps(report, indent=2))
@@ -122,33 +129,10 @@ def _evaluate(args, rest):
         if card is None:
             raise ConfigError(f"--record needs weights with a model card; {folder} has none.")
         card["metrics"] = {**card["metrics"], **metrics}
-        notes = getattr(entry.recipe_module(), "card_notes", None)
-        if notes is not None:
-            card["notes"] = notes(card["metrics"], card["dataset"])
+        card["notes"] = recipe.notes(card["metrics"], card["dataset"])
         card["recorded_by"] = {"command": "zoo " + " ".join(sys.argv[1:]), **cards.environment()}
         cards.write_card(folder, card)
         print(f"recorded in {folder / cards.CARD}")
-
-
-def _evaluate_settings(evaluate, rest, name):
-    """`--nll-samples 5000` → {"nll_samples": 5000}, for the settings `evaluate` accepts."""
-    import inspect
-
-    accepted = {k: v.default for k, v in inspect.signature(evaluate).parameters.items()
-                if k not in ("model", "data_dir", "dataset", "max_examples")}
-    settings, items = {}, list(rest)
-    while items:
-        flag = items.pop(0)
-        key = flag[2:].replace("-", "_") if flag.startswith("--") else None
-        if key not in accepted or not items:
-            known = ", ".join("--" + k.replace("_", "-") for k in accepted) or "none"
-            raise ConfigError(f"zoo evaluate {name} does not take {flag!r} (with a value). Its own settings: {known}.")
-        value = items.pop(0)
-        try:
-            settings[key] = type(accepted[key])(value)
-        except ValueError:
-            raise ConfigError(f"{flag} must be {type(accepted[key]).__name__}, got {value!r}.") from None
-    return settings
 
 
 def _export(args, rest):

@@ -11,8 +11,8 @@ Its default configuration is its constructor's defaults, so there is one place t
 
 import dataclasses
 import importlib
-import inspect
 
+from zoo.config import check_fields, constructor_defaults
 from zoo.errors import ConfigError, UnknownModelError, did_you_mean
 
 _REGISTRY = {}
@@ -24,21 +24,18 @@ class ModelEntry:
     cls: type
     task: str
     dataset: str
-    recipe: str  # module path of the recipe that trains the shipped weights
+    recipe_module: str  # module path of the recipe that trains the shipped weights
     metric: str  # the model card metric shown in `zoo list`
     description: str
 
     def default_config(self):
         """The constructor's keyword defaults: every field `zoo.load` accepts as an override."""
-        params = inspect.signature(self.cls.__init__).parameters.values()
-        return {
-            p.name: p.default
-            for p in params
-            if p.default is not inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD
-        }
+        return constructor_defaults(self.cls)
 
-    def recipe_module(self):
-        return importlib.import_module(self.recipe)
+    def recipe(self):
+        """The `zoo.recipe.Recipe` that trains this model: `RECIPE` in the module `recipe` names
+        (imported on demand: recipes are not part of the library's import)."""
+        return importlib.import_module(self.recipe_module).RECIPE
 
 
 def register_model(name, *, task, dataset, recipe, metric):
@@ -86,6 +83,7 @@ def check_overrides(entry, overrides):
                 f"{entry.name} config field {key!r} must be {names} (default {defaults[key]!r}), "
                 f"got {value!r} of type {type(value).__name__}."
             )
+    check_fields(entry.cls, overrides, label=lambda key: f"{entry.name} config field {key!r}")
     return dict(overrides)
 
 

@@ -14,37 +14,45 @@ import dataclasses
 import time
 
 import keras
-import numpy as np
 
-import zoo
-from zoo import atomic, cards, training
-from zoo.training import option
+from zoo import atomic, cards
+from zoo.config import at_least, option, positive
+from zoo.data import text as text_data
+from zoo.training import distribute, fit
 from recipes.lstm_gan_text import oracle as oracle_lib
-from recipes.lstm_gan_text import recipe
+from recipes.lstm_gan_text.recipe import LSTMGANTextRecipe, Settings
 
 TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.4)
 ORACLE_SEED = 2017  # the oracle is the same for every --seed: runs differ by model seed only
 
 
 @dataclasses.dataclass
-class OracleConfig(recipe.Config):
-    """The recipe's flags with this benchmark's defaults (sizes are the oracle's)."""
+class OracleSettings(Settings):
+    """The text recipe's settings with this benchmark's defaults (sizes are the oracle's)."""
 
     benchmark: str = option("oracle", "'oracle': SeqGAN's synthetic-data benchmark")
-    epochs: int = option(10, "maximum-likelihood epochs at most; it stops when the validation NLL rises "
-                             "and keeps its best epoch")
-    adversarial_epochs: int = option(1, "adversarial epochs after the best MLE epoch")
-    learning_rate: float = option(1e-2, "Adam learning rate of the maximum-likelihood phase (SeqGAN's)")
-    adversarial_learning_rate: float = option(1e-3, "Adam learning rate of the generator in the adversarial phase")
-    discriminator_learning_rate: float = option(1e-3, "Adam learning rate of the discriminator")
+    epochs: int = option(10, "maximum-likelihood epochs at most; it stops when the validation NLL rises and keeps "
+                             "its best epoch", at_least(1))
+    adversarial_epochs: int = option(1, "adversarial epochs after the best MLE epoch", at_least(0))
+    learning_rate: float = option(1e-2, "Adam learning rate of the maximum-likelihood phase (SeqGAN's)", positive)
+    adversarial_learning_rate: float = option(1e-3, "Adam learning rate of the generator in the adversarial phase",
+                                              positive)
 
 
-SMOKE = {**recipe.SMOKE, "epochs": 2}
+class OracleRecipe(LSTMGANTextRecipe):
+    """`zoo train lstm_gan_text --benchmark oracle`: the text GAN on SeqGAN's oracle data."""
 
+    Settings = OracleSettings
+    smoke = {**LSTMGANTextRecipe.smoke, "epochs": 2}
 
-def main(argv=None):
-    return run(training.parse_config(OracleConfig, argv, SMOKE, prog=f"zoo train {recipe.NAME} --benchmark oracle",
-                                     description=__doc__))
+    def main(self, argv=None):
+        return self.run(self.parse(argv))
+
+    def output_dir(self, config):
+        return distribute.output_dir(config.output, self.name + "_oracle", config.strategy)
+
+    def run(self, config):
+        return run(self, config)
 
 
 def oracle_data(config, oracle):
@@ -56,13 +64,15 @@ def oracle_data(config, oracle):
     info = {"name": "seqgan_oracle", "version": f"seed {ORACLE_SEED}", "level": "synthetic",
             "oracle": {"vocabulary_size": oracle.vocab_size, "embedding_dim": oracle.embedding_dim,
                        "hidden_dim": oracle.hidden_dim, "sequence_length": oracle.sequence_length}}
-    data = recipe._batched(dataclasses.replace(config, sequence_length=oracle.sequence_length),
-                           {"train": train, "validation": validation, "test": held_out}, oracle.vocabulary, " ", info)
+    data = text_data.sequence_splits({"train": train, "validation": validation, "test": held_out},
+                                     text_data.Tokenizer(oracle.vocabulary, " "), info,
+                                     batch_size=config.batch_size, seed=config.seed)
     return data, held_out
 
 
-def run(config):
-    strategy = training.distribution(config)
+def run(recipe, config):
+    strategy = distribute.distribution(config.strategy, deterministic=config.deterministic, seed=config.seed,
+                                       batch_size=config.batch_size)
     sizes = dict(vocab_size=oracle_lib.VOCAB_SIZE, embedding_dim=oracle_lib.EMBEDDING_DIM,
                  hidden_dim=oracle_lib.HIDDEN_DIM, sequence_length=oracle_lib.SEQUENCE_LENGTH)
     if config.smoke:
@@ -72,7 +82,7 @@ def run(config):
                                  embedding_dim=sizes["embedding_dim"], hidden_dim=sizes["hidden_dim"])
     keras.utils.set_random_seed(config.seed)
     data, held_out = oracle_data(config, oracle)
-    output = config.output_dir(recipe.NAME + "_oracle")
+    output = recipe.output_dir(config)
     samples = 1000 if config.smoke else 10_000
 
     def measure(model, temperature=1.0):
@@ -80,14 +90,14 @@ def run(config):
 
     rows = {"oracle": measure(oracle)}
     with strategy.scope():
-        model = zoo.load(recipe.NAME, **recipe.model_overrides(config, data))
+        model = recipe.build(config, data)
         model.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0),
                       d_optimizer=keras.optimizers.Adam(config.discriminator_learning_rate, clipnorm=5.0))
     rows["random"] = measure(model)
     start = time.perf_counter()
     # 10,000 sequences over-fit within a few epochs: keep the epoch with the best validation NLL.
     best = keras.callbacks.EarlyStopping("val_nll", mode="min", patience=1, restore_best_weights=True)
-    mle_epochs = training.fit(model, data.train, data.validation, config, output / "mle", callbacks=[best])
+    mle_epochs = fit(model, data.train, data.validation, epochs=config.epochs, output=output / "mle", callbacks=[best])
     mle_seconds = time.perf_counter() - start
     rows["mle"] = measure(model)
     sweep = [measure(model, t) for t in TEMPERATURES]
@@ -95,8 +105,8 @@ def run(config):
     model.set_phase("adversarial")
     model.g_optimizer.learning_rate.assign(config.adversarial_learning_rate)
     start = time.perf_counter()
-    adversarial_epochs = training.fit(model, data.train, data.validation,
-                                      dataclasses.replace(config, epochs=config.adversarial_epochs), output / "adversarial")
+    adversarial_epochs = fit(model, data.train, data.validation, epochs=config.adversarial_epochs,
+                             output=output / "adversarial")
     adversarial_seconds = time.perf_counter() - start
     rows["adversarial"] = measure(model)
 
@@ -109,7 +119,7 @@ def run(config):
     with atomic.atomic_path(output / "quality_diversity.png") as tmp:
         _plot(rows, sweep, tmp)
     card = {
-        "name": recipe.NAME + "_oracle",
+        "name": recipe.name + "_oracle",
         "benchmark": "SeqGAN synthetic oracle",
         "metrics": {"nll_oracle_gain": round(gap, 4), "adversarial_below_mle_curve": below},
         "table": rows,
@@ -173,3 +183,9 @@ def _plot(rows, sweep, path):
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
+
+
+RECIPE = OracleRecipe()
+
+if __name__ == "__main__":
+    RECIPE.main()

@@ -14,198 +14,129 @@ Reported: `test_nll`, the generator's negative log-likelihood of the test sequen
 sequence (and per token), after both phases.
 """
 
-import collections
 import dataclasses
 import json
-import re
 import sys
 import typing
-from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-import zoo
-from zoo import data as zdata
-from zoo import text_metrics, training
-from zoo.errors import ConfigError, DataError
-from zoo.models.lstm_gan_text import END, UNKNOWN
-from zoo.training import option
+from zoo import text_metrics
+from zoo.config import at_least, existing_file, one_of, option, positive
+from zoo.data import text as text_data
+from zoo.errors import DataError
+from zoo.recipe import EvaluateSettings, Recipe, TrainSettings
 
-NAME = "lstm_gan_text"
 # What benchmarks/run.py counts and times: the step of the model as built, maximum-likelihood
 # training with teacher forcing (10 of the 12 default epochs).
-BENCHMARK_FLOPS_NOTE = ("FLOPs and speeds of the maximum-likelihood step (10 of 12 epochs); the adversarial step "
-                        "samples token by token in a while loop the graph count cannot follow")
+BENCHMARK_NOTE = ("FLOPs and speeds of the maximum-likelihood step (10 of 12 epochs); the adversarial step "
+                  "samples token by token in a while loop the graph count cannot follow")
 
 
 @dataclasses.dataclass
-class Config(training.RecipeConfig):
-    epochs: int = option(10, "maximum-likelihood epochs (phase 1)")
-    adversarial_epochs: int = option(2, "adversarial epochs that follow them (phase 2)")
-    batch_size: int = option(64, "sequences per training step")
+class Settings(TrainSettings):
+    epochs: int = option(10, "maximum-likelihood epochs (phase 1)", at_least(1))
+    adversarial_epochs: int = option(2, "adversarial epochs that follow them (phase 2)", at_least(0))
+    batch_size: int = option(64, "sequences per training step", at_least(1))
     dataset: str = option("tiny_shakespeare", "TFDS text dataset with a 'text' feature (character level)")
-    text_file: typing.Optional[str] = option(None, "plain-text file, one sentence per line (word level; replaces --dataset)")
-    test_file: typing.Optional[str] = option(None, "held-out sentences for --text-file (default: its last 10%%)")
-    benchmark: str = option("", "'oracle': SeqGAN's synthetic-data benchmark instead of real text")
-    sequence_length: int = option(64, "tokens per sequence")
-    embedding_dim: int = option(64, "generator token embedding size")
-    hidden_dim: int = option(256, "generator LSTM size")
-    discriminator_dim: int = option(64, "discriminator embedding and LSTM size")
-    estimator: str = option("gumbel", "adversarial gradient: gumbel (RelGAN) or reinforce (SeqGAN)")
-    max_inverse_temperature: float = option(100.0, "Gumbel-softmax inverse temperature after annealing")
-    learning_rate: float = option(1e-3, "Adam learning rate of the maximum-likelihood phase")
-    adversarial_learning_rate: float = option(1e-4, "Adam learning rate of the generator in the adversarial phase")
-    discriminator_learning_rate: float = option(1e-3, "Adam learning rate of the discriminator")
-    max_train_sequences: int = option(0, "use only this many training sequences (0: all)")
-    max_test_sequences: int = option(0, "measure only this many test sequences (0: all)")
+    text_file: typing.Optional[str] = option(
+        None, "plain-text file, one sentence per line (word level; replaces --dataset)", existing_file)
+    test_file: typing.Optional[str] = option(None, "held-out sentences for --text-file (default: its last 10%)",
+                                             existing_file)
+    benchmark: str = option("", "'oracle': SeqGAN's synthetic-data benchmark instead of real text (its own recipe, "
+                                "recipes/lstm_gan_text/benchmark.py)", one_of("", "oracle"))
+    learning_rate: float = option(1e-3, "Adam learning rate of the maximum-likelihood phase", positive)
+    adversarial_learning_rate: float = option(1e-4, "Adam learning rate of the generator in the adversarial phase",
+                                              positive)
+    discriminator_learning_rate: float = option(1e-3, "Adam learning rate of the discriminator", positive)
+    max_train_sequences: int = option(0, "use only this many training sequences (0: all)", at_least(0))
+    max_test_sequences: int = option(0, "measure only this many test sequences (0: all)", at_least(0))
     download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once)")
-    jit_compile: bool = option(True, "XLA-compile the maximum-likelihood step on one device (10–16 %% faster on 2 CPU cores; the adversarial step never is)")
-
-    def validate(self):
-        super().validate()
-        if self.adversarial_epochs < 0:
-            raise ConfigError(f"--adversarial-epochs must be 0 or more, got {self.adversarial_epochs}.")
-        if self.benchmark not in ("", "oracle"):
-            raise ConfigError(f"--benchmark must be 'oracle' or left out, got {self.benchmark!r}.")
-        if self.estimator not in ("gumbel", "reinforce"):
-            raise ConfigError(f"--estimator must be gumbel or reinforce, got {self.estimator!r}.")
-        for name in ("sequence_length", "embedding_dim", "hidden_dim", "discriminator_dim"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}.")
-        for name in ("learning_rate", "adversarial_learning_rate", "discriminator_learning_rate", "max_inverse_temperature"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}.")
-        for name in ("text_file", "test_file"):
-            if getattr(self, name) and not Path(getattr(self, name)).is_file():
-                raise ConfigError(f"--{name.replace('_', '-')} {getattr(self, name)!r} is not a file.")
+    jit_compile: bool = option(True, "XLA-compile the maximum-likelihood step on one device (10–16 % faster on 2 "
+                                     "CPU cores; the adversarial step never is)")
 
 
-SMOKE = dict(epochs=1, adversarial_epochs=1, batch_size=16, sequence_length=12, embedding_dim=8, hidden_dim=16,
-             discriminator_dim=8, max_train_sequences=64, max_test_sequences=32)
+class LSTMGANTextRecipe(Recipe):
+    name = "lstm_gan_text"
+    Settings = Settings
+    derived_fields = ("vocabulary", "token_separator", "anneal_steps", "phase")
+    smoke = dict(epochs=1, adversarial_epochs=1, batch_size=16, sequence_length=12, embedding_dim=8, hidden_dim=16,
+                 discriminator_dim=8, max_train_sequences=64, max_test_sequences=32)
+    benchmark_note = BENCHMARK_NOTE
 
+    def main(self, argv=None):
+        if wants_oracle(argv):  # its own recipe, with the sizes and rates of SeqGAN's experiment
+            from recipes.lstm_gan_text.benchmark import RECIPE as ORACLE
 
-@dataclasses.dataclass
-class TextData:
-    train: object  # batched tf.data.Dataset of (tokens [batch, length] int32,)
-    validation: object
-    test: object
-    vocabulary: list
-    token_separator: str
-    info: dict
+            return ORACLE.main(argv)
+        return super().main(argv)
 
+    def load_data(self, config):
+        sizes = dict(sequence_length=config.sequence_length, batch_size=config.batch_size, seed=config.seed,
+                     max_train_sequences=config.max_train_sequences, max_test_sequences=config.max_test_sequences)
+        if config.text_file:
+            return text_data.word_splits(config.text_file, test_file=config.test_file, **sizes)
+        return text_data.character_splits(config.dataset, data_dir=config.data_dir, download=config.download,
+                                          model_name=self.name, **sizes)
 
-def load_data(config):
-    if config.text_file:
-        return _word_level(config)
-    return _character_level(config)
+    def derived(self, config, data):
+        return dict(vocabulary=data.tokenizer.vocabulary, token_separator=data.tokenizer.separator,
+                    anneal_steps=max(1, config.adversarial_epochs * data.train.steps))
 
+    def jit_compile(self, config):
+        return config.jit_compile
 
-def _character_level(config):
-    def check(info):
-        if "text" not in info.features:
-            raise DataError(f"Dataset {config.dataset!r} has features {sorted(info.features)}; {NAME} reads a "
-                            "text dataset with a 'text' feature (e.g. tiny_shakespeare).")
+    def compile(self, model, config, data):
+        model.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0),
+                      d_optimizer=keras.optimizers.Adam(config.discriminator_learning_rate, clipnorm=5.0),
+                      # XLA cannot yet place a step over a strategy's several (CPU) devices.
+                      jit_compile=config.jit_compile and model.distribute_strategy.num_replicas_in_sync == 1)
 
-    builder = zdata.load_builder(config.dataset, config.data_dir, download=config.download, check=check)
-    texts = {}
-    for split in ("train", "validation", "test"):
-        if split in builder.info.splits:
-            examples = builder.as_dataset(split=split, shuffle_files=False)
-            texts[split] = "".join(e["text"].numpy().decode("utf-8") for e in examples)
-    if "train" not in texts or "test" not in texts:
-        raise DataError(f"Dataset {config.dataset!r} needs 'train' and 'test' splits, it has {sorted(texts)}.")
-    vocabulary = sorted(set(texts["train"])) + [UNKNOWN]
-    index = {c: i for i, c in enumerate(vocabulary)}
+    def epochs(self, config):
+        return config.epochs + config.adversarial_epochs  # both phases in one `fit`
 
-    def windows(text, limit):
-        ids = np.array([index.get(c, index[UNKNOWN]) for c in text], "int32")
-        n = len(ids) // config.sequence_length
-        n = min(n, limit) if limit else n
-        return ids[: n * config.sequence_length].reshape(n, config.sequence_length)
+    def callbacks(self, model, config, data, output):
+        return [AdversarialFrom(config.epochs, config.adversarial_learning_rate)]
 
-    splits = {s: windows(t, config.max_test_sequences if s != "train" else config.max_train_sequences)
-              for s, t in texts.items()}
-    info = {"name": builder.info.name, "version": str(builder.info.version), "level": "character"}
-    return _batched(config, splits, vocabulary, "", info)
+    def measure(self, model, config, data):
+        measured = test_metrics(model, data.test)
+        if data.info["level"] == "word":
+            self.sweep = text_quality(model, data.test)
+            measured.update({k: v for k, v in self.sweep[TEMPERATURES.index(1.0)].items() if k != "temperature"})
+            print(quality_table(self.sweep))
+        return measured
 
+    def evaluate(self, model, settings):
+        """Test NLL in nats per sequence and per token, with the model card's keys."""
+        dataset = settings.dataset or "tiny_shakespeare"
+        data = text_data.character_splits(dataset, data_dir=settings.data_dir, model_name=self.name,
+                                          sequence_length=model.sequence_length, batch_size=1, seed=0,
+                                          max_test_sequences=settings.max_examples)
+        if data.tokenizer.vocabulary != model.vocabulary:
+            raise DataError(f"The vocabulary of {dataset!r} differs from the model's: measure it on the text it "
+                            "was trained on.")
+        return test_metrics(model, data.test)
 
-def tokenize_words(line):
-    """Words and punctuation marks ("the wheel." → "the", "wheel", "."), as Texygen's NLTK
-    tokenizer splits the COCO captions."""
-    return re.findall(r"[\w']+|[^\w\s]", line)
+    def card_sections(self, config):
+        sections = {"samples": {"temperature": 1.0, "seed": SAMPLE_SEED, "text": self.samples}}
+        if config.text_file:
+            sections["text_quality_by_temperature"] = self.sweep
+        return sections
 
+    def pictures(self, model, config, data, output):
+        self.samples = samples_text(model)  # text, not a picture: the card shows it
+        print(f"Samples (temperature 1.0, seed {SAMPLE_SEED}):\n" + "\n".join(json.dumps(s) for s in self.samples))
+        return {}
 
-def read_sentences(path):
-    """The non-empty lines of a UTF-8 text file, tokenized."""
-    lines = [tokenize_words(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
-    return [line for line in lines if line]
-
-
-def _word_level(config):
-    lines = read_sentences(config.text_file)
-    if config.test_file:
-        test_lines = read_sentences(config.test_file)
-    else:
-        cut = int(len(lines) * 0.9)
-        lines, test_lines = lines[:cut], lines[cut:]
-    counts = collections.Counter(w for line in lines for w in line)
-    vocabulary = [END, UNKNOWN] + sorted(counts, key=lambda w: (-counts[w], w))
-    index = {w: i for i, w in enumerate(vocabulary)}
-
-    def padded(sentences, limit):
-        sentences = sentences[:limit] if limit else sentences
-        ids = np.zeros((len(sentences), config.sequence_length), "int32")  # 0 is <eos>
-        for row, words in enumerate(sentences):
-            words = [index.get(w, index[UNKNOWN]) for w in words][: config.sequence_length]
-            ids[row, : len(words)] = words
-        return ids
-
-    splits = {"train": padded(lines, config.max_train_sequences),
-              "test": padded(test_lines, config.max_test_sequences)}
-    info = {"name": Path(config.text_file).name, "version": "file", "level": "word"}
-    return _batched(config, splits, vocabulary, " ", info)
-
-
-def _batched(config, splits, vocabulary, separator, info):
-    train = splits["train"]
-    if len(train) < config.batch_size:
-        raise DataError(
-            f"The training text gives {len(train)} sequences of {config.sequence_length} tokens; at least "
-            f"--batch-size ({config.batch_size}) are needed. Use more text, or a smaller --sequence-length "
-            "or --batch-size.")
-    if len(splits["test"]) == 0:
-        raise DataError(f"The test text is shorter than one sequence of {config.sequence_length} tokens.")
-    validation = splits.get("validation")
-    info = {**info, "vocabulary_size": len(vocabulary), "sequence_length": config.sequence_length,
-            "train_examples": len(train), "test_examples": len(splits["test"]),
-            "validation_examples": 0 if validation is None else len(validation)}
-    tensors = lambda a: tf.data.Dataset.from_tensor_slices((a,))  # noqa: E731
-    return TextData(
-        train=zdata.batched(tensors(train), config.batch_size, shuffle_seed=config.seed),
-        validation=zdata.batched(tensors(validation), 500) if validation is not None and len(validation) else None,
-        test=zdata.batched(tensors(splits["test"]), 500),
-        vocabulary=vocabulary, token_separator=separator, info=info,
-    )
-
-
-def model_overrides(config, data):
-    return dict(vocabulary=data.vocabulary, token_separator=data.token_separator,
-                sequence_length=config.sequence_length, embedding_dim=config.embedding_dim,
-                hidden_dim=config.hidden_dim, discriminator_dim=config.discriminator_dim,
-                estimator=config.estimator, max_inverse_temperature=config.max_inverse_temperature,
-                anneal_steps=max(1, config.adversarial_epochs * int(data.train.cardinality())), seed=config.seed)
-
-
-def evaluate(model, data_dir=None, dataset="tiny_shakespeare", max_examples=0):
-    """Test NLL in nats per sequence and per token, with the model card's keys."""
-    config = Config(dataset=dataset, data_dir=data_dir, max_test_sequences=max_examples,
-                    sequence_length=model.sequence_length, batch_size=1)
-    data = load_data(config)
-    if data.vocabulary != model.vocabulary:
-        raise DataError(f"The vocabulary of {dataset!r} differs from the model's: measure it on the text it was trained on.")
-    return test_metrics(model, data.test)
+    def notes(self, metrics, dataset):
+        notes = [f"test_nll: nats per sequence of {dataset['sequence_length']} tokens over the test split "
+                 f"({dataset['test_examples']} sequences)"]
+        if dataset.get("level") == "word":
+            notes.append("bleu_n / self_bleu_n: 1,000 sentences sampled at temperature 1.0 (seed 12345), each "
+                         "against all test sentences / the other samples (Texygen's definitions, NLTK smoothing "
+                         "method 1); text_quality_by_temperature repeats them across temperatures")
+        return notes
 
 
 def test_metrics(model, test):
@@ -229,33 +160,11 @@ class AdversarialFrom(keras.callbacks.Callback):
             self.model.g_optimizer.learning_rate.assign(self.learning_rate)
 
 
-def train(config, data, output, callbacks=(), strategy=None):
-    """Both phases in one `fit`; returns (model, per-epoch log rows)."""
-    with (strategy or tf.distribute.get_strategy()).scope():
-        model = zoo.load(NAME, **model_overrides(config, data))
-        model.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0),
-                      d_optimizer=keras.optimizers.Adam(config.discriminator_learning_rate, clipnorm=5.0),
-                      # XLA cannot yet place a step over a strategy's several (CPU) devices.
-                      jit_compile=config.jit_compile and model.distribute_strategy.num_replicas_in_sync == 1)
-    run_config = dataclasses.replace(config, epochs=config.epochs + config.adversarial_epochs)
-    epochs = training.fit(model, data.train, data.validation, run_config, output,
-                          callbacks=[AdversarialFrom(config.epochs, config.adversarial_learning_rate), *callbacks])
-    return model, epochs
+SAMPLE_SEED = 12345
 
 
-def samples_text(model, n=5, seed=12345):
+def samples_text(model, n=5, seed=SAMPLE_SEED):
     return model.generate_text(n, seed=seed)
-
-
-def sentences_of(model, tokens):
-    """Token-id rows → word lists, each cut at its first END."""
-    end = model.vocabulary.index(END) if END in model.vocabulary else -1
-    sentences = []
-    for row in np.asarray(tokens):
-        row = list(row)
-        row = row[: row.index(end)] if end in row else row
-        sentences.append([model.vocabulary[int(i)] for i in row])
-    return sentences
 
 
 BLEU_ORDERS = (2, 3, 4, 5)
@@ -265,10 +174,10 @@ TEMPERATURES = (0.6, 0.8, 1.0, 1.2, 1.4)
 def text_quality(model, test, samples=1000, temperatures=TEMPERATURES, seed=12345):
     """BLEU-2..5 of `samples` generated sentences against all test sentences (quality) and their
     Self-BLEU-2..5 (sameness: lower is more diverse), as Texygen defines them, per temperature."""
-    references = sentences_of(model, np.concatenate([b[0].numpy() for b in test]))
+    references = model.tokenizer.sentences(np.concatenate([b[0].numpy() for b in test]))
     rows = []
     for temperature in temperatures:
-        generated = sentences_of(model, model.sample(samples, temperature=temperature, seed=seed))
+        generated = model.tokenizer.sentences(model.sample(samples, temperature=temperature, seed=seed))
         row = {"temperature": temperature}
         for n in BLEU_ORDERS:
             row[f"bleu_{n}"] = round(text_metrics.bleu(generated, references, n), 4)
@@ -276,37 +185,6 @@ def text_quality(model, test, samples=1000, temperatures=TEMPERATURES, seed=1234
             row[f"self_bleu_{n}"] = round(text_metrics.self_bleu(generated, n), 4)
         rows.append(row)
     return rows
-
-
-def run(config):
-    if config.benchmark == "oracle":
-        from recipes.lstm_gan_text import benchmark
-
-        return benchmark.run(config)
-    strategy = training.distribution(config)
-    keras.utils.set_random_seed(config.seed)
-    data = load_data(config)
-    output = config.output_dir(NAME)
-    print(f"Training {NAME} on {data.info['name']} ({data.info['train_examples']} sequences of "
-          f"{config.sequence_length} tokens, vocabulary {len(data.vocabulary)}) → {output}")
-    model, epochs = train(config, data, output, strategy=strategy)
-    measured = test_metrics(model, data.test)
-    notes = [f"test_nll: nats per sequence of {config.sequence_length} tokens over the test split "
-             f"({data.info['test_examples']} sequences)"]
-    extra = {}
-    if data.info["level"] == "word":
-        sweep = text_quality(model, data.test)
-        measured.update({k: v for k, v in sweep[TEMPERATURES.index(1.0)].items() if k != "temperature"})
-        extra["text_quality_by_temperature"] = sweep
-        notes.append("bleu_n / self_bleu_n: 1,000 sentences sampled at temperature 1.0 (seed 12345), each "
-                     "against all test sentences / the other samples (Texygen's definitions, NLTK smoothing "
-                     "method 1); text_quality_by_temperature repeats them across temperatures")
-        print(quality_table(sweep))
-    samples = samples_text(model)
-    extra["samples"] = {"temperature": 1.0, "seed": 12345, "text": samples}
-    print("Samples (temperature 1.0, seed 12345):\n" + "\n".join(json.dumps(s) for s in samples))
-    return training.save_trained(model, NAME, output, config=config, epochs=epochs, metrics=measured,
-                                 dataset=data.info, notes=notes, extra=extra)
 
 
 def quality_table(sweep):
@@ -321,13 +199,7 @@ def wants_oracle(argv):
     return "--benchmark=oracle" in argv or any(a == "--benchmark" and b == "oracle" for a, b in zip(argv, argv[1:]))
 
 
-def main(argv=None):
-    if wants_oracle(argv):  # its own defaults (sizes and rates of SeqGAN's experiment)
-        from recipes.lstm_gan_text import benchmark
-
-        return benchmark.main(argv)
-    return run(training.parse_config(Config, argv, SMOKE, prog=f"zoo train {NAME}", description=__doc__))
-
+RECIPE = LSTMGANTextRecipe()
 
 if __name__ == "__main__":
-    main()
+    RECIPE.main()

@@ -9,108 +9,61 @@ curves, never for choices made on the test split); the test split is measured on
 """
 
 import dataclasses
-import keras
 
-import zoo
-from zoo import data as zdata
-from zoo import training
-from zoo.errors import ConfigError
-from zoo.training import option
-
-NAME = "lstm_image_classifier"
+from zoo.config import option, positive
+from zoo.data.images import image_splits
+from zoo.recipe import ImageSettings, Recipe
+from zoo.training import adam_cosine
 
 
 @dataclasses.dataclass
-class Config(training.ImageDataConfig):
+class Settings(ImageSettings):
     epochs: int = option(36, "passes over the training data")
-    batch_size: int = option(128, "examples per training step")
-    learning_rate: float = option(1e-3, "peak Adam learning rate, reached after a short warm-up, then cosine decay to 0")
-    units: int = option(128, "LSTM units per direction")
-    num_layers: int = option(1, "stacked LSTM layers")
-    bidirectional: bool = option(True, "read rows top-down and bottom-up")
-    dropout: float = option(0.25, "dropout on the sequence summary")
-    augment_shift: int = option(2, "random shift of training images, in pixels (0: off)")
-
-    def validate(self):
-        super().validate()
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"--dropout must be in [0, 1), got {self.dropout}.")
-        if self.learning_rate <= 0:
-            raise ConfigError(f"--learning-rate must be positive, got {self.learning_rate}.")
-        for name in ("units", "num_layers"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}.")
-        if self.augment_shift < 0:
-            raise ConfigError(f"--augment-shift must be 0 or more, got {self.augment_shift}.")
+    learning_rate: float = option(1e-3, "peak Adam learning rate, reached after a short warm-up, then cosine "
+                                        "decay to 0", positive)
 
 
-# The same recipe shrunk to seconds: for tests and for checking a set-up.
-SMOKE = dict(
-    epochs=1, batch_size=64, units=16, validation_examples=128,
-    max_train_examples=512, max_test_examples=256,
-)
+class LSTMImageClassifierRecipe(Recipe):
+    name = "lstm_image_classifier"
+    Settings = Settings
+    model_defaults = dict(augment_shift=2)
+    derived_fields = ("image_shape", "num_classes", "class_names")
+    smoke = dict(epochs=1, batch_size=64, units=16, validation_examples=128, max_train_examples=512,
+                 max_test_examples=256)
+
+    def load_data(self, config):
+        return image_splits(config.dataset, (28, 28, 1), model_name=self.name, batch_size=config.batch_size,
+                            seed=config.seed, data_dir=config.data_dir, download=config.download,
+                            validation_examples=config.validation_examples,
+                            max_train_examples=config.max_train_examples, max_test_examples=config.max_test_examples)
+
+    def derived(self, config, data):
+        return dict(image_shape=data.info["image_shape"], num_classes=len(data.info["class_names"]),
+                    class_names=data.info["class_names"])
+
+    def compile(self, model, config, data):
+        # Clipping: LSTM gradients spike now and then early in training.
+        model.compile(optimizer=adam_cosine(config.learning_rate, config.epochs, data.train.steps, clipnorm=1.0))
+
+    def measure(self, model, config, data):
+        return test_metrics(model, data.test)
+
+    def evaluate(self, model, settings):
+        data = image_splits(settings.dataset or "mnist", tuple(model.image_shape), model_name=self.name,
+                            batch_size=1, seed=0, data_dir=settings.data_dir, max_test_examples=settings.max_examples)
+        return test_metrics(model, data.test)
+
+    def notes(self, metrics, dataset):
+        return [f"test metrics over the first {dataset['test_examples']} examples of the test split"]
 
 
-def load_data(config, image_shape=(28, 28, 1)):
-    """Batched train / validation / test pipelines, after checking the dataset fits the model."""
-    splits = config.image_splits(image_shape, NAME)
-    return zdata.ImageSplits(
-        train=zdata.batched(splits.train, config.batch_size, shuffle_seed=config.seed),
-        validation=zdata.batched(splits.validation, 1000) if splits.validation else None,
-        test=zdata.batched(splits.test, 1000),
-        info=splits.info,
-    )
-
-
-def model_overrides(config, data):
-    return dict(
-        image_shape=data.info["image_shape"],
-        num_classes=len(data.info["class_names"]),
-        class_names=data.info["class_names"],
-        units=config.units,
-        num_layers=config.num_layers,
-        bidirectional=config.bidirectional,
-        dropout=config.dropout,
-        augment_shift=config.augment_shift,
-        seed=config.seed,
-    )
-
-
-def evaluate(model, data_dir=None, dataset="mnist", max_examples=0):
-    """Test-split metrics of `model`, with the same keys as the model card."""
-    config = Config(dataset=dataset, data_dir=data_dir, max_test_examples=max_examples, validation_examples=0)
-    test = load_data(config, tuple(model.image_shape)).test
-    return _test_metrics(model, test)
-
-
-def _test_metrics(model, test):
+def test_metrics(model, test):
+    """Accuracy and mean cross-entropy over the test batches, with the card's keys."""
     result = model.evaluate(test, return_dict=True, verbose=0)
     return {"test_accuracy": round(float(result["accuracy"]), 6), "test_loss": round(float(result["loss"]), 6)}
 
 
-def run(config):
-    strategy = training.distribution(config)
-    keras.utils.set_random_seed(config.seed)
-    data = load_data(config)
-    with strategy.scope():
-        model = zoo.load(NAME, **model_overrides(config, data))
-        # Clipping: LSTM gradients spike now and then early in training.
-        model.compile(optimizer=training.adam_cosine(
-            config.learning_rate, config.epochs, int(data.train.cardinality()), clipnorm=1.0))
-    output = config.output_dir(NAME)
-    print(f"Training {NAME} on {data.info['name']} ({data.info['train_examples']} examples) → {output}")
-    epochs = training.fit(model, data.train, data.validation, config, output)
-    metrics = _test_metrics(model, data.test)
-    card = training.save_trained(
-        model, NAME, output, config=config, epochs=epochs, metrics=metrics, dataset=data.info,
-        notes=[f"test metrics over the first {data.info['test_examples']} examples of the test split"],
-    )
-    return card
-
-
-def main(argv=None):
-    return run(training.parse_config(Config, argv, SMOKE, prog=f"zoo train {NAME}", description=__doc__))
-
+RECIPE = LSTMImageClassifierRecipe()
 
 if __name__ == "__main__":
-    main()
+    RECIPE.main()

@@ -15,89 +15,124 @@ the better part of an hour on 2 CPU cores).
 """
 
 import dataclasses
-import keras
+
 import numpy as np
-import tensorflow as tf
 
-import zoo
-from zoo import data as zdata
-from zoo import training
-from zoo.errors import ConfigError
-from zoo.training import option
-
-NAME = "vae"
+from zoo import plots
+from zoo.plots import fixed_noise
+from zoo.config import at_least, option, positive
+from zoo.data import Splits, batched, shuffled_batches
+from zoo.data.images import binarized_once, image_classification_splits
+from zoo.quality import SAMPLE_SEED, generated_image_quality
+from zoo.recipe import EvaluateSettings, ImageSettings, Recipe
+from zoo.training import SampleGrid, adam_cosine
 
 
 @dataclasses.dataclass
-class Config(training.ImageDataConfig):
-    epochs: int = option(40, "passes over the training data")
-    batch_size: int = option(128, "examples per training step")
-    learning_rate: float = option(1e-3, "peak Adam learning rate (warm-up, then cosine decay to 0)")
-    latent_dim: int = option(32, "size of the latent code (2: also draw the decoded manifold)")
-    width: int = option(32, "filters of the first convolution")
-    validation_examples: int = option(2000, "held out from the end of the train split for validation curves")
-    nll_examples: int = option(1000, "test images for the importance-sampled NLL")
-    nll_samples: int = option(1000, "importance samples k per image for the NLL")
-    quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance")
+class Measurement:
+    """How the card's numbers are measured: at the end of training and by `zoo evaluate`."""
 
-    def validate(self):
-        super().validate()
-        if self.learning_rate <= 0:
-            raise ConfigError(f"--learning-rate must be positive, got {self.learning_rate}.")
-        for name in ("latent_dim", "width", "nll_examples", "nll_samples", "quality_samples"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}.")
+    nll_examples: int = option(1000, "test images for the importance-sampled NLL", at_least(1))
+    nll_samples: int = option(1000, "importance samples k per image for the NLL", at_least(1))
+    quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance",
+                                  at_least(1))
 
 
-SMOKE = dict(
-    epochs=1, batch_size=64, latent_dim=4, width=8, validation_examples=128,
-    max_train_examples=512, max_test_examples=256, nll_examples=16, nll_samples=20,
-    quality_samples=64,
-)
+@dataclasses.dataclass
+class Settings(ImageSettings, Measurement):
+    epochs: int = option(40, "passes over the training data", at_least(1))
+    learning_rate: float = option(1e-3, "peak Adam learning rate (warm-up, then cosine decay to 0)", positive)
+    validation_examples: int = option(2000, "held out from the end of the train split for validation curves",
+                                      at_least(0))
 
 
-def binarized_once(ds, seed):
-    """Each image binarised with its own stateless draw (seed, index): the same binary images
-    whatever the batching, run or machine."""
-    def binarize(index, example):
-        image, label = example
-        u = tf.random.stateless_uniform(tf.shape(image), seed=tf.stack([tf.cast(seed, tf.int64), index]))
-        return tf.cast(u < tf.cast(image, tf.float32) / 255.0, tf.uint8) * 255, label
-
-    return ds.enumerate().map(binarize, num_parallel_calls=zdata.AUTOTUNE)
+@dataclasses.dataclass
+class Evaluate(EvaluateSettings, Measurement):
+    pass
 
 
-def load_data(config, image_shape=(28, 28, 1)):
-    """Training batches of raw images (labels unused); validation and test binarised once."""
-    splits = config.image_splits(image_shape, NAME)
-    return zdata.ImageSplits(
-        train=zdata.batched(splits.train, config.batch_size, shuffle_seed=config.seed),
-        validation=zdata.batched(binarized_once(splits.validation, 1), 1000) if splits.validation else None,
-        test=zdata.batched(binarized_once(splits.test, 0), 500),
-        info=splits.info,
-    )
+class VAERecipe(Recipe):
+    name = "vae"
+    Settings = Settings
+    Evaluate = Evaluate
+    derived_fields = ("image_shape",)
+    smoke = dict(epochs=1, batch_size=64, latent_dim=4, width=8, validation_examples=128, max_train_examples=512,
+                 max_test_examples=256, nll_examples=16, nll_samples=20, quality_samples=64)
+
+    def load_data(self, config):
+        return binarized_splits(config.dataset, self.name, batch_size=config.batch_size, seed=config.seed,
+                                data_dir=config.data_dir, download=config.download,
+                                validation_examples=config.validation_examples,
+                                max_train_examples=config.max_train_examples,
+                                max_test_examples=config.max_test_examples)
+
+    def derived(self, config, data):
+        return dict(image_shape=data.info["image_shape"])
+
+    def compile(self, model, config, data):
+        model.compile(optimizer=adam_cosine(config.learning_rate, config.epochs, data.train.steps))
+
+    def callbacks(self, model, config, data, output):
+        return [SampleGrid(output / "samples", lambda m: m.decode(fixed_noise(config.seed, model.latent_dim)))]
+
+    def measure(self, model, config, data):
+        return self.measured(model, data.test, config, config.dataset, config.max_test_examples)
+
+    def evaluate(self, model, settings):
+        dataset = settings.dataset or "mnist"
+        data = binarized_splits(dataset, self.name, batch_size=1, seed=0, data_dir=settings.data_dir,
+                                max_test_examples=settings.max_examples, image_shape=tuple(model.image_shape))
+        return self.measured(model, data.test, settings, dataset, settings.max_examples)
+
+    def measured(self, model, test, measurement, dataset, test_examples):
+        return {**likelihood_metrics(model, test, measurement.nll_examples, measurement.nll_samples),
+                **generated_image_quality(model, dataset=dataset, model_name=self.name,
+                                          samples=measurement.quality_samples, data_dir=measurement.data_dir,
+                                          test_examples=test_examples)}
+
+    def pictures(self, model, config, data, output):
+        """Samples, test reconstructions beside their inputs, and (for a 2-D latent) the manifold."""
+        noise = fixed_noise(config.seed, model.latent_dim)
+        plots.save_image_grid(model.decode(noise), output / "samples.png", title="samples from N(0, I)")
+        images = next(iter(data.test.unbatch().batch(10)))[0]
+        pairs = np.concatenate([np.asarray(images, np.float32) / 255.0, np.asarray(model.reconstruct(images))])
+        plots.save_image_grid(pairs, output / "reconstructions.png", title="test images (top) and reconstructions")
+        files = {"samples": "samples.png", "reconstructions": "reconstructions.png"}
+        if model.latent_dim == 2:
+            grid = np.linspace(-2.5, 2.5, 15, dtype="float32")
+            z = np.array([[x, -y] for y in grid for x in grid], "float32")
+            plots.save_image_grid(model.decode(z), output / "manifold.png", columns=15, title="decoded latent grid")
+            files["manifold"] = "manifold.png"
+        return files
+
+    def notes(self, metrics, dataset):
+        return [
+            f"test_negative_elbo: all {dataset['test_examples']} test images, binarised once (seed 0), nats",
+            f"test_nll: importance-sampled with k={metrics['nll_samples']} over the first "
+            f"{metrics['nll_examples']} of those images, nats",
+            f"classifier_score / frechet_distance: {metrics['quality_samples']} samples (pixel means, seed "
+            f"{SAMPLE_SEED}) on the features and logits of the shipped lstm_image_classifier; the _real score is "
+            "of as many real test images, the _floor distance between as many real train and test images",
+        ]
 
 
-def model_overrides(config, data):
-    return dict(image_shape=data.info["image_shape"], latent_dim=config.latent_dim,
-                width=config.width, seed=config.seed)
+def binarized_splits(dataset, model_name, *, batch_size, seed, data_dir=None, download=True, validation_examples=0,
+                     max_train_examples=0, max_test_examples=0, image_shape=(28, 28, 1)):
+    """Training batches of raw images (binarised afresh by the model at every step, labels
+    unused); validation and test images binarised once (seeds 1 and 0)."""
+    splits = image_classification_splits(
+        dataset, image_shape, model_name=model_name, data_dir=data_dir, download=download,
+        validation_examples=validation_examples, max_train_examples=max_train_examples,
+        max_test_examples=max_test_examples)
+    validation = splits["validation"]
+    return Splits(train=shuffled_batches(splits["train"], batch_size, seed=seed),
+                  validation=batched(binarized_once(validation, 1), 1000) if validation else None,
+                  test=batched(binarized_once(splits["test"], 0), 500), info=splits["info"])
 
 
-def evaluate(model, data_dir=None, dataset="mnist", max_examples=0, nll_examples=1000, nll_samples=1000,
-             quality_samples=10_000):
-    """Test negative ELBO and importance-sampled NLL in nats, and the quality of generated
-    images under the zoo's MNIST classifier, with the model card's keys."""
-    config = Config(dataset=dataset, data_dir=data_dir, max_test_examples=max_examples, validation_examples=0,
-                    quality_samples=quality_samples)
-    data = load_data(config, tuple(model.image_shape))
-    return {**_test_metrics(model, data.test, nll_examples, nll_samples), **_quality_metrics(model, config)}
-
-
-def _quality_metrics(model, config):
-    return training.generated_image_quality(model, config, NAME)
-
-
-def _test_metrics(model, test, nll_examples, nll_samples):
+def likelihood_metrics(model, test, nll_examples, nll_samples):
+    """Test negative ELBO (and its two terms) over `test`, and the importance-sampled NLL
+    over its first `nll_examples` images, in nats."""
     # Fixed generator state: the ELBO's z draws and the NLL's importance samples are the same
     # at every measurement, so a re-measurement of the same weights gives the same numbers.
     model.seed_generator.state.assign(np.array([20_000, 0], model.seed_generator.state.dtype))
@@ -119,58 +154,7 @@ def _test_metrics(model, test, nll_examples, nll_samples):
     }
 
 
-def card_notes(measured, dataset):
-    return [
-        f"test_negative_elbo: all {dataset['test_examples']} test images, binarised once (seed 0), nats",
-        f"test_nll: importance-sampled with k={measured['nll_samples']} over the first "
-        f"{measured['nll_examples']} of those images, nats",
-        f"classifier_score / frechet_distance: {measured['quality_samples']} samples (pixel means, seed "
-        "12345) on the features and logits of the shipped lstm_image_classifier; the _real score is "
-        "of as many real test images, the _floor distance between as many real train and test images",
-    ]
-
-
-def save_pictures(model, data, output, fixed_noise):
-    """Samples, test reconstructions beside their inputs, and (for a 2-D latent) the manifold."""
-    training.save_image_grid(model.decode(fixed_noise), output / "samples.png", title="samples from N(0, I)")
-    images = next(iter(data.test.unbatch().batch(10)))[0]
-    pairs = np.concatenate([np.asarray(images, np.float32) / 255.0, np.asarray(model.reconstruct(images))])
-    training.save_image_grid(pairs, output / "reconstructions.png", title="test images (top) and reconstructions")
-    files = {"samples": "samples.png", "reconstructions": "reconstructions.png"}
-    if model.latent_dim == 2:
-        grid = np.linspace(-2.5, 2.5, 15, dtype="float32")
-        z = np.array([[x, -y] for y in grid for x in grid], "float32")
-        training.save_image_grid(model.decode(z), output / "manifold.png", columns=15, title="decoded latent grid")
-        files["manifold"] = "manifold.png"
-    return files
-
-
-def run(config):
-    strategy = training.distribution(config)
-    keras.utils.set_random_seed(config.seed)
-    data = load_data(config)
-    with strategy.scope():
-        model = zoo.load(NAME, **model_overrides(config, data))
-        model.compile(optimizer=training.adam_cosine(config.learning_rate, config.epochs,
-                                                     int(data.train.cardinality())))
-    output = config.output_dir(NAME)
-    fixed_noise = np.random.default_rng(config.seed).normal(size=(100, config.latent_dim)).astype("float32")
-    print(f"Training {NAME} on {data.info['name']} ({data.info['train_examples']} examples) → {output}")
-    samples = training.SampleGrid(output / "samples", lambda m: m.decode(fixed_noise))
-    epochs = training.fit(model, data.train, data.validation, config, output, callbacks=[samples])
-    measured = {**_test_metrics(model, data.test, config.nll_examples, config.nll_samples),
-                **_quality_metrics(model, config)}
-    files = save_pictures(model, data, output, fixed_noise)
-    card = training.save_trained(
-        model, NAME, output, config=config, epochs=epochs, metrics=measured, dataset=data.info,
-        extra_files=files, notes=card_notes(measured, data.info),
-    )
-    return card
-
-
-def main(argv=None):
-    return run(training.parse_config(Config, argv, SMOKE, prog=f"zoo train {NAME}", description=__doc__))
-
+RECIPE = VAERecipe()
 
 if __name__ == "__main__":
-    main()
+    RECIPE.main()

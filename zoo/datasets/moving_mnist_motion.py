@@ -19,9 +19,8 @@ drawn from that same distribution. A classifier that sees one frame can therefor
 the digit and guess the motion: its accuracy ceiling is **25 %** (a quarter of its digit
 accuracy). Two frames are enough in principle; the slow/fast distinction needs the spacing.
 
-`save_clip_strip(builder.as_dataset(split="test", as_supervised=True), "clips.png")` draws the
-first test clip of each motion as a strip of frames with its label (the picture in the README
-and beside the shipped `cnn_lstm_video` weights).
+The `cnn_lstm_video` recipe draws the first test clip of each motion as a strip of frames with
+its label (the picture in the README and beside the shipped weights).
 """
 
 import numpy as np
@@ -125,26 +124,3 @@ def builder_config(num_frames, train_clips, test_clips):
     custom config named like a predefined one), else a new config."""
     config = MovingMnistMotionConfig(num_frames=num_frames, train_clips=train_clips, test_clips=test_clips)
     return config.name if config.name in {c.name for c in MovingMnistMotion.BUILDER_CONFIGS} else config
-
-
-def save_clip_strip(clips, path, names=None, count=len(MOTIONS), scan=512):
-    """The first clip of each of `count` different motions in `clips` (an unbatched dataset of
-    (video, label)) as a PNG strip of frames, titled with the labels' names. `names` defaults
-    to this dataset's class names; for another dataset, clips of different labels are drawn."""
-    from zoo import training
-
-    names = list(names or class_names())
-    ours = names == class_names()
-
-    def kind(label):  # the motion part of "d motion", or the whole label elsewhere
-        return names[label].split(" ", 1)[1] if ours else label
-
-    videos, titles, seen = [], [], set()
-    for video, label in clips.take(scan):
-        if kind(int(label)) not in seen:
-            seen.add(kind(int(label)))
-            videos.append(np.asarray(video))
-            titles.append(names[int(label)])
-        if len(videos) == count:
-            break
-    training.save_clip_strip(np.stack(videos), titles, path)

@@ -4,7 +4,9 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.models.base import ReplicaDropout, ZooClassifier, batch_norm
+from zoo.models.base import ZooClassifier
+from zoo.models.replicas import ReplicaDropout, batch_norm
+from zoo.config import at_least, check_fields, in_unit_interval, positive_integers
 from zoo.registry import register_model
 
 
@@ -91,6 +93,9 @@ class CNNLSTMVideo(ZooClassifier):
         seed: seed of the model's random draws (None: from Keras' global seed).
     """
 
+    FIELD_CHECKS = dict(conv_filters=positive_integers, frame_features=at_least(1), units=at_least(1),
+                        num_layers=at_least(1), dropout=in_unit_interval)
+
     def __init__(
         self,
         frame_shape=(64, 64, 1),
@@ -104,12 +109,11 @@ class CNNLSTMVideo(ZooClassifier):
         seed=None,
         **kwargs,
     ):
+        check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.frame_shape = self.image_shape_of(frame_shape, divisible_by=2 ** len(conv_filters))
         self.num_classes = num_classes
         self.conv_filters = [int(f) for f in conv_filters]
-        if not self.conv_filters or min(self.conv_filters) < 1:
-            raise ValueError(f"conv_filters must list at least one positive filter count, got {conv_filters!r}.")
         self.frame_features = frame_features
         self.units = units
         self.num_layers = num_layers

@@ -4,7 +4,9 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.models.base import ZooModel, batch_norm
+from zoo.models.base import ZooModel
+from zoo.models.replicas import batch_norm
+from zoo.config import at_least, below, check_fields, in_unit_interval, one_of
 from zoo.registry import register_model
 
 LOSSES = ("non_saturating", "wgan_gp")
@@ -135,22 +137,21 @@ class DCGAN(ZooModel):
         seed: seed of the noise draws (None: Keras' global seed).
     """
 
+    FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1), loss=one_of(*LOSSES), label_smoothing=below(0.5),
+                        gradient_penalty=at_least(0), ema_decay=in_unit_interval)
     MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, width=64, loss="non_saturating",
                  label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True, seed=None,
                  **kwargs):
+        check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.image_shape = self.image_shape_of(image_shape, divisible_by=4)
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}.")
         self.latent_dim = latent_dim
         self.width = width
         self.loss = loss
         self.label_smoothing = label_smoothing
         self.gradient_penalty = gradient_penalty
-        if not 0 <= ema_decay < 1:
-            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay!r}.")
         self.ema_decay = ema_decay
         self.seed = seed
         self.generator = dcgan_generator(latent_dim, self.image_shape, width)

@@ -6,13 +6,12 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from zoo.data.text import Tokenizer
 from zoo.models.base import ZooModel
 from zoo.registry import register_model
 
 PHASES = ("mle", "adversarial")
 ESTIMATORS = ("gumbel", "reinforce")
-UNKNOWN = "<unk>"
-END = "<eos>"  # pads word-level sequences after the sentence: text ends at the first
 
 
 def text_generator(vocab_size, embedding_dim, hidden_dim, name="generator"):
@@ -73,7 +72,8 @@ class LSTMGANText(ZooModel):
         vocabulary: the tokens, in id order (characters or words; `"<unk>"` is the id that
             unknown prompt tokens map to, when present).
         sequence_length: tokens per training sequence and default length of samples.
-        token_separator: "" for characters, " " for words: joins tokens into text.
+        token_separator: "" for characters, " " for words: how text splits into tokens and
+            tokens join into text (`zoo.data.text.Tokenizer`, shared with the training data).
         embedding_dim, hidden_dim: the generator's sizes.
         discriminator_dim: embedding and LSTM size of the discriminator.
         bidirectional: a bidirectional discriminator LSTM.
@@ -106,6 +106,7 @@ class LSTMGANText(ZooModel):
         self.vocab_size = len(vocabulary)
         self.sequence_length = int(sequence_length)
         self.token_separator = token_separator
+        self.tokenizer = Tokenizer(vocabulary, token_separator)  # tracked: an export carries its table
         self.embedding_dim = embedding_dim
         self.hidden_dim = hidden_dim
         self.discriminator_dim = discriminator_dim
@@ -269,22 +270,19 @@ class LSTMGANText(ZooModel):
         return self._rollout(n, length or self.sequence_length, temperature, noise_seed=seed)[0]
 
     def encode(self, text):
-        """Text → token ids; unknown tokens map to "<unk>" when the vocabulary has it, else a
-        ValueError names them."""
-        # Word level: empty pieces (an empty text, doubled separators) are no tokens, as in the
-        # exported `generate`.
-        pieces = list(text) if self.token_separator == "" else [p for p in text.split(self.token_separator) if p]
-        index = {t: i for i, t in enumerate(self.vocabulary)}
-        unknown = sorted({p for p in pieces if p not in index})
-        if unknown and UNKNOWN not in index:
+        """Text → token ids (a list), split as the training text was; unknown tokens map to
+        "<unk>" when the vocabulary has it, else a ValueError names them."""
+        tokens = self.tokenizer.split(text)
+        ids = self.tokenizer.lookup(tokens).numpy().tolist()
+        unknown = sorted({t.decode("utf-8") for t, i in zip(tokens.numpy(), ids) if i < 0})
+        if unknown:
             raise ValueError(f"Tokens not in the vocabulary: {unknown[:10]}; use only tokens of the "
                              f"model's vocabulary ({self.vocab_size} tokens).")
-        return [index.get(p, index.get(UNKNOWN)) for p in pieces]
+        return ids
 
     def decode(self, token_ids):
-        """Token ids → text, up to the first END token when the vocabulary has one."""
-        words = [self.vocabulary[int(i)] for i in token_ids]
-        return self.token_separator.join(words[: words.index(END)] if END in words else words)
+        """Token ids → text, up to the first "<eos>" when the vocabulary has one."""
+        return self.tokenizer.decode(np.asarray(token_ids, "int32")).numpy().decode("utf-8")
 
     def generate_text(self, n, length=None, temperature=1.0, prompt="", seed=None):
         """`n` strings: the prompt followed by `length` sampled tokens."""
@@ -293,7 +291,8 @@ class LSTMGANText(ZooModel):
         tokens = self._rollout(n, length or self.sequence_length, temperature, prompt=prompt_tensor,
                                noise_seed=seed)[0]
         sep = self.token_separator
-        return [prompt + (sep if prompt and sep else "") + self.decode(row) for row in np.asarray(tokens)]
+        return [prompt + (sep if prompt and sep else "") + text.decode("utf-8")
+                for text in self.tokenizer.decode(tokens).numpy()]
 
     # -- training ----------------------------------------------------------------------------
 
@@ -362,11 +361,6 @@ class LSTMGANText(ZooModel):
         temperature_spec = tf.TensorSpec((), tf.float32, name="temperature")
         seed_spec = tf.TensorSpec((), tf.int32, name="seed")
         prompt_spec = tf.TensorSpec((), tf.string, name="prompt")
-        vocabulary = tf.constant(self.vocabulary)
-        lookup = tf.lookup.StaticHashTable(
-            tf.lookup.KeyValueTensorInitializer(vocabulary, tf.range(self.vocab_size, dtype=tf.int64)),
-            default_value=self.vocabulary.index(UNKNOWN) if UNKNOWN in self.vocabulary else -1)
-        self._serving_lookup = lookup  # tracked, so the export carries the table
 
         def next_token_probabilities(tokens):
             tokens = self.checked(tokens, tokens_spec)
@@ -374,27 +368,20 @@ class LSTMGANText(ZooModel):
             tf.debugging.assert_less(tokens, self.vocab_size, message="tokens must be ids in [0, vocab_size)")
             return {"probabilities": self(tokens)}
 
-        end_id = self.vocabulary.index(END) if END in self.vocabulary else -1
-
         def generate(num_sequences, max_length, temperature, seed, prompt):
             num_sequences = self.checked_count(num_sequences, count_spec, self.MAX_SEQUENCES)
             max_length = self.checked_count(max_length, length_spec, self.MAX_LENGTH)
             checks = [tf.debugging.assert_positive(self.checked(temperature, temperature_spec),
                                                    message="temperature must be positive")]
             with tf.control_dependencies(checks):
-                pieces = tf.strings.unicode_split(prompt, "UTF-8") if self.token_separator == "" else \
-                    tf.strings.split(prompt, self.token_separator)
-                pieces = tf.boolean_mask(pieces, tf.strings.length(pieces) > 0) if self.token_separator else pieces
-                ids = tf.cast(lookup.lookup(pieces), tf.int32)
+                ids = self.tokenizer.encode(prompt)
                 tf.debugging.assert_non_negative(ids, message="prompt holds tokens outside the vocabulary")
                 prompt_ids = tf.tile(ids[None], [num_sequences, 1])
             noise_seed = tf.stack([self.checked(seed, seed_spec), 0])
             with_prompt = lambda: self._rollout(num_sequences, max_length, temperature, prompt_ids, noise_seed)[0]
             without = lambda: self._rollout(num_sequences, max_length, temperature, None, noise_seed)[0]
             tokens = tf.cond(tf.size(ids) > 0, with_prompt, without)
-            before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(tokens, end_id), tf.int32), axis=-1), 0)
-            words = tf.ragged.boolean_mask(tf.gather(vocabulary, tokens), before_end)
-            text = tf.strings.reduce_join(words, axis=-1, separator=self.token_separator)
+            text = self.tokenizer.decode(tokens)
             joiner = tf.where(tf.logical_and(tf.size(ids) > 0, self.token_separator != ""), self.token_separator, "")
             return {"text": prompt + joiner + text, "tokens": tokens}
 

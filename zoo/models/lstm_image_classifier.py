@@ -4,7 +4,9 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.models.base import ReplicaDropout, ZooClassifier
+from zoo.models.base import ZooClassifier
+from zoo.models.replicas import ReplicaDropout
+from zoo.config import at_least, check_fields, in_unit_interval
 from zoo.registry import register_model
 
 
@@ -58,6 +60,9 @@ class LSTMImageClassifier(ZooClassifier):
             training examples/s on 2 cores).
     """
 
+    FIELD_CHECKS = dict(units=at_least(1), num_layers=at_least(1), dropout=in_unit_interval,
+                        augment_shift=at_least(0))
+
     def __init__(
         self,
         image_shape=(28, 28, 1),
@@ -72,6 +77,7 @@ class LSTMImageClassifier(ZooClassifier):
         unroll=True,
         **kwargs,
     ):
+        check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.image_shape = self.image_shape_of(image_shape)
         self.num_classes = num_classes

@@ -7,6 +7,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from zoo.models.base import ZooModel
+from zoo.config import at_least, check_fields
 from zoo.registry import register_model
 
 LOG_2PI = math.log(2 * math.pi)
@@ -66,7 +67,10 @@ class VAE(ZooModel):
         seed: seed of the binarisation and sampling draws (None: Keras' global seed).
     """
 
+    FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1))
+
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, width=32, seed=None, **kwargs):
+        check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.image_shape = self.image_shape_of(image_shape, divisible_by=4)
         self.latent_dim = latent_dim

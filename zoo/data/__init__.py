@@ -1,18 +1,21 @@
-"""Datasets by TFDS name, with errors that say where the data was looked for and how to get it.
+"""The data layer: datasets by TFDS name (with errors that say where the data was looked for and
+how to get it), the one `Splits` type every recipe's data comes in, and the batching pipelines.
+
+Per kind of data: `zoo.data.images`, `zoo.data.video`, `zoo.data.text`.
 
 The data folder is, in order: the `data_dir` argument (a recipe's `--data-dir`), the
 `TFDS_DATA_DIR` environment variable, and TFDS's own default (`~/tensorflow_datasets`).
 On a machine with internet access a missing dataset is downloaded and prepared by TFDS.
 """
 
+import dataclasses
 import os
+import typing
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-import dataclasses
-
-from zoo.errors import ConfigError, DataError, did_you_mean
+from zoo.errors import DataError, did_you_mean
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -63,97 +66,74 @@ def load_builder(name, data_dir=None, download=True, check=None):
 
 
 @dataclasses.dataclass
-class ImageSplits:
-    train: object  # tf.data.Dataset of (uint8 image, int label): unbatched here, batched by recipes
-    validation: object  # None when no examples are held out
-    test: object
-    info: dict  # dataset name, version, split sizes, image shape, class names
+class Splits:
+    """A recipe's data: `train` as `Batches` (shuffled, resumable), `validation` (None when no
+    examples are held out) and `test` as batched `tf.data.Dataset`s, and `info`, the dataset's
+    description that goes into the model card (name, version, split sizes, shapes, classes).
+    `tokenizer`: the text models' `zoo.data.text.Tokenizer`."""
+
+    train: "Batches"
+    validation: typing.Optional[tf.data.Dataset]
+    test: tf.data.Dataset
+    info: dict
+    tokenizer: typing.Any = None
 
 
-def image_classification_splits(name, image_shape, *, model_name, data_dir=None, download=True,
-                                validation_examples=0, max_train_examples=0, max_test_examples=0):
-    """Train / validation / test splits of a TFDS image dataset with labels, after checking
-    (before any download) that its images have `image_shape`. The validation examples are the
-    last ones of the train split; the `max_*` limits take the first examples."""
-    builder = load_builder(name, data_dir, download=download,
-                           check=lambda info: _check_images(info, name, image_shape, model_name))
-    for split in ("train", "test"):
-        if split not in builder.info.splits:
-            raise DataError(f"Dataset {name!r} has no {split!r} split (it has {sorted(builder.info.splits)}).")
-    n_train_split = builder.info.splits["train"].num_examples
-    if validation_examples >= n_train_split:
-        raise ConfigError(f"--validation-examples {validation_examples} leaves no training data "
-                          f"({n_train_split} in the train split).")
-    n_train = n_train_split - validation_examples
-    n_train = min(n_train, max_train_examples) if max_train_examples else n_train
-    n_test = builder.info.splits["test"].num_examples
-    n_test = min(n_test, max_test_examples) if max_test_examples else n_test
+class Batches:
+    """Training batches that a killed and restarted run can take up at any epoch: `dataset` is
+    the pipeline for one pass, and `epochs(first, last)` the passes `first` … `last` − 1 as one
+    dataset, each in the order an uninterrupted run would have seen it (see `resumable_epochs`).
+    `zoo.training.fit` uses the latter."""
 
-    def split(spec):
-        return builder.as_dataset(split=spec, as_supervised=True, shuffle_files=False)
+    def __init__(self, dataset, one_pass, options):
+        self.dataset = dataset
+        self._one_pass, self._options = one_pass, options
 
-    return ImageSplits(
-        train=split(f"train[:{n_train}]"),
-        validation=split(f"train[{n_train_split - validation_examples}:]") if validation_examples else None,
-        test=split(f"test[:{n_test}]"),
-        info={
-            "name": builder.info.name,
-            "version": str(builder.info.version),
-            "train_examples": n_train,
-            "validation_examples": validation_examples,
-            "test_examples": n_test,
-            "image_shape": list(builder.info.features["image"].shape),
-            "class_names": list(builder.info.features["label"].names),
-        },
-    )
+    @property
+    def steps(self):
+        """Batches per epoch (-1 where unknown, as `tf.data` counts)."""
+        return int(self._one_pass.cardinality())
+
+    def epochs(self, first, last):
+        """(dataset of epochs `first` … `last` − 1, batches per epoch), or None where the count
+        is unknown (then `fit` reads `dataset` once per epoch)."""
+        return resumable_epochs(self._one_pass, first, last, self._options)
 
 
-def _check_images(info, name, image_shape, model_name):
-    features = info.features
-    image = features["image"] if "image" in features else None
-    label = features["label"] if "label" in features else None
-    if image is None or label is None or not hasattr(label, "num_classes"):
-        raise DataError(
-            f"Dataset {name!r} has features {sorted(features)}; {model_name} needs an "
-            "image dataset with 'image' and 'label' (a ClassLabel)."
-        )
-    if tuple(image.shape) != tuple(image_shape):
-        raise DataError(
-            f"Dataset {name!r} has images of shape {tuple(image.shape)}; {model_name} reads "
-            f"{image_shape[0]}×{image_shape[1]} images with {image_shape[2]} channel(s). Use a "
-            "dataset of that shape (mnist, fashion_mnist, kmnist, emnist) or set image_shape."
-        )
+def batched(ds, batch_size, *, cache=True):
+    """An evaluation pipeline: cache (in memory, unless `cache` is False: for large examples
+    such as video clips) → batch → prefetch, in the dataset's order."""
+    ds = ds.cache() if cache else ds
+    return ds.batch(batch_size).prefetch(AUTOTUNE).with_options(_sharded_by_data())
 
 
-def batched(ds, batch_size, *, shuffle_seed=None, cache=True, shuffle_buffer=None):
-    """cache → shuffle (seeded, reshuffled every epoch) → batch → prefetch. `cache`: True keeps
-    the examples in memory, a file name caches them on disk (for data larger than memory should
-    hold), False decodes them on every pass. The shuffle buffer holds the whole dataset (up to
-    100,000 examples) unless `shuffle_buffer` caps it: a buffer is a second copy of what it
-    holds, too much for large examples such as video clips.
-
-    A shuffled dataset also has `.epochs(first, last)` (see `resumable_epochs`), which
-    `training.fit` uses so that a resumed run sees each epoch in the order it would have."""
+def shuffled_batches(ds, batch_size, *, seed, cache=True, shuffle_buffer=None):
+    """The training pipeline: cache → shuffle (seeded, reshuffled every epoch) → batch →
+    prefetch, as `Batches`. `cache`: True keeps the examples in memory, a file name caches them
+    on disk (for data larger than memory should hold), False decodes them on every pass. The
+    shuffle buffer holds the whole dataset (up to 100,000 examples) unless `shuffle_buffer`
+    caps it: a buffer is a second copy of what it holds, too much for large examples such as
+    video clips."""
     size = int(ds.cardinality())
     buffer = size if 0 < size <= 100_000 else 10_000
     buffer = min(buffer, shuffle_buffer) if shuffle_buffer else buffer
     fixed = all(spec.shape.is_fully_defined() for spec in tf.nest.flatten(ds.element_spec))
-    if cache is True and shuffle_seed is not None and buffer == size and fixed:
-        batches = _gathered_batches(ds, size, batch_size, shuffle_seed)
+    if cache is True and buffer == size and fixed:
+        batches = _gathered_batches(ds, size, batch_size, seed)
     else:
         if cache:
             ds = ds.cache(cache if isinstance(cache, str) else "")
-        if shuffle_seed is not None:
-            ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
-        batches = ds.batch(batch_size)
+        batches = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    options = _sharded_by_data()
+    return Batches(batches.prefetch(AUTOTUNE).with_options(options), batches, options)
+
+
+def _sharded_by_data():
     # Under a multi-worker strategy each worker reads the same seeded pipeline and keeps its
     # share of every global batch (DATA sharding): the batches a one-device run would see.
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    result = batches.prefetch(AUTOTUNE).with_options(options)
-    if shuffle_seed is not None:
-        result.epochs = lambda first, last: resumable_epochs(batches, first, last, options)
-    return result
+    return options
 
 
 def _gathered_batches(ds, size, batch_size, shuffle_seed):

@@ -1,0 +1,142 @@
+"""Video clips with labels: the zoo's generated `moving_mnist_motion` (made from the MNIST of the
+TFDS data folder on first use) or any TFDS video dataset with `video` and `label` features
+(e.g. `ucf101`), as uint8 clips of a fixed number of frames and frame size."""
+
+import atexit
+import os
+import shutil
+import tempfile
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from zoo.data import AUTOTUNE, Splits, batched, load_builder, resolve_data_dir, shuffled_batches
+from zoo.datasets import moving_mnist_motion as mmm
+from zoo.errors import DataError
+
+GENERATED = "moving_mnist_motion"
+CACHES = ("disk", "memory", "none")
+
+
+def generated_builder(*, num_frames, train_clips, test_clips, data_dir=None, generated_data_dir=None,
+                      download=True):
+    """The moving_mnist_motion builder for these counts, generated on first use into
+    `generated_data_dir` (default ~/tensorflow_datasets: never the folder MNIST is read from,
+    which may be a read-only shared copy)."""
+    builder = mmm.MovingMnistMotion(
+        config=mmm.builder_config(num_frames, train_clips, test_clips),
+        data_dir=os.path.expanduser(generated_data_dir or os.path.join("~", "tensorflow_datasets")),
+        mnist_data_dir=resolve_data_dir(data_dir), download_mnist=download)
+    if not builder.is_prepared():
+        # MNIST first, with the data layer's message (where it looked, what to do) if it is missing.
+        load_builder("mnist", data_dir, download=download)
+        print(f"Generating {builder.info.full_name} from MNIST into {builder.data_dir} (once) ...")
+        try:
+            builder.download_and_prepare()
+        except DataError:
+            raise
+        except Exception as e:  # noqa: BLE001  MNIST missing offline, a disk full: say which
+            raise DataError(f"Could not generate {GENERATED}: {type(e).__name__}: {str(e).splitlines()[0]} "
+                            "It is made from MNIST: point --data-dir or TFDS_DATA_DIR at a folder holding "
+                            "a prepared mnist/.") from e
+    return builder
+
+
+def clip_datasets(dataset, *, num_frames, frame_size, data_dir=None, download=True, generated_data_dir=None,
+                  train_clips=30_000, test_clips=5_000, validation_examples=0, max_train_examples=0,
+                  max_test_examples=0):
+    """{"train", "validation" (None when none are held out), "test": unbatched datasets of
+    (uint8 clip [num_frames, frame_size, frame_size, channels], label), "info": the card's
+    dataset description}. `num_frames` frames are taken evenly spaced through each clip."""
+    if dataset == GENERATED:
+        builder = generated_builder(num_frames=num_frames, train_clips=train_clips, test_clips=test_clips,
+                                    data_dir=data_dir, generated_data_dir=generated_data_dir, download=download)
+    else:
+        builder = load_builder(dataset, data_dir, download=download, check=lambda info: _check_video(info, dataset))
+    video = builder.info.features["video"]
+    channels = int(video.shape[-1])
+    size, frames = frame_size, num_frames
+
+    def clip(example):
+        v = example["video"]
+        length = tf.shape(v)[0]
+        index = tf.cast(tf.round(tf.linspace(0.0, tf.cast(length - 1, tf.float32), frames)), tf.int32)
+        v = tf.gather(v, index)
+        if tuple(video.shape[1:3]) != (size, size):
+            v = tf.cast(tf.clip_by_value(tf.round(tf.image.resize(v, (size, size))), 0, 255), tf.uint8)
+        return tf.ensure_shape(v, (frames, size, size, channels)), example["label"]
+
+    train_total = builder.info.splits["train"].num_examples if builder.info.splits else 0
+    n_train = max(train_total - validation_examples, 0) if train_total else None
+    if max_train_examples:
+        n_train = min(n_train, max_train_examples) if n_train is not None else max_train_examples
+
+    def split(spec):
+        # No TFDS auto-cache: it would keep every decoded clip of a split in memory on top of
+        # the training pipeline's own (--cache) cache of the training clips.
+        return builder.as_dataset(split=spec, shuffle_files=False,
+                                  read_config=tfds.ReadConfig(try_autocache=False)).map(clip, num_parallel_calls=AUTOTUNE)
+
+    validation = split(f"train[-{validation_examples}:]") if validation_examples and train_total else None
+    test = split(f"test[:{max_test_examples}]" if max_test_examples else "test")
+    test_examples = int(test.cardinality()) if int(test.cardinality()) >= 0 else None
+    info = {
+        "name": builder.info.full_name.rsplit("/", 1)[0],  # name/config, without the version
+        "version": str(builder.info.version),
+        "train_examples": n_train, "validation_examples": validation_examples if validation is not None else 0,
+        "test_examples": test_examples, "frame_shape": [size, size, channels], "num_frames": frames,
+        "class_names": list(builder.info.features["label"].names),
+    }
+    return {"train": split(f"train[:{n_train}]" if n_train is not None else "train"), "validation": validation,
+            "test": test, "info": info}
+
+
+def clip_splits(clips, *, batch_size, seed, cache="disk", eval_batch_size=256):
+    """`Splits` of `clip_datasets`' clips. Memory: only the training clips are cached, as uint8
+    (1.1 GB for the defaults), on disk by default (`cache`: disk, memory or none): held in
+    memory the cache costs about twice that in resident memory. TFDS wrote the clips in
+    shuffled order, so a 2,048-clip shuffle buffer mixes enough without a second copy of the
+    split. Validation and test clips are decoded when read."""
+    validation = clips["validation"]
+    return Splits(
+        train=shuffled_batches(clips["train"], batch_size, seed=seed, shuffle_buffer=2048, cache=_train_cache(cache)),
+        validation=batched(validation, eval_batch_size, cache=False) if validation is not None else None,
+        test=batched(clips["test"], eval_batch_size, cache=False),
+        info=clips["info"])
+
+
+def single_frame(clips, seed):
+    """The same clips with one frame each (a single-frame baseline's data): in training frame t,
+    t drawn per clip from (seed, clip index) so the baseline sees as many different frames as
+    it can, and the same ones on a rerun; elsewhere the middle frame."""
+    def pick(index, example):
+        v, y = example
+        key = tf.stack([tf.constant(seed, tf.int64), index])
+        t = tf.random.stateless_uniform((), key, 0, tf.shape(v)[0], dtype=tf.int32)
+        return v[t][None], y
+
+    def middle(ds):
+        return None if ds is None else ds.map(lambda v, y: (v[tf.shape(v)[0] // 2][None], y))
+
+    return {**clips, "train": clips["train"].enumerate().map(pick), "validation": middle(clips["validation"]),
+            "test": middle(clips["test"])}
+
+
+def _train_cache(kind):
+    """`shuffled_batches`' `cache` for a --cache kind: on disk, a file in a fresh temporary
+    folder that is removed when the process exits (a fresh folder per run: a killed run's
+    leftovers never collide with the next one's)."""
+    if kind not in CACHES:
+        raise ValueError(f"cache must be one of {', '.join(CACHES)}, got {kind!r}.")
+    if kind != "disk":
+        return kind == "memory"
+    folder = tempfile.mkdtemp(prefix="zoo-video-cache-")
+    atexit.register(shutil.rmtree, folder, True)
+    return os.path.join(folder, "train")
+
+
+def _check_video(info, name):
+    features = info.features
+    if "video" not in features or "label" not in features or not hasattr(features["label"], "num_classes"):
+        raise DataError(f"Dataset {name!r} has features {sorted(features)}; a video model needs a video dataset "
+                        "with 'video' (frames) and 'label' (a ClassLabel), e.g. moving_mnist_motion or ucf101.")

@@ -1,0 +1,93 @@
+"""Checks on what a model is given to serve, and the empty-batch answer of an exported
+endpoint.
+
+A loaded SavedModel signature checks only dtypes: a request of the wrong shape would fail deep
+inside the network, or worse, be reshaped into a confident wrong answer. Every serving function
+in the zoo passes its inputs through `checked` first, and `zoo.export` wraps each endpoint in
+`answers_empty_batches`.
+"""
+
+import tensorflow as tf
+
+
+def expect_shape(x, sizes, name):
+    """`x`, once its static shape is seen to fit `sizes` (batch first; None: any size), else
+    a ValueError naming the input and both shapes, rather than an error deep inside the
+    network or a reshape into a wrong answer (a lone 28×28×1 image read as 28 rows)."""
+    shape = getattr(x, "shape", None)
+    if shape is None or getattr(x, "dtype", None) in (tf.string, object):
+        raise ValueError(f"{name} must be a numeric array of shape {_shape_text(sizes)}, got {type(x).__name__} "
+                         f"of dtype {getattr(x, 'dtype', None)}.")
+    shape = tuple(shape)
+    if len(shape) != len(sizes) or any(s is not None and d is not None and s != d for s, d in zip(sizes, shape)):
+        raise ValueError(f"{name} must have shape {_shape_text(sizes)}, got {list(shape)}.")
+    return x
+
+
+def image_shape_of(value, divisible_by=1):
+    """`value` as a (height, width, channels) tuple, or a ValueError saying what is wrong."""
+    shape = tuple(int(d) for d in value)
+    if len(shape) != 3 or shape[0] % divisible_by or shape[1] % divisible_by:
+        sides = f" with height and width divisible by {divisible_by}" if divisible_by > 1 else ""
+        raise ValueError(f"image_shape must be (height, width, channels){sides}, got {value!r}.")
+    return shape
+
+
+def checked(tensor, spec):
+    """`tensor` after run-time checks against `spec`: its rank and fixed sizes, at least one
+    step along every open axis but the batch (a clip of no frames, a sequence of no
+    tokens), and finite values for a float. A loaded signature does not check shapes
+    itself: without this a wrong shape would fail deep inside the network, or worse, be
+    reshaped into an answer. An empty batch passes: it gets an empty answer."""
+    expected = "[" + ", ".join("batch" if d is None else str(d) for d in spec.shape) + "]"
+    message = f"{spec.name} must have shape {expected} and dtype {spec.dtype.name}"
+    checks = [tf.debugging.assert_rank(tensor, len(spec.shape), message=message)]
+    with tf.control_dependencies(checks):
+        fixed = [(i, d) for i, d in enumerate(spec.shape) if d is not None]
+        if fixed:
+            actual = tf.gather(tf.shape(tensor), [i for i, _ in fixed])
+            checks.append(tf.debugging.assert_equal(actual, [d for _, d in fixed], message=message))
+        for axis in [i for i, d in enumerate(spec.shape) if d is None and i > 0]:
+            checks.append(tf.debugging.assert_positive(
+                tf.shape(tensor)[axis], message=f"{spec.name} must have at least 1 element along axis {axis}"))
+        if spec.dtype.is_floating:
+            checks.append(tf.debugging.assert_all_finite(
+                tensor, message=f"{spec.name} must be finite (no NaN or infinity)"))
+    with tf.control_dependencies(checks):
+        return tf.identity(tensor)
+
+
+def checked_count(tensor, spec, most):
+    """A count setting such as the number of images to draw, checked to lie in [1, most]:
+    a larger request would exhaust the serving process's memory."""
+    tensor = checked(tensor, spec)
+    checks = [tf.debugging.assert_positive(tensor, message=f"{spec.name} must be at least 1"),
+              tf.debugging.assert_less_equal(tensor, tf.cast(most, tensor.dtype),
+                                             message=f"{spec.name} must be at most {most}")]
+    with tf.control_dependencies(checks):
+        return tf.identity(tensor)
+
+
+def answers_empty_batches(fn, specs):
+    """`fn`, answering a request of no examples with outputs of no rows. Keras' layers fail on
+    a batch of size 0 (an LSTM cell, for one), so such a batch is padded to one example of
+    zeros and the answer cut back to none. Signatures without a batched input are unchanged."""
+    batched = [i for i, s in enumerate(specs) if s.shape.rank and s.shape[0] is None]
+    if len(batched) != 1:
+        return fn
+    index, spec = batched[0], specs[batched[0]]
+    expected = "[" + ", ".join("batch" if d is None else str(d) for d in spec.shape) + "]"
+
+    def answered(*args):
+        x = args[index]
+        tf.debugging.assert_rank(x, spec.shape.rank, message=f"{spec.name} must have shape {expected}")
+        n = tf.shape(x)[0]
+        filler = tf.zeros(tf.concat([[tf.maximum(1 - n, 0)], tf.shape(x)[1:]], axis=0), x.dtype)
+        outputs = fn(*args[:index], tf.concat([x, filler], axis=0), *args[index + 1:])
+        return {key: value[:n] for key, value in outputs.items()}
+
+    return answered
+
+
+def _shape_text(sizes):
+    return "[" + ", ".join("batch" if i == 0 else ("any" if d is None else str(d)) for i, d in enumerate(sizes)) + "]"

@@ -1,0 +1,27 @@
+"""The quality of generated images as the zoo measures it for every image generator: the
+classifier score and Fréchet distance of samples under the shipped `lstm_image_classifier`,
+beside the same measures of real images (the approach TF-GAN took for MNIST)."""
+
+import numpy as np
+
+from zoo import metrics
+from zoo.data.images import image_classification_splits
+
+SAMPLE_SEED = 12345  # the seed of `model.sample` for every measurement, so it can be re-measured
+
+
+def generated_image_quality(model, *, dataset, model_name, samples, data_dir=None, download=True,
+                            test_examples=0, seed=SAMPLE_SEED):
+    """Classifier score and Fréchet distance of `samples` images from `model.sample(n, seed)`
+    (values in [0, 1]), with the real-data ceiling (as many real test images, of the first
+    `test_examples` when set) and floor (real train against real test images)."""
+    import zoo  # the classifier is a registered model: imported when measuring, not before
+
+    splits = image_classification_splits(dataset, model.image_shape, model_name=model_name, data_dir=data_dir,
+                                         download=download, max_test_examples=test_examples)
+    real_train = np.asarray(next(iter(splits["train"].take(samples).batch(samples)))[0])
+    real_test = np.asarray(next(iter(splits["test"].take(samples).batch(samples)))[0])
+    n = min(samples, len(real_train), len(real_test))
+    classifier = zoo.load("lstm_image_classifier", weights="pretrained")
+    generated = np.round(np.asarray(model.sample(n, seed=seed)) * 255).astype("uint8")
+    return metrics.generated_image_report(generated, real_train[:n], real_test[:n], classifier.features_and_logits)

@@ -1,0 +1,248 @@
+"""The recipe contract: a `Recipe` subclass says how one registered model is trained and measured;
+this base class owns the run, the same for every model:
+
+    strategy → seed → data → model built (in the strategy's scope) → compile → fit → measure →
+    pictures → weights, config and model card written
+
+A recipe supplies `load_data`, `compile` and `measure` (and, if it has them, `derived`,
+`callbacks`, `pictures`, `notes`, `evaluate`); its settings are a dataclass deriving from
+`TrainSettings`. Its flags are those settings plus the model's own fields (`zoo.config`), so a
+model setting is declared once, by the model; `model_defaults` states where the recipe's
+defaults differ from the model's, as a timm variant does.
+"""
+
+import dataclasses
+import functools
+import sys
+import typing
+
+import keras
+
+from zoo import config as cfg
+from zoo.config import at_least, one_of, option
+from zoo.data import Splits
+from zoo.errors import ConfigError
+from zoo.registry import get_entry
+from zoo.training import PRECISIONS, STRATEGIES, distribute, fit, save_trained
+
+
+@dataclasses.dataclass
+class TrainSettings:
+    """Settings every run has. A recipe derives its own and may add `validate()` for checks
+    that involve several fields."""
+
+    epochs: int = option(10, "passes over the training data", at_least(1))
+    batch_size: int = option(128, "examples per training step", at_least(1))
+    seed: int = option(0, "seed of every random draw: same seed, same data → same numbers")
+    data_dir: typing.Optional[str] = option(
+        None, "TFDS data folder (default: $TFDS_DATA_DIR, else ~/tensorflow_datasets)")
+    output: typing.Optional[str] = option(
+        None, "folder for weights, config, model card, curves and logs (default: saved_models/<name>)")
+    smoke: bool = option(False, "shrink the run to seconds (tiny data and model) to check it works")
+    deterministic: bool = option(
+        False, "bit-identical reruns: TensorFlow op determinism on top of the seeds (some kernels get "
+        "slower); without it runs are seeded but may use faster non-deterministic kernels")
+    strategy: str = option(
+        "auto", "tf.distribute strategy: auto (all local GPUs when there are several, else one device), "
+        "mirrored (all local devices), multi_worker (the cluster of $TF_CONFIG) or tpu; --batch-size is "
+        "the global batch, split across replicas", one_of(*STRATEGIES))
+    precision: str = option(
+        "float32", "auto (mixed_bfloat16 where the hardware has bfloat16, else float32), float32 or "
+        "mixed_bfloat16", one_of(*PRECISIONS))
+
+    def validate(self):
+        """Checks that involve several fields or the environment (each field's own check is
+        its `option`'s)."""
+        if self.strategy == "multi_worker":
+            distribute.cluster_task()  # TF_CONFIG present and well-formed
+
+
+@dataclasses.dataclass
+class ImageSettings(TrainSettings):
+    """Settings of the recipes that read a TFDS image dataset with labels."""
+
+    dataset: str = option("mnist", "TFDS dataset whose images have the model's shape")
+    validation_examples: int = option(5000, "held out from the end of the train split for validation curves",
+                                      at_least(0))
+    max_train_examples: int = option(0, "use only this many training examples (0: all)", at_least(0))
+    max_test_examples: int = option(0, "measure only this many test examples (0: all)", at_least(0))
+    download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once, for "
+                                  "offline machines)")
+
+
+@dataclasses.dataclass
+class EvaluateSettings:
+    """What `zoo evaluate` and the tests measure with: a recipe adds its own measurement
+    settings (e.g. the VAE's number of importance samples), each parsed like a training flag."""
+
+    dataset: typing.Optional[str] = option(None, "dataset as the model card names it (default: the model's)")
+    data_dir: typing.Optional[str] = option(None, "TFDS data folder (default: $TFDS_DATA_DIR)")
+    max_examples: int = option(0, "measure only the first N test examples (0: all)", at_least(0))
+
+
+class Recipe:
+    """How one registered model is trained and measured (see the module docstring)."""
+
+    name: str  # the registered model it trains; also the default output folder's name
+    Settings = TrainSettings
+    Evaluate = EvaluateSettings
+    model_defaults: dict = {}  # model fields whose default for training differs from the model's
+    derived_fields: tuple = ()  # model fields the recipe sets itself (from the data), not flags
+    smoke: dict = {}  # settings (and model fields) that shrink the run to seconds: --smoke
+
+    # -- what a recipe supplies ------------------------------------------------------------------
+
+    def load_data(self, config) -> Splits:
+        raise NotImplementedError
+
+    def derived(self, config, data):
+        """The `derived_fields` of the model for this run's data (e.g. image shape, classes)."""
+        return {}
+
+    def compile(self, model, config, data):
+        """Compiles `model` (built inside the strategy's scope) with its optimizers."""
+        raise NotImplementedError
+
+    def callbacks(self, model, config, data, output):
+        return []
+
+    def measure(self, model, config, data):
+        """The card's metrics of the trained `model`, measured as `evaluate` re-measures them."""
+        raise NotImplementedError
+
+    def evaluate(self, model, settings):
+        """Test metrics of `model` with the card's keys; `settings` is an `Evaluate`."""
+        raise NotImplementedError
+
+    def pictures(self, model, config, data, output):
+        """Writes the recipe's pictures into `output`: {card key: file name}."""
+        return {}
+
+    def notes(self, metrics, dataset):
+        """Lines for the card that say how each metric was measured."""
+        return []
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def main(self, argv=None):
+        """Command-line flags → a trained, measured and saved model; returns its card."""
+        return self.run(self.parse(argv))
+
+    def parse(self, argv=None):
+        entry = get_entry(self.name)
+        return cfg.parse(self.config_class(), argv, self.smoke, prog=f"zoo train {self.name}",
+                         description=sys.modules[type(self).__module__].__doc__,
+                         validate=lambda config: self._validate(config, entry))
+
+    def config(self, **values):
+        """A validated config from keyword values (defaults for the rest), as flags would give."""
+        config = self.config_class()(**values)
+        cfg.validate_fields(config)
+        self._validate(config, get_entry(self.name))
+        return config
+
+    @classmethod
+    @functools.cache
+    def config_class(cls):
+        """The recipe's settings and the model's fields, as one dataclass: one flag each."""
+        entry = get_entry(cls.name)
+        fields = cfg.model_fields(entry.cls, cls.model_defaults, exclude=cls.derived_fields)
+        clashes = {f.name for f in dataclasses.fields(cls.Settings)} & {name for name, _, _ in fields}
+        if clashes:
+            raise TypeError(f"{cls.__name__}.Settings repeats the model's fields {sorted(clashes)}.")
+        return dataclasses.make_dataclass(f"{cls.__name__}Config", fields, bases=(cls.Settings,))
+
+    def _validate(self, config, entry):
+        cfg.check_fields(entry.cls, self.model_settings(config), label=cfg.flag)
+        config.validate()
+
+    def model_settings(self, config):
+        """The model fields among `config`'s settings (with the run's seed)."""
+        names = {f.name for f in dataclasses.fields(config) if f.metadata.get("model")}
+        fields = {name: getattr(config, name) for name in names}
+        if "seed" in get_entry(self.name).default_config():
+            fields["seed"] = config.seed
+        return fields
+
+    def model_config(self, config, data):
+        return {**self.model_settings(config), **self.derived(config, data)}
+
+    def output_dir(self, config):
+        return distribute.output_dir(config.output, self.name, config.strategy)
+
+    def run(self, config):
+        strategy = distribute.distribution(config.strategy, deterministic=config.deterministic, seed=config.seed,
+                                           batch_size=config.batch_size)
+        keras.utils.set_random_seed(config.seed)
+        data = self.load_data(config)
+        output = self.output_dir(config)
+        print(f"Training {self.name} on {data.info['name']} ({data.info['train_examples']} examples) → {output}")
+        extra = self.before_training(config, data, output, strategy)
+        model, history = self.train(config, data, output, strategy)
+        metrics = self.measure(model, config, data)
+        files = self.pictures(model, config, data, output)
+        return save_trained(model, self.name, output, config=config, history=history, metrics=metrics,
+                            dataset=data.info, notes=self.notes(metrics, data.info), extra_files=files,
+                            extra={**extra, **self.card_sections(config)})
+
+    def before_training(self, config, data, output, strategy):
+        """Work before the model trains whose results go into the card (a baseline): a dict."""
+        return {}
+
+    def card_sections(self, config):
+        """Sections the card gets beside the metrics, measured once training and measurement
+        are done (e.g. peak memory)."""
+        return {}
+
+    def epochs(self, config):
+        return config.epochs
+
+    def train(self, config, data, output, strategy, batches=None, validation=None, epochs=None):
+        """Builds, compiles and fits the model (on `data` unless other `batches` are given);
+        returns (model, per-epoch log rows). Under mixed precision the model that comes back is
+        a float32 copy: what the card measures is what `zoo.load` gives a user."""
+        with distribute.precision(config.precision) as policy:
+            with strategy.scope():
+                model = self.build(config, data)
+                self.compile(model, config, data)
+            history = fit(model, batches or data.train, validation if batches else data.validation,
+                          epochs=epochs or self.epochs(config), output=output,
+                          callbacks=self.callbacks(model, config, data, output))
+        if policy != "float32":
+            trained = self.build(config, data)
+            trained.set_weights(model.get_weights())
+            model = trained
+        return model, history
+
+    def build(self, config, data):
+        import zoo
+
+        return zoo.load(self.name, **self.model_config(config, data))
+
+
+def settings_from_card(recipe, card, data_dir=None):
+    """The `Evaluate` settings that re-measure a model as its `card` was measured: the same
+    dataset and test examples, and any measurement setting the card records among its metrics
+    (the VAE's `nll_samples`) or its dataset (a video model's `num_frames`)."""
+    recorded = {**card.get("dataset", {}), **card.get("metrics", {})}
+    names = {f.name for f in dataclasses.fields(recipe.Evaluate)} - {"dataset", "data_dir", "max_examples"}
+    settings = recipe.Evaluate(dataset=card["dataset"]["name"], data_dir=data_dir,
+                               max_examples=card["dataset"]["test_examples"] or 0,
+                               **{k: recorded[k] for k in names if k in recorded})
+    cfg.validate_fields(settings)
+    return settings
+
+
+def evaluate_like_card(name, model, card, data_dir=None):
+    """Re-measures `model` the way `card` was measured (see `settings_from_card`)."""
+    recipe = get_entry(name).recipe()
+    return recipe.evaluate(model, settings_from_card(recipe, card, data_dir))
+
+
+def check_value(name, value, rule):
+    """A ConfigError naming `--name` when `rule` finds fault with `value` (for `validate()`)."""
+    cfg.check(cfg.flag(name), value, rule)
+
+
+__all__ = ["ConfigError", "EvaluateSettings", "ImageSettings", "Recipe", "TrainSettings", "evaluate_like_card",
+           "settings_from_card"]
