@@ -115,7 +115,7 @@ def test_too_small_a_corpus_fails_early_with_how_much_is_needed(tmp_path):
     text = tmp_path / "tiny.txt"
     text.write_text("one short line\nanother\n")
     with pytest.raises(zoo.DataError, match="at least --batch-size"):
-        recipe.main(["--text-file", str(text), "--batch-size", "8", "--output", str(tmp_path / "out")])
+        recipe.RECIPE.main(["--text-file", str(text), "--batch-size", "8", "--output", str(tmp_path / "out")])
 
 
 def test_word_level_vocabulary_comes_from_the_training_file(tmp_path):
@@ -155,7 +155,7 @@ def test_below_curve_interpolates_the_temperature_sweep():
 
 
 def test_oracle_benchmark_smoke_writes_table_and_figure(tmp_path):
-    card = recipe.main(["--smoke", "--benchmark", "oracle", "--output", str(tmp_path)])
+    card = recipe.RECIPE.main(["--smoke", "--benchmark", "oracle", "--output", str(tmp_path)])
     assert set(card["table"]) == {"oracle", "random", "mle", "adversarial"}
     assert (tmp_path / "quality_diversity.png").read_bytes()[:4] == b"\x89PNG"
     assert "| adversarial |" in card["table_markdown"]
@@ -166,7 +166,7 @@ def test_word_level_run_reports_bleu_and_self_bleu_across_temperatures(tmp_path)
     rng = np.random.default_rng(0)
     words = "a man dog rides walks the horse on beach with red ball".split()
     text.write_text("".join(" ".join(rng.choice(words, size=rng.integers(3, 9))) + " .\n" for _ in range(120)))
-    card = recipe.main(["--smoke", "--text-file", str(text), "--output", str(tmp_path / "out")])
+    card = recipe.RECIPE.main(["--smoke", "--text-file", str(text), "--output", str(tmp_path / "out")])
     assert card["dataset"]["level"] == "word"
     sweep = card["text_quality_by_temperature"]
     assert [r["temperature"] for r in sweep] == list(recipe.TEMPERATURES)

@@ -164,9 +164,8 @@ def given_flags(config_cls, argv, prog=None):
                               f"{', '.join(sorted(known)) or 'none'}.")
     parser = flag_parser(config_cls, prog)
     given = vars(parser.parse_args(argv))
-    fields = {f.name: f for f in dataclasses.fields(config_cls)}
     for name, value in given.items():
-        check(flag(name), value, fields[name].metadata.get("check"))
+        check(flag(name), value, field_check(config_cls, name))
     return given
 
 
@@ -190,9 +189,19 @@ def flag_parser(config_cls, prog=None, description=None):
 
 
 def validate_fields(settings):
-    """Each field's own check, with the field named as its flag."""
+    """Each field's own check, with the field named as its flag. A subclass that only changes a
+    field's default or help keeps the check of the class that declared it."""
     for field in dataclasses.fields(settings):
-        check(flag(field.name), getattr(settings, field.name), field.metadata.get("check"))
+        check(flag(field.name), getattr(settings, field.name), field_check(type(settings), field.name))
+
+
+def field_check(cls, name):
+    """The check of field `name`: the nearest one declared along `cls`'s bases."""
+    for base in cls.__mro__:
+        declared = getattr(base, "__dataclass_fields__", {}).get(name)
+        if declared is not None and declared.metadata.get("check") is not None:
+            return declared.metadata["check"]
+    return None
 
 
 def _list_of(default):
