@@ -1,0 +1,56 @@
+"""What is particular to the row-LSTM classifier: it reads an image as a sequence of rows, its
+unrolled and looped LSTMs compute the same thing, and its shift augmentation moves each image
+whole, within bounds, with zeros where nothing was."""
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+
+IMAGES = np.random.default_rng(0).integers(0, 256, (6, 28, 28, 1)).astype("uint8")
+
+
+def small(**overrides):
+    keras.utils.set_random_seed(0)
+    return zoo.load("lstm_image_classifier", units=8, **overrides)
+
+
+def test_unrolled_and_looped_lstms_give_the_same_probabilities():
+    unrolled, looped = small(unroll=True), small(unroll=False)
+    looped.set_weights(unrolled.get_weights())
+    np.testing.assert_allclose(unrolled.predict(IMAGES, verbose=0), looped.predict(IMAGES, verbose=0), atol=1e-5)
+
+
+def test_each_row_is_one_time_step():
+    model = small(bidirectional=False)
+    rows = model._rows(IMAGES)
+    assert tuple(rows.shape) == (6, 28, 28)
+    np.testing.assert_allclose(np.asarray(rows)[2, 5], IMAGES[2, 5, :, 0] / 255.0, atol=1e-7)
+
+
+@pytest.mark.parametrize("shift", [1, 3])
+def test_shift_moves_each_image_whole_within_the_bound(shift):
+    model = small(augment_shift=shift, seed=3)
+    image = np.zeros((28, 28, 1), "float32")
+    image[10:18, 12:16] = 1.0  # a block well inside the frame: any shift keeps all of it
+    shifted = np.asarray(model.augment(np.repeat(image[None], 16, axis=0)))
+    seen = set()
+    for out in shifted:
+        ys, xs = np.nonzero(out[..., 0])
+        dy, dx = ys.min() - 10, xs.min() - 12
+        assert abs(dy) <= shift and abs(dx) <= shift
+        np.testing.assert_array_equal(out, np.roll(image, (dy, dx), axis=(0, 1)))  # moved whole, zeros around
+        seen.add((dy, dx))
+    assert len(seen) > 1  # each image draws its own offset
+
+
+def test_no_shift_leaves_training_images_as_they_are():
+    np.testing.assert_array_equal(np.asarray(small(augment_shift=0).augment(IMAGES)), IMAGES)
+
+
+def test_bad_settings_are_refused_by_name():
+    with pytest.raises(zoo.ConfigError, match="'dropout' must be in \\[0, 1\\), got 1.5"):
+        zoo.load("lstm_image_classifier", dropout=1.5)
+    with pytest.raises(zoo.ConfigError, match="'units' must be at least 1, got 0"):
+        zoo.load("lstm_image_classifier", units=0)
