@@ -70,8 +70,8 @@ def test_recipe_trains_on_another_dataset_by_name(tmp_path):
 
 def test_pipeline_order_is_seeded():
     ds = tf.data.Dataset.range(100)
-    first = [b.numpy().tolist() for b in zdata.batched(ds, 10, shuffle_seed=3)]
-    again = [b.numpy().tolist() for b in zdata.batched(ds, 10, shuffle_seed=3)]
+    first = [b.numpy().tolist() for b in zdata.shuffled_batches(ds, 10, seed=3).dataset]
+    again = [b.numpy().tolist() for b in zdata.shuffled_batches(ds, 10, seed=3).dataset]
     assert first == again and sorted(sum(first, [])) == list(range(100))
     assert first != [list(range(i, i + 10)) for i in range(0, 100, 10)]
 
@@ -100,8 +100,8 @@ def test_resumed_epochs_see_the_batches_of_an_uninterrupted_run(size, batch, las
     dataset once per epoch from epoch 0 sees (in a fresh pipeline, as after a restart)."""
     first = data.draw(st.integers(0, last - 1))
     examples = tf.data.Dataset.range(size)
-    uninterrupted = zdata.batched(examples, batch, shuffle_seed=seed)
+    uninterrupted = zdata.shuffled_batches(examples, batch, seed=seed).dataset
     epochs = [[b.numpy().tolist() for b in uninterrupted] for _ in range(last)]
-    resumed, steps = zdata.batched(examples, batch, shuffle_seed=seed).epochs(first, last)
+    resumed, steps = zdata.shuffled_batches(examples, batch, seed=seed).epochs(first, last)
     assert steps == -(-size // batch)
     assert [b.numpy().tolist() for b in resumed] == sum(epochs[first:], [])

@@ -3,7 +3,7 @@
 import numpy as np
 
 import zoo
-from recipes.vae import recipe
+from recipes.vae.recipe import RECIPE as recipe
 
 
 def test_importance_sampling_tightens_the_bound():

@@ -6,10 +6,10 @@ that every one still exists and still answers as the zoo expects: a Keras upgrad
 one fails there, not as a resumed run that silently replays its random draws or a distributed
 run that reads its data in another order.
 
-Checked range: the source of every Keras minor release from 3.5.0 to 3.15.1 was read for each
-name below (unchanged throughout), and the tests pass on 3.15.1. Keras 3.3 and 3.4, which
-setup.cfg still allows, have `_flatten_layers` and `_seed_generators` but not
-`_maybe_symbolic_build`: there `ZooModel`'s override of it is never called.
+Checked range: in the source of every Keras minor release from 3.5.0 to 3.15.1 each name
+below exists with the signature and the meaning relied on here, and the tests pass on 3.15.1.
+Keras 3.3 and 3.4, which setup.cfg still allows, have `_flatten_layers` and `_seed_generators`
+but not `_maybe_symbolic_build`: there `ZooModel`'s override of it is never called.
 """
 
 import keras
