@@ -1,9 +1,12 @@
 """zoo: a Keras 3 / TensorFlow model zoo.
 
+>>> import numpy as np
 >>> import zoo
 >>> zoo.list_models()
-['lstm_image_classifier']
+['cnn_lstm_video', 'dcgan', 'lstm_gan_text', 'lstm_image_classifier', 'vae']
 >>> model = zoo.load("lstm_image_classifier", weights="pretrained")
+>>> model.predict(np.zeros((1, 28, 28, 1), "uint8"), verbose=0).shape
+(1, 10)
 """
 
 import os

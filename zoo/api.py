@@ -26,7 +26,10 @@ def load(name, weights=None, **overrides):
         **overrides: config fields to change (see `zoo.info(name).default_config`). With
             weights, the saved configuration is the starting point.
 
+    >>> import zoo
     >>> model = zoo.load("lstm_image_classifier", units=64)
+    >>> model.units
+    64
     """
     entry = get_entry(name)
     config = entry.default_config()

@@ -16,7 +16,7 @@ from pathlib import Path
 import zoo
 from zoo import cards
 from zoo import config as cfg
-from zoo.recipe import settings_from_card
+from zoo.recipe import EvaluateSettings, settings_from_card
 from zoo.errors import ConfigError, ZooError
 from zoo.registry import get_entry
 
@@ -110,15 +110,15 @@ def _evaluate(args, rest):
     recipe = entry.recipe()
     folder = cards.saved_models_dir() / args.name if args.weights == "pretrained" else Path(args.weights)
     card = cards.read_card(folder) if folder.is_dir() else None
-    # The recipe's own measurement settings, on top of the card's (or the defaults).
-    own = dataclasses.make_dataclass("Own", [
-        (f.name, f.type, dataclasses.field(default=f.default, metadata=f.metadata))
-        for f in dataclasses.fields(recipe.Evaluate) if f.name not in ("dataset", "data_dir", "max_examples")])
-    given = cfg.given_flags(own, rest, prog=f"zoo evaluate {args.name}")
+    # The recipe's own measurement settings, on top of the card's (or the defaults); which data
+    # is this command's own flags.
+    evaluate = recipe.evaluate_class()
+    common = [f.name for f in dataclasses.fields(EvaluateSettings)]
+    given = cfg.given_flags(evaluate, rest, prog=f"zoo evaluate {args.name}", exclude=common)
     if card:
         settings = settings_from_card(recipe, card, data_dir=args.data_dir)
     else:
-        settings = recipe.Evaluate(dataset=entry.dataset, data_dir=args.data_dir)
+        settings = evaluate(dataset=entry.dataset, data_dir=args.data_dir)
     settings = dataclasses.replace(settings, **given, **({"max_examples": args.max_examples} if args.max_examples else {}))
     metrics = recipe.evaluate(model, settings)
     report = {"model": args.name, "weights": str(args.weights), "dataset": settings.dataset, "metrics": metrics}

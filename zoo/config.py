@@ -154,27 +154,28 @@ def parse(config_cls, argv=None, smoke=None, prog=None, description=None, valida
     return config
 
 
-def given_flags(config_cls, argv, prog=None):
+def given_flags(config_cls, argv, prog=None, exclude=()):
     """{field: value} of only the flags given in `argv`, each parsed and checked; a flag that is
-    not a field of `config_cls` is a ConfigError naming the fields that are."""
-    known = {flag(f.name) for f in dataclasses.fields(config_cls)}
+    not a field of `config_cls` (or is one of `exclude`) is a ConfigError naming the fields
+    that are."""
+    known = {flag(f.name) for f in dataclasses.fields(config_cls) if f.name not in exclude}
     for arg in argv:
         if arg.startswith("--") and arg.split("=", 1)[0] not in known:
             raise ConfigError(f"{prog or 'this command'} does not take {arg.split('=', 1)[0]!r}. Its own settings: "
                               f"{', '.join(sorted(known)) or 'none'}.")
-    parser = flag_parser(config_cls, prog)
+    parser = flag_parser(config_cls, prog, exclude=exclude)
     given = vars(parser.parse_args(argv))
     for name, value in given.items():
         check(flag(name), value, field_check(config_cls, name))
     return given
 
 
-def flag_parser(config_cls, prog=None, description=None):
+def flag_parser(config_cls, prog=None, description=None, exclude=()):
     """An argparse parser with one flag per field of `config_cls` (its help and default shown);
     a flag not given leaves its field out of the parsed namespace."""
     parser = argparse.ArgumentParser(prog=prog, description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    for field in dataclasses.fields(config_cls):
+    for field in [f for f in dataclasses.fields(config_cls) if f.name not in exclude]:
         kind = _base_type(field.type)
         default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
         shown = ",".join(map(str, default)) if kind is list else repr(default)

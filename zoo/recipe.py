@@ -21,7 +21,6 @@ import keras
 from zoo import config as cfg
 from zoo.config import at_least, one_of, option
 from zoo.data import Splits
-from zoo.errors import ConfigError
 from zoo.registry import get_entry
 from zoo.training import PRECISIONS, STRATEGIES, distribute, fit, save_trained
 
@@ -85,7 +84,9 @@ class Recipe:
 
     name: str  # the registered model it trains; also the default output folder's name
     Settings = TrainSettings
-    Evaluate = EvaluateSettings
+    # Settings of how the card's numbers are measured (a dataclass, e.g. the VAE's number of
+    # importance samples): a base of `Settings`, and with `EvaluateSettings` they make `Evaluate`.
+    Measurement = None
     model_defaults: dict = {}  # model fields whose default for training differs from the model's
     derived_fields: tuple = ()  # model fields the recipe sets itself (from the data), not flags
     smoke: dict = {}  # settings (and model fields) that shrink the run to seconds: --smoke
@@ -111,7 +112,7 @@ class Recipe:
         raise NotImplementedError
 
     def evaluate(self, model, settings):
-        """Test metrics of `model` with the card's keys; `settings` is an `Evaluate`."""
+        """Test metrics of `model` with the card's keys; `settings` an `evaluate_class()`."""
         raise NotImplementedError
 
     def pictures(self, model, config, data, output):
@@ -152,6 +153,13 @@ class Recipe:
             raise TypeError(f"{cls.__name__}.Settings repeats the model's fields {sorted(clashes)}.")
         return dataclasses.make_dataclass(f"{cls.__name__}Config", fields, bases=(cls.Settings,))
 
+    @classmethod
+    @functools.cache
+    def evaluate_class(cls):
+        """`zoo evaluate`'s settings: which data, and the recipe's `Measurement` settings."""
+        bases = (EvaluateSettings, cls.Measurement) if cls.Measurement else (EvaluateSettings,)
+        return dataclasses.make_dataclass(f"{cls.__name__}Evaluate", [], bases=bases)
+
     def _validate(self, config, entry):
         cfg.check_fields(entry.cls, self.model_settings(config), label=cfg.flag)
         config.validate()
@@ -183,15 +191,15 @@ class Recipe:
         files = self.pictures(model, config, data, output)
         return save_trained(model, self.name, output, config=config, history=history, metrics=metrics,
                             dataset=data.info, notes=self.notes(metrics, data.info), extra_files=files,
-                            extra={**extra, **self.card_sections(config)})
+                            extra={**extra, **self.card_sections(model, config, data)})
 
     def before_training(self, config, data, output, strategy):
         """Work before the model trains whose results go into the card (a baseline): a dict."""
         return {}
 
-    def card_sections(self, config):
-        """Sections the card gets beside the metrics, measured once training and measurement
-        are done (e.g. peak memory)."""
+    def card_sections(self, model, config, data):
+        """Sections the card gets beside the metrics, made once training and measurement are
+        done (e.g. samples, peak memory)."""
         return {}
 
     def epochs(self, config):
@@ -225,8 +233,9 @@ def settings_from_card(recipe, card, data_dir=None):
     dataset and test examples, and any measurement setting the card records among its metrics
     (the VAE's `nll_samples`) or its dataset (a video model's `num_frames`)."""
     recorded = {**card.get("dataset", {}), **card.get("metrics", {})}
-    names = {f.name for f in dataclasses.fields(recipe.Evaluate)} - {"dataset", "data_dir", "max_examples"}
-    settings = recipe.Evaluate(dataset=card["dataset"]["name"], data_dir=data_dir,
+    evaluate = recipe.evaluate_class()
+    names = {f.name for f in dataclasses.fields(evaluate)} - {f.name for f in dataclasses.fields(EvaluateSettings)}
+    settings = evaluate(dataset=card["dataset"]["name"], data_dir=data_dir,
                                max_examples=card["dataset"]["test_examples"] or 0,
                                **{k: recorded[k] for k in names if k in recorded})
     cfg.validate_fields(settings)
@@ -244,5 +253,5 @@ def check_value(name, value, rule):
     cfg.check(cfg.flag(name), value, rule)
 
 
-__all__ = ["ConfigError", "EvaluateSettings", "ImageSettings", "Recipe", "TrainSettings", "evaluate_like_card",
+__all__ = ["EvaluateSettings", "ImageSettings", "Recipe", "TrainSettings", "evaluate_like_card",
            "settings_from_card"]

@@ -30,19 +30,23 @@ from zoo.config import at_least, one_of, option, positive
 from zoo.data import video
 from zoo.datasets import moving_mnist_motion as mmm
 from zoo.errors import ConfigError
-from zoo.recipe import EvaluateSettings, Recipe, TrainSettings, check_value
+from zoo.recipe import Recipe, TrainSettings, check_value
 from zoo.training import adam_cosine
 
 GENERATED = video.GENERATED
 
 
 @dataclasses.dataclass
-class Settings(TrainSettings):
+class Measurement:
+    num_frames: int = option(10, "frames per clip", at_least(1))
+
+
+@dataclasses.dataclass
+class Settings(TrainSettings, Measurement):
     epochs: int = option(14, "passes over the training clips (≈ 25 min on 2 CPU cores)", at_least(1))
     batch_size: int = option(32, "clips per training step", at_least(1))
     dataset: str = option(GENERATED, "moving_mnist_motion (generated from MNIST), or a TFDS video dataset with "
                                      "'video' and 'label' (e.g. ucf101)")
-    num_frames: int = option(10, "frames per clip", at_least(1))
     frame_size: int = option(64, "frames are resized to this many pixels square (generated clips are 64)",
                              at_least(1))
     train_clips: int = option(30_000, "moving_mnist_motion: clips in the train split (one per MNIST train digit)",
@@ -75,15 +79,10 @@ class Settings(TrainSettings):
                     f"must be divisible by 2^{halvings} (one halving per convolution of --conv-filters)")
 
 
-@dataclasses.dataclass
-class Evaluate(EvaluateSettings):
-    num_frames: int = option(10, "frames per clip", at_least(1))
-
-
 class CNNLSTMVideoRecipe(Recipe):
     name = "cnn_lstm_video"
     Settings = Settings
-    Evaluate = Evaluate
+    Measurement = Measurement
     derived_fields = ("frame_shape", "num_classes", "class_names")
     smoke = dict(epochs=1, batch_size=8, num_frames=4, train_clips=48, test_clips=16, validation_examples=8,
                  conv_filters=[4, 8], frame_features=16, units=8, baseline_epochs=1)
@@ -151,7 +150,7 @@ class CNNLSTMVideoRecipe(Recipe):
         save_clip_strip(data.test.unbatch(), output / "clips.png", names=data.info["class_names"])
         return {"confusion_matrix": "confusion_matrix.png", "clips": "clips.png"}
 
-    def card_sections(self, config):
+    def card_sections(self, model, config, data):
         return {"peak_memory_mb": peak_memory_mb()}
 
     def run(self, config):

@@ -18,7 +18,7 @@ from zoo.plots import fixed_noise
 from zoo.config import at_least, option, positive
 from zoo.data.images import image_splits
 from zoo.quality import SAMPLE_SEED, generated_image_quality
-from zoo.recipe import EvaluateSettings, ImageSettings, Recipe
+from zoo.recipe import ImageSettings, Recipe
 from zoo.training import SampleGrid
 
 
@@ -38,15 +38,10 @@ class Settings(ImageSettings, Measurement):
                                     "float32 or mixed_bfloat16")
 
 
-@dataclasses.dataclass
-class Evaluate(EvaluateSettings, Measurement):
-    pass
-
-
 class DCGANRecipe(Recipe):
     name = "dcgan"
     Settings = Settings
-    Evaluate = Evaluate
+    Measurement = Measurement
     # Smoothed real labels keep D from growing over-confident early in the run.
     model_defaults = dict(label_smoothing=0.1)
     derived_fields = ("image_shape",)

@@ -26,7 +26,7 @@ from zoo import text_metrics
 from zoo.config import at_least, existing_file, one_of, option, positive
 from zoo.data import text as text_data
 from zoo.errors import DataError
-from zoo.recipe import EvaluateSettings, Recipe, TrainSettings
+from zoo.recipe import Recipe, TrainSettings
 
 # What benchmarks/run.py counts and times: the step of the model as built, maximum-likelihood
 # training with teacher forcing (10 of the 12 default epochs).
@@ -118,16 +118,13 @@ class LSTMGANTextRecipe(Recipe):
                             "was trained on.")
         return test_metrics(model, data.test)
 
-    def card_sections(self, config):
-        sections = {"samples": {"temperature": 1.0, "seed": SAMPLE_SEED, "text": self.samples}}
-        if config.text_file:
-            sections["text_quality_by_temperature"] = self.sweep
+    def card_sections(self, model, config, data):
+        samples = samples_text(model)
+        print(f"Samples (temperature 1.0, seed {SAMPLE_SEED}):\n" + "\n".join(json.dumps(s) for s in samples))
+        sections = {"samples": {"temperature": 1.0, "seed": SAMPLE_SEED, "text": samples}}
+        if data.info["level"] == "word":
+            sections["text_quality_by_temperature"] = self.sweep  # measured with the metrics
         return sections
-
-    def pictures(self, model, config, data, output):
-        self.samples = samples_text(model)  # text, not a picture: the card shows it
-        print(f"Samples (temperature 1.0, seed {SAMPLE_SEED}):\n" + "\n".join(json.dumps(s) for s in self.samples))
-        return {}
 
     def notes(self, metrics, dataset):
         notes = [f"test_nll: nats per sequence of {dataset['sequence_length']} tokens over the test split "

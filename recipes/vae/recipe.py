@@ -24,7 +24,7 @@ from zoo.config import at_least, option, positive
 from zoo.data import Splits, batched, shuffled_batches
 from zoo.data.images import binarized_once, image_classification_splits
 from zoo.quality import SAMPLE_SEED, generated_image_quality
-from zoo.recipe import EvaluateSettings, ImageSettings, Recipe
+from zoo.recipe import ImageSettings, Recipe
 from zoo.training import SampleGrid, adam_cosine
 
 
@@ -46,15 +46,10 @@ class Settings(ImageSettings, Measurement):
                                       at_least(0))
 
 
-@dataclasses.dataclass
-class Evaluate(EvaluateSettings, Measurement):
-    pass
-
-
 class VAERecipe(Recipe):
     name = "vae"
     Settings = Settings
-    Evaluate = Evaluate
+    Measurement = Measurement
     derived_fields = ("image_shape",)
     smoke = dict(epochs=1, batch_size=64, latent_dim=4, width=8, validation_examples=128, max_train_examples=512,
                  max_test_examples=256, nll_examples=16, nll_samples=20, quality_samples=64)

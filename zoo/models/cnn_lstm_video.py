@@ -73,6 +73,7 @@ class CNNLSTMVideo(ZooClassifier):
 
     Example:
 
+    >>> import numpy as np
     >>> model = CNNLSTMVideo(frame_shape=(64, 64, 1), num_classes=40)
     >>> clips = np.zeros((2, 7, 64, 64, 1), "uint8")        # 2 clips of 7 frames
     >>> model.predict(clips, verbose=0).shape                # class probabilities

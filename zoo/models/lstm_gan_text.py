@@ -4,42 +4,16 @@ maximum likelihood, then adversarially (Gumbel-softmax as RelGAN, or REINFORCE a
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import layers, ops
+from keras import ops
 
+from zoo.config import at_least, check_fields, one_of, positive
 from zoo.data.text import Tokenizer
 from zoo.models.base import ZooModel
+from zoo.models.text_networks import gumbel_rollout, text_discriminator, text_generator
 from zoo.registry import register_model
 
 PHASES = ("mle", "adversarial")
 ESTIMATORS = ("gumbel", "reinforce")
-
-
-def text_generator(vocab_size, embedding_dim, hidden_dim, name="generator"):
-    """(tokens [batch, time], h, c) → (next-token logits [batch, time, vocab], h, c).
-
-    Token id `vocab_size` is the start token: it is embedded but never generated. The same
-    network scores whole sequences (teacher forcing) and takes one step at a time (sampling)."""
-    tokens = keras.Input((None,), dtype="int32", name="tokens")
-    state_h = keras.Input((hidden_dim,), name="h")
-    state_c = keras.Input((hidden_dim,), name="c")
-    x = layers.Embedding(vocab_size + 1, embedding_dim, name="embedding")(tokens)
-    x, h, c = layers.LSTM(hidden_dim, return_sequences=True, return_state=True, name="lstm")(
-        x, initial_state=[state_h, state_c])
-    logits = layers.Dense(vocab_size, dtype="float32", name="logits")(x)
-    return keras.Model([tokens, state_h, state_c], [logits, h, c], name=name)
-
-
-def text_discriminator(vocab_size, embedding_dim, hidden_dim, bidirectional):
-    """One-hot (or Gumbel-softmax relaxed) tokens [batch, time, vocab] → one real/fake logit.
-
-    The embedding is a bias-free dense layer, so a relaxed one-hot gets the mixture of the
-    embeddings it weights, and the generator's gradient flows through it."""
-    one_hot = keras.Input((None, vocab_size), name="one_hot_tokens")
-    x = layers.Dense(embedding_dim, use_bias=False, name="embedding")(one_hot)
-    lstm = layers.LSTM(hidden_dim, name="lstm")
-    x = layers.Bidirectional(lstm, name="bidirectional")(x) if bidirectional else lstm(x)
-    logit = layers.Dense(1, dtype="float32", name="logit")(x)
-    return keras.Model(one_hot, logit, name="discriminator")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -84,6 +58,9 @@ class LSTMGANText(ZooModel):
         seed: seed of the sampling noise (None: Keras' global seed).
     """
 
+    FIELD_CHECKS = dict(sequence_length=at_least(1), embedding_dim=at_least(1), hidden_dim=at_least(1),
+                        discriminator_dim=at_least(1), phase=one_of(*PHASES), estimator=one_of(*ESTIMATORS),
+                        max_inverse_temperature=positive, anneal_steps=at_least(1))
     # Most that one request to the exported `generate` signature may ask for.
     MAX_SEQUENCES = 1_000
     MAX_LENGTH = 1_000
@@ -91,17 +68,12 @@ class LSTMGANText(ZooModel):
     def __init__(self, vocabulary=("a", "b"), sequence_length=64, token_separator="", embedding_dim=64,
                  hidden_dim=256, discriminator_dim=64, bidirectional=False, phase="mle", estimator="gumbel",
                  max_inverse_temperature=100.0, anneal_steps=2000, seed=None, **kwargs):
+        check_fields(type(self), locals())
         super().__init__(**kwargs)
         vocabulary = [str(t) for t in vocabulary]
         if len(vocabulary) < 2 or len(set(vocabulary)) != len(vocabulary):
             raise ValueError(f"vocabulary must hold at least 2 distinct tokens, got {len(vocabulary)} "
                              f"({len(set(vocabulary))} distinct).")
-        if phase not in PHASES:
-            raise ValueError(f"phase must be one of {PHASES}, got {phase!r}.")
-        if estimator not in ESTIMATORS:
-            raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}.")
-        if sequence_length < 1:
-            raise ValueError(f"sequence_length must be at least 1, got {sequence_length}.")
         self.vocabulary = vocabulary
         self.vocab_size = len(vocabulary)
         self.sequence_length = int(sequence_length)
@@ -226,44 +198,14 @@ class LSTMGANText(ZooModel):
     # -- sampling --------------------------------------------------------------------------
 
     def _rollout(self, batch, length, temperature=1.0, prompt=None, noise_seed=None, inverse_temperature=None):
-        """Samples `length` tokens autoregressively. Returns (tokens [batch, length] int32,
-        relaxed one-hots [batch, length, vocab] or None).
-
-        Gumbel-max: argmax(logits / temperature + Gumbel noise) is an exact sample of
-        softmax(logits / temperature); softmax(inverse_temperature · (logits + noise)) is its
-        differentiable relaxation (computed only when `inverse_temperature` is given)."""
+        """`gumbel_rollout` of the generator, its noise seeded by `noise_seed` (an int or a
+        [2] seed) or, when None, by the model's own seed generator."""
         if noise_seed is None:
             noise_seed = self.seed_generator.next()
         elif isinstance(noise_seed, int):
             noise_seed = tf.constant([noise_seed, 0])
-        noise_seed = tf.cast(noise_seed, tf.int32)
-        h, c = self._zero_state(batch)
-        token = ops.full((batch, 1), self.vocab_size, dtype="int32")
-        if prompt is not None:  # read the prompt: its last step's output predicts the first token
-            logits, h, c = self.generator([ops.concatenate([token, prompt[:, :-1]], axis=1), h, c])
-            token = prompt[:, -1:]
-        relax = inverse_temperature is not None
-
-        def step(t, token, h, c, tokens, soft):
-            logits, h, c = self.generator([token, h, c])
-            logits = logits[:, 0]
-            # Gumbel noise for this step only: [batch, vocab] at a time, not the whole sequence's.
-            uniform = self.replica_rows(
-                lambda n: tf.random.stateless_uniform((n, self.vocab_size), noise_seed + tf.stack([0, t]),
-                                                      minval=1e-20, maxval=1.0), batch)
-            noise = -ops.log(-ops.log(uniform))
-            token = ops.cast(ops.argmax(logits / temperature + noise, axis=-1), "int32")[:, None]
-            tokens = tokens.write(t, token[:, 0])
-            if relax:
-                soft = soft.write(t, ops.softmax(inverse_temperature * (logits + noise), axis=-1))
-            return t + 1, token, h, c, tokens, soft
-
-        tokens = tf.TensorArray(tf.int32, size=length)
-        soft = tf.TensorArray(tf.float32, size=length if relax else 0, element_shape=(None, self.vocab_size) if relax else None)
-        _, _, _, _, tokens, soft = tf.while_loop(
-            lambda t, *_: t < length, step, (tf.constant(0), token, h, c, tokens, soft))
-        tokens = tf.transpose(tokens.stack(), [1, 0])
-        return tokens, (tf.transpose(soft.stack(), [1, 0, 2]) if relax else None)
+        return gumbel_rollout(self.generator, batch, length, tf.cast(noise_seed, tf.int32), temperature, prompt,
+                              inverse_temperature)
 
     def sample(self, n, length=None, temperature=1.0, seed=None):
         """`n` sequences of token ids [n, length] sampled at `temperature`."""

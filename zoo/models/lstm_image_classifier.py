@@ -38,6 +38,7 @@ class LSTMImageClassifier(ZooClassifier):
 
     Example:
 
+    >>> import numpy as np
     >>> model = LSTMImageClassifier(units=32)
     >>> images = np.zeros((2, 28, 28, 1), "uint8")
     >>> model.predict(images, verbose=0).shape  # class probabilities

@@ -55,6 +55,7 @@ class VAE(ZooModel):
 
     Example:
 
+    >>> import numpy as np
     >>> vae = VAE(latent_dim=2)
     >>> images = np.zeros((4, 28, 28, 1), "uint8")
     >>> vae.reconstruct(images).shape, vae.sample(3).shape

@@ -1,0 +1,75 @@
+"""The networks of `lstm_gan_text` and the token-by-token sampling loop they are run in: a
+generator that is a language model, a discriminator that reads (relaxed) one-hot tokens."""
+
+import keras
+import tensorflow as tf
+from keras import layers, ops
+
+from zoo.models.replicas import replica_rows
+
+
+def text_generator(vocab_size, embedding_dim, hidden_dim, name="generator"):
+    """(tokens [batch, time], h, c) → (next-token logits [batch, time, vocab], h, c).
+
+    Token id `vocab_size` is the start token: it is embedded but never generated. The same
+    network scores whole sequences (teacher forcing) and takes one step at a time (sampling)."""
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
+    state_h = keras.Input((hidden_dim,), name="h")
+    state_c = keras.Input((hidden_dim,), name="c")
+    x = layers.Embedding(vocab_size + 1, embedding_dim, name="embedding")(tokens)
+    x, h, c = layers.LSTM(hidden_dim, return_sequences=True, return_state=True, name="lstm")(
+        x, initial_state=[state_h, state_c])
+    logits = layers.Dense(vocab_size, dtype="float32", name="logits")(x)
+    return keras.Model([tokens, state_h, state_c], [logits, h, c], name=name)
+
+
+def text_discriminator(vocab_size, embedding_dim, hidden_dim, bidirectional):
+    """One-hot (or Gumbel-softmax relaxed) tokens [batch, time, vocab] → one real/fake logit.
+
+    The embedding is a bias-free dense layer, so a relaxed one-hot gets the mixture of the
+    embeddings it weights, and the generator's gradient flows through it."""
+    one_hot = keras.Input((None, vocab_size), name="one_hot_tokens")
+    x = layers.Dense(embedding_dim, use_bias=False, name="embedding")(one_hot)
+    lstm = layers.LSTM(hidden_dim, name="lstm")
+    x = layers.Bidirectional(lstm, name="bidirectional")(x) if bidirectional else lstm(x)
+    logit = layers.Dense(1, dtype="float32", name="logit")(x)
+    return keras.Model(one_hot, logit, name="discriminator")
+
+
+def gumbel_rollout(generator, batch, length, noise_seed, temperature=1.0, prompt=None, inverse_temperature=None):
+    """Samples `length` tokens from `generator` (a `text_generator`) autoregressively. Returns
+    (tokens [batch, length] int32, relaxed one-hots [batch, length, vocab] or None).
+
+    Gumbel-max: argmax(logits / temperature + Gumbel noise) is an exact sample of
+    softmax(logits / temperature); softmax(inverse_temperature · (logits + noise)) is its
+    differentiable relaxation (computed only when `inverse_temperature` is given). The noise of
+    step t is drawn statelessly from (`noise_seed` + [0, t]): the same seed, the same sample."""
+    vocab_size = generator.output[0].shape[-1]
+    zeros = ops.zeros((batch, generator.input[1].shape[-1]))
+    h, c = zeros, zeros
+    token = ops.full((batch, 1), vocab_size, dtype="int32")  # the start token
+    if prompt is not None:  # read the prompt: its last step's output predicts the first token
+        logits, h, c = generator([ops.concatenate([token, prompt[:, :-1]], axis=1), h, c])
+        token = prompt[:, -1:]
+    relax = inverse_temperature is not None
+
+    def step(t, token, h, c, tokens, soft):
+        logits, h, c = generator([token, h, c])
+        logits = logits[:, 0]
+        # Gumbel noise for this step only: [batch, vocab] at a time, not the whole sequence's.
+        uniform = replica_rows(
+            lambda n: tf.random.stateless_uniform((n, vocab_size), noise_seed + tf.stack([0, t]),
+                                                  minval=1e-20, maxval=1.0), batch)
+        noise = -ops.log(-ops.log(uniform))
+        token = ops.cast(ops.argmax(logits / temperature + noise, axis=-1), "int32")[:, None]
+        tokens = tokens.write(t, token[:, 0])
+        if relax:
+            soft = soft.write(t, ops.softmax(inverse_temperature * (logits + noise), axis=-1))
+        return t + 1, token, h, c, tokens, soft
+
+    tokens = tf.TensorArray(tf.int32, size=length)
+    soft = tf.TensorArray(tf.float32, size=length if relax else 0, element_shape=(None, vocab_size) if relax else None)
+    _, _, _, _, tokens, soft = tf.while_loop(
+        lambda t, *_: t < length, step, (tf.constant(0), token, h, c, tokens, soft))
+    tokens = tf.transpose(tokens.stack(), [1, 0])
+    return tokens, (tf.transpose(soft.stack(), [1, 0, 2]) if relax else None)
