@@ -62,7 +62,10 @@ def kill_inside_second_epoch(name, output, timeout=600):
     return sorted(p.name for p in (output / ".backup").iterdir() if not p.name.startswith("."))
 
 
-@pytest.mark.parametrize("name", sorted(FLAGS))
+# lstm_image_classifier by default (the mechanism: kill, restart, same weights); dcgan's two
+# optimizers, EMA and noise generator with -m slow.
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "dcgan" else n
+                                  for n in sorted(FLAGS)])
 def test_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_run(name, tmp_path):
     whole = tmp_path / "whole"
     run(name, whole)
