@@ -12,6 +12,8 @@ Its default configuration is its constructor's defaults, so there is one place t
 import dataclasses
 import importlib
 
+import keras
+
 from zoo.config import check_fields, constructor_defaults
 from zoo.errors import ConfigError, UnknownModelError, did_you_mean
 
@@ -39,9 +41,12 @@ class ModelEntry:
 
 
 def register_model(name, *, task, dataset, recipe, metric):
-    """Class decorator that lists a model under `name`; the class docstring's first line describes it."""
+    """Class decorator that lists a model under `name` (and registers it with Keras'
+    serialization); the class docstring's first line describes it."""
 
     def decorator(cls):
+        # Registered with Keras too (as "zoo>ClassName"): a `.keras` file finds the class by it.
+        cls = keras.saving.register_keras_serializable(package="zoo")(cls)
         if name in _REGISTRY and _REGISTRY[name].cls is not cls:
             raise ValueError(f"Model name {name!r} is already registered by {_REGISTRY[name].cls}.")
         doc = (cls.__doc__ or "").strip().splitlines()

@@ -55,7 +55,6 @@ def clip_network(frame_shape, num_classes, conv_filters, frame_features, units, 
     return keras.Model([frames, mask], logits, name="cnn_lstm")
 
 
-@keras.saving.register_keras_serializable(package="zoo")
 @register_model(
     "cnn_lstm_video",
     task="video classification",

@@ -100,7 +100,6 @@ def dcgan_discriminator(image_shape, width, spectral_norm=True):
     return keras.Model(images, logit, name="discriminator")
 
 
-@keras.saving.register_keras_serializable(package="zoo")
 @register_model(
     "dcgan",
     task="image generation (GAN)",

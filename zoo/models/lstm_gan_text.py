@@ -16,7 +16,6 @@ PHASES = ("mle", "adversarial")
 ESTIMATORS = ("gumbel", "reinforce")
 
 
-@keras.saving.register_keras_serializable(package="zoo")
 @register_model(
     "lstm_gan_text",
     task="text generation (GAN)",
@@ -305,9 +304,8 @@ class LSTMGANText(ZooModel):
         prompt_spec = tf.TensorSpec((), tf.string, name="prompt")
 
         def next_token_probabilities(tokens):
-            tokens = self.checked(tokens, tokens_spec)
-            tf.debugging.assert_non_negative(tokens, message="tokens must be ids in [0, vocab_size)")
-            tf.debugging.assert_less(tokens, self.vocab_size, message="tokens must be ids in [0, vocab_size)")
+            tokens = self.checked_ids(self.checked(tokens, tokens_spec), self.vocab_size,
+                                      "tokens must be ids in [0, vocab_size)")
             return {"probabilities": self(tokens)}
 
         def generate(num_sequences, max_length, temperature, seed, prompt):
@@ -316,8 +314,8 @@ class LSTMGANText(ZooModel):
             checks = [tf.debugging.assert_positive(self.checked(temperature, temperature_spec),
                                                    message="temperature must be positive")]
             with tf.control_dependencies(checks):
-                ids = self.tokenizer.encode(prompt)
-                tf.debugging.assert_non_negative(ids, message="prompt holds tokens outside the vocabulary")
+                ids = self.checked_ids(self.tokenizer.encode(prompt), self.vocab_size,
+                                       "prompt holds tokens outside the vocabulary")
                 prompt_ids = tf.tile(ids[None], [num_sequences, 1])
             noise_seed = tf.stack([self.checked(seed, seed_spec), 0])
             with_prompt = lambda: self._rollout(num_sequences, max_length, temperature, prompt_ids, noise_seed)[0]

@@ -22,7 +22,6 @@ def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirec
     return keras.Model(sequences, logits, name="row_lstm")
 
 
-@keras.saving.register_keras_serializable(package="zoo")
 @register_model(
     "lstm_image_classifier",
     task="image classification",

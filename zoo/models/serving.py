@@ -68,6 +68,16 @@ def checked_count(tensor, spec, most):
         return tf.identity(tensor)
 
 
+def checked_ids(ids, size, message):
+    """`ids` once every one is seen to lie in [0, size), else an error with `message`. The
+    checks are control dependencies of what is returned: an assert beside the computation may
+    run after an embedding lookup has already failed on the id with an error naming no input."""
+    checks = [tf.debugging.assert_non_negative(ids, message=message),
+              tf.debugging.assert_less(ids, tf.cast(size, ids.dtype), message=message)]
+    with tf.control_dependencies(checks):
+        return tf.identity(ids)
+
+
 def answers_empty_batches(fn, specs):
     """`fn`, answering a request of no examples with outputs of no rows. Keras' layers fail on
     a batch of size 0 (an LSTM cell, for one), so such a batch is padded to one example of

@@ -38,7 +38,6 @@ def conv_decoder(image_shape, latent_dim, width):
     return keras.Model(z, logits, name="decoder")
 
 
-@keras.saving.register_keras_serializable(package="zoo")
 @register_model(
     "vae",
     task="image generation (variational autoencoder)",
