@@ -92,8 +92,10 @@ def plain_version(name, model, batch):
     if name == "lstm_image_classifier":
         plain, element = _copy(model.network), (model._rows(images), batch[1])
     elif name == "cnn_lstm_video":
-        frames = ops.cast(images, "float32") / 255.0
-        plain, element = _copy(model.network), ((frames, ops.ones(ops.shape(frames)[:2], dtype="bool")), batch[1])
+        # The network answers after every frame, and the loss covers every answer.
+        frames = model.network_inputs(images)
+        labels = ops.repeat(ops.expand_dims(batch[1], 1), ops.shape(frames)[1], axis=1)
+        plain, element = _copy(model.network), (frames, labels)
     elif name == "lstm_gan_text":  # the maximum-likelihood phase, 10 of the recipe's 12 epochs
         tokens = ops.cast(images, "int32")
         start = ops.full((ops.shape(tokens)[0], 1), model.vocab_size, dtype="int32")

@@ -1,8 +1,10 @@
-"""`cnn_lstm_video` and its dataset: clips whose label needs time, any clip length, the UCF-101
-loading path (mocked: the real data cannot be downloaded here), and an export served with
-clip lengths it never saw."""
+"""`cnn_lstm_video` and its dataset: clips whose label needs time, any clip length (trained on
+random windows, measured at every length), the UCF-101 loading path (mocked: the real data
+cannot be downloaded here), and an export served with clip lengths it never saw, a clip too
+short to show motion, and requests too large to serve."""
 
 import collections
+import json
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ import tensorflow_datasets as tfds
 
 import zoo
 from zoo import cards
+from zoo import data as zdata
 from zoo.data import video
 from zoo.datasets import moving_mnist_motion as mmm
 from recipes.cnn_lstm_video import recipe
@@ -91,18 +94,52 @@ def test_any_clip_length_and_padding_with_lengths():
     np.testing.assert_allclose(model(padded, lengths=[7, 4])[1], model(clips[1:, :4])[0], atol=1e-5)
 
 
+def test_the_answer_after_frame_t_is_the_answer_to_the_first_t_frames():
+    # What makes one pass measure every clip length: the LSTM reads forward only.
+    model = zoo.load("cnn_lstm_video", conv_filters=[4, 8], frame_features=8, units=8)
+    clips = np.random.default_rng(1).integers(0, 256, (3, 9, 64, 64, 1)).astype("uint8")
+    steps = model.step_logits(clips).numpy()
+    assert steps.shape == (3, 9, 40)
+    for frames in (1, 4, 9):
+        np.testing.assert_allclose(steps[:, frames - 1], model.logits(clips[:, :frames]).numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match=r"lengths must lie in 1 … 9"):
+        model(clips, lengths=[9, 10, 3])
+
+
+def test_training_windows_have_one_length_per_batch_and_consecutive_frames():
+    frames = np.arange(12 * 40, dtype=np.int64).reshape(12, 40) % 251
+    clips = tf.data.Dataset.from_tensor_slices(((frames[..., None, None, None]).astype("uint8"), np.arange(12)))
+    batches = zdata.shuffled_batches(clips, 4, seed=0, cache=False, batch_map=video.random_windows(2, 40, seed=7))
+    seen = set()
+    for _ in range(2):
+        for x, labels in batches.dataset:
+            x = x.numpy()[..., 0, 0, 0].astype(np.int64)
+            assert 2 <= x.shape[1] <= 40
+            for row, label in zip(x, labels.numpy()):
+                start = int(np.nonzero(frames[label] == row[0])[0][0])
+                np.testing.assert_array_equal(row, frames[label, start:start + len(row)])  # a window of its own clip
+            seen.add(x.shape[1])
+    again = [x.shape[1] for x, _ in zdata.shuffled_batches(clips, 4, seed=0, cache=False,
+                                                           batch_map=video.random_windows(2, 40, seed=7)).dataset]
+    assert len(seen) > 1 and again == [x.shape[1] for x, _ in batches.dataset]  # seeded: the same windows
+    with pytest.raises(ValueError, match="shortest <= longest"):
+        video.random_windows(5, 3, seed=0)
+
+
 def test_ucf101_loading_path_with_mocked_data():
     with tfds.testing.mock_data(num_examples=6, policy=tfds.testing.MockPolicy.USE_CODE):
-        config = recipe.RECIPE.config(dataset="ucf101", num_frames=5, frame_size=32, conv_filters=[4, 8],
-                                      batch_size=2, baseline_epochs=1)
+        config = recipe.RECIPE.config(dataset="ucf101", num_frames=3, clip_frames=5, frame_size=32,
+                                      conv_filters=[4, 8], batch_size=2, baseline_epochs=1)
         data = recipe.RECIPE.load_data(config)
         videos, labels = next(iter(data.train.dataset))
+        test_videos, _ = next(iter(data.test))
         single, _ = next(iter(video.single_frame(recipe.RECIPE.clips, seed=0)["train"].batch(2)))
-    assert videos.shape == (2, 5, 32, 32, 3) and videos.dtype == tf.uint8
+    assert videos.shape[0] == 2 and 2 <= videos.shape[1] <= 5 and videos.shape[2:] == (32, 32, 3)
+    assert test_videos.shape[1:] == (5, 32, 32, 3) and videos.dtype == tf.uint8
     assert single.shape[1:] == (1, 32, 32, 3)
     assert len(data.info["class_names"]) == 101 and data.info["frame_shape"] == [32, 32, 3]
     model = zoo.load("cnn_lstm_video", **recipe.RECIPE.model_config(config, data))
-    assert model.predict(videos, verbose=0).shape == (2, 101)
+    assert model.predict(videos, verbose=0).shape == (2, 101) and model.min_frames == 1
 
 
 def test_non_video_dataset_is_refused_with_a_message(tmp_path):
@@ -111,35 +148,57 @@ def test_non_video_dataset_is_refused_with_a_message(tmp_path):
 
 
 SERVE_LENGTHS = """
-import sys, numpy as np, tensorflow as tf
+import json, sys, numpy as np, tensorflow as tf
 serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-for frames in (2, 13):
+enough = {}
+for frames in (1, 2, 13):
     video = np.random.default_rng(frames).integers(0, 256, (3, frames, 64, 64, 1)).astype("uint8")
     out = serve(video=tf.constant(video))
     np.save(sys.argv[2] + f"/{frames}.npy", out["probabilities"].numpy())
+    enough[frames] = out["enough_frames"].numpy().tolist()
     print(frames, out["class_id"].shape, out["class_name"].numpy()[0].decode())
+refused = {}
+for batch, frames in ((1, 4097), (2, 2049), (1, 100_000)):  # the last: 410 MB, one plausible upload
+    try:
+        serve(video=tf.zeros((batch, frames, 64, 64, 1), tf.uint8))
+    except tf.errors.InvalidArgumentError as e:
+        refused[f"{batch}x{frames}"] = [line for line in e.message.splitlines() if "video carries" in line][0]
+assert serve(video=tf.zeros((64, 64, 64, 64, 1), tf.uint8))["class_id"].shape == (64,)  # 4,096: the most
+print("RESULT " + json.dumps({"enough": enough, "refused": refused}))
 assert "zoo" not in sys.modules
 """
 
 
-def test_export_serves_clip_lengths_it_never_saw_in_a_clean_process(tmp_path):
+def test_export_serves_any_clip_length_flags_one_frame_and_refuses_oversized_requests(tmp_path):
     model = zoo.load("cnn_lstm_video", conv_filters=[4, 8], frame_features=8, units=8,
-                     class_names=mmm.class_names())
+                     class_names=mmm.class_names(), min_frames=2)
     version = zoo.export(model, tmp_path / "serving")
     result = run_clean_python(SERVE_LENGTHS, version, tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    for frames in (2, 13):
+    assert result.returncode == 0, result.stderr[-3000:]  # the serving process lived through all
+    for frames in (1, 2, 13):
         video = np.random.default_rng(frames).integers(0, 256, (3, frames, 64, 64, 1)).astype("uint8")
         np.testing.assert_allclose(np.load(tmp_path / f"{frames}.npy"), model.predict(video, verbose=0), atol=1e-5)
+    answer = json.loads(result.stdout.split("RESULT ", 1)[1])
+    assert answer["enough"] == {"1": [False] * 3, "2": [True] * 3, "13": [True] * 3}
+    assert set(answer["refused"]) == {"1x4097", "2x2049", "1x100000"}
+    for message in answer["refused"].values():
+        assert "at most 4096" in message and "send fewer clips per request" in message
 
 
 def test_shipped_model_reaches_its_targets_beside_the_single_frame_baseline():
     card = cards.read_card(cards.saved_models_dir() / "cnn_lstm_video")
     assert card["dataset"]["name"].startswith("moving_mnist_motion/") and card["dataset"]["test_examples"] == 5000
-    assert card["metrics"]["test_accuracy"] >= 0.95
+    metrics = card["metrics"]
+    assert metrics["num_frames"] == 10 and metrics["test_accuracy"] >= 0.98
+    by_frames = {int(n): accuracy for n, accuracy in metrics["test_accuracy_by_frames"].items()}
+    assert {3, 4, 6, 8, 10, 16, 24, 32, 40} <= set(by_frames) and card["dataset"]["clip_frames"] == 40
+    assert min(accuracy for n, accuracy in by_frames.items() if 3 <= n <= 40) >= 0.95
+    assert by_frames[1] <= mmm.SINGLE_FRAME_CEILING + 0.02  # one frame cannot show the motion
+    assert metrics["digit_accuracy_by_frames"]["1"] >= 0.95  # but it shows the digit
+    assert card["model_config"]["min_frames"] == mmm.MIN_FRAMES_FOR_MOTION
     baseline = card["single_frame_baseline"]
     assert baseline["test_accuracy"] <= baseline["accuracy_ceiling"] + 0.02  # sampling noise of 5,000 clips
     assert card["training_seconds"] <= 30 * 60
     assert card["peak_memory_mb"] <= 4096
-    for name in ("confusion_matrix.png", "clips.png"):
+    for name in ("confusion_matrix.png", "clips.png", "accuracy_by_frames.png"):
         assert (cards.saved_models_dir() / "cnn_lstm_video" / name).read_bytes()[:4] == b"\x89PNG"

@@ -1,17 +1,25 @@
-"""Train `cnn_lstm_video` on clips of moving MNIST digits, beside a single-frame baseline.
+"""Train `cnn_lstm_video` on clips of moving MNIST digits, for clips of any length, beside a
+single-frame baseline.
 
     zoo train cnn_lstm_video                                   # the shipped weights
     zoo train cnn_lstm_video --dataset ucf101 --frame-size 112 --output runs/ucf101
     python -m recipes.cnn_lstm_video.recipe --smoke --output /tmp/smoke
 
 The default dataset, `moving_mnist_motion` (zoo/datasets/moving_mnist_motion.py), is generated
-from the MNIST digits of the TFDS data folder on first use and written to
-`--generated-data-dir`. Its labels are digit × motion, so one frame cannot tell them apart
-beyond 25 %: the recipe trains the same network on a single frame per clip as the baseline
+from the MNIST digits of the TFDS data folder on first use (clips of `--clip-frames` frames) and
+written to `--generated-data-dir`. Its labels are digit × motion, so one frame cannot tell them
+apart beyond 25 %: the recipe trains the same network on a single frame per clip as the baseline
 (`--baseline-epochs`, 0 skips it) and puts both accuracies in the model card.
 
+Every training batch is cut to a window of L consecutive frames, L drawn per batch from
+`--shortest-window` … `--clip-frames`, each clip's window starting at a random frame, and the
+loss covers the model's answer after every frame of the window: each batch trains every clip
+length up to L. The test measures accuracy at every length from 1 to `--clip-frames` frames
+(the first L frames of each test clip, which are the L-frame clip the dataset's rules make);
+the headline `test_accuracy` is the one at `--num-frames`.
+
 Any TFDS video dataset with `video` and `label` features also works (e.g. `ucf101`, RGB):
-`--num-frames` frames are taken evenly spaced through each clip and resized to
+`--clip-frames` frames are taken evenly spaced through each clip and resized to
 `--frame-size` pixels square.
 """
 
@@ -24,6 +32,7 @@ import typing
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from zoo import atomic, plots
 from zoo.config import at_least, one_of, option, positive
@@ -36,14 +45,25 @@ from zoo.training import adam_cosine
 GENERATED = video.GENERATED
 
 
+# Clip lengths of the per-length table (those up to --clip-frames are measured).
+TABLE_LENGTHS = (1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 40)
+
+
 @dataclasses.dataclass
 class Measurement:
-    num_frames: int = option(10, "frames per clip", at_least(1))
+    num_frames: int = option(10, "clip length of the headline test accuracy (the first frames of each test clip)",
+                             at_least(1))
+    clip_frames: int = option(40, "frames per generated clip: the longest training window and the longest "
+                                  "clip measured", at_least(1))
+
+    def validate(self):
+        check_value("num_frames", self.num_frames, lambda v: None if v <= self.clip_frames else
+                    f"must be at most --clip-frames {self.clip_frames}")
 
 
 @dataclasses.dataclass
 class Settings(TrainSettings, Measurement):
-    epochs: int = option(14, "passes over the training clips (≈ 25 min on 2 CPU cores)", at_least(1))
+    epochs: int = option(11, "passes over the training clips (≈ 25 min on 2 CPU cores)", at_least(1))
     batch_size: int = option(32, "clips per training step", at_least(1))
     dataset: str = option(GENERATED, "moving_mnist_motion (generated from MNIST), or a TFDS video dataset with "
                                      "'video' and 'label' (e.g. ucf101)")
@@ -63,11 +83,15 @@ class Settings(TrainSettings, Measurement):
     cache: str = option("disk", "where decoded training clips are kept between epochs: disk (a temporary file, "
                                 "removed at exit; keeps training under 4 GB of memory), memory (faster to fill, about "
                                 "2× the clips' size in RAM) or none (decode every epoch)", one_of(*video.CACHES))
+    shortest_window: int = option(2, "shortest training window (frames); the longest is --clip-frames", at_least(1))
     baseline_epochs: int = option(4, "epochs of the single-frame baseline (0: skip it)", at_least(0))
     download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once)")
 
     def validate(self):
-        super().validate()
+        TrainSettings.validate(self)
+        Measurement.validate(self)
+        check_value("shortest_window", self.shortest_window, lambda v: None if v <= self.clip_frames else
+                    f"must be at most --clip-frames {self.clip_frames}")
         if self.train_clips > 60_000 or self.test_clips > 10_000:
             raise ConfigError("--train-clips can be at most 60000 and --test-clips at most 10000 (one clip "
                               "per MNIST digit).")
@@ -83,21 +107,23 @@ class CNNLSTMVideoRecipe(Recipe):
     name = "cnn_lstm_video"
     Settings = Settings
     Measurement = Measurement
-    derived_fields = ("frame_shape", "num_classes", "class_names")
-    smoke = dict(epochs=1, batch_size=8, num_frames=4, train_clips=48, test_clips=16, validation_examples=8,
+    derived_fields = ("frame_shape", "num_classes", "class_names", "min_frames")
+    smoke = dict(epochs=1, batch_size=8, num_frames=4, clip_frames=6, train_clips=48, test_clips=16, validation_examples=8,
                  conv_filters=[4, 8], frame_features=16, units=8, baseline_epochs=1)
 
     def load_data(self, config):
         self.clips = video.clip_datasets(
-            config.dataset, num_frames=config.num_frames, frame_size=config.frame_size, data_dir=config.data_dir,
+            config.dataset, clip_frames=config.clip_frames, frame_size=config.frame_size, data_dir=config.data_dir,
             download=config.download, generated_data_dir=config.generated_data_dir, train_clips=config.train_clips,
             test_clips=config.test_clips, validation_examples=config.validation_examples,
             max_train_examples=config.max_train_examples, max_test_examples=config.max_test_examples)
-        return video.clip_splits(self.clips, batch_size=config.batch_size, seed=config.seed, cache=config.cache)
+        return video.clip_splits(self.clips, batch_size=config.batch_size, seed=config.seed, cache=config.cache,
+                                 windows=(config.shortest_window, config.clip_frames))
 
     def derived(self, config, data):
+        ours = data.info["class_names"] == mmm.class_names()
         return dict(frame_shape=data.info["frame_shape"], num_classes=len(data.info["class_names"]),
-                    class_names=data.info["class_names"])
+                    class_names=data.info["class_names"], min_frames=mmm.MIN_FRAMES_FOR_MOTION if ours else 1)
 
     def compile(self, model, config, data):
         model.compile(optimizer=adam_cosine(config.learning_rate, config.epochs, data.train.steps, clipnorm=1.0))
@@ -124,31 +150,38 @@ class CNNLSTMVideoRecipe(Recipe):
             atomic.write_json(done, baseline)
             shutil.rmtree(output / ".baseline", ignore_errors=True)
         keras.utils.set_random_seed(config.seed)
-        return {"single_frame_baseline": baseline if config.baseline_epochs else None}
+        self.baseline = baseline if config.baseline_epochs else None
+        return {"single_frame_baseline": self.baseline}
 
     def measure(self, model, config, data):
-        return test_metrics(model, data.test)
+        self.measured = length_metrics(model, data.test, config.num_frames, data.info["class_names"])
+        return self.measured
 
     def evaluate(self, model, settings):
         dataset = (settings.dataset or GENERATED).partition("/")[0]
         # The generated test clips depend only on the frame count and the clip's index, so
         # only the test split is generated (with one train clip).
-        clips = video.clip_datasets(dataset, num_frames=settings.num_frames, frame_size=model.frame_shape[0],
+        clips = video.clip_datasets(dataset, clip_frames=settings.clip_frames, frame_size=model.frame_shape[0],
                                     data_dir=settings.data_dir, train_clips=1,
                                     test_clips=settings.max_examples or 5_000, max_test_examples=settings.max_examples)
-        return test_metrics(model, video.clip_splits(clips, batch_size=1, seed=0, cache="none").test)
+        test = video.clip_splits(clips, batch_size=1, seed=0, cache="none").test
+        return length_metrics(model, test, settings.num_frames, clips["info"]["class_names"])
 
     def pictures(self, model, config, data, output):
         labels, predictions = [], []
         for videos, y in data.test:
             labels.append(y.numpy())
-            predictions.append(np.argmax(model(videos), axis=-1))
+            predictions.append(np.argmax(model(videos[:, :config.num_frames]), axis=-1))
         accuracy = np.mean(np.concatenate(labels) == np.concatenate(predictions))
         plots.save_confusion_matrix(np.concatenate(labels), np.concatenate(predictions), data.info["class_names"],
                                     output / "confusion_matrix.png",
-                                    title=f"{self.name} on the test split (accuracy {accuracy:.2%})")
-        save_clip_strip(data.test.unbatch(), output / "clips.png", names=data.info["class_names"])
-        return {"confusion_matrix": "confusion_matrix.png", "clips": "clips.png"}
+                                    title=f"{self.name}, test clips of {config.num_frames} frames "
+                                          f"(accuracy {accuracy:.2%})")
+        save_clip_strip(data.test.unbatch().map(lambda v, y: (v[:config.num_frames], y)), output / "clips.png",
+                        names=data.info["class_names"])
+        save_length_plot(self.measured, self.baseline, output / "accuracy_by_frames.png")
+        return {"confusion_matrix": "confusion_matrix.png", "clips": "clips.png",
+                "accuracy_by_frames": "accuracy_by_frames.png"}
 
     def card_sections(self, model, config, data):
         return {"peak_memory_mb": peak_memory_mb()}
@@ -159,10 +192,73 @@ class CNNLSTMVideoRecipe(Recipe):
         return card
 
     def notes(self, metrics, dataset):
-        return [f"test metrics over {dataset['test_examples']} test clips of {dataset['num_frames']} frames",
+        return [f"test_accuracy, test_loss: {dataset['test_examples']} test clips, their first {metrics['num_frames']} "
+                "frames",
+                "test_accuracy_by_frames: accuracy on the first L frames of each test clip, for each clip length L "
+                "(the L-frame clips the dataset's rules make); the model's answer after frame L of one pass",
+                "digit_accuracy_by_frames: how often the predicted class has the right digit, whatever its motion",
                 "single_frame_baseline: the same network trained and tested on one frame per clip",
                 "peak_memory_mb: peak resident memory of the whole run (generation, baseline, training, "
                 "measurement)"]
+
+
+def length_metrics(model, test, num_frames, class_names):
+    """Accuracy at every clip length: one pass of each test clip through the model gives its
+    answer after every frame (the LSTM reads forward only, so the answer after frame L is the
+    answer to the clip of the first L frames). Returns the headline `test_accuracy` and
+    `test_loss` at `num_frames`, and {length: accuracy} tables for the lengths of
+    `TABLE_LENGTHS` the clips reach (and, for moving_mnist_motion, of the digit alone)."""
+    steps = tf.function(lambda videos: model.step_logits(videos, training=False))
+    right, digit_right, loss, count = 0, 0, 0.0, 0
+    for videos, labels in test:
+        logits = steps(videos)
+        predicted = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        truth = tf.cast(labels, tf.int32)[:, None]
+        right += tf.reduce_sum(tf.cast(predicted == truth, tf.int64), axis=0).numpy()
+        digit_right += tf.reduce_sum(tf.cast(predicted // len(mmm.MOTIONS) == truth // len(mmm.MOTIONS), tf.int64),
+                                     axis=0).numpy()
+        loss += float(tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(
+            labels, logits[:, num_frames - 1], from_logits=True)))
+        count += int(labels.shape[0])
+    frames = len(right)
+    if frames < num_frames:
+        raise ConfigError(f"The test clips have {frames} frames, fewer than --num-frames {num_frames}.")
+    lengths = [n for n in TABLE_LENGTHS if n <= frames]
+    metrics = {"test_accuracy": round(right[num_frames - 1] / count, 6), "test_loss": round(loss / count, 6),
+               "num_frames": num_frames,
+               "test_accuracy_by_frames": {str(n): round(right[n - 1] / count, 6) for n in lengths}}
+    if list(class_names) == mmm.class_names():
+        metrics["digit_accuracy_by_frames"] = {str(n): round(digit_right[n - 1] / count, 6) for n in lengths}
+    return metrics
+
+
+def save_length_plot(metrics, baseline, path):
+    """Test accuracy against clip length, with the digit's accuracy and the single-frame baseline."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415  (only a run that draws pictures needs it)
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for key, label in (("test_accuracy_by_frames", "class (digit × motion)"),
+                       ("digit_accuracy_by_frames", "digit only")):
+        if key in metrics:
+            table = metrics[key]
+            ax.plot([int(n) for n in table], [100 * v for v in table.values()], marker="o", label=label)
+    if baseline:
+        ax.axhline(100 * baseline["test_accuracy"], color="grey", linestyle="--",
+                   label=f"single-frame baseline ({100 * baseline['test_accuracy']:.1f} %)")
+    ax.set_xscale("log")
+    ticks = [int(n) for n in metrics["test_accuracy_by_frames"]]
+    ax.set_xticks(ticks, [str(n) for n in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel("frames in the clip")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 101)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    ax.set_title("cnn_lstm_video: accuracy by clip length")
+    fig.tight_layout()
+    with atomic.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
 
 
 def test_metrics(model, test):

@@ -107,13 +107,14 @@ def batched(ds, batch_size, *, cache=True):
     return ds.batch(batch_size).prefetch(AUTOTUNE).with_options(_sharded_by_data())
 
 
-def shuffled_batches(ds, batch_size, *, seed, cache=True, shuffle_buffer=None):
+def shuffled_batches(ds, batch_size, *, seed, cache=True, shuffle_buffer=None, batch_map=None):
     """The training pipeline: cache → shuffle (seeded, reshuffled every epoch) → batch →
     prefetch, as `Batches`. `cache`: True keeps the examples in memory, a file name caches them
     on disk (for data larger than memory should hold), False decodes them on every pass. The
     shuffle buffer holds the whole dataset (up to 100,000 examples) unless `shuffle_buffer`
     caps it: a buffer is a second copy of what it holds, too much for large examples such as
-    video clips."""
+    video clips. `batch_map(index, batch)`, if given, changes each batch; `index` counts the
+    batches of an epoch from 0, so a draw seeded by it is the same in a resumed run."""
     size = int(ds.cardinality())
     buffer = size if 0 < size <= 100_000 else 10_000
     buffer = min(buffer, shuffle_buffer) if shuffle_buffer else buffer
@@ -124,6 +125,8 @@ def shuffled_batches(ds, batch_size, *, seed, cache=True, shuffle_buffer=None):
         if cache:
             ds = ds.cache(cache if isinstance(cache, str) else "")
         batches = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    if batch_map is not None:
+        batches = batches.enumerate().map(batch_map, num_parallel_calls=AUTOTUNE, deterministic=True)
     options = _sharded_by_data()
     return Batches(batches.prefetch(AUTOTUNE).with_options(options), batches, options)
 

@@ -32,6 +32,7 @@ TRAVEL = FRAME_SIZE - DIGIT_SIZE  # the digit's top-left corner moves in [0, TRA
 MOTIONS = ("left-right slow", "left-right fast", "up-down slow", "up-down fast")
 SPEEDS = {"slow": 2, "fast": 5}  # pixels per frame
 SINGLE_FRAME_CEILING = 1 / len(MOTIONS)
+MIN_FRAMES_FOR_MOTION = 2  # two frames show the motion (but for a bounce at the turning point)
 _SPLIT_SEEDS = {"train": 1, "test": 2}
 
 
