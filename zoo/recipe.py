@@ -90,6 +90,7 @@ class Recipe:
     model_defaults: dict = {}  # model fields whose default for training differs from the model's
     derived_fields: tuple = ()  # model fields the recipe sets itself (from the data), not flags
     smoke: dict = {}  # settings (and model fields) that shrink the run to seconds: --smoke
+    benchmark_note: str = ""  # what `benchmarks.run` should say beside the model's FLOP count
 
     # -- what a recipe supplies ------------------------------------------------------------------
 
@@ -204,6 +205,11 @@ class Recipe:
 
     def epochs(self, config):
         return config.epochs
+
+    def jit_compile(self, config):
+        """Whether the recipe XLA-compiles its training step (`benchmarks.run` measures the other
+        setting too): off unless a recipe says otherwise."""
+        return False
 
     def train(self, config, data, output, strategy, batches=None, validation=None, epochs=None):
         """Builds, compiles and fits the model (on `data` unless other `batches` are given);

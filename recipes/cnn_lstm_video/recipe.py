@@ -63,7 +63,7 @@ class Measurement:
 
 @dataclasses.dataclass
 class Settings(TrainSettings, Measurement):
-    epochs: int = option(11, "passes over the training clips (≈ 25 min on 2 CPU cores)", at_least(1))
+    epochs: int = option(11, "passes over the training clips (≈ 28 min on 2 CPU cores)", at_least(1))
     batch_size: int = option(32, "clips per training step", at_least(1))
     dataset: str = option(GENERATED, "moving_mnist_motion (generated from MNIST), or a TFDS video dataset with "
                                      "'video' and 'label' (e.g. ucf101)")
