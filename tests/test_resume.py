@@ -117,3 +117,20 @@ def test_unreadable_newest_checkpoint_falls_back_to_the_one_before(tmp_path):
     (tmp_path / ".backup" / "epoch-1" / "model.weights.h5").write_bytes(b"damaged too")
     with pytest.raises(zoo.WeightsError, match=r"No checkpoint in .* could be read.*Delete that folder"):
         checkpoint.restore(fresh)
+
+
+def test_a_checkpoint_of_a_run_with_other_settings_is_refused(tmp_path):
+    # A rerun into the same folder with, say, another learning rate would otherwise resume the
+    # old run's weights and schedule without a word (when the weight shapes still match).
+    from zoo.errors import ConfigError
+    from zoo.training.callbacks import EpochCheckpoint
+
+    model = zoo.load("lstm_image_classifier", units=4)
+    model.compile()
+    model.build_optimizers()
+    killed = EpochCheckpoint(tmp_path / ".backup", run={"learning_rate": 0.001, "epochs": 5})
+    killed.set_model(model)
+    killed.on_epoch_end(0)
+    assert EpochCheckpoint(tmp_path / ".backup", run={"learning_rate": 0.001, "epochs": 5}).restore(model) == 1
+    with pytest.raises(ConfigError, match=r"learning_rate: 0.001 then, 0.01 now.*delete that folder"):
+        EpochCheckpoint(tmp_path / ".backup", run={"learning_rate": 0.01, "epochs": 5}).restore(model)

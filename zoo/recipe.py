@@ -221,7 +221,7 @@ class Recipe:
                 self.compile(model, config, data)
             history = fit(model, batches or data.train, validation if batches else data.validation,
                           epochs=epochs or self.epochs(config), output=output,
-                          callbacks=self.callbacks(model, config, data, output))
+                          callbacks=self.callbacks(model, config, data, output), run=run_settings(config))
         if policy != "float32":
             trained = self.build(config, data)
             trained.set_weights(model.get_weights())
@@ -232,6 +232,16 @@ class Recipe:
         import zoo
 
         return zoo.load(self.name, **self.model_config(config, data))
+
+
+# Settings that may differ between a killed run and its resumption: where things are read and
+# written, not what is trained.
+_WHERE = ("output", "data_dir", "generated_data_dir", "cache", "download")
+
+
+def run_settings(config):
+    """The settings a resumed run must share with the run it resumes."""
+    return {k: v for k, v in dataclasses.asdict(config).items() if k not in _WHERE}
 
 
 def settings_from_card(recipe, card, data_dir=None):

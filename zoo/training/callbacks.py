@@ -11,7 +11,7 @@ from pathlib import Path
 import keras
 
 from zoo import atomic, plots
-from zoo.errors import TrainingDiverged, WeightsError
+from zoo.errors import ConfigError, TrainingDiverged, WeightsError
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -94,12 +94,17 @@ class EpochCheckpoint(keras.callbacks.Callback):
     epochs done), so a kill mid-write leaves the earlier ones whole. Keras' BackupAndRestore
     writes the weights and the epoch number as two files in place: a kill between the two
     leaves weights of one epoch labelled with another. The one before the newest is kept too,
-    in case the newest cannot be read."""
+    in case the newest cannot be read.
 
-    def __init__(self, folder, keep=2):
+    `run` (a JSON-able dict: the run's settings) is written beside each checkpoint, and
+    `restore` refuses a checkpoint of a run with other settings: resuming it would mix two
+    runs (a new learning rate on the old run's weights and schedule) without a word."""
+
+    def __init__(self, folder, keep=2, run=None):
         super().__init__()
         self.folder = Path(folder)
         self.keep = keep
+        self.run = None if run is None else json.loads(json.dumps(run, default=str))
 
     def checkpoints(self):
         """[(epochs done, folder)], newest first."""
@@ -117,6 +122,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
         found = self.checkpoints()
         failures = []
         for done, path in found:
+            self._check_same_run(path)
             try:
                 model.load_weights(str(path / "model.weights.h5"))
             except (OSError, ValueError) as e:
@@ -131,12 +137,26 @@ class EpochCheckpoint(keras.callbacks.Callback):
                                "that folder to train from the start.")
         return 0
 
+    def _check_same_run(self, path):
+        saved = path / "run.json"
+        if self.run is None or not saved.is_file():
+            return
+        before = json.loads(saved.read_text())
+        changed = sorted(k for k in set(before) | set(self.run) if before.get(k) != self.run.get(k))
+        if changed:
+            what = ", ".join(f"{k}: {before.get(k)!r} then, {self.run.get(k)!r} now" for k in changed)
+            raise ConfigError(f"{self.folder} holds the checkpoint of a run with other settings ({what}); resuming "
+                              "it would mix two runs. Run with the same settings to resume, or delete that folder "
+                              "(or choose another --output) to start afresh.")
+
     def on_epoch_end(self, epoch, logs=None):
         self.folder.mkdir(parents=True, exist_ok=True)
         final = self.folder / f"epoch-{epoch + 1}"
         with atomic.atomic_path(final) as tmp:
             tmp.mkdir()
             self.model.save_weights(str(tmp / "model.weights.h5"))
+            if self.run is not None:
+                (tmp / "run.json").write_text(json.dumps(self.run, indent=1, sort_keys=True))
         for _, old in self.checkpoints()[self.keep:]:
             shutil.rmtree(old, ignore_errors=True)
 

@@ -10,16 +10,17 @@ from zoo.data import Batches
 from zoo.training.callbacks import EpochCheckpoint, EpochLog, StopOnDivergence
 
 
-def fit(model, batches, validation, *, epochs, output, callbacks=(), verbose=None):
+def fit(model, batches, validation, *, epochs, output, callbacks=(), verbose=None, run=None):
     """Trains `model` for `epochs` epochs on `batches` (`zoo.data.Batches`, or any dataset
     `model.fit` takes), writing logs and checkpoints under `output`. A run killed mid-way and
     started again with the same output folder resumes from its last completed epoch and, for
-    `Batches`, sees the data of each later epoch in the order an uninterrupted run would have.
+    `Batches`, sees the data of each later epoch in the order an uninterrupted run would have;
+    `run` (the run's settings, a JSON-able dict) must then be the same (see `EpochCheckpoint`).
     Returns the per-epoch log rows."""
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     log = EpochLog(output / ".epochs.jsonl")
-    checkpoint = EpochCheckpoint(output / ".backup")
+    checkpoint = EpochCheckpoint(output / ".backup", run=run)
     callbacks = [
         StopOnDivergence(output),
         log,
