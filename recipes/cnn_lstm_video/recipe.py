@@ -154,7 +154,8 @@ class CNNLSTMVideoRecipe(Recipe):
         return {"single_frame_baseline": self.baseline}
 
     def measure(self, model, config, data):
-        self.measured = length_metrics(model, data.test, config.num_frames, data.info["class_names"])
+        self.measured, self.headline = length_metrics(model, data.test, config.num_frames, data.info["class_names"],
+                                                      keep_predictions=True)
         return self.measured
 
     def evaluate(self, model, settings):
@@ -168,12 +169,9 @@ class CNNLSTMVideoRecipe(Recipe):
         return length_metrics(model, test, settings.num_frames, clips["info"]["class_names"])
 
     def pictures(self, model, config, data, output):
-        labels, predictions = [], []
-        for videos, y in data.test:
-            labels.append(y.numpy())
-            predictions.append(np.argmax(model(videos[:, :config.num_frames]), axis=-1))
-        accuracy = np.mean(np.concatenate(labels) == np.concatenate(predictions))
-        plots.save_confusion_matrix(np.concatenate(labels), np.concatenate(predictions), data.info["class_names"],
+        labels, predictions = self.headline  # measure's pass over the test clips, at --num-frames
+        accuracy = np.mean(labels == predictions)
+        plots.save_confusion_matrix(labels, predictions, data.info["class_names"],
                                     output / "confusion_matrix.png",
                                     title=f"{self.name}, test clips of {config.num_frames} frames "
                                           f"(accuracy {accuracy:.2%})")
@@ -202,17 +200,22 @@ class CNNLSTMVideoRecipe(Recipe):
                 "measurement)"]
 
 
-def length_metrics(model, test, num_frames, class_names):
+def length_metrics(model, test, num_frames, class_names, keep_predictions=False):
     """Accuracy at every clip length: one pass of each test clip through the model gives its
     answer after every frame (the LSTM reads forward only, so the answer after frame L is the
     answer to the clip of the first L frames). Returns the headline `test_accuracy` and
     `test_loss` at `num_frames`, and {length: accuracy} tables for the lengths of
-    `TABLE_LENGTHS` the clips reach (and, for moving_mnist_motion, of the digit alone)."""
+    `TABLE_LENGTHS` the clips reach (and, for moving_mnist_motion, of the digit alone). With
+    `keep_predictions`, also (labels, predicted classes) at `num_frames`, for the pictures."""
     steps = tf.function(lambda videos: model.step_logits(videos, training=False))
     right, digit_right, loss, count = 0, 0, 0.0, 0
+    kept = ([], [])
     for videos, labels in test:
         logits = steps(videos)
         predicted = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        if keep_predictions:
+            kept[0].append(labels.numpy())
+            kept[1].append(predicted[:, num_frames - 1].numpy())
         truth = tf.cast(labels, tf.int32)[:, None]
         right += tf.reduce_sum(tf.cast(predicted == truth, tf.int64), axis=0).numpy()
         digit_right += tf.reduce_sum(tf.cast(predicted // len(mmm.MOTIONS) == truth // len(mmm.MOTIONS), tf.int64),
@@ -229,7 +232,7 @@ def length_metrics(model, test, num_frames, class_names):
                "test_accuracy_by_frames": {str(n): round(right[n - 1] / count, 6) for n in lengths}}
     if list(class_names) == mmm.class_names():
         metrics["digit_accuracy_by_frames"] = {str(n): round(digit_right[n - 1] / count, 6) for n in lengths}
-    return metrics
+    return (metrics, tuple(np.concatenate(k) for k in kept)) if keep_predictions else metrics
 
 
 def save_length_plot(metrics, baseline, path):
