@@ -63,6 +63,10 @@ def existing_file(value):
     return None if value is None or Path(value).is_file() else "is not a file"
 
 
+def existing_folder(value):
+    return None if value is None or Path(value).is_dir() else "is not a folder"
+
+
 def check(label, value, rule):
     """Raises ConfigError("<label> <what is wrong>, got <value>.") when `rule` finds fault."""
     problem = rule(value) if rule is not None else None

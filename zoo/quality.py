@@ -10,11 +10,25 @@ from zoo.data.images import image_classification_splits
 SAMPLE_SEED = 12345  # the seed of `model.sample` for every measurement, so it can be re-measured
 
 
+JUDGE_DATASET = "mnist"  # what the shipped lstm_image_classifier, the default judge, was trained on
+
+
+def judge_missing(dataset, judge_weights):
+    """Why the samples of a model trained on `dataset` cannot be judged (a note for the card),
+    or None when they can: the default judge knows MNIST only."""
+    if judge_weights is None and dataset.partition(":")[0].partition("/")[0] != JUDGE_DATASET:
+        return (f"sample quality not measured: the default judge (the shipped lstm_image_classifier) was trained on "
+                f"{JUDGE_DATASET}, not {dataset}; give --judge-weights, the weights folder of an "
+                f"lstm_image_classifier trained on {dataset} (zoo train lstm_image_classifier --dataset {dataset})")
+    return None
+
+
 def generated_image_quality(model, *, dataset, model_name, samples, data_dir=None, download=True,
-                            test_examples=0, seed=SAMPLE_SEED):
+                            test_examples=0, seed=SAMPLE_SEED, judge_weights=None):
     """Classifier score and Fréchet distance of `samples` images from `model.sample(n, seed)`
     (values in [0, 1]), with the real-data ceiling (as many real test images, of the first
-    `test_examples` when set) and floor (real train against real test images)."""
+    `test_examples` when set) and floor (real train against real test images). The judge is
+    the lstm_image_classifier of `judge_weights` (a weights folder; default: the shipped one)."""
     import zoo  # the classifier is a registered model: imported when measuring, not before
 
     splits = image_classification_splits(dataset, model.image_shape, model_name=model_name, data_dir=data_dir,
@@ -22,6 +36,6 @@ def generated_image_quality(model, *, dataset, model_name, samples, data_dir=Non
     real_train = np.asarray(next(iter(splits["train"].take(samples).batch(samples)))[0])
     real_test = np.asarray(next(iter(splits["test"].take(samples).batch(samples)))[0])
     n = min(samples, len(real_train), len(real_test))
-    classifier = zoo.load("lstm_image_classifier", weights="pretrained")
+    classifier = zoo.load("lstm_image_classifier", weights=judge_weights or "pretrained")
     generated = np.round(np.asarray(model.sample(n, seed=seed)) * 255).astype("uint8")
     return metrics.generated_image_report(generated, real_train[:n], real_test[:n], classifier.features_and_logits)

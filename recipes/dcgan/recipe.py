@@ -10,14 +10,16 @@ the real train-vs-test floor (features and logits of the shipped lstm_image_clas
 """
 
 import dataclasses
+import typing
 
 import keras
 
 from zoo import plots
 from zoo.plots import fixed_noise
-from zoo.config import at_least, option, positive
+from zoo.config import at_least, existing_folder, option, positive
+from zoo.errors import ConfigError
 from zoo.data.images import image_splits
-from zoo.quality import SAMPLE_SEED, generated_image_quality
+from zoo.quality import SAMPLE_SEED, generated_image_quality, judge_missing
 from zoo.recipe import ImageSettings, Recipe
 from zoo.training import SampleGrid
 
@@ -26,6 +28,10 @@ from zoo.training import SampleGrid
 class Measurement:
     quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance",
                                   at_least(1))
+    judge_weights: typing.Optional[str] = option(
+        None, "weights folder of an lstm_image_classifier trained on --dataset, the judge of sample quality "
+              "(default: the shipped one, trained on mnist; for another dataset the measure is skipped without it)",
+        existing_folder)
 
 
 @dataclasses.dataclass
@@ -67,14 +73,21 @@ class DCGANRecipe(Recipe):
         return [SampleGrid(output / "samples", lambda m: m(fixed_noise(config.seed, config.latent_dim)))]
 
     def measure(self, model, config, data):
+        if judge_missing(config.dataset, config.judge_weights):
+            return {}
         return generated_image_quality(model, dataset=config.dataset, model_name=self.name,
                                        samples=config.quality_samples, data_dir=config.data_dir,
-                                       download=config.download, test_examples=config.max_test_examples)
+                                       download=config.download, test_examples=config.max_test_examples,
+                                       judge_weights=config.judge_weights)
 
     def evaluate(self, model, settings):
-        return generated_image_quality(model, dataset=settings.dataset or "mnist", model_name=self.name,
+        dataset = settings.dataset or "mnist"
+        missing = judge_missing(dataset, settings.judge_weights)
+        if missing:
+            raise ConfigError(missing[0].upper() + missing[1:] + ".")
+        return generated_image_quality(model, dataset=dataset, model_name=self.name,
                                        samples=settings.quality_samples, data_dir=settings.data_dir,
-                                       test_examples=settings.max_examples)
+                                       test_examples=settings.max_examples, judge_weights=settings.judge_weights)
 
     def pictures(self, model, config, data, output):
         plots.save_image_grid(model(fixed_noise(config.seed, config.latent_dim)), output / "samples.png",
@@ -82,6 +95,8 @@ class DCGANRecipe(Recipe):
         return {"samples": "samples.png"}
 
     def notes(self, metrics, dataset):
+        if "quality_samples" not in metrics:
+            return [judge_missing(dataset["name"], None) or "sample quality not measured"]
         return [
             f"{metrics['quality_samples']} samples (seed {SAMPLE_SEED}) measured on the features and logits of the "
             "shipped lstm_image_classifier; classifier_score_real is the score of as many real test images, "

@@ -2,8 +2,9 @@
 
 from zoo.models.cnn_lstm_video import CNNLSTMVideo
 from zoo.models.dcgan import DCGAN
+from zoo.models.lstm_gan_image import LSTMGANImage
 from zoo.models.lstm_gan_text import LSTMGANText
 from zoo.models.lstm_image_classifier import LSTMImageClassifier
 from zoo.models.vae import VAE
 
-__all__ = ["CNNLSTMVideo", "DCGAN", "LSTMGANText", "LSTMImageClassifier", "VAE"]
+__all__ = ["CNNLSTMVideo", "DCGAN", "LSTMGANImage", "LSTMGANText", "LSTMImageClassifier", "VAE"]

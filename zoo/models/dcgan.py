@@ -4,12 +4,10 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.models.base import ZooModel
+from zoo.models.image_gan import LOSSES, ImageGAN
 from zoo.models.replicas import batch_norm
 from zoo.config import at_least, below, check_fields, in_unit_interval, one_of
 from zoo.registry import register_model
-
-LOSSES = ("non_saturating", "wgan_gp")
 
 
 def dcgan_generator(latent_dim, image_shape, width, name="generator"):
@@ -57,15 +55,7 @@ class SpectralConv2D(layers.Layer):
                                  trainable=False, name="u")
 
     def call(self, inputs, training=False):
-        matrix = ops.reshape(self.kernel, (-1, self.filters))  # float32 variable
-        u = self.u.value
-        v = ops.stop_gradient(_unit(ops.matmul(u, ops.transpose(matrix))))
-        projected = ops.matmul(v, matrix)  # one product serves u's update and σ = v·W·u
-        u = ops.stop_gradient(_unit(projected))
-        if training:
-            self.u.assign(u)
-        sigma = ops.sum(projected * u)
-        kernel = ops.cast(self.kernel / sigma, self.compute_dtype)
+        kernel = ops.cast(spectrally_normalised(self.kernel, self.u, training), self.compute_dtype)
         inputs = ops.cast(inputs, self.compute_dtype)
         if len(inputs.shape) == 2:
             outputs = ops.matmul(inputs, kernel)
@@ -76,6 +66,20 @@ class SpectralConv2D(layers.Layer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides}
+
+
+def spectrally_normalised(kernel, u, training):
+    """`kernel` (any shape; its last axis the outputs) divided by its largest singular value σ,
+    estimated by one power iteration on `u` ([1, outputs], a variable that persists across
+    steps and is updated when `training`). The gradient flows through σ (the paper's
+    reparameterisation), with `u` and `v` held constant."""
+    matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))  # float32 variable
+    v = ops.stop_gradient(_unit(ops.matmul(u.value, ops.transpose(matrix))))
+    projected = ops.matmul(v, matrix)  # one product serves u's update and σ = v·W·u
+    new_u = ops.stop_gradient(_unit(projected))
+    if training:
+        u.assign(new_u)
+    return kernel / ops.sum(projected * new_u)
 
 
 def _unit(x):
@@ -107,7 +111,7 @@ def dcgan_discriminator(image_shape, width, spectral_norm=True):
     recipe="recipes.dcgan.recipe",
     metric="classifier_score_ratio",
 )
-class DCGAN(ZooModel):
+class DCGAN(ImageGAN):
     """Deep convolutional GAN: a generator and a discriminator trained against each other.
 
     `call(z)` generates images in [0, 1]; `sample(n)` draws z itself. Each `train_step`
@@ -138,7 +142,6 @@ class DCGAN(ZooModel):
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1), loss=one_of(*LOSSES), label_smoothing=below(0.5),
                         gradient_penalty=at_least(0), ema_decay=in_unit_interval)
-    MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, width=64, loss="non_saturating",
                  label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True, seed=None,
@@ -153,139 +156,10 @@ class DCGAN(ZooModel):
         self.gradient_penalty = gradient_penalty
         self.ema_decay = ema_decay
         self.seed = seed
-        self.generator = dcgan_generator(latent_dim, self.image_shape, width)
-        self.ema_generator = dcgan_generator(latent_dim, self.image_shape, width, name="ema_generator")
-        self.ema_generator.trainable = False
-        self.ema_generator.set_weights(self.generator.get_weights())
-        self.ema_updates = keras.Variable(0, dtype="int64", trainable=False, name="ema_updates")
         self.spectral_norm = bool(spectral_norm)
-        self.discriminator = dcgan_discriminator(self.image_shape, width, self.spectral_norm)
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.real_accuracy = keras.metrics.BinaryAccuracy(name="d_real_accuracy", threshold=0.0)
-        self.fake_accuracy = keras.metrics.BinaryAccuracy(name="d_fake_accuracy", threshold=0.0)
-        self.build((None, latent_dim))
-
-    def build(self, input_shape):
-        pass  # both functional sub-networks are built at construction
+        self._build_gan(lambda name: dcgan_generator(latent_dim, self.image_shape, width, name=name),
+                        lambda: dcgan_discriminator(self.image_shape, width, self.spectral_norm))
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "image_shape": list(self.image_shape),
-            "latent_dim": self.latent_dim,
-            "width": self.width,
-            "loss": self.loss,
-            "label_smoothing": self.label_smoothing,
-            "gradient_penalty": self.gradient_penalty,
-            "ema_decay": self.ema_decay,
-            "spectral_norm": self.spectral_norm,
-            "seed": self.seed,
-        }
-
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Two optimizers; both default to Adam(2e-4, β1 = 0.5) as in the DCGAN paper
-        (WGAN-GP: Adam(1e-4, β1 = 0.5, β2 = 0.9), as in its paper)."""
-        adam = dict(learning_rate=1e-4, beta_1=0.5, beta_2=0.9) if self.loss == "wgan_gp" else dict(learning_rate=2e-4, beta_1=0.5)
-        self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else keras.optimizers.Adam(**adam)
-        self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else keras.optimizers.Adam(**adam)
-        self._record_compile_args(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer)
-        super().compile(optimizer=self.g_optimizer, **kwargs)
-
-    def build_optimizers(self):
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.real_accuracy, self.fake_accuracy]
-
-    def call(self, z, training=False):
-        """Latent vectors [batch, latent_dim] → images [batch, h, w, c] in [0, 1]."""
-        self.expect_shape(z, (None, self.latent_dim), "latent vectors")
-        return (self.ema_generator(z, training=False) + 1.0) / 2.0
-
-    def sample(self, n, seed=None):
-        """`n` generated images in [0, 1] from fresh noise."""
-        return self(self._noise(n, seed))
-
-    def _noise(self, n, seed=None):
-        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
-
-    def train_step(self, data):
-        images = data[0] if isinstance(data, (tuple, list)) else data
-        real = ops.cast(images, "float32") / 127.5 - 1.0
-        real = ops.reshape(real, (-1, *self.image_shape))
-        batch = ops.shape(real)[0]
-        # One generator forward pass serves both updates: D learns from it (held constant),
-        # then G is scored by the updated D, as in the alternating DCGAN recipe.
-        with tf.GradientTape() as g_tape:
-            fake = self.generator(self.replica_rows(self._noise, batch), training=True)
-            with g_tape.stop_recording():
-                with tf.GradientTape() as d_tape:
-                    # One discriminator call on both halves: cheaper, and D has no batch norm
-                    # that could tell the halves apart by their batch statistics.
-                    logits = self.discriminator(ops.concatenate([real, ops.stop_gradient(fake)]), training=True)
-                    real_logits, fake_logits = logits[:batch], logits[batch:]
-                    d_loss = self._d_loss(real, ops.stop_gradient(fake), real_logits, fake_logits)
-                    # Scaled inside the tape: a division after it would not be on the tape.
-                    scaled = self.per_replica(d_loss)
-                grads = d_tape.gradient(scaled, self.discriminator.trainable_variables)
-                self.apply_gradients(self.d_optimizer, grads, self.discriminator.trainable_variables)
-            fake_logits_for_g = self.discriminator(fake, training=True)
-            if self.loss == "wgan_gp":
-                g_loss = -ops.mean(fake_logits_for_g)
-            else:  # non-saturating: maximise log D(G(z)) rather than minimise log(1 − D(G(z)))
-                g_loss = ops.mean(keras.losses.binary_crossentropy(
-                    ops.ones_like(fake_logits_for_g), fake_logits_for_g, from_logits=True))
-            scaled = self.per_replica(g_loss)
-        grads = g_tape.gradient(scaled, self.generator.trainable_variables)
-        self.apply_gradients(self.g_optimizer, grads, self.generator.trainable_variables)
-        self._update_ema()
-
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.real_accuracy.update_state(ops.ones_like(real_logits), real_logits)
-        self.fake_accuracy.update_state(ops.zeros_like(fake_logits), fake_logits)
-        return self.step_logs()
-
-    def _update_ema(self):
-        # The decay ramps up (1 + t) / (10 + t) → ema_decay, so the average does not drag the
-        # random initial weights along for thousands of steps.
-        self.ema_updates.assign_add(1)
-        t = ops.cast(self.ema_updates, "float32")
-        decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
-        for average, current in zip(self.ema_generator.weights, self.generator.weights):
-            average.assign(decay * average + (1.0 - decay) * current)
-
-    def _d_loss(self, real, fake, real_logits, fake_logits):
-        if self.loss == "wgan_gp":
-            mix = self.replica_rows(lambda n: keras.random.uniform((n, 1, 1, 1), seed=self.seed_generator),
-                                   ops.shape(real)[0])
-            between = mix * real + (1 - mix) * fake
-            with tf.GradientTape() as inner:
-                inner.watch(between)
-                between_logits = self.discriminator(between, training=True)
-            slopes = ops.sqrt(ops.sum(ops.square(inner.gradient(between_logits, between)), axis=(1, 2, 3)) + 1e-12)
-            return ops.mean(fake_logits) - ops.mean(real_logits) + self.gradient_penalty * ops.mean(ops.square(slopes - 1))
-        real_labels = ops.ones_like(real_logits) * (1.0 - self.label_smoothing)
-        return ops.mean(keras.losses.binary_crossentropy(real_labels, real_logits, from_logits=True)) + ops.mean(
-            keras.losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True))
-
-    def serving_signatures(self):
-        latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="latent")
-        count_spec = tf.TensorSpec((), tf.int32, name="num_images")
-        seed_spec = tf.TensorSpec((), tf.int32, name="seed")
-
-        def generate(latent):
-            return {"images": self(self.checked(latent, latent_spec))}
-
-        def sample(num_images, seed):
-            num_images = self.checked_count(num_images, count_spec, self.MAX_SAMPLES)
-            seed = self.checked(seed, seed_spec)
-            z = tf.random.stateless_normal(tf.stack([num_images, self.latent_dim]), seed=tf.stack([seed, 0]))
-            pixels = tf.round(self(z) * 255.0)
-            return {"images": tf.cast(pixels, tf.uint8)}
-
-        return {"serving_default": (generate, [latent_spec]), "sample": (sample, [count_spec, seed_spec])}
+        return {**super().get_config(), **self.gan_config(), "width": self.width, "spectral_norm": self.spectral_norm,
+                "seed": self.seed}

@@ -1,0 +1,48 @@
+"""Train `lstm_gan_image` on MNIST and measure its samples as `dcgan`'s are measured.
+
+    zoo train lstm_gan_image                                 # the recipe defaults
+    zoo train lstm_gan_image --dataset fashion_mnist --output runs/fashion
+    python -m recipes.lstm_gan_image.recipe --smoke --output /tmp/smoke
+
+Reported: the classifier score of `--quality-samples` generated images as a fraction of the
+score of as many real test images, and their Fréchet distance to the real test images beside
+the real train-vs-test floor (features and logits of the shipped lstm_image_classifier).
+"""
+
+import dataclasses
+
+import keras
+
+from recipes.dcgan.recipe import DCGANRecipe, Measurement
+from zoo.config import at_least, option, positive
+from zoo.recipe import ImageSettings
+
+
+@dataclasses.dataclass
+class Settings(ImageSettings, Measurement):
+    epochs: int = option(20, "passes over the training data", at_least(1))
+    batch_size: int = option(64, "examples per training step", at_least(1))
+    learning_rate: float = option(2e-4, "Adam learning rate of the generator (β1 = 0.5)", positive)
+    d_learning_rate: float = option(2e-4, "Adam learning rate of the discriminator (β1 = 0.5)", positive)
+    validation_examples: int = option(0, "unused: a GAN has no validation loss worth plotting", at_least(0))
+    jit_compile: bool = option(False, "XLA-compile the training step")
+
+
+class LSTMGANImageRecipe(DCGANRecipe):
+    name = "lstm_gan_image"
+    Settings = Settings
+    model_defaults = dict(label_smoothing=0.1)
+    smoke = dict(epochs=1, batch_size=64, latent_dim=8, units=16, d_units=8, max_train_examples=512,
+                 max_test_examples=256, quality_samples=64)
+
+    def compile(self, model, config, data):
+        beta_2 = 0.9 if config.loss == "wgan_gp" else 0.999
+        model.compile(d_optimizer=keras.optimizers.Adam(config.d_learning_rate, beta_1=0.5, beta_2=beta_2),
+                      g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=beta_2),
+                      jit_compile=config.jit_compile and model.distribute_strategy.num_replicas_in_sync == 1)
+
+
+RECIPE = LSTMGANImageRecipe()
+
+if __name__ == "__main__":
+    RECIPE.main()

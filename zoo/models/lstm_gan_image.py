@@ -1,0 +1,284 @@
+"""`lstm_gan_image`: a GAN whose generator and discriminator are both LSTMs, drawing an image one
+row per step."""
+
+import keras
+from keras import layers, ops
+
+from zoo.config import at_least, below, check_fields, in_unit_interval, one_of
+from zoo.models.dcgan import SpectralConv2D, spectrally_normalised
+from zoo.models.image_gan import LOSSES, ImageGAN
+from zoo.registry import register_model
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class RowGeneratorCell(layers.Layer):
+    """One step of the generator: the noise z and the row drawn at the previous step go into
+    stacked LSTM cells, whose top output is drawn as the next row (tanh, in [-1, 1]). The row
+    is fed back as the next step's input, so each row is drawn knowing the rows above it.
+
+    State: (h, c) of each LSTM layer, then the previous row."""
+
+    def __init__(self, units, num_layers, row_size, feed_back=True, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.num_layers, self.row_size, self.feed_back = units, num_layers, row_size, feed_back
+        self.cells = [layers.LSTMCell(units, name=f"lstm_{i}") for i in range(num_layers)]
+        # float32 under mixed precision: bfloat16 would leave ~2 of every 255 grey levels.
+        self.to_row = layers.Dense(row_size, activation="tanh", dtype="float32", name="row")
+        self.state_size = [units] * (2 * num_layers) + [row_size]
+        self.output_size = row_size
+
+    def build(self, input_shape):
+        size = input_shape[-1] + (self.row_size if self.feed_back else 0)
+        for cell in self.cells:
+            cell.build((None, size))
+            size = self.units
+        self.to_row.build((None, self.units))
+
+    def call(self, inputs, states, training=False):
+        x = inputs
+        if self.feed_back:
+            x = ops.concatenate([inputs, ops.cast(states[-1], inputs.dtype)], axis=-1)
+        new_states = []
+        for i, cell in enumerate(self.cells):
+            x, (h, c) = cell(x, [states[2 * i], states[2 * i + 1]], training=training)
+            new_states += [h, c]
+        row = self.to_row(x)
+        return row, new_states + [row]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "num_layers": self.num_layers, "row_size": self.row_size,
+                "feed_back": self.feed_back}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class InitialStates(layers.Layer):
+    """z → the generator's initial state: (h, c) of each LSTM layer from one dense layer of z
+    (h through tanh, as an LSTM's own h is), and a blank previous row (0: mid-grey is −1 … 1's 0;
+    the first row is drawn from z alone)."""
+
+    def __init__(self, units, num_layers, row_size, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.num_layers, self.row_size = units, num_layers, row_size
+        self.dense = layers.Dense(2 * units * num_layers, name="dense")
+
+    def build(self, input_shape):
+        self.dense.build(input_shape)
+
+    def call(self, z):
+        x = self.dense(z)
+        states = []
+        for i in range(self.num_layers):
+            h = x[:, 2 * i * self.units:(2 * i + 1) * self.units]
+            c = x[:, (2 * i + 1) * self.units:(2 * i + 2) * self.units]
+            states += [ops.tanh(h), c]
+        return states + [ops.zeros((ops.shape(z)[0], self.row_size), dtype=x.dtype)]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "num_layers": self.num_layers, "row_size": self.row_size}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class WithRowPositions(layers.Layer):
+    """[batch, rows, features] → [batch, rows, features + rows]: each step's input beside the
+    one-hot index of its row. Without it every step gets the same input (z), and the LSTM drew
+    nearly the same row again and again (vertical streaks)."""
+
+    def call(self, x):
+        rows = x.shape[1]
+        positions = ops.broadcast_to(ops.eye(rows, dtype=x.dtype)[None], (ops.shape(x)[0], rows, rows))
+        return ops.concatenate([x, positions], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + input_shape[1])
+
+
+def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, name="generator"):
+    """z [batch, latent] → images [batch, h, w, c] in [-1, 1], one row of w × c values per LSTM
+    step: z sets the initial state and is the input of every step, beside the row's index and
+    the previous row."""
+    height, width, channels = image_shape
+    z = keras.Input((latent_dim,), name="z")
+    states = InitialStates(units, num_layers, width * channels, name="initial_states")(z)
+    steps = WithRowPositions(name="row_positions")(layers.RepeatVector(height, name="z_every_step")(z))
+    rows = layers.RNN(RowGeneratorCell(units, num_layers, width * channels, feed_back, name="cell"), return_sequences=True,
+                      unroll=True,
+                      name="rows")(steps, initial_state=states)
+    images = layers.Reshape(image_shape, name="images")(rows)
+    return keras.Model(z, images, name=name)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ReadingLSTM(layers.Layer):
+    """An LSTM that reads a sequence of a fixed number of steps (an image's rows) and returns its
+    output at every step, forwards or (`reverse`) backwards, with its input and recurrent kernels
+    each divided by its largest singular value when `spectral_norm` (Miyato et al. 2018 did
+    this for convolutions; `dcgan` does). Unrolled over the steps: on a CPU that is faster than
+    a loop for 28 steps, and twice differentiable (WGAN-GP's penalty)."""
+
+    def __init__(self, units, reverse=False, spectral_norm=True, **kwargs):
+        kwargs.setdefault("autocast", False)  # σ in float32 under mixed precision; cast below
+        super().__init__(**kwargs)
+        self.units, self.reverse, self.spectral_norm = units, bool(reverse), bool(spectral_norm)
+
+    def build(self, input_shape):
+        units = self.units
+        self.kernel = self.add_weight(shape=(input_shape[-1], 4 * units), initializer="glorot_uniform", name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(units, 4 * units), initializer="orthogonal",
+                                                name="recurrent_kernel")
+        # Forget gate biased to 1 (Jozefowicz et al. 2015), as Keras' LSTM does.
+        self.bias = self.add_weight(shape=(4 * units,), name="bias", initializer=lambda shape, dtype=None: ops.concatenate(
+            [ops.zeros((units,)), ops.ones((units,)), ops.zeros((2 * units,))]))
+        if self.spectral_norm:
+            start = keras.initializers.RandomNormal(seed=0)
+            self.u_kernel = self.add_weight(shape=(1, 4 * units), initializer=start, trainable=False, name="u_kernel")
+            self.u_recurrent = self.add_weight(shape=(1, 4 * units), initializer=start, trainable=False,
+                                               name="u_recurrent")
+
+    def call(self, inputs, training=False):
+        kernel, recurrent = self.kernel.value, self.recurrent_kernel.value
+        if self.spectral_norm:
+            kernel = spectrally_normalised(self.kernel, self.u_kernel, training)
+            recurrent = spectrally_normalised(self.recurrent_kernel, self.u_recurrent, training)
+        dtype = self.compute_dtype
+        kernel, recurrent = ops.cast(kernel, dtype), ops.cast(recurrent, dtype)
+        inputs = ops.cast(inputs, dtype)
+        gates_from_inputs = ops.matmul(inputs, kernel) + ops.cast(self.bias, dtype)  # every step at once
+        h = c = ops.zeros((ops.shape(inputs)[0], self.units), dtype=dtype)
+        steps = range(inputs.shape[1])
+        outputs = {}
+        for t in (reversed(steps) if self.reverse else steps):
+            i, f, g, o = ops.split(gates_from_inputs[:, t] + ops.matmul(h, recurrent), 4, axis=-1)
+            c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
+            h = ops.sigmoid(o) * ops.tanh(c)
+            outputs[t] = h
+        return ops.stack([outputs[t] for t in steps], axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "reverse": self.reverse,
+                "spectral_norm": self.spectral_norm}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MinibatchStd(layers.Layer):
+    """[batch, features] → [batch, features + 1]: each example's features and the standard
+    deviation of the features across its group of 4 consecutive examples, averaged (ProGAN's
+    minibatch standard deviation, Karras et al. 2018). A generator that draws the same image for
+    every z shows it here, so D can punish the collapse. Groups of 4 stay inside the real or the
+    fake half of a batch whose halves are multiples of 4; other batches use groups of 2 or 1
+    (one example: a deviation of 0)."""
+
+    def call(self, x):
+        batch = ops.shape(x)[0]
+        group = ops.where(batch % 4 == 0, 4, ops.where(batch % 2 == 0, 2, 1))
+        grouped = ops.reshape(x, (-1, group, x.shape[-1]))
+        # + 1e-8: the square root's gradient at 0 (a collapsed group) would be infinite.
+        spread = ops.mean(ops.sqrt(ops.var(grouped, axis=1) + 1e-8), axis=-1, keepdims=True)  # [batch / group, 1]
+        spread = ops.reshape(ops.repeat(spread, group, axis=0), (-1, 1))
+        return ops.concatenate([x, ops.cast(spread, x.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+
+def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_norm, minibatch_std=True,
+                       name="discriminator"):
+    """images [batch, h, w, c] in [-1, 1] → one real/fake logit. LSTM layers read the image row
+    by row (both ways when `bidirectional`); the logit is a dense readout of the top layer's
+    outputs at every row, so D judges each row in the context of the rows it has read. With
+    `spectral_norm` every kernel (the LSTMs' and the readout's) is divided by its largest
+    singular value. No batch norm: WGAN-GP's penalty is per sample."""
+    height, width, channels = image_shape
+    images = keras.Input(image_shape, name="images")
+    x = layers.Reshape((height, width * channels), name="rows")(images)
+    for i in range(num_layers):
+        forwards = ReadingLSTM(units, spectral_norm=spectral_norm, name=f"lstm_{i}")(x)
+        if bidirectional:
+            backwards = ReadingLSTM(units, reverse=True, spectral_norm=spectral_norm, name=f"lstm_{i}_reverse")(x)
+            forwards = layers.Concatenate(name=f"both_ways_{i}")([forwards, backwards])
+        x = forwards
+    x = layers.Flatten(name="every_row")(x)
+    if minibatch_std:
+        x = MinibatchStd(name="minibatch_std")(x)
+    dense = SpectralConv2D if spectral_norm else layers.Dense  # a 1 × 1 SpectralConv2D is dense
+    logit = dense(1, dtype="float32", name="logit")(x)  # float32 under mixed precision
+    return keras.Model(images, logit, name=name)
+
+
+@register_model(
+    "lstm_gan_image",
+    task="image generation (GAN)",
+    dataset="mnist",
+    recipe="recipes.lstm_gan_image.recipe",
+    metric="classifier_score_ratio",
+)
+class LSTMGANImage(ImageGAN):
+    """A GAN whose generator and discriminator are LSTMs: the generator draws an image one row per
+    step, the discriminator reads it row by row. No convolution in either network.
+
+    `call(z)` generates images in [0, 1]; `sample(n)` draws z itself. Each `train_step`
+    updates the discriminator, then the generator, with their own optimizers; images are drawn
+    from an exponential moving average of the generator's weights (`ema_generator`), as in
+    `dcgan`.
+
+    Example:
+
+    >>> gan = LSTMGANImage(latent_dim=8, units=16, d_units=8)
+    >>> gan.sample(3).shape
+    TensorShape([3, 28, 28, 1])
+
+    Args:
+        image_shape: (height, width, channels) of the images: one row of width × channels values
+            per generator step.
+        latent_dim: size of the noise vector z.
+        units: units of each of the generator's LSTM layers.
+        num_layers: the generator's stacked LSTM layers.
+        feed_back: feed each drawn row back as the next step's input (else rows depend on the
+            rows above only through the LSTM's state).
+        d_units: units of each of the discriminator's LSTM layers (per direction).
+        d_layers: the discriminator's stacked LSTM layers.
+        bidirectional: the discriminator reads the rows both ways.
+        minibatch_std: give the discriminator's readout the spread of its features across each
+            group of 4 examples (ProGAN), against a generator that ignores its noise.
+        loss: "non_saturating" (the standard GAN loss with −log D(G(z)) for the generator) or
+            "wgan_gp" (Wasserstein loss with a gradient penalty).
+        label_smoothing: one-sided: real labels become 1 − this for the discriminator
+            (non-saturating loss only).
+        gradient_penalty: weight of WGAN-GP's penalty.
+        r1_penalty: weight γ of the R1 penalty γ/2 · E‖∇D(real)‖² on the discriminator
+            (non-saturating loss; 0: none).
+        ema_decay: decay of the moving average of the generator's weights that `call` samples
+            from (0: sample from the trained generator itself).
+        spectral_norm: divide each of the discriminator's kernels by its largest singular value.
+        seed: seed of the noise draws (None: Keras' global seed).
+    """
+
+    FIELD_CHECKS = dict(latent_dim=at_least(1), units=at_least(1), num_layers=at_least(1), d_units=at_least(1),
+                        d_layers=at_least(1), loss=one_of(*LOSSES), label_smoothing=below(0.5),
+                        gradient_penalty=at_least(0), ema_decay=in_unit_interval)
+
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=64, units=256, num_layers=1, feed_back=True, d_units=128,
+                 d_layers=1, bidirectional=True, minibatch_std=True, r1_penalty=0.0, loss="non_saturating", label_smoothing=0.0, gradient_penalty=10.0,
+                 ema_decay=0.999, spectral_norm=True, seed=None, **kwargs):
+        check_fields(type(self), locals())
+        super().__init__(**kwargs)
+        self.image_shape = self.image_shape_of(image_shape)
+        self.latent_dim = latent_dim
+        self.units, self.num_layers, self.feed_back = units, num_layers, bool(feed_back)
+        self.minibatch_std = bool(minibatch_std)
+        self.r1_penalty = float(r1_penalty)
+        self.d_units, self.d_layers, self.bidirectional = d_units, d_layers, bool(bidirectional)
+        self.loss = loss
+        self.label_smoothing = label_smoothing
+        self.gradient_penalty = gradient_penalty
+        self.ema_decay = ema_decay
+        self.spectral_norm = bool(spectral_norm)
+        self.seed = seed
+        self._build_gan(lambda name: lstm_generator(latent_dim, self.image_shape, units, num_layers, self.feed_back,
+                                                    name=name),
+                        lambda: lstm_discriminator(self.image_shape, d_units, d_layers, self.bidirectional,
+                                                   self.spectral_norm, self.minibatch_std))
+
+    def get_config(self):
+        return {**super().get_config(), **self.gan_config(), "units": self.units, "num_layers": self.num_layers,
+                "feed_back": self.feed_back, "minibatch_std": self.minibatch_std, "r1_penalty": self.r1_penalty, "d_units": self.d_units, "d_layers": self.d_layers, "bidirectional": self.bidirectional,
+                "spectral_norm": self.spectral_norm, "seed": self.seed}
