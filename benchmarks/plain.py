@@ -79,7 +79,7 @@ def plain_version(name, model, batch):
     """(a compiled plain-Keras model, one dataset element to fit it on) for the zoo model `model`
     and one training batch of its recipe's pipeline; None for a model with no plain version."""
     images = batch[0] if isinstance(batch, (tuple, list)) else batch
-    if name == "dcgan":
+    if name in ("dcgan", "lstm_gan_image"):
         plain = _PlainGAN(_copy(model.generator), _copy(model.discriminator), model.latent_dim)
         plain.compile()
         plain.d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)

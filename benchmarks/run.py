@@ -18,6 +18,8 @@ then for each model, in a fresh process of its own (so its peak memory is its ow
   (the recipe's in bold) and, for models with LSTMs, with the LSTMs unrolled;
 - serving: the exported SavedModel's `serving_default`, loaded with `tf.saved_model.load`,
   latency p50/p99 at batch 1 and batch 64;
+- sampling, for a generator with a `sample` endpoint: images per second it draws for requests
+  of 1 and of 64 images (an autoregressive model draws pixel after pixel: this is its cost);
 - peak resident memory of the process.
 
 The models and inputs are the recipes' defaults (data from TFDS, as the recipes read it).
@@ -114,6 +116,22 @@ def serving_latency(signature, inputs, repeats):
     return float(np.percentile(times, 50)), float(np.percentile(times, 99))
 
 
+def sampling_speed(signature, size, repeats):
+    """Images per second the `sample` endpoint draws for requests of `size` images (median
+    request time, a few requests: one may take seconds)."""
+    import numpy as np
+    import tensorflow as tf
+
+    request = dict(num_images=tf.constant(size, tf.int32), seed=tf.constant(0, tf.int32))
+    signature(**request)
+    times = []
+    for _ in range(max(3, min(repeats, 10))):
+        start = time.perf_counter()
+        signature(**request)["images"].numpy()
+        times.append(time.perf_counter() - start)
+    return size / float(np.median(times))
+
+
 def serving_inputs(signature, batch, size):
     """Inputs of `size` examples for `signature`: rows of the real batch where the dtypes match
     (images, clips, tokens), else standard-normal floats (latent vectors)."""
@@ -204,6 +222,9 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
         for size in (1, 64):
             p50, p99 = serving_latency(signature, serving_inputs(signature, batch, size), serving_repeats)
             result[f"serve_b{size}_p50_ms"], result[f"serve_b{size}_p99_ms"] = p50, p99
+        if "sample" in served.signatures:
+            for size in (1, 64):
+                result[f"sample_b{size}_per_s"] = sampling_speed(served.signatures["sample"], size, serving_repeats)
     result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -219,12 +240,12 @@ def table(results, roofs, info):
         "",
         "| model | batch | precision | train, real pipeline (ex/s) | synthetic (ex/s) | real/synthetic "
         "| MFLOP per example | MFU | plain Keras (ex/s) | zoo ÷ plain | XLA on / off (ex/s) | unrolled (ex/s) "
-        "| serve b1 p50 / p99 (ms) | serve b64 p50 / p99 (ms) | peak memory (MB) |",
-        "|---" * 15 + "|",
+        "| serve b1 p50 / p99 (ms) | serve b64 p50 / p99 (ms) | sample b1 / b64 (images/s) | peak memory (MB) |",
+        "|---" * 16 + "|",
     ]
     for r in results:
         if "error" in r:
-            lines.append(f"| `{r['model']}` | failed: {r['error']} |" + " |" * 13)
+            lines.append(f"| `{r['model']}` | failed: {r['error']} |" + " |" * 14)
             continue
         on = f"{r['train_synthetic_xla']:.0f}" if r.get("train_synthetic_xla") else "fails"
         off = f"{r.get('train_synthetic_no_xla') or r['train_synthetic']:.0f}"
@@ -232,11 +253,13 @@ def table(results, roofs, info):
         unrolled = f"{r['train_synthetic_unrolled']:.0f}" if r.get("train_synthetic_unrolled") else "–"
         plain = r.get("train_plain")
         plain = f"{plain:.0f} | {r['train_synthetic'] / plain:.0%}" if plain else "– | –"
+        sampling = (f"{r['sample_b1_per_s']:.1f} / {r['sample_b64_per_s']:.0f}" if r.get("sample_b1_per_s")
+                    else "–")
         lines.append(
             f"| `{r['model']}` | {r['batch_size']} | {r['precision']} | {r['train_real']:.0f} | "
             f"{r['train_synthetic']:.0f} | {r['pipeline_ratio']:.0%} | {r['flops_per_example'] / 1e6:.1f} | "
             f"{r['mfu']:.0%} | {plain} | {xla} | {unrolled} | {r['serve_b1_p50_ms']:.2f} / {r['serve_b1_p99_ms']:.2f} | "
-            f"{r['serve_b64_p50_ms']:.1f} / {r['serve_b64_p99_ms']:.1f} | {r['peak_memory_mb']:.0f} |")
+            f"{r['serve_b64_p50_ms']:.1f} / {r['serve_b64_p99_ms']:.1f} | {sampling} | {r['peak_memory_mb']:.0f} |")
     notes = [f"- `{r['model']}`: {r['flops_note']}" for r in results if r.get("flops_note")]
     return "\n".join(lines + ([""] + notes if notes else []))
 

@@ -5,6 +5,7 @@ import keras
 import pytest
 import tensorflow as tf
 
+import zoo
 from benchmarks import flops, run
 
 
@@ -28,7 +29,8 @@ def test_an_unrolled_lstm_counts_every_time_step_and_a_loop_is_refused():
     assert products <= counted <= 1.3 * products  # plus the gates' element-wise maths
 
 
-@pytest.mark.parametrize("name", ["dcgan", "vae", "lstm_image_classifier", "cnn_lstm_video", "lstm_gan_text"])
+@pytest.mark.parametrize("name", ["dcgan", "lstm_gan_image", "vae", "lstm_image_classifier", "cnn_lstm_video",
+                                  "lstm_gan_text"])
 def test_each_model_has_a_plain_keras_version_that_trains(name, smoke_run):
     """The yardstick must run: one fit step on a real batch of the recipe's smoke pipeline."""
     import numpy as np
@@ -54,14 +56,15 @@ def test_the_table_names_every_figure():
     result = {"model": "m", "batch_size": 8, "precision": "float32", "train_real": 90.0, "train_synthetic": 100.0,
               "pipeline_ratio": 0.9, "flops_per_example": 2e6, "mfu": 0.5, "train_synthetic_xla": None, "train_plain": 125.0,
               "serve_b1_p50_ms": 1.0, "serve_b1_p99_ms": 2.0, "serve_b64_p50_ms": 3.0, "serve_b64_p99_ms": 4.0,
-              "peak_memory_mb": 500.0, "flops_note": "note"}
+              "sample_b1_per_s": 12.34, "sample_b64_per_s": 250.0, "peak_memory_mb": 500.0, "flops_note": "note"}
     text = run.table([result, {"model": "broken", "error": "boom"}], {"float32": 100.0},
                      {"cpu": "cpu", "cpu_count": 2, "gpus": [], "tensorflow": tf.__version__})
     assert "| `m` | 8 | float32 | 90 | 100 | 90% | 2.0 | 50% | 125 | 80% | fails / **100** | – |" in text
+    assert "| 3.0 / 4.0 | 12.3 / 250 | 500 |" in text  # serving at batch 64, sampling, memory
     assert "failed: boom" in text and "- `m`: note" in text
 
 
-@pytest.mark.parametrize("name", ["dcgan", "vae", "lstm_image_classifier", "cnn_lstm_video", "lstm_gan_text"])
+@pytest.mark.parametrize("name", zoo.list_models())
 def test_every_recipe_answers_what_the_benchmark_asks_of_it(name):
     # benchmarks.run reads these of every recipe; the recipe-contract refactor once dropped them
     # from the base class, and the benchmark failed for all but one model.

@@ -101,8 +101,7 @@ def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, n
     states = InitialStates(units, num_layers, width * channels, name="initial_states")(z)
     steps = WithRowPositions(name="row_positions")(layers.RepeatVector(height, name="z_every_step")(z))
     rows = layers.RNN(RowGeneratorCell(units, num_layers, width * channels, feed_back, name="cell"), return_sequences=True,
-                      unroll=True,
-                      name="rows")(steps, initial_state=states)
+                      unroll=True, name="rows")(steps, initial_state=states)
     images = layers.Reshape(image_shape, name="images")(rows)
     return keras.Model(z, images, name=name)
 
@@ -254,11 +253,11 @@ class LSTMGANImage(ImageGAN):
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), units=at_least(1), num_layers=at_least(1), d_units=at_least(1),
                         d_layers=at_least(1), loss=one_of(*LOSSES), label_smoothing=below(0.5),
-                        gradient_penalty=at_least(0), ema_decay=in_unit_interval)
+                        gradient_penalty=at_least(0), r1_penalty=at_least(0), ema_decay=in_unit_interval)
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, units=256, num_layers=1, feed_back=True, d_units=128,
-                 d_layers=1, bidirectional=True, minibatch_std=True, r1_penalty=0.0, loss="non_saturating", label_smoothing=0.0, gradient_penalty=10.0,
-                 ema_decay=0.999, spectral_norm=True, seed=None, **kwargs):
+                 d_layers=1, bidirectional=True, minibatch_std=True, r1_penalty=0.0, loss="non_saturating",
+                 label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True, seed=None, **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.image_shape = self.image_shape_of(image_shape)
@@ -280,5 +279,6 @@ class LSTMGANImage(ImageGAN):
 
     def get_config(self):
         return {**super().get_config(), **self.gan_config(), "units": self.units, "num_layers": self.num_layers,
-                "feed_back": self.feed_back, "minibatch_std": self.minibatch_std, "r1_penalty": self.r1_penalty, "d_units": self.d_units, "d_layers": self.d_layers, "bidirectional": self.bidirectional,
+                "feed_back": self.feed_back, "minibatch_std": self.minibatch_std, "r1_penalty": self.r1_penalty,
+                "d_units": self.d_units, "d_layers": self.d_layers, "bidirectional": self.bidirectional,
                 "spectral_norm": self.spectral_norm, "seed": self.seed}
