@@ -2,15 +2,32 @@
 classifier score and Fréchet distance of samples under the shipped `lstm_image_classifier`,
 beside the same measures of real images (the approach TF-GAN took for MNIST)."""
 
+import dataclasses
+import typing
+
 import numpy as np
 
 from zoo import metrics
+from zoo.config import at_least, existing_folder, option
 from zoo.data.images import image_classification_splits
 
 SAMPLE_SEED = 12345  # the seed of `model.sample` for every measurement, so it can be re-measured
 
 
 JUDGE_DATASET = "mnist"  # what the shipped lstm_image_classifier, the default judge, was trained on
+
+
+@dataclasses.dataclass
+class SampleQuality:
+    """The measurement settings of every recipe whose model draws images: a base of its
+    `Settings` (flags of `zoo train`) and its `Measurement` (flags of `zoo evaluate`)."""
+
+    quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance",
+                                  at_least(1))
+    judge_weights: typing.Optional[str] = option(
+        None, "weights folder of an lstm_image_classifier trained on --dataset, the judge of sample quality "
+              "(default: the shipped one, trained on mnist; for another dataset the measure is skipped without it)",
+        existing_folder)
 
 
 def judge_missing(dataset, judge_weights):

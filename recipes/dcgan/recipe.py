@@ -10,32 +10,21 @@ the real train-vs-test floor (features and logits of the shipped lstm_image_clas
 """
 
 import dataclasses
-import typing
 
 import keras
 
 from zoo import plots
 from zoo.plots import fixed_noise
-from zoo.config import at_least, existing_folder, option, positive
+from zoo.config import at_least, option, positive
 from zoo.errors import ConfigError
 from zoo.data.images import image_splits
-from zoo.quality import SAMPLE_SEED, generated_image_quality, judge_missing
+from zoo.quality import SAMPLE_SEED, SampleQuality, generated_image_quality, judge_missing
 from zoo.recipe import ImageSettings, Recipe
 from zoo.training import SampleGrid
 
 
 @dataclasses.dataclass
-class Measurement:
-    quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance",
-                                  at_least(1))
-    judge_weights: typing.Optional[str] = option(
-        None, "weights folder of an lstm_image_classifier trained on --dataset, the judge of sample quality "
-              "(default: the shipped one, trained on mnist; for another dataset the measure is skipped without it)",
-        existing_folder)
-
-
-@dataclasses.dataclass
-class Settings(ImageSettings, Measurement):
+class Settings(ImageSettings, SampleQuality):
     epochs: int = option(15, "passes over the training data (≈ 27 min on 2 CPU cores)", at_least(1))
     batch_size: int = option(64, "examples per training step", at_least(1))
     learning_rate: float = option(2e-4, "Adam learning rate of both networks (β1 = 0.5)", positive)
@@ -47,7 +36,7 @@ class Settings(ImageSettings, Measurement):
 class DCGANRecipe(Recipe):
     name = "dcgan"
     Settings = Settings
-    Measurement = Measurement
+    Measurement = SampleQuality
     # Smoothed real labels keep D from growing over-confident early in the run.
     model_defaults = dict(label_smoothing=0.1)
     derived_fields = ("image_shape",)

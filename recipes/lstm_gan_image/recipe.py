@@ -13,13 +13,14 @@ import dataclasses
 
 import keras
 
-from recipes.dcgan.recipe import DCGANRecipe, Measurement
+from recipes.dcgan.recipe import DCGANRecipe
 from zoo.config import at_least, option, positive
+from zoo.quality import SampleQuality
 from zoo.recipe import ImageSettings
 
 
 @dataclasses.dataclass
-class Settings(ImageSettings, Measurement):
+class Settings(ImageSettings, SampleQuality):
     epochs: int = option(20, "passes over the training data (≈ 56 min on 2 CPU cores)", at_least(1))
     batch_size: int = option(64, "examples per training step", at_least(1))
     learning_rate: float = option(2e-4, "Adam learning rate of the generator (β1 = 0.5)", positive)
