@@ -21,8 +21,7 @@ import numpy as np
 from zoo import plots
 from zoo.plots import fixed_noise
 from zoo.config import at_least, option, positive
-from zoo.data import Splits, batched, shuffled_batches
-from zoo.data.images import binarized_once, image_classification_splits
+from zoo.data.images import binarized_splits
 from zoo.quality import SAMPLE_SEED, generated_image_quality
 from zoo.recipe import ImageSettings, Recipe
 from zoo.training import SampleGrid, adam_cosine
@@ -109,20 +108,6 @@ class VAERecipe(Recipe):
             f"{SAMPLE_SEED}) on the features and logits of the shipped lstm_image_classifier; the _real score is "
             "of as many real test images, the _floor distance between as many real train and test images",
         ]
-
-
-def binarized_splits(dataset, model_name, *, batch_size, seed, data_dir=None, download=True, validation_examples=0,
-                     max_train_examples=0, max_test_examples=0, image_shape=(28, 28, 1)):
-    """Training batches of raw images (binarised afresh by the model at every step, labels
-    unused); validation and test images binarised once (seeds 1 and 0)."""
-    splits = image_classification_splits(
-        dataset, image_shape, model_name=model_name, data_dir=data_dir, download=download,
-        validation_examples=validation_examples, max_train_examples=max_train_examples,
-        max_test_examples=max_test_examples)
-    validation = splits["validation"]
-    return Splits(train=shuffled_batches(splits["train"], batch_size, seed=seed),
-                  validation=batched(binarized_once(validation, 1), 1000) if validation else None,
-                  test=batched(binarized_once(splits["test"], 0), 500), info=splits["info"])
 
 
 def likelihood_metrics(model, test, nll_examples, nll_samples):

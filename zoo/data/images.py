@@ -1,5 +1,5 @@
 """Image datasets with labels from TFDS, checked against the model's image shape before anything
-is downloaded, and the binarisation the likelihood models (`vae`) are measured on."""
+is downloaded, and the binarisation the likelihood models (`vae`, `pixel_lstm`) are trained and measured on."""
 
 import tensorflow as tf
 
@@ -90,3 +90,17 @@ def binarized_once(ds, seed):
         return tf.cast(u < tf.cast(image, tf.float32) / 255.0, tf.uint8) * 255, label
 
     return ds.enumerate().map(binarize, num_parallel_calls=AUTOTUNE)
+
+
+def binarized_splits(dataset, model_name, *, batch_size, seed, data_dir=None, download=True, validation_examples=0,
+                     max_train_examples=0, max_test_examples=0, image_shape=(28, 28, 1)):
+    """Training batches of raw images (binarised afresh by the model at every step, labels
+    unused); validation and test images binarised once (seeds 1 and 0)."""
+    splits = image_classification_splits(
+        dataset, image_shape, model_name=model_name, data_dir=data_dir, download=download,
+        validation_examples=validation_examples, max_train_examples=max_train_examples,
+        max_test_examples=max_test_examples)
+    validation = splits["validation"]
+    return Splits(train=shuffled_batches(splits["train"], batch_size, seed=seed),
+                  validation=batched(binarized_once(validation, 1), 1000) if validation else None,
+                  test=batched(binarized_once(splits["test"], 0), 500), info=splits["info"])

@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.models.base import ZooModel
+from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
 from zoo.config import at_least, check_fields
 from zoo.registry import register_model
 
@@ -45,7 +45,7 @@ def conv_decoder(image_shape, latent_dim, width):
     recipe="recipes.vae.recipe",
     metric="test_nll",
 )
-class VAE(ZooModel):
+class VAE(BinaryImageModel):
     """Variational autoencoder: conv encoder, reparameterised sampling, conv decoder, ELBO.
 
     Pixels are Bernoulli variables: during training each image is binarised afresh with
@@ -126,16 +126,6 @@ class VAE(ZooModel):
         return self.decode(z)
 
     # --- training ----------------------------------------------------------------------
-    def _pixels(self, images):
-        return ops.reshape(ops.cast(images, "float32") / 255.0, (-1, *self.image_shape))
-
-    def binarize(self, images):
-        """One Bernoulli draw per pixel with p = pixel / 255 (images already in {0, 255} stay)."""
-        p = self._pixels(images)
-        uniform = self.replica_rows(lambda n: keras.random.uniform((n, *self.image_shape), seed=self.seed_generator),
-                                    ops.shape(p)[0])
-        return ops.cast(uniform < p, "float32")
-
     def negative_elbo_terms(self, x):
         """Per-image (reconstruction, KL) in nats for binary pixels `x`."""
         mean, log_variance = self.encoder(x)
@@ -143,7 +133,7 @@ class VAE(ZooModel):
                                   ops.shape(mean)[0])
         z = mean + ops.exp(0.5 * log_variance) * noise  # reparameterised: gradients reach the encoder
         logits = self.decoder(z)
-        reconstruction = ops.sum(_bernoulli_nll(x, logits), axis=(1, 2, 3))
+        reconstruction = ops.sum(bernoulli_nll(x, logits), axis=(1, 2, 3))
         kl = -0.5 * ops.sum(1 + log_variance - ops.square(mean) - ops.exp(log_variance), axis=1)
         return reconstruction, kl
 
@@ -171,9 +161,9 @@ class VAE(ZooModel):
 
     def importance_sampled_nll(self, binary_images, samples=1000, chunk=100):
         """−log p(x) per image, estimated with `samples` draws from q(z|x) (the IWAE bound,
-        Burda et al. 2016): −log (1/k) Σ p(x|z_i) p(z_i) / q(z_i|x). `binary_images` are 0/1
-        or {0, 255}. Returns a [batch] tensor of nats."""
-        x = ops.cast(self._pixels(binary_images) > 0.5, "float32")
+        Burda et al. 2016): −log (1/k) Σ p(x|z_i) p(z_i) / q(z_i|x). `binary_images` are raw
+        {0, 255} pixels or 0/1 floats. Returns a [batch] tensor of nats."""
+        x = self.thresholded(binary_images)
         mean, log_variance = self.encoder(x)
         batch = ops.shape(x)[0]
         log_weights = []
@@ -183,7 +173,7 @@ class VAE(ZooModel):
             z = mean[None] + ops.exp(0.5 * log_variance)[None] * noise
             logits = self.decoder(ops.reshape(z, (-1, self.latent_dim)))
             logits = ops.reshape(logits, (k, batch, *self.image_shape))
-            log_px_z = -ops.sum(_bernoulli_nll(x[None], logits), axis=(2, 3, 4))
+            log_px_z = -ops.sum(bernoulli_nll(x[None], logits), axis=(2, 3, 4))
             log_pz = -0.5 * ops.sum(ops.square(z) + LOG_2PI, axis=2)
             log_qz_x = -0.5 * ops.sum(ops.square(noise) + log_variance[None] + LOG_2PI, axis=2)
             log_weights.append(log_px_z + log_pz - log_qz_x)
@@ -209,8 +199,3 @@ class VAE(ZooModel):
             "encode": (encode, [image_spec]),
             "decode": (decode, [latent_spec]),
         }
-
-
-def _bernoulli_nll(x, logits):
-    """−log Bernoulli(x; sigmoid(logits)), elementwise, computed stably from the logits."""
-    return ops.maximum(logits, 0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
