@@ -22,17 +22,19 @@ class SampleQuality:
     """The measurement settings of every recipe whose model draws images: a base of its
     `Settings` (flags of `zoo train`) and its `Measurement` (flags of `zoo evaluate`)."""
 
-    quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance",
-                                  at_least(1))
+    quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance (0: "
+                                          "leave these measures out)", at_least(0))
     judge_weights: typing.Optional[str] = option(
         None, "weights folder of an lstm_image_classifier trained on --dataset, the judge of sample quality "
               "(default: the shipped one, trained on mnist; for another dataset the measure is skipped without it)",
         existing_folder)
 
 
-def judge_missing(dataset, judge_weights):
+def judge_missing(dataset, judge_weights, samples=1):
     """Why the samples of a model trained on `dataset` cannot be judged (a note for the card),
-    or None when they can: the default judge knows MNIST only."""
+    or None when they can: the default judge knows MNIST only. No `samples`: none asked for."""
+    if not samples:
+        return "sample quality not measured: --quality-samples 0"
     if judge_weights is None and dataset.partition(":")[0].partition("/")[0] != JUDGE_DATASET:
         return (f"sample quality not measured: the default judge (the shipped lstm_image_classifier) was trained on "
                 f"{JUDGE_DATASET}, not {dataset}; give --judge-weights, the weights folder of an "

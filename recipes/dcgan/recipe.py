@@ -62,7 +62,7 @@ class DCGANRecipe(Recipe):
         return [SampleGrid(output / "samples", lambda m: m(fixed_noise(config.seed, config.latent_dim)))]
 
     def measure(self, model, config, data):
-        if judge_missing(config.dataset, config.judge_weights):
+        if judge_missing(config.dataset, config.judge_weights, config.quality_samples):
             return {}
         return generated_image_quality(model, dataset=config.dataset, model_name=self.name,
                                        samples=config.quality_samples, data_dir=config.data_dir,
@@ -71,7 +71,7 @@ class DCGANRecipe(Recipe):
 
     def evaluate(self, model, settings):
         dataset = settings.dataset or "mnist"
-        missing = judge_missing(dataset, settings.judge_weights)
+        missing = judge_missing(dataset, settings.judge_weights, settings.quality_samples)
         if missing:
             raise ConfigError(missing[0].upper() + missing[1:] + ".")
         return generated_image_quality(model, dataset=dataset, model_name=self.name,

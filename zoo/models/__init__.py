@@ -5,6 +5,7 @@ from zoo.models.dcgan import DCGAN
 from zoo.models.lstm_gan_image import LSTMGANImage
 from zoo.models.lstm_gan_text import LSTMGANText
 from zoo.models.lstm_image_classifier import LSTMImageClassifier
+from zoo.models.pixel_lstm import PixelLSTM
 from zoo.models.vae import VAE
 
-__all__ = ["CNNLSTMVideo", "DCGAN", "LSTMGANImage", "LSTMGANText", "LSTMImageClassifier", "VAE"]
+__all__ = ["CNNLSTMVideo", "DCGAN", "LSTMGANImage", "LSTMGANText", "LSTMImageClassifier", "PixelLSTM", "VAE"]

@@ -108,6 +108,7 @@ class ZooModel(keras.Model):
     image_shape_of = staticmethod(serving.image_shape_of)
     checked = staticmethod(serving.checked)
     checked_count = staticmethod(serving.checked_count)
+    checked_batch = staticmethod(serving.checked_batch)
     checked_ids = staticmethod(serving.checked_ids)
     replica_rows = staticmethod(replicas.replica_rows)
     global_mean = staticmethod(replicas.global_mean)

@@ -68,6 +68,16 @@ def checked_count(tensor, spec, most):
         return tf.identity(tensor)
 
 
+def checked_batch(tensor, spec, most, endpoint):
+    """`tensor` once its batch is seen to hold at most `most` examples: what one request to
+    `endpoint` may carry before it would exhaust the serving process's memory or time."""
+    check = tf.debugging.assert_less_equal(
+        tf.shape(tensor, out_type=tf.int64)[0], tf.constant(most, tf.int64),
+        message=f"{spec.name} must hold at most {most} examples per {endpoint} request; send the rest in another")
+    with tf.control_dependencies([check]):
+        return tf.identity(tensor)
+
+
 def checked_ids(ids, size, message):
     """`ids` once every one is seen to lie in [0, size), else an error with `message`. The
     checks are control dependencies of what is returned: an assert beside the computation may

@@ -1,0 +1,114 @@
+"""What is particular to `pixel_lstm`: a likelihood that is exact (normalised, autoregressive),
+draws that follow it, completions that keep what was given, and the recipe's pictures."""
+
+import itertools
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo import cards
+from recipes.pixel_lstm.recipe import RECIPE as recipe
+
+
+def small(image_shape=(28, 28, 1), **fields):
+    return zoo.load("pixel_lstm", image_shape=image_shape, **{"units": 8, "head_units": 32, "seed": 0, **fields})
+
+
+def binary_images(n, shape=(28, 28, 1), seed=0):
+    return (np.random.default_rng(seed).uniform(size=(n, *shape)) > 0.7).astype("uint8") * 255
+
+
+def test_log_prob_sums_to_one_over_every_image():
+    """On 2×2 images with 2 channels (8 binary values, 256 images) the probabilities of all
+    images add up to 1: the likelihood is exact, not a bound."""
+    model = small((2, 2, 2), num_layers=2, head_layers=2, context_rows=1)
+    images = np.array(list(itertools.product([0, 255], repeat=8)), "uint8").reshape(-1, 2, 2, 2)
+    total = float(np.sum(np.exp(np.asarray(model.log_prob(images), np.float64))))
+    assert total == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("shape, flips", [((28, 28, 1), [(0, 0, 0), (5, 27, 0), (13, 14, 0), (27, 3, 0)]),
+                                          ((3, 4, 2), [(0, 0, 0), (0, 0, 1), (1, 2, 1), (2, 3, 0)])])
+def test_a_values_logit_depends_only_on_the_values_before_it(shape, flips):
+    """Raster order: row, then pixel, then channel. Flipping one value changes logits after it
+    only (and some of them: it is seen)."""
+    model = small(shape, num_layers=2, head_layers=2, context_rows=2)
+    x = binary_images(2, shape).astype("float32") / 255
+    before = np.asarray(model.pixel_logits(x)).reshape(2, -1)
+    for index in flips:
+        flipped = x.copy()
+        flipped[(slice(None), *index)] = 1 - flipped[(slice(None), *index)]
+        after = np.asarray(model.pixel_logits(flipped)).reshape(2, -1)
+        changed = np.flatnonzero(np.abs(after - before).max(axis=0) > 0)
+        position = np.ravel_multi_index(index, shape)
+        assert changed.size and changed.min() > position, index
+
+
+def test_draws_follow_the_model_and_the_seed():
+    """A drawn pixel is 1 exactly where its uniform draw falls below p(x_i = 1 | x_<i) of the
+    teacher-forced network: drawing and scoring are the same model."""
+    model = small(context_rows=2)
+    drawn = np.asarray(model.sample(6, seed=3))
+    np.testing.assert_array_equal(drawn, np.asarray(model.sample(6, seed=3)))
+    assert not np.array_equal(drawn, np.asarray(model.sample(6, seed=4)))
+    uniform = np.asarray(model._uniform(6, 3)).reshape(drawn.shape)
+    p = np.asarray(tf.sigmoid(model.pixel_logits(drawn)))
+    disagree = (uniform < p) != (drawn == 1)
+    assert disagree.sum() <= 2  # float rounding may flip a draw that falls on p itself
+    scored = np.asarray(model.log_prob(drawn))  # its own samples (0/1 floats) are scored as such
+    np.testing.assert_allclose(scored, np.asarray(model.log_prob((drawn * 255).astype("uint8"))), rtol=1e-6)
+
+
+def test_complete_keeps_the_given_rows_and_refuses_a_bad_count():
+    model = small()
+    images = binary_images(3)
+    completed = np.asarray(model.complete(images, 10, seed=0))
+    np.testing.assert_array_equal(completed[:, :10] * 255, images[:, :10])
+    np.testing.assert_array_equal(np.asarray(model.complete(images, 28, seed=0)) * 255, images)
+    for bad in (0, 29, 10.5):
+        with pytest.raises(ValueError, match=r"known_rows must lie in \[1, 28\]"):
+            model.complete(images, bad)
+
+
+def test_signatures_bound_what_one_request_may_ask_for():
+    model = small()
+    signatures = model.serving_signatures()
+    sample, specs = signatures["sample"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num_images must be at most"):
+        sample(tf.constant(model.MAX_SAMPLES + 1), tf.constant(0))
+    complete, _ = signatures["complete"]
+    images = tf.constant(binary_images(2))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="known_rows must be at most 28"):
+        complete(images, tf.constant(29), tf.constant(0))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="images must hold at most 10000 examples"):
+        complete(tf.zeros((model.MAX_SAMPLES + 1, 28, 28, 1), tf.uint8), tf.constant(20), tf.constant(0))
+    served = complete(images, tf.constant(20), tf.constant(5))["images"].numpy()
+    expected = np.asarray(model.complete(images, 20, seed=5)).astype("uint8") * 255
+    assert np.sum(served != expected) <= 2  # the same draws; rounding may flip one that falls on p
+    log_prob, _ = signatures["serving_default"]
+    np.testing.assert_allclose(log_prob(images)["log_prob"].numpy(), np.asarray(model.log_prob(images)), rtol=1e-6)
+
+
+def test_recipe_draws_samples_and_completions(tmp_path):
+    card = recipe.main(["--smoke", "--output", str(tmp_path)])
+    for name in ("samples.png", "completions.png", "samples/epoch_001.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG", name
+    assert card["metrics"]["nll_examples"] == 256
+    assert card["metrics"]["bits_per_pixel"] == pytest.approx(card["metrics"]["test_nll"] / 784 / np.log(2), abs=1e-3)
+
+
+def test_too_few_hidden_units_for_a_row_are_refused():
+    with pytest.raises(ValueError, match="head_units must be at least 27"):
+        small(head_units=20)
+
+
+def test_shipped_model_reaches_its_target():
+    card = cards.read_card(cards.saved_models_dir() / "pixel_lstm")
+    metrics = card["metrics"]
+    assert metrics["test_nll"] <= 82.5 and metrics["nll_examples"] == 10_000  # exact, every test image
+    assert card["dataset"]["name"] == "mnist" and card["training_seconds"] <= 30 * 60
+    assert metrics["quality_samples"] == 10_000 and metrics["frechet_distance_floor"] < metrics["frechet_distance"]
+    for name in ("samples.png", "completions.png", "training_curves.png"):
+        assert (cards.saved_models_dir() / "pixel_lstm" / name).read_bytes()[:4] == b"\x89PNG"

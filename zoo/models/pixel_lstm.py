@@ -1,0 +1,397 @@
+"""`pixel_lstm`: an autoregressive LSTM over the pixels of a binary image, with an exact
+likelihood p(x) = ∏ p(x_i | x_<i) in raster order (after PixelRNN, van den Oord et al. 2016)."""
+
+import weakref
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from zoo.config import at_least, check_fields
+from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
+from zoo.registry import register_model
+
+LOCAL_WIDTH = 5  # columns of each context row the local network sees around a pixel
+LOCAL_LEFT = 2  # pixels to a pixel's left the local network sees
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MaskedDense(layers.Layer):
+    """A dense layer whose input i reaches output k only where the degrees allow it (MADE,
+    Germain et al. 2015): `output_degrees[k] >= input_degrees[i]`, or `>` when `strict`. A
+    row's value (pixel, then channel) then gets a logit that depends only on the values before it.
+
+    >>> layer = MaskedDense(3, input_degrees=[1, 2, 3], output_degrees=[1, 2, 3], strict=True)
+    >>> layer(np.eye(3, dtype="float32")).shape  # output 0 sees no input, output 2 sees inputs 0 and 1
+    TensorShape([3, 3])
+
+    Args:
+        units: outputs.
+        input_degrees, output_degrees: one positive integer per input and per output.
+        strict: whether an output sees only inputs of a lower degree (not an equal one).
+        use_bias: whether to add a bias.
+    """
+
+    def __init__(self, units, input_degrees, output_degrees, strict, use_bias=False, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.strict, self.use_bias = units, strict, use_bias
+        self.input_degrees, self.output_degrees = [int(d) for d in input_degrees], [int(d) for d in output_degrees]
+        if len(self.output_degrees) != units:
+            raise ValueError(f"MaskedDense needs one output degree per unit ({units}), got {len(self.output_degrees)}.")
+        inputs, outputs = np.array(self.input_degrees)[:, None], np.array(self.output_degrees)[None, :]
+        self._connectivity = (outputs > inputs if strict else outputs >= inputs).astype("float32")
+
+    def build(self, input_shape):
+        if input_shape[-1] != len(self.input_degrees):
+            raise ValueError(f"MaskedDense has {len(self.input_degrees)} input degrees; its input has "
+                             f"{input_shape[-1]} features.")
+        self.kernel = self.add_weight(shape=self._connectivity.shape, initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias") if self.use_bias else None
+
+    def call(self, x):
+        kernel = ops.cast(self.kernel, self.compute_dtype)
+        y = ops.matmul(x, kernel * ops.convert_to_tensor(self._connectivity, self.compute_dtype))
+        return y + self.bias if self.use_bias else y
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "input_degrees": self.input_degrees,
+                "output_degrees": self.output_degrees, "strict": self.strict, "use_bias": self.use_bias}
+
+
+@register_model(
+    "pixel_lstm",
+    task="image generation (autoregressive, exact likelihood)",
+    dataset="mnist",
+    recipe="recipes.pixel_lstm.recipe",
+    metric="test_nll",
+)
+class PixelLSTM(BinaryImageModel):
+    """Autoregressive row LSTM: an exact likelihood of binary images, pixel by pixel in raster order.
+
+    Rows are the LSTM's steps. At row r the LSTM has read rows 0 … r−1 (its input at each step
+    is the row above and the row's position); a masked (MADE-style) network then gives each
+    pixel of row r its Bernoulli logit from the LSTM's output, the `context_rows` rows just
+    above (straight in: the strokes a pixel continues) and the pixels to its left. Beside it a
+    small local network, the same at every pixel (as a convolution is), adds to each logit what
+    the pixel's neighbourhood says: the 5 pixels above it and either side in each context row,
+    and the 2 pixels to its left. The pixels of one row are trained in parallel (teacher
+    forcing) and drawn one after another.
+
+    `log_prob` is exact: the sum of the pixels' log-probabilities, in nats.
+
+    Example:
+
+    >>> model = PixelLSTM(units=16, head_units=32)
+    >>> images = np.zeros((4, 28, 28, 1), "uint8")
+    >>> model.log_prob(images).shape, model.sample(2, seed=0).shape
+    (TensorShape([4]), TensorShape([2, 28, 28, 1]))
+
+    Args:
+        image_shape: (height, width, channels); a row's pixels (and channels) are one step.
+        units: LSTM units of each layer.
+        num_layers: stacked LSTM layers over the rows (residual connections between them).
+        head_units: hidden units of each masked layer of the per-row network.
+        head_layers: masked hidden layers (residual connections between them).
+        context_rows: rows just above that the per-row network reads straight, beside the LSTM.
+        local_units: hidden units of the local network (0: none; it needs `context_rows` ≥ 1).
+        seed: seed of the binarisation and sampling draws (None: Keras' global seed).
+    """
+
+    MAX_SAMPLES = 10_000  # most images one request to `sample` or `complete` may draw
+    MAX_BATCH = 10_000  # most images one `log_prob` request may score
+
+    FIELD_CHECKS = dict(units=at_least(1), num_layers=at_least(1), head_units=at_least(1), head_layers=at_least(1),
+                        context_rows=at_least(0), local_units=at_least(0))
+
+    def __init__(self, image_shape=(28, 28, 1), units=384, num_layers=2, head_units=768, head_layers=2,
+                 context_rows=3, local_units=96, seed=None, **kwargs):
+        check_fields(type(self), locals())
+        super().__init__(**kwargs)
+        self.image_shape = self.image_shape_of(image_shape)
+        self.units, self.num_layers = units, num_layers
+        self.head_units, self.head_layers, self.context_rows = head_units, head_layers, context_rows
+        self.local_units = local_units if context_rows else 0
+        self.seed = seed
+        height, width, channels = self.image_shape
+        self.row_size = width * channels
+        if head_units < self.row_size - 1:
+            raise ValueError(f"head_units must be at least {self.row_size - 1} (a row's values but one, "
+                             f"{width} × {channels} − 1): each value's logit needs hidden units that see the "
+                             f"values before it; got {head_units}.")
+        self.lstms = [layers.LSTM(units, return_sequences=True, name=f"row_lstm_{i}") for i in range(num_layers)]
+        # Degrees: a row's values in raster order are 1 … row_size; hidden unit k has degree
+        # 1 + k mod (row_size − 1), so every degree a logit may depend on is represented.
+        pixel_degrees = list(range(1, self.row_size + 1))
+        hidden_degrees = [1 + k % max(self.row_size - 1, 1) for k in range(head_units)]
+        self.row_to_hidden = MaskedDense(head_units, pixel_degrees, hidden_degrees, strict=False, name="row_to_hidden")
+        self.hidden_to_hidden = [MaskedDense(head_units, hidden_degrees, hidden_degrees, strict=False,
+                                             name=f"hidden_to_hidden_{i}") for i in range(head_layers - 1)]
+        self.hidden_to_logits = MaskedDense(self.row_size, hidden_degrees, pixel_degrees, strict=True,
+                                            name="hidden_to_logits")
+        self.row_to_logits = MaskedDense(self.row_size, pixel_degrees, pixel_degrees, strict=True,
+                                         name="row_to_logits")  # MADE's direct connections
+        self.context_to_hidden = [layers.Dense(head_units, name=f"context_to_hidden_{i}") for i in range(head_layers)]
+        self.context_to_logits = layers.Dense(self.row_size, name="context_to_logits")
+        if self.local_units:
+            self.local_above = layers.Dense(self.local_units, name="local_above")
+            self.local_left = layers.Dense(self.local_units, use_bias=False, name="local_left")
+            self.local_to_logits = layers.Dense(channels, name="local_to_logits")
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.build((None, *self.image_shape))
+
+    def build(self, input_shape):
+        height = self.image_shape[0]
+        size = self.row_size + height
+        for lstm in self.lstms:
+            lstm.build((None, height, size))
+            size = self.units
+        context = self.units + self.context_rows * self.row_size + height
+        for layer in self.context_to_hidden + [self.context_to_logits]:
+            layer.build((None, context))
+        self.row_to_hidden.build((None, self.row_size))
+        for layer in self.hidden_to_hidden:
+            layer.build((None, self.head_units))
+        self.hidden_to_logits.build((None, self.head_units))
+        self.row_to_logits.build((None, self.row_size))
+        if self.local_units:
+            channels = self.image_shape[2]
+            self.local_above.build((None, LOCAL_WIDTH * self.context_rows * channels))
+            self.local_left.build((None, LOCAL_LEFT * channels))
+            self.local_to_logits.build((None, self.local_units))
+        self.built = True
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": list(self.image_shape),
+            "units": self.units,
+            "num_layers": self.num_layers,
+            "head_units": self.head_units,
+            "head_layers": self.head_layers,
+            "context_rows": self.context_rows,
+            "local_units": self.local_units,
+            "seed": self.seed,
+        }
+
+    def compile(self, optimizer="adam", **kwargs):
+        """Keras' compile with Adam as the default; the loss is the model's own (NLL in nats)."""
+        super().compile(optimizer=optimizer, **kwargs)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    # --- the public methods: raw uint8 pixels in -------------------------------------------
+    def call(self, images, training=False):
+        """Binary images (raw uint8: a pixel ≥ 128 is 1) → log p(image) [batch] in nats."""
+        return self.log_prob(images)
+
+    def log_prob(self, images):
+        """Exact log-likelihood [batch] in nats of binary images: raw uint8 pixels (≥ 128 is 1)
+        or 0/1 floats such as `sample`'s."""
+        x = self.thresholded(self.expect_shape(images, (None, *self.image_shape), "images"))
+        return -ops.sum(bernoulli_nll(x, self.pixel_logits(x)), axis=(1, 2, 3))
+
+    def sample(self, n, seed=None):
+        """`n` new binary images [n, h, w, c] (floats 0 or 1), drawn pixel by pixel."""
+        return self._drawn(ops.zeros((n, *self.image_shape)), 0, seed)
+
+    def complete(self, images, known_rows, seed=None):
+        """Keeps the top `known_rows` rows of each binary image (raw uint8 pixels, ≥ 128 is 1, or
+        0/1 floats) and draws the rest pixel by pixel: binary images [batch, h, w, c] (floats 0
+        or 1)."""
+        images = self.expect_shape(images, (None, *self.image_shape), "images")
+        height = self.image_shape[0]
+        if int(known_rows) != known_rows or not 1 <= known_rows <= height:
+            raise ValueError(f"known_rows must lie in [1, {height}] (the image's rows), got {known_rows}; to draw "
+                             "whole images use sample().")
+        return self._drawn(images, int(known_rows), seed)
+
+    def _drawn(self, images, known_rows, seed):
+        rows = ops.reshape(self.thresholded(images), (-1, self.image_shape[0], self.row_size))
+        uniform = self._uniform(ops.shape(rows)[0], seed)
+        drawn = _drawing_function(self)(tf.convert_to_tensor(rows), tf.constant(known_rows, tf.int32), uniform)
+        return ops.reshape(drawn, (-1, *self.image_shape))
+
+    def _uniform(self, n, seed):
+        shape = (n, self.image_shape[0], self.row_size)
+        if seed is None:
+            return keras.random.uniform(shape, seed=self.seed_generator)
+        return tf.random.stateless_uniform(shape, seed=tf.stack([tf.cast(seed, tf.int32), 0]))
+
+    # --- the network ------------------------------------------------------------------------
+    def pixel_logits(self, x):
+        """Binary images [batch, h, w, c] → each pixel's Bernoulli logit given the pixels before
+        it (teacher forcing: every pixel at once)."""
+        height = self.image_shape[0]
+        rows = ops.reshape(x, (-1, height, self.row_size))
+        positions = ops.broadcast_to(ops.eye(height)[None], (ops.shape(rows)[0], height, height))
+        above = [self._shifted_down(rows, k) for k in range(1, max(self.context_rows, 1) + 1)]
+        h = self.lstms[0](ops.concatenate([above[0], positions], axis=-1))
+        for lstm in self.lstms[1:]:
+            h = lstm(h) + h
+        context = ops.concatenate([h, *above[:self.context_rows], positions], axis=-1)
+        logits = self._row_logits(rows, self._context_terms(context, above[:self.context_rows]))
+        return ops.reshape(ops.cast(logits, "float32"), (-1, *self.image_shape))
+
+    @staticmethod
+    def _shifted_down(rows, k):
+        """The row k above each row (zeros above the image)."""
+        return ops.pad(rows[:, :-k], [[0, 0], [k, 0], [0, 0]]) if k < rows.shape[1] else ops.zeros_like(rows)
+
+    def _context_terms(self, context, above):
+        """What the rows above add to each masked layer and to the local network: computed once
+        per row, reused for each of its pixels when drawing. `above`: the context rows, nearest
+        first, each [..., row_size]."""
+        local = None
+        if self.local_units:  # each pixel's window of the rows above: columns j − 2 … j + 2
+            columns = ops.concatenate([self._columns(row) for row in above], axis=-1)
+            half = LOCAL_WIDTH // 2
+            local = self.local_above(ops.concatenate([_shifted(columns, d) for d in range(-half, half + 1)], axis=-1))
+        return [layer(context) for layer in self.context_to_hidden], self.context_to_logits(context), local
+
+    def _row_logits(self, row, context_terms):
+        """The logits of a row's values, each from the values before it and the context."""
+        to_hidden, to_logits, local = context_terms
+        h = ops.relu(self.row_to_hidden(row) + to_hidden[0])
+        for layer, term in zip(self.hidden_to_hidden, to_hidden[1:]):
+            h = ops.relu(layer(h) + term) + h
+        logits = self.hidden_to_logits(h) + self.row_to_logits(row) + to_logits
+        if self.local_units:  # + the local network, from the window above and the pixels to the left
+            columns = self._columns(row)
+            left = ops.concatenate([_shifted(columns, k) for k in range(1, LOCAL_LEFT + 1)], axis=-1)
+            hidden = ops.relu(local + self.local_left(left))
+            logits = logits + ops.reshape(self.local_to_logits(hidden), ops.shape(logits))
+        return logits
+
+    def _columns(self, row):
+        """A row [..., row_size] as its pixels [n, width, channels] (leading axes merged)."""
+        return ops.reshape(row, (-1, self.image_shape[1], self.image_shape[2]))
+
+    def _draw(self, rows, known_rows, uniform):
+        """Rows [batch, h, row_size] of binary values whose first `known_rows` are kept and the
+        others drawn, value by value: value i is 1 where uniform[..., i] < p(x_i = 1 | x_<i)."""
+        height, size = self.image_shape[0], self.row_size
+        batch = tf.shape(rows)[0]
+        zeros = tf.zeros((batch, self.units), self.lstms[0].compute_dtype)  # bfloat16 under mixed precision
+        states = [[zeros, zeros] for _ in self.lstms]
+        above = [tf.zeros((batch, size)) for _ in range(max(self.context_rows, 1))]  # nearest first
+
+        def draw_row(context_terms, row_uniform):
+            def step(i, row):
+                p = tf.sigmoid(tf.cast(self._row_logits(row, context_terms)[:, i], tf.float32))
+                bit = tf.cast(row_uniform[:, i] < p, row.dtype)
+                return i + 1, row + bit[:, None] * tf.one_hot(i, size)[None]
+
+            return tf.while_loop(lambda i, _: i < size, step, (tf.constant(0), tf.zeros((batch, size))))[1]
+
+        def next_row(r, above, states, drawn):
+            position = tf.broadcast_to(tf.one_hot(r, height)[None], (batch, height))
+            step = tf.cast(tf.concat([above[0], position], axis=-1), zeros.dtype)
+            h, new_states = self.lstms[0].cell(step, states[0])
+            new_states = [new_states]
+            for lstm, state in zip(self.lstms[1:], states[1:]):
+                out, state = lstm.cell(h, state)
+                h = out + h
+                new_states.append(state)
+            context = tf.concat([tf.cast(h, tf.float32), *above[:self.context_rows], position], axis=-1)
+            terms = self._context_terms(context, above[:self.context_rows])
+            row = tf.cond(r < known_rows, lambda: rows[:, r], lambda: draw_row(terms, uniform[:, r]))
+            return r + 1, [row] + above[:-1], [list(s) for s in new_states], drawn.write(r, row)
+
+        drawn = tf.TensorArray(tf.float32, size=height, element_shape=(None, size))
+        drawn = tf.while_loop(lambda r, *_: r < height, next_row, (tf.constant(0), above, states, drawn))[3]
+        return tf.transpose(drawn.stack(), [1, 0, 2])
+
+    # --- training ----------------------------------------------------------------------------
+    def negative_log_likelihood(self, x):
+        """Per-image NLL [batch] in nats of binary pixels `x` (floats 0 or 1)."""
+        return ops.sum(bernoulli_nll(x, self.pixel_logits(x)), axis=(1, 2, 3))
+
+    def train_step(self, data):
+        images = data[0] if isinstance(data, (tuple, list)) else data
+        x = self.binarize(images)
+        with tf.GradientTape() as tape:
+            loss = ops.mean(self.negative_log_likelihood(x))
+            scaled = self.optimizer.scale_loss(self.per_replica(loss))
+        gradients = tape.gradient(scaled, self.trainable_variables)
+        self.apply_gradients(self.optimizer, gradients, self.trainable_variables)
+        self.loss_tracker.update_state(loss)
+        return self.step_logs()
+
+    def test_step(self, data):
+        images = data[0] if isinstance(data, (tuple, list)) else data
+        self.loss_tracker.update_state(ops.mean(self.negative_log_likelihood(self.binarize(images))))
+        return self.step_logs()
+
+    # --- serving -----------------------------------------------------------------------------
+    def serving_signatures(self):
+        height = self.image_shape[0]
+        image_spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
+        count_spec = tf.TensorSpec((), tf.int32, name="num_images")
+        rows_spec = tf.TensorSpec((), tf.int32, name="known_rows")
+        seed_spec = tf.TensorSpec((), tf.int32, name="seed")
+
+        def as_uint8(binary):
+            return {"images": tf.cast(binary * 255.0, tf.uint8)}
+
+        def log_prob(images):
+            images = self.checked_batch(self.checked(images, image_spec), image_spec, self.MAX_BATCH, "log_prob")
+            return {"log_prob": self.log_prob(images)}
+
+        def drawn(images, known_rows, seed):
+            rows = tf.reshape(self.thresholded(images), (-1, height, self.row_size))
+            uniform = self._uniform(tf.shape(rows)[0], seed)
+            return as_uint8(tf.reshape(self._draw(rows, known_rows, uniform), (-1, *self.image_shape)))
+
+        def sample(num_images, seed):
+            num_images = self.checked_count(num_images, count_spec, self.MAX_SAMPLES)
+            return drawn(tf.zeros(tf.concat([[num_images], self.image_shape], 0), tf.uint8), tf.constant(0),
+                         self.checked(seed, seed_spec))
+
+        def complete(images, known_rows, seed):
+            images = self.checked_batch(self.checked(images, image_spec), image_spec, self.MAX_SAMPLES, "complete")
+            known_rows = self.checked(known_rows, rows_spec)
+            checks = [tf.debugging.assert_positive(known_rows, message="known_rows must be at least 1 (sample draws "
+                                                                       "whole images)"),
+                      tf.debugging.assert_less_equal(known_rows, height,
+                                                     message=f"known_rows must be at most {height} (the image's rows)")]
+            with tf.control_dependencies(checks):
+                known_rows = tf.identity(known_rows)
+            return drawn(images, known_rows, self.checked(seed, seed_spec))
+
+        return {
+            "serving_default": (log_prob, [image_spec]),
+            "sample": (sample, [count_spec, seed_spec]),
+            "complete": (complete, [image_spec, rows_spec, seed_spec]),
+        }
+
+
+def _shifted(columns, k):
+    """`columns` [n, width, features] moved k columns right (left for k < 0), zeros coming in:
+    column j of the result is column j − k of `columns`."""
+    if k == 0:
+        return columns
+    if k > 0:
+        return ops.concatenate([ops.zeros_like(columns[:, :k]), columns[:, :-k]], axis=1)
+    return ops.concatenate([columns[:, -k:], ops.zeros_like(columns[:, :-k])], axis=1)
+
+
+# Drawing runs 784 small steps: as a compiled graph, not step by step in eager mode. One graph
+# per model, kept outside the model so that Keras and SavedModel export never track it, and
+# holding the model only weakly so that a model that has drawn can still be freed.
+_DRAWING_FUNCTIONS = weakref.WeakKeyDictionary()
+
+
+def _drawing_function(model):
+    if model not in _DRAWING_FUNCTIONS:
+        spec = tf.TensorSpec((None, model.image_shape[0], model.row_size), tf.float32)
+        owner = weakref.ref(model)
+
+        def draw(rows, known_rows, uniform):
+            return owner()._draw(rows, known_rows, uniform)
+
+        _DRAWING_FUNCTIONS[model] = tf.function(draw, input_signature=[spec, tf.TensorSpec((), tf.int32), spec])
+    return _DRAWING_FUNCTIONS[model]
