@@ -74,7 +74,8 @@ class PixelLSTMRecipe(Recipe):
         if not judge_missing(dataset, measurement.judge_weights, measurement.quality_samples):
             metrics.update(generated_image_quality(
                 model, dataset=dataset, model_name=self.name, samples=measurement.quality_samples,
-                data_dir=measurement.data_dir, test_examples=test_examples, judge_weights=measurement.judge_weights))
+                data_dir=measurement.data_dir, download=getattr(measurement, "download", True),
+                test_examples=test_examples, judge_weights=measurement.judge_weights))
         return metrics
 
     def pictures(self, model, config, data, output):

@@ -21,6 +21,7 @@ class ImageGAN(ZooModel):
     discriminator (images in [-1, 1] → one logit)."""
 
     MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
+    r1_penalty = 0.0  # γ of the R1 penalty on D (non-saturating loss); a subclass may set its own
 
     def _build_gan(self, make_generator, make_discriminator):
         self.generator = make_generator("generator")
@@ -133,7 +134,7 @@ class ImageGAN(ZooModel):
         real_labels = ops.ones_like(real_logits) * (1.0 - self.label_smoothing)
         loss = ops.mean(keras.losses.binary_crossentropy(real_labels, real_logits, from_logits=True)) + ops.mean(
             keras.losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True))
-        r1 = getattr(self, "r1_penalty", 0.0)
+        r1 = self.r1_penalty
         if r1:  # Mescheder et al. 2018: γ/2 · E‖∇D(real)‖², keeping D flat on the data
             with tf.GradientTape() as inner:
                 inner.watch(real)

@@ -211,8 +211,9 @@ def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_n
     metric="classifier_score_ratio",
 )
 class LSTMGANImage(ImageGAN):
-    """A GAN whose generator and discriminator are LSTMs: the generator draws an image one row per
-    step, the discriminator reads it row by row. No convolution in either network.
+    """GAN of two LSTMs, no convolution: the generator draws an image one row per step.
+
+    The discriminator reads the image row by row.
 
     `call(z)` generates images in [0, 1]; `sample(n)` draws z itself. Each `train_step`
     updates the discriminator, then the generator, with their own optimizers; images are drawn

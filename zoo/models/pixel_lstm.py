@@ -9,6 +9,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from zoo.config import at_least, check_fields
+from zoo.errors import ConfigError
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
 from zoo.registry import register_model
 
@@ -111,12 +112,15 @@ class PixelLSTM(BinaryImageModel):
         self.image_shape = self.image_shape_of(image_shape)
         self.units, self.num_layers = units, num_layers
         self.head_units, self.head_layers, self.context_rows = head_units, head_layers, context_rows
-        self.local_units = local_units if context_rows else 0
+        if local_units and not context_rows:
+            raise ConfigError("local_units needs context_rows of at least 1 (the local network reads the rows "
+                              "above); set local_units=0 or context_rows >= 1.")
+        self.local_units = local_units
         self.seed = seed
         height, width, channels = self.image_shape
         self.row_size = width * channels
         if head_units < self.row_size - 1:
-            raise ValueError(f"head_units must be at least {self.row_size - 1} (a row's values but one, "
+            raise ConfigError(f"head_units must be at least {self.row_size - 1} (a row's values but one, "
                              f"{width} × {channels} − 1): each value's logit needs hidden units that see the "
                              f"values before it; got {head_units}.")
         self.lstms = [layers.LSTM(units, return_sequences=True, name=f"row_lstm_{i}") for i in range(num_layers)]
