@@ -91,10 +91,10 @@ def test_signatures_bound_what_one_request_may_ask_for():
     np.testing.assert_allclose(log_prob(images)["log_prob"].numpy(), np.asarray(model.log_prob(images)), rtol=1e-6)
 
 
-def test_recipe_draws_samples_and_completions(tmp_path):
-    card = recipe.main(["--smoke", "--output", str(tmp_path)])
+def test_recipe_draws_samples_and_completions(smoke_run):
+    output, card = smoke_run["pixel_lstm"]
     for name in ("samples.png", "completions.png", "samples/epoch_001.png"):
-        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG", name
+        assert (output / name).read_bytes()[:4] == b"\x89PNG", name
     assert card["metrics"]["nll_examples"] == 256
     assert card["metrics"]["bits_per_pixel"] == pytest.approx(card["metrics"]["test_nll"] / 784 / np.log(2), abs=1e-3)
 
