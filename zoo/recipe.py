@@ -21,8 +21,9 @@ import keras
 from zoo import config as cfg
 from zoo.config import at_least, one_of, option
 from zoo.data import Splits
+from zoo.data.images import binarized_splits
 from zoo.registry import get_entry
-from zoo.training import PRECISIONS, STRATEGIES, distribute, fit, save_trained
+from zoo.training import PRECISIONS, STRATEGIES, adam_cosine, distribute, fit, save_trained
 
 
 @dataclasses.dataclass
@@ -272,3 +273,39 @@ def check_value(name, value, rule):
 
 __all__ = ["EvaluateSettings", "ImageSettings", "Recipe", "TrainSettings", "evaluate_like_card",
            "settings_from_card"]
+
+
+class BinaryImageRecipe(Recipe):
+    """A recipe for a model of binary images (`vae`, `pixel_lstm`): training images binarised
+    afresh at every step, test images binarised once (seed 0) so every such model is measured
+    on the same binary test set, Adam with warm-up and cosine decay (gradients clipped to
+    `config.clipnorm` where the settings have one). A subclass says what it measures:
+    `measured(model, test, measurement, dataset, test_examples)` → the card's metrics."""
+
+    derived_fields = ("image_shape",)
+
+    def load_data(self, config):
+        return binarized_splits(config.dataset, self.name, batch_size=config.batch_size, seed=config.seed,
+                                data_dir=config.data_dir, download=config.download,
+                                validation_examples=config.validation_examples,
+                                max_train_examples=config.max_train_examples,
+                                max_test_examples=config.max_test_examples)
+
+    def derived(self, config, data):
+        return dict(image_shape=data.info["image_shape"])
+
+    def compile(self, model, config, data):
+        model.compile(optimizer=adam_cosine(config.learning_rate, config.epochs, data.train.steps,
+                                            clipnorm=getattr(config, "clipnorm", None)))
+
+    def measure(self, model, config, data):
+        return self.measured(model, data.test, config, config.dataset, config.max_test_examples)
+
+    def evaluate(self, model, settings):
+        dataset = settings.dataset or "mnist"
+        data = binarized_splits(dataset, self.name, batch_size=1, seed=0, data_dir=settings.data_dir,
+                                max_test_examples=settings.max_examples, image_shape=tuple(model.image_shape))
+        return self.measured(model, data.test, settings, dataset, settings.max_examples)
+
+    def measured(self, model, test, measurement, dataset, test_examples):
+        raise NotImplementedError

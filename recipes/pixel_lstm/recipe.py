@@ -19,11 +19,10 @@ import numpy as np
 
 from zoo import plots
 from zoo.config import at_least, option, positive
-from zoo.data.images import binarized_splits
 from zoo.errors import ConfigError
 from zoo.quality import SAMPLE_SEED, SampleQuality, generated_image_quality, judge_missing
-from zoo.recipe import ImageSettings, Recipe
-from zoo.training import SampleGrid, adam_cosine
+from zoo.recipe import BinaryImageRecipe, ImageSettings
+from zoo.training import SampleGrid
 
 
 @dataclasses.dataclass
@@ -35,39 +34,15 @@ class Settings(ImageSettings, SampleQuality):
                                       at_least(0))
 
 
-class PixelLSTMRecipe(Recipe):
+class PixelLSTMRecipe(BinaryImageRecipe):
     name = "pixel_lstm"
     Settings = Settings
     Measurement = SampleQuality
-    derived_fields = ("image_shape",)
     smoke = dict(epochs=1, batch_size=64, units=16, num_layers=1, head_units=32, head_layers=1,
                  validation_examples=128, max_train_examples=512, max_test_examples=256, quality_samples=64)
 
-    def load_data(self, config):
-        return binarized_splits(config.dataset, self.name, batch_size=config.batch_size, seed=config.seed,
-                                data_dir=config.data_dir, download=config.download,
-                                validation_examples=config.validation_examples,
-                                max_train_examples=config.max_train_examples,
-                                max_test_examples=config.max_test_examples)
-
-    def derived(self, config, data):
-        return dict(image_shape=data.info["image_shape"])
-
-    def compile(self, model, config, data):
-        model.compile(optimizer=adam_cosine(config.learning_rate, config.epochs, data.train.steps,
-                                            clipnorm=config.clipnorm))
-
     def callbacks(self, model, config, data, output):
         return [SampleGrid(output / "samples", lambda m: m.sample(100, seed=config.seed))]
-
-    def measure(self, model, config, data):
-        return self.measured(model, data.test, config, config.dataset, config.max_test_examples)
-
-    def evaluate(self, model, settings):
-        dataset = settings.dataset or "mnist"
-        data = binarized_splits(dataset, self.name, batch_size=1, seed=0, data_dir=settings.data_dir,
-                                max_test_examples=settings.max_examples, image_shape=tuple(model.image_shape))
-        return self.measured(model, data.test, settings, dataset, settings.max_examples)
 
     def measured(self, model, test, measurement, dataset, test_examples):
         metrics = exact_nll(model, test)
