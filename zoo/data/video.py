@@ -19,12 +19,12 @@ CACHES = ("disk", "memory", "none")
 
 
 def generated_builder(*, num_frames, train_clips, test_clips, data_dir=None, generated_data_dir=None,
-                      download=True):
-    """The moving_mnist_motion builder for these counts, generated on first use into
-    `generated_data_dir` (default ~/tensorflow_datasets: never the folder MNIST is read from,
-    which may be a read-only shared copy)."""
+                      download=True, digits=1):
+    """The moving_mnist_motion builder for these counts (and digits per clip), generated on first
+    use into `generated_data_dir` (default ~/tensorflow_datasets: never the folder MNIST is read
+    from, which may be a read-only shared copy)."""
     builder = mmm.MovingMnistMotion(
-        config=mmm.builder_config(num_frames, train_clips, test_clips),
+        config=mmm.builder_config(num_frames, train_clips, test_clips, digits),
         data_dir=os.path.expanduser(generated_data_dir or os.path.join("~", "tensorflow_datasets")),
         mnist_data_dir=resolve_data_dir(data_dir), download_mnist=download)
     if not builder.is_prepared():
@@ -92,6 +92,46 @@ def clip_datasets(dataset, *, clip_frames, frame_size, data_dir=None, download=T
             "test": test, "info": info}
 
 
+PUBLISHED_MOVING_MNIST = "moving_mnist"  # TFDS: the 10,000 test sequences of Srivastava et al. (2015)
+
+
+def frame_sequences(dataset, *, clip_frames, split, data_dir=None, download=True, generated_data_dir=None,
+                    digits=1, train_clips=30_000, test_clips=5_000, max_examples=0):
+    """(unbatched (uint8 clip [clip_frames, 64, 64, 1], label) pairs of one split, the card's
+    description of them) for a next-frame predictor: moving_mnist_motion (generated, with
+    `digits` digits per clip; one-digit clips keep their digit × motion label, two-digit clips
+    have label −1), or TFDS's moving_mnist, whose only split is the published test set of
+    20-frame sequences (its first `clip_frames` frames are used; label −1)."""
+    if dataset == GENERATED:
+        builder = generated_builder(num_frames=clip_frames, train_clips=train_clips, test_clips=test_clips,
+                                    data_dir=data_dir, generated_data_dir=generated_data_dir, download=download,
+                                    digits=digits)
+        key = "video"
+    elif dataset == PUBLISHED_MOVING_MNIST:
+        if split != "test":
+            raise DataError("TFDS's moving_mnist has only a test split (the published 10,000 sequences): train on "
+                            "moving_mnist_motion and measure on moving_mnist (--test-dataset moving_mnist).")
+        builder = load_builder(dataset, data_dir, download=download)
+        key = "image_sequence"
+        length = int(builder.info.features[key].shape[0])
+        if clip_frames > length:
+            raise DataError(f"moving_mnist's sequences have {length} frames; asked for {clip_frames}.")
+    else:
+        raise DataError(f"A next-frame predictor reads {GENERATED} (generated from MNIST) or "
+                        f"{PUBLISHED_MOVING_MNIST} (TFDS, test split only), not {dataset!r}.")
+    spec = f"{split}[:{max_examples}]" if max_examples else split
+    clips = builder.as_dataset(split=spec, shuffle_files=False, read_config=tfds.ReadConfig(try_autocache=False))
+    def pair(example):
+        label = example["label"] if "label" in example else tf.constant(-1, tf.int64)
+        return tf.ensure_shape(example[key][:clip_frames], (clip_frames, 64, 64, 1)), label
+
+    clips = clips.map(pair, num_parallel_calls=AUTOTUNE)
+    count = int(clips.cardinality())
+    info = {"name": builder.info.full_name.rsplit("/", 1)[0], "version": str(builder.info.version),
+            f"{split}_examples": count if count >= 0 else None, "frame_shape": [64, 64, 1], "clip_frames": clip_frames}
+    return clips, info
+
+
 def clip_splits(clips, *, batch_size, seed, cache="disk", eval_batch_size=64, windows=None):
     """`Splits` of `clip_datasets`' clips. Memory: only the training clips are cached, as uint8
     (4.6 GB for 28,000 clips of 40 frames), on disk by default (`cache`: disk, memory or none):
@@ -113,15 +153,16 @@ def clip_splits(clips, *, batch_size, seed, cache="disk", eval_batch_size=64, wi
 
 
 def random_windows(shortest, longest, *, seed):
-    """A `batch_map` for `shuffled_batches`: (batch index, (clips [batch, frames, ...], labels))
-    → the same clips cut to a window of L frames, L uniform in [shortest, longest] (at most the
-    clips' frames) per batch and the window's start uniform per clip, drawn from (seed, batch
-    index): the same windows in a rerun and in a resumed run."""
+    """A `batch_map` for `shuffled_batches`: (batch index, (clips [batch, frames, ...], labels) or
+    clips alone) → the same clips cut to a window of L frames, L uniform in [shortest, longest]
+    (at most the clips' frames) per batch and the window's start uniform per clip, drawn from
+    (seed, batch index): the same windows in a rerun and in a resumed run."""
     if not 1 <= shortest <= longest:
         raise ValueError(f"windows must satisfy 1 <= shortest <= longest, got {shortest}, {longest}.")
 
     def cut(index, batch):
-        videos, labels = batch
+        labelled = isinstance(batch, (tuple, list))
+        videos = batch[0] if labelled else batch
         frames, rows = tf.shape(videos, out_type=tf.int64)[1], tf.shape(videos, out_type=tf.int64)[0]
         key = tf.stack([tf.constant(seed, tf.int64), index])
         length = tf.random.stateless_uniform((), key, tf.minimum(tf.constant(shortest, tf.int64), frames),
@@ -129,7 +170,8 @@ def random_windows(shortest, longest, *, seed):
         starts = tf.random.stateless_uniform(tf.reshape(rows, [1]), key + [0, 1 << 40], 0, frames - length + 1,
                                              dtype=tf.int64)
         steps = starts[:, None] + tf.range(length)[None, :]
-        return tf.gather(videos, steps, batch_dims=1), labels
+        windows = tf.gather(videos, steps, batch_dims=1)
+        return (windows, *batch[1:]) if labelled else windows
 
     return cut
 

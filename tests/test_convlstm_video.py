@@ -1,0 +1,111 @@
+"""`convlstm_video` and its data: two-digit clips made by Moving MNIST's own protocol, the
+published moving_mnist test set (mocked: it cannot be downloaded here), frames generated from
+any number of given frames, and the measures set beside the copy-last-frame baseline."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+import zoo
+from zoo.data import video
+from zoo.datasets import moving_mnist_motion as mmm
+from recipes.convlstm_video import recipe
+
+SMALL = dict(encoder_filters=[4, 8], lstm_filters=[8], kernel_size=3, observed_frames=2)
+
+
+def square_digit(value):
+    digit = np.zeros((28, 28), np.uint8)
+    digit[:, [0, 27]] = digit[[0, 27], :] = value  # the outline of the 28 × 28 box
+    return digit
+
+
+def boxes(frame, value):
+    """Top-left corners of the lit outlines of `value` in a frame."""
+    rows, cols = np.nonzero(frame[..., 0] == value)
+    return rows.min(), cols.min()
+
+
+def test_two_digit_clips_move_in_straight_lines_and_bounce_inside_the_frame():
+    rng = np.random.default_rng(0)
+    clip = mmm.make_two_digit_clip(np.stack([square_digit(100), square_digit(200)]), 30, rng)
+    assert clip.shape == (30, 64, 64, 1) and clip.dtype == np.uint8
+    for value in (200,):  # the brighter digit shows wherever they overlap
+        corners = np.array([boxes(frame, value) for frame in clip])
+        assert corners.min() >= 0 and corners.max() <= mmm.TRAVEL
+        steps = np.abs(np.diff(corners, axis=0))
+        speeds = np.hypot(*steps.T)
+        low, high = mmm.TWO_DIGIT_SPEEDS
+        assert speeds.max() <= high + 1.5 and np.median(speeds) >= low - 1.5  # rounding to whole pixels
+    again = mmm.make_two_digit_clip(np.stack([square_digit(100), square_digit(200)]), 30, np.random.default_rng(0))
+    np.testing.assert_array_equal(clip, again)
+
+
+def test_two_digit_config_is_named_apart_and_unlabelled():
+    config = mmm.MovingMnistMotionConfig(num_frames=20, train_clips=10, test_clips=5, digits=2)
+    assert config.name == "two_digits_frames_20_train_10_test_5"
+    builder = mmm.MovingMnistMotion(config=config, data_dir="/nonexistent", download_mnist=False)
+    assert set(builder.info.features) == {"video", "digits"}
+    examples = list(builder._two_digit_examples("test", 3))
+    assert len(examples) == 3 and all(e["video"].shape == (20, 64, 64, 1) for _, e in examples)
+    with pytest.raises(ValueError, match="digits must be 1 or 2"):
+        mmm.MovingMnistMotionConfig(digits=3)
+
+
+def test_published_moving_mnist_path_with_mocked_data():
+    with tfds.testing.mock_data(num_examples=4):
+        clips, info = video.frame_sequences("moving_mnist", clip_frames=20, split="test")
+        first, label = next(iter(clips))
+        model = zoo.load("convlstm_video", **SMALL)
+        settings = recipe.RECIPE.evaluate_class()(test_dataset="moving_mnist", predicted_frames=5, max_examples=4)
+        metrics = recipe.RECIPE.evaluate(model, settings)
+    assert first.shape == (20, 64, 64, 1) and first.dtype == tf.uint8 and int(label) == -1
+    assert info["test_examples"] == 4
+    assert metrics["test_clips"] == 4 and "classifier_accuracy_generated" not in metrics  # unlabelled
+    with pytest.raises(zoo.DataError, match="only a test split"):
+        video.frame_sequences("moving_mnist", clip_frames=20, split="train")
+
+
+def test_frames_are_generated_from_any_number_of_given_frames():
+    model = zoo.load("convlstm_video", **SMALL)
+    clips = np.random.default_rng(1).integers(0, 256, (2, 4, 64, 64, 1)).astype("uint8")
+    for given, wanted in ((1, 1), (4, 3)):
+        frames = np.asarray(model.predict_frames(clips[:, :given], wanted))
+        assert frames.shape == (2, wanted, 64, 64, 1) and 0 <= frames.min() and frames.max() <= 1
+    # Generated frame t comes from the frames before it only: asking for more changes none.
+    np.testing.assert_allclose(np.asarray(model.predict_frames(clips, 2)),
+                               np.asarray(model.predict_frames(clips, 5))[:, :2], atol=1e-6)
+    np.testing.assert_allclose(np.asarray(model(clips)), np.asarray(model.predict_frames(clips, 1))[:, 0], atol=1e-6)
+    with pytest.raises(ValueError, match="num_frames must be at least 1"):
+        model.predict_frames(clips, 0)
+
+
+@pytest.mark.parametrize("mode", ["free_running", "teacher_forcing"])
+def test_both_training_modes_train(mode):
+    model = zoo.load("convlstm_video", training_mode=mode, **SMALL)
+    model.compile()
+    clips = np.random.default_rng(2).integers(0, 256, (4, 5, 64, 64, 1)).astype("uint8")
+    history = model.fit(clips, epochs=1, batch_size=2, verbose=0)
+    assert np.isfinite(history.history["loss"][0]) and np.isfinite(history.history["mse"][0])
+
+
+def test_measures_against_the_truth_and_the_baseline():
+    truth = tf.random.stateless_uniform((2, 3, 64, 64, 1), seed=[0, 1])
+    same = recipe.frame_errors(truth, truth)
+    assert float(tf.reduce_max(same["mse"])) == 0 and float(tf.reduce_min(same["ssim"])) > 0.999
+    off = recipe.frame_errors(tf.zeros_like(truth), truth)
+    np.testing.assert_allclose(off["mse"].numpy(), tf.reduce_sum(tf.square(truth), axis=(2, 3, 4)).numpy(), rtol=1e-5)
+    assert off["mse"].shape == (2, 3) and off["bce"].shape == (2, 3)
+
+
+def test_recipe_generates_measures_and_draws(tmp_path):
+    card = recipe.RECIPE.main(["--smoke", "--output", str(tmp_path)])
+    metrics = card["metrics"]
+    for key in ("test_mse", "copy_last_mse", "test_bce", "copy_last_bce", "test_ssim", "copy_last_ssim",
+                "mse_ratio_to_copy_last", "classifier_accuracy_generated", "classifier_accuracy_true"):
+        assert key in metrics, key
+    assert list(metrics["test_mse_by_step"]) == ["1", "2", "3"]
+    assert (tmp_path / "predictions.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(zoo.ConfigError, match="--predicted-frames"):
+        recipe.RECIPE.config(clip_frames=6, observed_frames=3, predicted_frames=4)
