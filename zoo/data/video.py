@@ -97,39 +97,60 @@ PUBLISHED_MOVING_MNIST = "moving_mnist"  # TFDS: the 10,000 test sequences of Sr
 
 def frame_sequences(dataset, *, clip_frames, split, data_dir=None, download=True, generated_data_dir=None,
                     digits=1, train_clips=30_000, test_clips=5_000, max_examples=0):
-    """(unbatched (uint8 clip [clip_frames, 64, 64, 1], label) pairs of one split, the card's
+    """(unbatched (uint8 clip [clip_frames, h, w, c], label) pairs of one split, the card's
     description of them) for a next-frame predictor: moving_mnist_motion (generated, with
     `digits` digits per clip; one-digit clips keep their digit × motion label, two-digit clips
-    have label −1), or TFDS's moving_mnist, whose only split is the published test set of
-    20-frame sequences (its first `clip_frames` frames are used; label −1)."""
+    have label −1), TFDS's moving_mnist, whose only split is the published test set of
+    20-frame sequences, or any TFDS dataset with a `video` (or `image_sequence`) feature of a
+    fixed frame size. The first `clip_frames` frames of each clip are used; clips shorter than
+    that are left out. Labels are −1 where the dataset has none."""
     if dataset == GENERATED:
         builder = generated_builder(num_frames=clip_frames, train_clips=train_clips, test_clips=test_clips,
                                     data_dir=data_dir, generated_data_dir=generated_data_dir, download=download,
                                     digits=digits)
-        key = "video"
-    elif dataset == PUBLISHED_MOVING_MNIST:
-        if split != "test":
-            raise DataError("TFDS's moving_mnist has only a test split (the published 10,000 sequences): train on "
-                            "moving_mnist_motion and measure on moving_mnist (--test-dataset moving_mnist).")
-        builder = load_builder(dataset, data_dir, download=download)
-        key = "image_sequence"
-        length = int(builder.info.features[key].shape[0])
-        if clip_frames > length:
-            raise DataError(f"moving_mnist's sequences have {length} frames; asked for {clip_frames}.")
+    elif dataset == PUBLISHED_MOVING_MNIST and split != "test":
+        raise DataError("TFDS's moving_mnist has only a test split (the published 10,000 sequences): train on "
+                        "moving_mnist_motion and measure on moving_mnist (--test-dataset moving_mnist).")
     else:
-        raise DataError(f"A next-frame predictor reads {GENERATED} (generated from MNIST) or "
-                        f"{PUBLISHED_MOVING_MNIST} (TFDS, test split only), not {dataset!r}.")
+        builder = load_builder(dataset, data_dir, download=download,
+                               check=lambda info: _check_sequences(info, dataset, split, clip_frames))
+    key = _sequence_key(builder.info)
+    shape = [int(d) for d in builder.info.features[key].shape[1:]]
     spec = f"{split}[:{max_examples}]" if max_examples else split
     clips = builder.as_dataset(split=spec, shuffle_files=False, read_config=tfds.ReadConfig(try_autocache=False))
-    def pair(example):
-        label = example["label"] if "label" in example else tf.constant(-1, tf.int64)
-        return tf.ensure_shape(example[key][:clip_frames], (clip_frames, 64, 64, 1)), label
 
+    def pair(example):
+        label = tf.cast(example["label"], tf.int64) if "label" in example else tf.constant(-1, tf.int64)
+        return tf.ensure_shape(example[key][:clip_frames], (clip_frames, *shape)), label
+
+    if builder.info.features[key].shape[0] is None:
+        clips = clips.filter(lambda example: tf.shape(example[key])[0] >= clip_frames)
     clips = clips.map(pair, num_parallel_calls=AUTOTUNE)
     count = int(clips.cardinality())
     info = {"name": builder.info.full_name.rsplit("/", 1)[0], "version": str(builder.info.version),
-            f"{split}_examples": count if count >= 0 else None, "frame_shape": [64, 64, 1], "clip_frames": clip_frames}
+            f"{split}_examples": count if count >= 0 else None, "frame_shape": shape, "clip_frames": clip_frames}
     return clips, info
+
+
+def _sequence_key(info):
+    return next((k for k in ("video", "image_sequence") if k in info.features), None)
+
+
+def _check_sequences(info, dataset, split, clip_frames):
+    """Refuse, before any download, a dataset a next-frame predictor cannot read."""
+    key = _sequence_key(info)
+    if key is None:
+        raise DataError(f"TFDS dataset {dataset!r} has no `video` or `image_sequence` feature (it has "
+                        f"{', '.join(info.features)}): a next-frame predictor needs clips of frames.")
+    shape = info.features[key].shape
+    if len(shape) != 4 or None in shape[1:]:
+        raise DataError(f"{dataset!r}'s {key} has shape {shape}; a next-frame predictor needs frames of one fixed "
+                        "size [frames, height, width, channels].")
+    if shape[0] is not None and shape[0] < clip_frames:
+        raise DataError(f"{dataset!r}'s clips have {shape[0]} frames; asked for {clip_frames} "
+                        "(lower --clip-frames, or the observed and predicted frames).")
+    if info.splits and split not in info.splits:
+        raise DataError(f"TFDS dataset {dataset!r} has no {split!r} split (it has {', '.join(info.splits)}).")
 
 
 def clip_splits(clips, *, batch_size, seed, cache="disk", eval_batch_size=64, windows=None):
@@ -156,7 +177,8 @@ def random_windows(shortest, longest, *, seed):
     """A `batch_map` for `shuffled_batches`: (batch index, (clips [batch, frames, ...], labels) or
     clips alone) → the same clips cut to a window of L frames, L uniform in [shortest, longest]
     (at most the clips' frames) per batch and the window's start uniform per clip, drawn from
-    (seed, batch index): the same windows in a rerun and in a resumed run."""
+    (seed, batch index): the same windows in a rerun and in a resumed run. With shortest ==
+    longest the window's length is part of the batch's static shape."""
     if not 1 <= shortest <= longest:
         raise ValueError(f"windows must satisfy 1 <= shortest <= longest, got {shortest}, {longest}.")
 
@@ -171,6 +193,8 @@ def random_windows(shortest, longest, *, seed):
                                              dtype=tf.int64)
         steps = starts[:, None] + tf.range(length)[None, :]
         windows = tf.gather(videos, steps, batch_dims=1)
+        if shortest == longest:  # a fixed window: its length is static (checked when run)
+            windows = tf.ensure_shape(windows, [None, shortest, *videos.shape[2:]])
         return (windows, *batch[1:]) if labelled else windows
 
     return cut

@@ -1,6 +1,7 @@
 """The zoo's models; importing this package registers each of them."""
 
 from zoo.models.cnn_lstm_video import CNNLSTMVideo
+from zoo.models.convlstm_video import ConvLSTMVideo
 from zoo.models.dcgan import DCGAN
 from zoo.models.lstm_gan_image import LSTMGANImage
 from zoo.models.lstm_gan_text import LSTMGANText
@@ -8,4 +9,4 @@ from zoo.models.lstm_image_classifier import LSTMImageClassifier
 from zoo.models.pixel_lstm import PixelLSTM
 from zoo.models.vae import VAE
 
-__all__ = ["CNNLSTMVideo", "DCGAN", "LSTMGANImage", "LSTMGANText", "LSTMImageClassifier", "PixelLSTM", "VAE"]
+__all__ = ["CNNLSTMVideo", "ConvLSTMVideo", "DCGAN", "LSTMGANImage", "LSTMGANText", "LSTMImageClassifier", "PixelLSTM", "VAE"]

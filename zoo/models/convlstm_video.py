@@ -7,27 +7,65 @@ from keras import layers, ops
 
 from zoo.config import at_least, check_fields, one_of, positive_integers
 from zoo.models.base import ZooModel
-from zoo.models.bernoulli import bernoulli_nll
 from zoo.registry import register_model
 
 TRAINING_MODES = ("teacher_forcing", "free_running")
 
 
+def binary_cross_entropy(target, probabilities, epsilon=1e-6):
+    """Per-pixel cross-entropy (nats) of probabilities in [0, 1] against targets in [0, 1]."""
+    p = tf.clip_by_value(probabilities, epsilon, 1 - epsilon)
+    return -(target * tf.math.log(p) + (1 - target) * tf.math.log(1 - p))
+
+
+def translate(frames, kernels):
+    """Each frame [batch, h, w, c] convolved with its own kernels [batch, s, s, k] (one kernel
+    for all channels) → [batch, h, w, c, k]: a per-clip convolution, run as one depthwise
+    convolution with the batch moved into the channels."""
+    batch, height, width, channels = (tf.shape(frames)[i] for i in range(4))
+    size, count = kernels.shape[1], kernels.shape[3]
+    stacked = tf.reshape(tf.transpose(frames, [1, 2, 0, 3]), [1, height, width, batch * channels])
+    filters = tf.repeat(tf.transpose(kernels, [1, 2, 0, 3]), channels, axis=2)  # [s, s, batch·c, k]
+    moved = tf.nn.depthwise_conv2d(stacked, filters, [1, 1, 1, 1], "SAME")
+    moved = tf.reshape(moved, [height, width, batch, channels, count])
+    return tf.transpose(moved, [2, 0, 1, 3, 4])
+
+
+def shift_correlation(previous, frames, size):
+    """How well each shift moves `previous` onto `frames` (both [batch, h, w, c]): [batch, s, s],
+    the correlation of the two at every shift of at most (s − 1) / 2 pixels, divided by the
+    frame's own energy, with the axes reversed so that it reads as the `translate` kernel that
+    moves `frames` once more by the same shift (a correlation layer, as in FlowNet)."""
+    batch, height, width, channels = (tf.shape(frames)[i] for i in range(4))
+    r = (size - 1) // 2
+    stacked = tf.reshape(tf.transpose(frames, [1, 2, 0, 3]), [1, height, width, batch * channels])
+    stacked = tf.pad(stacked, [[0, 0], [r, r], [r, r], [0, 0]])
+    kernel = tf.transpose(previous, [1, 2, 0, 3])[..., None]  # [h, w, batch·c... per sample, 1]
+    kernel = tf.reshape(kernel, [height, width, batch * channels, 1])
+    corr = tf.nn.depthwise_conv2d(stacked, kernel, [1, 1, 1, 1], "VALID")  # [1, s, s, batch·c]
+    corr = tf.reduce_sum(tf.reshape(corr, [size, size, batch, channels]), axis=-1)
+    energy = tf.reduce_sum(tf.square(frames), axis=[1, 2, 3])
+    corr = tf.transpose(corr, [2, 0, 1]) / (energy[:, None, None] + 1e-3)
+    return corr[:, ::-1, ::-1]
+
+
 def frame_encoder(frame_shape, filters):
-    """Frame [h, w, c] in [0, 1] → the features of each level, finest first: a stride-2 3×3
-    convolution and a 3×3 convolution per level (level i is h / 2^(i+1) pixels high)."""
+    """Frame [h, w, c] (the frame and its difference from the previous one) → the features of
+    each level, finest first: a stride-2 3×3 convolution and a 3×3 convolution per level (level
+    i is h / 2^(i+1) pixels high); the coarsest, which the ConvLSTM cells read, layer-normalised."""
     frame = keras.Input(frame_shape, name="frame")
     x, levels = frame, []
     for i, f in enumerate(filters):
         x = layers.Conv2D(f, 3, strides=2, padding="same", activation="relu", name=f"down_{i}")(x)
         x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"conv_{i}")(x)
         levels.append(x)
+    levels[-1] = layers.LayerNormalization(name="memory_input_norm")(levels[-1])  # keeps the cells' gates unsaturated
     return keras.Model(frame, levels, name="encoder")
 
 
-def frame_decoder(frame_shape, filters, memory_filters):
-    """(ConvLSTM output at the coarsest level, the encoder's levels of the current frame) → the
-    next frame's Bernoulli logits [h, w, c]. The encoder's levels come in as skip connections
+def frame_decoder(frame_shape, filters, memory_filters, outputs):
+    """(ConvLSTM output at the coarsest level, the encoder's levels of the current frame) →
+    `outputs` logits per pixel [h, w, outputs]. The encoder's levels come in as skip connections
     (U-Net): the digit's appearance need not pass through the recurrent state, only its motion."""
     height, width, channels = frame_shape
     scale = 2 ** len(filters)
@@ -40,7 +78,7 @@ def frame_decoder(frame_shape, filters, memory_filters):
         x = layers.Conv2D(filters[i], 3, padding="same", activation="relu", name=f"mix_{i}")(x)
         x = layers.Conv2DTranspose(filters[i - 1] if i else filters[0], 3, strides=2, padding="same",
                                    activation="relu", name=f"up_{i}")(x)
-    logits = layers.Conv2D(channels, 3, padding="same", name="pixel_logits")(x)
+    logits = layers.Conv2D(outputs, 3, padding="same", name="pixel_logits")(x)
     return keras.Model([memory, *levels], logits, name="decoder")
 
 
@@ -56,9 +94,13 @@ class ConvLSTMVideo(ZooModel):
 
     Each frame goes through a convolutional encoder; stacked `ConvLSTM2D` cells carry what the
     frames so far showed (where the digits are, how they move) at the encoder's coarsest level;
-    a decoder with skip connections from the current frame's encoder levels gives the next
-    frame's Bernoulli logit per pixel. To generate, each predicted frame (its probabilities) is
-    fed back in as the next input.
+    a decoder with skip connections from the current frame's encoder levels draws the next frame.
+    With `transform_kernels` k > 0 the next frame is mostly *moved* rather than redrawn (CDNA,
+    Finn et al. 2016): from the ConvLSTM's state the model predicts k normalised s × s kernels
+    per clip, convolves the current frame with each (a kernel that is one lit pixel shifts the
+    frame), and the decoder's per-pixel masks mix those k moved frames and its own drawn pixels.
+    A digit moved this way stays sharp over many generated frames. Pixel values are Bernoulli
+    probabilities; to generate, each predicted frame is fed back in as the next input.
 
     Example:
 
@@ -76,6 +118,9 @@ class ConvLSTMVideo(ZooModel):
             rest of the clip from them.
         training_mode: "free_running" (after the observed frames the model's own predictions are
             its inputs, as when it generates) or "teacher_forcing" (always the true frames).
+        transform_kernels: k, the moved copies of the current frame mixed into the next (0: the
+            decoder draws every pixel).
+        transform_size: s, the kernels' side: a kernel moves a frame at most (s − 1) / 2 pixels.
         seed: seed of the model's random draws (None: Keras' global seed).
     """
 
@@ -83,10 +128,12 @@ class ConvLSTMVideo(ZooModel):
     MAX_GENERATED_FRAMES = 1_000  # frames one request may ask to generate
 
     FIELD_CHECKS = dict(encoder_filters=positive_integers, lstm_filters=positive_integers, kernel_size=at_least(1),
-                        observed_frames=at_least(1), training_mode=one_of(*TRAINING_MODES))
+                        observed_frames=at_least(1), training_mode=one_of(*TRAINING_MODES),
+                        transform_kernels=at_least(0), transform_size=at_least(1))
 
     def __init__(self, frame_shape=(64, 64, 1), encoder_filters=(32, 64), lstm_filters=(64,), kernel_size=5,
-                 observed_frames=5, training_mode="free_running", seed=None, **kwargs):
+                 observed_frames=5, training_mode="free_running", transform_kernels=4, transform_size=11, seed=None,
+                 **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.frame_shape = self.image_shape_of(frame_shape, divisible_by=2 ** len(encoder_filters))
@@ -95,11 +142,23 @@ class ConvLSTMVideo(ZooModel):
         self.kernel_size = kernel_size
         self.observed_frames = observed_frames
         self.training_mode = training_mode
+        self.transform_kernels = int(transform_kernels)
+        self.transform_size = int(transform_size)
         self.seed = seed
-        self.encoder = frame_encoder(self.frame_shape, self.encoder_filters)
+        height, width, channels = self.frame_shape
+        self.encoder = frame_encoder((height, width, 2 * channels), self.encoder_filters)
         self.memory = [layers.ConvLSTM2D(f, kernel_size, padding="same", name=f"convlstm_{i}")
                        for i, f in enumerate(self.lstm_filters)]
-        self.decoder = frame_decoder(self.frame_shape, self.encoder_filters, self.lstm_filters[-1])
+        channels = self.frame_shape[2]
+        self.decoder = frame_decoder(self.frame_shape, self.encoder_filters, self.lstm_filters[-1],
+                                     channels + (self.transform_kernels + 1 if self.transform_kernels else 0))
+        if self.transform_kernels:
+            self.kernel_features = layers.Conv2D(64, 3, padding="same", activation="relu", name="kernel_features")
+            self.kernel_attention = layers.Conv2D(self.transform_kernels, 3, padding="same", name="kernel_attention")
+            self.kernel_hidden = layers.Dense(128, activation="relu", name="kernel_hidden")
+            self.kernel_logits = layers.Dense(self.transform_size ** 2, name="kernel_logits")
+            self.correlation_scale = self.add_weight(shape=(), initializer=keras.initializers.Constant(30.0),
+                                                     name="correlation_scale")
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.mse_tracker = keras.metrics.Mean(name="mse")
         self.build((None, None, *self.frame_shape))
@@ -111,6 +170,11 @@ class ConvLSTMVideo(ZooModel):
         for layer, filters in zip(self.memory, self.lstm_filters):
             layer.build((None, None, height // scale, width // scale, size))
             size = filters
+        if self.transform_kernels:
+            self.kernel_features.build((None, height // scale, width // scale, size))
+            self.kernel_attention.build((None, height // scale, width // scale, size))
+            self.kernel_hidden.build((None, 64))
+            self.kernel_logits.build((None, 128))
         self.built = True
 
     def get_config(self):
@@ -122,6 +186,8 @@ class ConvLSTMVideo(ZooModel):
             "kernel_size": self.kernel_size,
             "observed_frames": self.observed_frames,
             "training_mode": self.training_mode,
+            "transform_kernels": self.transform_kernels,
+            "transform_size": self.transform_size,
             "seed": self.seed,
         }
 
@@ -154,42 +220,66 @@ class ConvLSTMVideo(ZooModel):
 
     # --- the network --------------------------------------------------------------------------
     def _zero_states(self, batch):
+        """The state before the first frame: (the previous frame, all 0, and each cell's (h, c))."""
         height, width, _ = self.frame_shape
         scale = 2 ** len(self.encoder_filters)
-        return [[ops.zeros((batch, height // scale, width // scale, f))] * 2 for f in self.lstm_filters]
+        cells = [[ops.zeros((batch, height // scale, width // scale, f))] * 2 for f in self.lstm_filters]
+        return ops.zeros((batch, *self.frame_shape)), cells
 
     def _step(self, frame, states, training=False):
-        """One frame [batch, h, w, c] in [0, 1] and the cells' states → (the next frame's logits,
-        the new states)."""
-        levels = self.encoder(frame, training=training)
+        """One frame [batch, h, w, c] in [0, 1] and the state (the previous frame, the cells'
+        states) → (the next frame's pixel probabilities, the new state). The encoder sees the
+        frame and its difference from the previous one, where the motion shows directly."""
+        previous, cells = states
+        levels = self.encoder(ops.concatenate([frame, frame - previous], axis=-1), training=training)
         levels = levels if isinstance(levels, (list, tuple)) else [levels]
-        x, new_states = levels[-1], []
-        for layer, state in zip(self.memory, states):
+        x, new_cells = levels[-1], []
+        for layer, state in zip(self.memory, cells):
             x, state = layer.cell(x, state, training=training)
-            new_states.append(list(state))
-        return self.decoder([x, *levels], training=training), new_states
+            new_cells.append(list(state))
+        new_states = (frame, new_cells)
+        out = self.decoder([x, *levels], training=training)
+        channels = self.frame_shape[2]
+        drawn = tf.sigmoid(out[..., :channels])
+        if not self.transform_kernels:
+            return drawn, new_states
+        size, count = self.transform_size, self.transform_kernels
+        # Kernel i is read from the state pooled over the positions its own attention picks (a
+        # digit, say): the same motion anywhere in the frame gives the same kernel.
+        features = self.kernel_features(x, training=training)
+        features = tf.reshape(features, [tf.shape(features)[0], -1, features.shape[-1]])  # [b, cells, f]
+        attention = self.kernel_attention(x, training=training)
+        attention = tf.nn.softmax(tf.reshape(attention, [tf.shape(attention)[0], -1, count]), axis=1)
+        pooled = tf.einsum("bpk,bpf->bkf", attention, features)
+        kernels = self.kernel_logits(self.kernel_hidden(pooled, training=training), training=training)
+        motion = tf.reshape(shift_correlation(previous, frame, size), [-1, 1, size * size])
+        kernels = kernels + self.correlation_scale * motion
+        kernels = tf.transpose(tf.nn.softmax(kernels, axis=-1), [0, 2, 1])  # [b, s·s, k]
+        kernels = tf.reshape(kernels, [-1, size, size, count])
+        candidates = tf.concat([translate(frame, kernels), drawn[..., None]], axis=-1)  # [b, h, w, c, k + 1]
+        masks = tf.nn.softmax(out[..., channels:], axis=-1)[:, :, :, None, :]
+        return tf.reduce_sum(masks * candidates, axis=-1), new_states
 
     def _rollout(self, frames, num_frames):
         """Frames [batch, k, h, w, c] in [0, 1] → the next `num_frames` frames' probabilities."""
         batch, given = tf.shape(frames)[0], tf.shape(frames)[1]
 
-        def observe(t, states, logits):
-            logits, states = self._step(frames[:, t], states)
-            return t + 1, states, logits
+        def observe(t, states, frame):
+            frame, states = self._step(frames[:, t], states)
+            return t + 1, states, frame
 
-        _, states, logits = tf.while_loop(
+        _, states, frame = tf.while_loop(
             lambda t, *_: t < given, observe,
             (tf.constant(0), self._zero_states(batch), tf.zeros_like(frames[:, 0])))
 
-        def generate(i, states, logits, out):
-            frame = tf.sigmoid(logits)
+        def generate(i, states, frame, out):
             out = out.write(i, frame)
-            logits, states = tf.cond(i + 1 < num_frames, lambda: self._step(frame, states),
-                                     lambda: (logits, states))
-            return i + 1, states, logits, out
+            frame, states = tf.cond(i + 1 < num_frames, lambda: self._step(frame, states),
+                                    lambda: (frame, states))
+            return i + 1, states, frame, out
 
         out = tf.TensorArray(tf.float32, size=num_frames, element_shape=(None, *self.frame_shape))
-        out = tf.while_loop(lambda i, *_: i < num_frames, generate, (tf.constant(0), states, logits, out))[3]
+        out = tf.while_loop(lambda i, *_: i < num_frames, generate, (tf.constant(0), states, frame, out))[3]
         return tf.transpose(out.stack(), [1, 0, 2, 3, 4])
 
     # --- training ----------------------------------------------------------------------------
@@ -206,10 +296,9 @@ class ConvLSTMVideo(ZooModel):
         states, frame = self._zero_states(ops.shape(frames)[0]), frames[:, 0]
         bce, mse = [], []
         for t in range(steps - 1):
-            logits, states = self._step(frame, states, training=training)
+            predicted, states = self._step(frame, states, training=training)
             target = frames[:, t + 1]
-            bce.append(ops.sum(bernoulli_nll(target, logits), axis=(1, 2, 3)))
-            predicted = ops.sigmoid(logits)
+            bce.append(ops.sum(binary_cross_entropy(target, predicted), axis=(1, 2, 3)))
             mse.append(ops.sum(ops.square(predicted - target), axis=(1, 2, 3)))
             frame = predicted if free and t + 1 >= self.observed_frames else target
         return ops.mean(ops.stack(bce)), ops.mean(ops.stack(mse))
