@@ -109,20 +109,3 @@ def test_recipe_generates_measures_and_draws(tmp_path):
     assert (tmp_path / "predictions.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(zoo.ConfigError, match="--predicted-frames"):
         recipe.RECIPE.config(clip_frames=6, observed_frames=3, predicted_frames=4)
-
-
-def test_correlation_kernel_moves_each_clip_once_more_by_its_own_shift():
-    from zoo.models.convlstm_video import shift_correlation, translate
-
-    previous = np.zeros((2, 16, 16, 1), "float32")
-    previous[0, 5:8, 5:7] = 1
-    previous[1, 8:10, 8:11] = 1
-    shifts = [(0, 2), (-1, 1)]  # (rows, columns) per frame, one per clip
-    now = np.stack([np.roll(previous[i], s, (0, 1)) for i, s in enumerate(shifts)])
-    correlation = shift_correlation(tf.constant(previous), tf.constant(now), 5).numpy()
-    assert correlation.shape == (2, 5, 5) and np.allclose(correlation.max(axis=(1, 2)), 1, atol=1e-3)
-    kernels = (correlation == correlation.max(axis=(1, 2), keepdims=True)).astype("float32")[..., None]
-    moved = translate(tf.constant(now), tf.constant(kernels)).numpy()[..., 0]
-    assert moved.shape == (2, 16, 16, 1)
-    for i, shift in enumerate(shifts):
-        np.testing.assert_array_equal(moved[i], np.roll(now[i], shift, (0, 1)))

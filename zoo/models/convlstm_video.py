@@ -171,8 +171,8 @@ class ConvLSTMVideo(ZooModel):
             layer.build((None, None, height // scale, width // scale, size))
             size = filters
         if self.transform_kernels:
-            self.kernel_features.build((None, height // scale, width // scale, size + 2))
-            self.kernel_attention.build((None, height // scale, width // scale, size + 2))
+            self.kernel_features.build((None, height // scale, width // scale, size))
+            self.kernel_attention.build((None, height // scale, width // scale, size))
             self.kernel_hidden.build((None, 64))
             self.kernel_logits.build((None, 128))
         self.built = True
@@ -246,11 +246,6 @@ class ConvLSTMVideo(ZooModel):
         size, count = self.transform_size, self.transform_kernels
         # Kernel i is read from the state pooled over the positions its own attention picks (a
         # digit, say): the same motion anywhere in the frame gives the same kernel.
-        # Where each cell is (two channels from −1 to 1) joins the state: a kernel read from a
-        # digit's cells then knows how near a wall the digit is, where its motion turns.
-        rows, cols = x.shape[1], x.shape[2]
-        grid = tf.stack(tf.meshgrid(tf.linspace(-1.0, 1.0, rows), tf.linspace(-1.0, 1.0, cols), indexing="ij"), -1)
-        x = tf.concat([x, tf.broadcast_to(grid, [tf.shape(x)[0], rows, cols, 2])], axis=-1)
         features = self.kernel_features(x, training=training)
         features = tf.reshape(features, [tf.shape(features)[0], -1, features.shape[-1]])  # [b, cells, f]
         attention = self.kernel_attention(x, training=training)
