@@ -109,3 +109,45 @@ def test_recipe_generates_measures_and_draws(tmp_path):
     assert (tmp_path / "predictions.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(zoo.ConfigError, match="--predicted-frames"):
         recipe.RECIPE.config(clip_frames=6, observed_frames=3, predicted_frames=4)
+
+
+def test_correlation_kernel_moves_each_clip_once_more_by_its_own_shift():
+    from zoo.models.convlstm_video import shift_correlation, translate
+
+    previous = np.zeros((2, 16, 16, 1), "float32")
+    previous[0, 5:8, 5:7] = 1
+    previous[1, 8:10, 8:11] = 1
+    shifts = [(0, 2), (-1, 1)]  # (rows, columns) per frame, one per clip
+    now = np.stack([np.roll(previous[i], s, (0, 1)) for i, s in enumerate(shifts)])
+    correlation = shift_correlation(tf.constant(previous), tf.constant(now), 5).numpy()
+    assert correlation.shape == (2, 5, 5) and np.allclose(correlation.max(axis=(1, 2)), 1, atol=1e-3)
+    kernels = (correlation == correlation.max(axis=(1, 2), keepdims=True)).astype("float32")[..., None]
+    moved = translate(tf.constant(now), tf.constant(kernels)).numpy()[..., 0]
+    assert moved.shape == (2, 16, 16, 1)
+    for i, shift in enumerate(shifts):
+        np.testing.assert_array_equal(moved[i], np.roll(now[i], shift, (0, 1)))
+
+
+def test_served_requests_are_bounded_in_frames_carried_and_generated():
+    model = zoo.load("convlstm_video", **SMALL)
+    predict, _ = model.serving_signatures()["serving_default"]
+    answer = predict(tf.zeros((2, 3, 64, 64, 1), tf.uint8), tf.constant(4))["frames"]
+    assert answer.shape == (2, 4, 64, 64, 1) and answer.dtype == tf.uint8
+    most = model.MAX_REQUEST_FRAMES
+    with pytest.raises(tf.errors.InvalidArgumentError, match=f"at most {most}"):
+        predict(tf.zeros((4, most // 4, 64, 64, 1), tf.uint8), tf.constant(1))  # one frame too many
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num_frames"):
+        predict(tf.zeros((1, 2, 64, 64, 1), tf.uint8), tf.constant(model.MAX_GENERATED_FRAMES + 1))
+
+
+def test_the_shipped_card_is_measured_as_the_issue_asks():
+    from zoo import cards
+
+    card = cards.read_card(cards.saved_models_dir() / "convlstm_video")
+    metrics = card["metrics"]
+    assert card["dataset"]["test_dataset"].startswith("moving_mnist_motion/") and card["dataset"]["digits"] == 1
+    assert (metrics["observed_frames"], metrics["predicted_frames"], metrics["test_clips"]) == (5, 5, 5_000)
+    assert metrics["mse_ratio_to_copy_last"] <= 0.5  # the issue's target: MSE at most half copy-last's
+    assert metrics["mse_ratio_to_copy_last"] == pytest.approx(metrics["test_mse"] / metrics["copy_last_mse"], abs=1e-3)
+    assert metrics["classifier_accuracy_true"] >= 0.97  # the judge itself reads true continuations
+    assert card["training_seconds"] <= 30 * 60

@@ -102,7 +102,7 @@ class ConvLSTMVideoRecipe(Recipe):
     def test_clips(self, settings, max_examples, observed):
         """The test clips: the generated dataset's own (`clip_frames` long), or observed +
         predicted frames of another dataset's."""
-        dataset = settings.test_dataset or getattr(settings, "dataset", GENERATED)
+        dataset = (settings.test_dataset or getattr(settings, "dataset", None) or GENERATED).partition("/")[0]
         frames = settings.clip_frames if dataset == GENERATED else observed + settings.predicted_frames
         return video.frame_sequences(dataset, clip_frames=frames, split="test", data_dir=settings.data_dir,
                                      generated_data_dir=settings.generated_data_dir, digits=settings.digits,
