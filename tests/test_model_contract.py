@@ -15,9 +15,12 @@ from zoo.registry import get_entry
 from conftest import run_clean_python
 
 NAMES = zoo.list_models()
+# lstm_gan_image is dcgan's ImageGAN with other networks and pixel_lstm's particulars are tested
+# in its own file: their contract checks repeat mechanisms the others cover, so with -m slow.
+SLOW = ("lstm_gan_image", "pixel_lstm")
 
 
-@pytest.fixture(scope="module", params=NAMES)
+@pytest.fixture(scope="module", params=[pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in NAMES])
 def case(request):
     """(name, smoke-sized config overrides, one real training batch) for each model."""
     name = request.param

@@ -99,11 +99,15 @@ class ConvLSTMVideo(ZooModel):
     Finn et al. 2016): from the ConvLSTM's state the model predicts k normalised s × s kernels
     per clip, convolves the current frame with each (a kernel that is one lit pixel shifts the
     frame), and the decoder's per-pixel masks mix those k moved frames and its own drawn pixels.
-    A digit moved this way stays sharp over many generated frames. Pixel values are Bernoulli
+    Each kernel's logits also get a correlation term (FlowNet's correlation layer): how well each
+    shift moves the previous frame onto the current one, i.e. the motion to continue; without it
+    the kernels learned in the time budget came out the same for every clip. A digit moved this
+    way stays sharp over many generated frames. Pixel values are Bernoulli
     probabilities; to generate, each predicted frame is fed back in as the next input.
 
     Example:
 
+    >>> import numpy as np
     >>> model = ConvLSTMVideo(encoder_filters=[4, 8], lstm_filters=[8])
     >>> clips = np.zeros((2, 3, 64, 64, 1), "uint8")
     >>> model.predict_frames(clips, 4).shape   # 3 frames seen, 4 generated
