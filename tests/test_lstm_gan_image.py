@@ -74,7 +74,9 @@ def test_each_row_is_drawn_from_the_row_above_it():
     assert np.abs(rows[0]).max() <= 1  # tanh: images in [-1, 1] before scaling to [0, 1]
 
 
-@pytest.mark.parametrize("loss", ["non_saturating", "wgan_gp"])
+# WGAN-GP's train step is dcgan's (test_dcgan.py runs it by default); through LSTMs its double
+# backward pass takes 20 s to build, so here it waits for -m slow.
+@pytest.mark.parametrize("loss", ["non_saturating", pytest.param("wgan_gp", marks=pytest.mark.slow)])
 def test_both_losses_train_and_both_optimizers_survive_save_and_load(loss, tmp_path):
     keras.utils.set_random_seed(0)
     model = zoo.load("lstm_gan_image", loss=loss, **SMALL)

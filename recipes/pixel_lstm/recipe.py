@@ -20,7 +20,7 @@ import numpy as np
 from zoo import plots
 from zoo.config import at_least, option, positive
 from zoo.errors import ConfigError
-from zoo.quality import SAMPLE_SEED, SampleQuality, generated_image_quality, judge_missing
+from zoo.quality import SAMPLE_SEED, SampleQuality, judge_missing
 from zoo.recipe import BinaryImageRecipe, ImageSettings
 from zoo.training import SampleGrid
 
@@ -45,13 +45,7 @@ class PixelLSTMRecipe(BinaryImageRecipe):
         return [SampleGrid(output / "samples", lambda m: m.sample(100, seed=config.seed))]
 
     def measured(self, model, test, measurement, dataset, test_examples):
-        metrics = exact_nll(model, test)
-        if not judge_missing(dataset, measurement.judge_weights, measurement.quality_samples):
-            metrics.update(generated_image_quality(
-                model, dataset=dataset, model_name=self.name, samples=measurement.quality_samples,
-                data_dir=measurement.data_dir, download=getattr(measurement, "download", True),
-                test_examples=test_examples, judge_weights=measurement.judge_weights))
-        return metrics
+        return {**exact_nll(model, test), **self.sample_quality(model, measurement, dataset, test_examples)}
 
     def pictures(self, model, config, data, output):
         """Samples, and completions: the top half of test images given, the rest drawn."""
