@@ -24,6 +24,9 @@ TOLERANCE = {
     "test_accuracy": 0.001, "test_negative_elbo": 0.05, "test_nll": 0.05,
     "bits_per_pixel": 0.0002, "classifier_score": 0.02, "classifier_score_real": 0.02, "frechet_distance": 0.05,
     "frechet_distance_floor": 0.01, "classifier_score_ratio": 0.002,
+    # The same under the second judge (zoo.judges).
+    "classifier_score_conv": 0.02, "classifier_score_real_conv": 0.02, "frechet_distance_conv": 0.05,
+    "frechet_distance_floor_conv": 0.01, "classifier_score_ratio_conv": 0.002,
     # Tables of a metric by a setting ({clip length: accuracy}): each entry within this.
     "test_accuracy_by_frames": 0.001, "digit_accuracy_by_frames": 0.001,
     # convlstm_video: 5,000 clips generated frame by frame from their first frames (float32

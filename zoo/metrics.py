@@ -49,13 +49,18 @@ def generated_image_report(generated, real_train, real_test, embed):
     - frechet_distance between generated and real test features, and between real train and
       real test features of the same count (the floor: what real data scores).
 
-    `embed(images)` returns (features, logits); all image sets hold raw pixels.
+    `embed(images)` returns (features, logits); all image sets hold raw pixels. It is called
+    once, on the three sets together.
     """
     if not len(generated) == len(real_train) == len(real_test):
         raise ValueError("generated, real_train and real_test must hold the same number of images.")
-    generated_features, generated_logits = embed(generated)
-    train_features, _ = embed(real_train)
-    test_features, test_logits = embed(real_test)
+    n = len(generated)
+    features, logits = embed(np.concatenate([generated, real_train, real_test]))
+    return embedded_report(features[:n], logits[:n], features[n:2 * n], features[2 * n:], logits[2 * n:])
+
+
+def embedded_report(generated_features, generated_logits, train_features, test_features, test_logits):
+    """`generated_image_report` from the judge's features and logits of the three image sets."""
     score, real_score = classifier_score(generated_logits), classifier_score(test_logits)
     return {
         "classifier_score": round(score, 4),
@@ -63,7 +68,7 @@ def generated_image_report(generated, real_train, real_test, embed):
         "classifier_score_ratio": round(score / real_score, 4),
         "frechet_distance": round(frechet_distance(generated_features, test_features), 4),
         "frechet_distance_floor": round(frechet_distance(train_features, test_features), 4),
-        "quality_samples": len(generated),
+        "quality_samples": len(generated_features),
     }
 
 

@@ -47,14 +47,46 @@ def generated_image_quality(model, *, dataset, model_name, samples, data_dir=Non
     """Classifier score and Fréchet distance of `samples` images from `model.sample(n, seed)`
     (values in [0, 1]), with the real-data ceiling (as many real test images, of the first
     `test_examples` when set) and floor (real train against real test images). The judge is
-    the lstm_image_classifier of `judge_weights` (a weights folder; default: the shipped one)."""
-    import zoo  # the classifier is a registered model: imported when measuring, not before
-
+    the lstm_image_classifier of `judge_weights` (a weights folder; default: the shipped one);
+    with the default judge, the same measures under the second, convolutional judge
+    (`zoo.judges`) too, as `<metric>_conv`."""
     splits = image_classification_splits(dataset, model.image_shape, model_name=model_name, data_dir=data_dir,
                                          download=download, max_test_examples=test_examples)
     real_train = np.asarray(next(iter(splits["train"].take(samples).batch(samples)))[0])
     real_test = np.asarray(next(iter(splits["test"].take(samples).batch(samples)))[0])
     n = min(samples, len(real_train), len(real_test))
-    classifier = zoo.load("lstm_image_classifier", weights=judge_weights or "pretrained")
     generated = np.round(np.asarray(model.sample(n, seed=seed)) * 255).astype("uint8")
-    return metrics.generated_image_report(generated, real_train[:n], real_test[:n], classifier.features_and_logits)
+    return judged(generated, real_train[:n], real_test[:n], default_judges(judge_weights))
+
+
+def default_judges(judge_weights=None):
+    """{metric suffix: embed} of the judges: the lstm_image_classifier of `judge_weights`
+    (default: the shipped one, suffix ""), and with it the shipped conv judge ("_conv")."""
+    import zoo  # the classifier is a registered model: imported when measuring, not before
+    from zoo import judges
+
+    found = {"": zoo.load("lstm_image_classifier", weights=judge_weights or "pretrained").features_and_logits}
+    if judge_weights is None:
+        found["_conv"] = judges.load().features_and_logits
+    return found
+
+
+def quality_notes(metrics, samples="samples"):
+    """The card's notes on how its sample measures were made (`samples`: what was drawn)."""
+    notes = [f"classifier_score / frechet_distance: {metrics['quality_samples']} {samples} (seed {SAMPLE_SEED}) on "
+             "the features and logits of the shipped lstm_image_classifier; the _real score is of as many real test "
+             "images, the _floor distance between as many real train and test images"]
+    if "classifier_score_conv" in metrics:
+        notes.append("the same measures with the suffix _conv: under the second judge, the shipped convolutional "
+                     "MNIST classifier of zoo.judges (saved_models/mnist_conv_judge), which no generator was tuned on")
+    return notes
+
+
+def judged(generated, real_train, real_test, embeds):
+    """`metrics.generated_image_report` under each judge of `embeds` ({suffix: embed}), the
+    metrics of each named with its suffix."""
+    report = {}
+    for suffix, embed in embeds.items():
+        for key, value in metrics.generated_image_report(generated, real_train, real_test, embed).items():
+            report[key if key == "quality_samples" else key + suffix] = value
+    return report

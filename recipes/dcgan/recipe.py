@@ -18,7 +18,7 @@ from zoo.plots import fixed_noise
 from zoo.config import at_least, option, positive
 from zoo.errors import ConfigError
 from zoo.data.images import image_splits
-from zoo.quality import SAMPLE_SEED, SampleQuality, generated_image_quality, judge_missing
+from zoo.quality import SampleQuality, generated_image_quality, judge_missing, quality_notes
 from zoo.recipe import ImageSettings, Recipe
 from zoo.training import SampleGrid
 
@@ -86,11 +86,7 @@ class DCGANRecipe(Recipe):
     def notes(self, metrics, dataset):
         if "quality_samples" not in metrics:
             return [judge_missing(dataset["name"], None) or "sample quality not measured"]
-        return [
-            f"{metrics['quality_samples']} samples (seed {SAMPLE_SEED}) measured on the features and logits of the "
-            "shipped lstm_image_classifier; classifier_score_real is the score of as many real test images, "
-            "frechet_distance_floor the distance between as many real train and test images",
-        ]
+        return quality_notes(metrics)
 
 
 RECIPE = DCGANRecipe()

@@ -20,7 +20,7 @@ import numpy as np
 from zoo import plots
 from zoo.config import at_least, option, positive
 from zoo.errors import ConfigError
-from zoo.quality import SAMPLE_SEED, SampleQuality, judge_missing
+from zoo.quality import SampleQuality, judge_missing, quality_notes
 from zoo.recipe import BinaryImageRecipe, ImageSettings
 from zoo.training import SampleGrid
 
@@ -65,10 +65,7 @@ class PixelLSTMRecipe(BinaryImageRecipe):
         notes = [f"test_nll: exact, over all {metrics['nll_examples']} test images binarised once (seed 0), as for "
                  "vae; nats per image (bits_per_pixel: the same in bits per pixel)"]
         if "quality_samples" in metrics:
-            notes.append(f"classifier_score / frechet_distance: {metrics['quality_samples']} binary samples (seed "
-                         f"{SAMPLE_SEED}) on the features and logits of the shipped lstm_image_classifier; the _real "
-                         "score is of as many real (grey) test images, the _floor distance between as many real "
-                         "train and test images")
+            notes += quality_notes(metrics, "binary samples (against real grey images)")
         else:
             notes.append(judge_missing(dataset["name"], None) or judge_missing(dataset["name"], None, samples=0))
         return notes

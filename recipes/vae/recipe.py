@@ -21,7 +21,7 @@ import numpy as np
 from zoo import plots
 from zoo.plots import fixed_noise
 from zoo.config import at_least, option, positive
-from zoo.quality import SAMPLE_SEED, SampleQuality, judge_missing
+from zoo.quality import SampleQuality, judge_missing, quality_notes
 from zoo.recipe import BinaryImageRecipe, ImageSettings
 from zoo.training import SampleGrid
 
@@ -77,10 +77,7 @@ class VAERecipe(BinaryImageRecipe):
             notes.append(f"test_nll: importance-sampled with k={metrics['nll_samples']} over the first "
                          f"{metrics['nll_examples']} of those images, nats")
         if "quality_samples" in metrics:
-            notes.append(f"classifier_score / frechet_distance: {metrics['quality_samples']} samples (pixel means, "
-                         f"seed {SAMPLE_SEED}) on the features and logits of the shipped lstm_image_classifier; the "
-                         "_real score is of as many real test images, the _floor distance between as many real train "
-                         "and test images")
+            notes += quality_notes(metrics, "samples (pixel means)")
         else:
             notes.append(judge_missing(dataset["name"], None) or judge_missing(dataset["name"], None, samples=0))
         return notes
