@@ -50,6 +50,13 @@ def test_both_losses_train(loss):
     assert all(np.isfinite(float(m.result())) for m in model.metrics)
 
 
+def test_r1_penalty_adds_to_the_discriminator_loss():
+    plain, penalised = trained_one_step(), trained_one_step(r1_penalty=10.0)
+    d_plain, d_penalised = (float(m.d_loss_tracker.result()) for m in (plain, penalised))
+    assert d_penalised > d_plain  # γ/2 · E‖∇D(real)‖² > 0, on the same first step
+    assert penalised.get_config()["r1_penalty"] == 10.0 and plain.get_config()["r1_penalty"] == 0.0
+
+
 def test_mixed_precision_model_loads_into_float32():
     with training.precision("mixed_bfloat16"):
         mixed = trained_one_step()

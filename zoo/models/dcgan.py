@@ -134,6 +134,8 @@ class DCGAN(ImageGAN):
         label_smoothing: one-sided: real labels become 1 − this for the discriminator, which
             keeps it from growing over-confident early (non-saturating loss only).
         gradient_penalty: weight of WGAN-GP's penalty.
+        r1_penalty: weight γ of the R1 penalty γ/2 · E‖∇D(real)‖² on the discriminator
+            (non-saturating loss; 0: none).
         ema_decay: decay of the moving average of the generator's weights that `call` samples
             from (0: sample from the trained generator itself).
         spectral_norm: divide each of the discriminator's kernels by its largest singular value.
@@ -141,11 +143,11 @@ class DCGAN(ImageGAN):
     """
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1), loss=one_of(*LOSSES), label_smoothing=below(0.5),
-                        gradient_penalty=at_least(0), ema_decay=in_unit_interval)
+                        gradient_penalty=at_least(0), r1_penalty=at_least(0), ema_decay=in_unit_interval)
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, width=64, loss="non_saturating",
-                 label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True, seed=None,
-                 **kwargs):
+                 label_smoothing=0.0, gradient_penalty=10.0, r1_penalty=0.0, ema_decay=0.999, spectral_norm=True,
+                 seed=None, **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.image_shape = self.image_shape_of(image_shape, divisible_by=4)
@@ -154,6 +156,7 @@ class DCGAN(ImageGAN):
         self.loss = loss
         self.label_smoothing = label_smoothing
         self.gradient_penalty = gradient_penalty
+        self.r1_penalty = float(r1_penalty)
         self.ema_decay = ema_decay
         self.seed = seed
         self.spectral_norm = bool(spectral_norm)

@@ -21,7 +21,7 @@ class ImageGAN(ZooModel):
     discriminator (images in [-1, 1] → one logit)."""
 
     MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
-    r1_penalty = 0.0  # γ of the R1 penalty on D (non-saturating loss); a subclass may set its own
+    r1_penalty = 0.0  # γ of the R1 penalty on D (non-saturating loss): a subclass's field
 
     def _build_gan(self, make_generator, make_discriminator):
         self.generator = make_generator("generator")
@@ -44,7 +44,7 @@ class ImageGAN(ZooModel):
         """The config entries every image GAN has."""
         return {"image_shape": list(self.image_shape), "latent_dim": self.latent_dim, "loss": self.loss,
                 "label_smoothing": self.label_smoothing, "gradient_penalty": self.gradient_penalty,
-                "ema_decay": self.ema_decay}
+                "r1_penalty": self.r1_penalty, "ema_decay": self.ema_decay}
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Two optimizers; both default to Adam(2e-4, β1 = 0.5) as in the DCGAN paper

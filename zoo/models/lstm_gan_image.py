@@ -280,6 +280,6 @@ class LSTMGANImage(ImageGAN):
 
     def get_config(self):
         return {**super().get_config(), **self.gan_config(), "units": self.units, "num_layers": self.num_layers,
-                "feed_back": self.feed_back, "minibatch_std": self.minibatch_std, "r1_penalty": self.r1_penalty,
+                "feed_back": self.feed_back, "minibatch_std": self.minibatch_std,
                 "d_units": self.d_units, "d_layers": self.d_layers, "bidirectional": self.bidirectional,
                 "spectral_norm": self.spectral_norm, "seed": self.seed}
