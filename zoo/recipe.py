@@ -253,9 +253,9 @@ def settings_from_card(recipe, card, data_dir=None, **changes):
     recorded = {**card.get("dataset", {}), **card.get("metrics", {})}
     evaluate = recipe.evaluate_class()
     names = {f.name for f in dataclasses.fields(evaluate)} - {f.name for f in dataclasses.fields(EvaluateSettings)}
-    settings = evaluate(dataset=card["dataset"]["name"], data_dir=data_dir,
-                        max_examples=card["dataset"]["test_examples"] or 0,
-                        **{**{k: recorded[k] for k in names if k in recorded}, **changes})
+    settings = evaluate(**{"dataset": card["dataset"]["name"], "data_dir": data_dir,
+                           "max_examples": card["dataset"]["test_examples"] or 0,
+                           **{k: recorded[k] for k in names if k in recorded}, **changes})
     cfg.validate_fields(settings)
     return settings
 

@@ -99,6 +99,8 @@ class PixelLSTM(BinaryImageModel):
         seed: seed of the binarisation and sampling draws (None: Keras' global seed).
     """
 
+    likelihood = "exact"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
+
     MAX_SAMPLES = 10_000  # most images one request to `sample` or `complete` may draw
     MAX_BATCH = 10_000  # most images one `log_prob` request may score
 

@@ -67,6 +67,8 @@ class VAE(BinaryImageModel):
         seed: seed of the binarisation and sampling draws (None: Keras' global seed).
     """
 
+    likelihood = "IWAE bound"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
+
     FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1))
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, width=32, seed=None, **kwargs):
