@@ -91,6 +91,32 @@ def test_shipped_metric_is_remeasured_within_tolerance(name):
     assert get_entry(name).metric in TOLERANCE
 
 
+# Weights shipped beside a model's own, for another dataset or protocol: {folder: model name}.
+# Each is re-measured (with -m slow: like its model's, it takes minutes) and shown in the README.
+OTHER_WEIGHTS = {"convlstm_video_two_digits": "convlstm_video"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", sorted(OTHER_WEIGHTS))
+def test_other_shipped_weights_are_remeasured_within_tolerance(folder):
+    path = cards.saved_models_dir() / folder
+    card = cards.read_card(path)
+    assert card["name"] == OTHER_WEIGHTS[folder]
+    measured = evaluate_like_card(card["name"], zoo.load(card["name"], weights=str(path)), card)
+    for metric, tolerance in TOLERANCE.items():
+        if metric in card["metrics"]:
+            assert measured[metric] == pytest.approx(card["metrics"][metric], abs=tolerance), metric
+
+
+@pytest.mark.parametrize("folder", sorted(OTHER_WEIGHTS))
+def test_other_shipped_weights_have_a_card_and_a_readme_figure(folder):
+    path = cards.saved_models_dir() / folder
+    card = cards.read_card(path)
+    assert card["weights_sha256"] == cards.file_sha256(path / card["files"]["weights"])
+    assert f"{card['metrics'][get_entry(card['name']).metric]:.2f}" in README.read_text()
+    assert f"saved_models/{folder}" in README.read_text()
+
+
 def test_lstm_image_classifier_reaches_its_target():
     card = cards.read_card(cards.saved_models_dir() / "lstm_image_classifier")
     assert card["dataset"]["name"] == "mnist" and card["dataset"]["test_examples"] == 10_000

@@ -3,7 +3,7 @@ frames it generates against the copy-last-frame baseline.
 
     zoo train convlstm_video                          # one digit: 5 frames seen → 5 generated
     zoo train convlstm_video --digits 2 --clip-frames 20 --observed-frames 10 --predicted-frames 10 \\
-        --output saved_models/convlstm_video_two_digits   # Moving MNIST's own protocol
+        --train-clips 16000 --output runs/convlstm_video_two_digits   # Moving MNIST's own protocol
     zoo evaluate convlstm_video --weights W --test-dataset moving_mnist   # the published test set
     python -m recipes.convlstm_video.recipe --smoke --output /tmp/smoke
 
