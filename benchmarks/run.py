@@ -26,18 +26,16 @@ The models and inputs are the recipes' defaults (data from TFDS, as the recipes 
 """
 
 import argparse
-import json
 import os
 import platform
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.processes import measured_in_subprocess, report
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 
 
 # -- the machine -------------------------------------------------------------------------------
@@ -277,7 +275,7 @@ def main(argv=None):
     if args.warmup < 2 or args.steps < 2:
         parser.error("--warmup and --steps must be at least 2.")
     if args.one:
-        print("RESULT " + json.dumps(measure(args.one, args.steps, args.warmup, args.serving_repeats)))
+        report(measure(args.one, args.steps, args.warmup, args.serving_repeats))
         return None
 
     import zoo
@@ -292,18 +290,12 @@ def main(argv=None):
     results = []
     for name in names:
         started = time.perf_counter()
-        process = subprocess.run(
-            [sys.executable, "-m", "benchmarks.run", "--one", name, "--steps", str(args.steps),
-             "--warmup", str(args.warmup), "--serving-repeats", str(args.serving_repeats)],
-            cwd=REPO, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-        lines = [line for line in process.stdout.splitlines() if line.startswith("RESULT ")]
-        if process.returncode or not lines:
-            results.append({"model": name, "error": (process.stderr.strip().splitlines() or ["no output"])[-1][:200]})
-        else:
-            result = json.loads(lines[-1][len("RESULT "):])
+        result = measured_in_subprocess("benchmarks.run", name, ["--steps", args.steps, "--warmup", args.warmup,
+                                                                 "--serving-repeats", args.serving_repeats])
+        if "error" not in result:
             roof = roofs["bfloat16" if "bfloat16" in result["precision"] else "float32"]
             result["mfu"] = result["flops_per_example"] * result["train_real"] / (roof * 1e9)
-            results.append(result)
+        results.append(result)
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
     markdown = table(results, roofs, info)
     print(markdown)

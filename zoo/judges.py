@@ -4,7 +4,7 @@ the shipped `lstm_image_classifier` that the image generators were tuned against
 A generator tuned to please one classifier can score well under it and worse under another,
 so the zoo measures sample quality under both: the classifier score and Fréchet distance of
 `zoo.metrics` on this judge's logits and penultimate features. Its weights are shipped in
-`saved_models/mnist_conv_judge/` and made by
+`saved_models/mnist_conv_judge/` (the folder of the shipped models) and made by
 
     python -m zoo.judges --output saved_models/mnist_conv_judge      # 3 epochs, ≈ 2 min
 
@@ -23,14 +23,13 @@ import numpy as np
 from zoo import atomic
 from zoo.errors import ConfigError
 
-FOLDER = Path(__file__).resolve().parent.parent / "saved_models" / "mnist_conv_judge"
+NAME = "mnist_conv_judge"  # its folder in the shipped models' folder (`zoo.cards.saved_models_dir()`)
 WEIGHTS, CARD = "judge.weights.h5", "judge.json"
 IMAGE_SHAPE = (28, 28, 1)
 
 
-def build(seed=0):
+def build():
     """The judge's network: raw uint8 (or float 0–255) pixels in, 10 logits out."""
-    keras.utils.set_random_seed(seed)
     inputs = keras.Input(IMAGE_SHAPE, name="images")
     x = keras.layers.Rescaling(1 / 255.0)(inputs)
     for filters in (32, 64):
@@ -61,9 +60,15 @@ class ConvJudge:
         return float(np.mean(np.argmax(self.features_and_logits(images)[1], axis=1) == np.asarray(labels)))
 
 
+def shipped_folder():
+    from zoo import cards
+
+    return cards.saved_models_dir() / NAME
+
+
 def load(folder=None):
     """The shipped judge (or the one written to `folder` by `train`)."""
-    folder = Path(folder or FOLDER)
+    folder = Path(folder or shipped_folder())
     if not (folder / WEIGHTS).exists():
         raise FileNotFoundError(f"No conv judge in {folder}: make one with python -m zoo.judges --output {folder}")
     network = build()
@@ -79,7 +84,8 @@ def train(output, *, data_dir=None, epochs=3, seed=0, batch_size=128, max_train_
     splits = image_classification_splits("mnist", IMAGE_SHAPE, model_name="mnist_conv_judge", data_dir=data_dir,
                                          max_train_examples=max_train_examples)
     train_split = splits["train"].shuffle(60_000, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    network = build(seed)
+    keras.utils.set_random_seed(seed)
+    network = build()
     network.compile(optimizer=keras.optimizers.Adam(1e-3),
                     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     started = time.perf_counter()
@@ -100,20 +106,21 @@ def train(output, *, data_dir=None, epochs=3, seed=0, batch_size=128, max_train_
 
 
 def _shown(path):
-    """`path` relative to the repository when it is inside it, as a command line would give it."""
+    """`path` relative to the working folder when it is inside it, as a command line gives it."""
     path = Path(path).resolve()
-    return path.relative_to(FOLDER.parent.parent) if path.is_relative_to(FOLDER.parent.parent) else path
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m zoo.judges", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output", default=str(FOLDER))
+    parser.add_argument("--output", default=None, help="default: the shipped judge's folder")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None, help="TFDS data folder (default: TFDS_DATA_DIR or ~/...)")
     args = parser.parse_args(argv)
-    print(json.dumps(train(args.output, data_dir=args.data_dir, epochs=args.epochs, seed=args.seed), indent=2))
+    card = train(args.output or shipped_folder(), data_dir=args.data_dir, epochs=args.epochs, seed=args.seed)
+    print(json.dumps(card, indent=2))
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ def fixed_noise(seed, latent_dim, n=100):
     return np.random.default_rng(seed).normal(size=(n, latent_dim)).astype("float32")
 
 
-def save_image_grid(images, path, columns=10, title=None):
-    """Images [n, h, w, 1 or 3] with values in [0, 1] (or uint8) → one PNG grid, atomically."""
+def image_grid(images, columns=10):
+    """Images [n, h, w, c] with values in [0, 1] (or uint8) → one [rows·(h+2), columns·(w+2), c]
+    array in [0, 1], the images side by side on a white background."""
     images = np.asarray(images, np.float32)
     images = images / 255.0 if images.max() > 1.0 else images
     n, h, w, c = images.shape
@@ -27,6 +28,13 @@ def save_image_grid(images, path, columns=10, title=None):
     for i, image in enumerate(images):
         r, k = divmod(i, columns)
         grid[r * (h + 2) + 1:r * (h + 2) + 1 + h, k * (w + 2) + 1:k * (w + 2) + 1 + w] = image
+    return grid
+
+
+def save_image_grid(images, path, columns=10, title=None):
+    """Images [n, h, w, 1 or 3] with values in [0, 1] (or uint8) → one PNG grid, atomically."""
+    grid = image_grid(images, columns)
+    rows, c = grid.shape[0] // (np.shape(images)[1] + 2), grid.shape[-1]
     fig = plt.figure(figsize=(columns * 0.6, rows * 0.6 + (0.3 if title else 0)))
     plt.imshow(grid[..., 0] if c == 1 else grid, cmap="gray" if c == 1 else None, vmin=0, vmax=1)
     plt.axis("off")

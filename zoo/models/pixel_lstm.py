@@ -100,6 +100,7 @@ class PixelLSTM(BinaryImageModel):
     """
 
     likelihood = "exact"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
+    sample_pixels = "binary"  # `sample` gives binary images
 
     MAX_SAMPLES = 10_000  # most images one request to `sample` or `complete` may draw
     MAX_BATCH = 10_000  # most images one `log_prob` request may score

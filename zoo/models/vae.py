@@ -68,6 +68,7 @@ class VAE(BinaryImageModel):
     """
 
     likelihood = "IWAE bound"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
+    sample_pixels = "means"  # `sample` gives Bernoulli means; a draw from the model is a binary image
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1))
 

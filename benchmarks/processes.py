@@ -1,0 +1,28 @@
+"""Each benchmark measures a model in a fresh process of its own (its peak memory is its own,
+and one model's crash is one error row): `python -m <module> --one NAME ...` prints one
+`RESULT {json}` line."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PREFIX = "RESULT "
+
+
+def report(result):
+    """What the child prints: the one line `measured_in_subprocess` reads."""
+    print(PREFIX + json.dumps(result), flush=True)
+
+
+def measured_in_subprocess(module, name, flags=()):
+    """The result dict of `python -m module --one name *flags`, or {"model": name, "error": its
+    last line of stderr} when it failed."""
+    process = subprocess.run([sys.executable, "-m", module, "--one", name, *map(str, flags)], cwd=REPO,
+                             capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    lines = [line for line in process.stdout.splitlines() if line.startswith(PREFIX)]
+    if process.returncode or not lines:
+        return {"model": name, "error": (process.stderr.strip().splitlines() or ["no output"])[-1][:200]}
+    return json.loads(lines[-1][len(PREFIX):])
