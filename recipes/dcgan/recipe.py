@@ -37,8 +37,10 @@ class DCGANRecipe(Recipe):
     name = "dcgan"
     Settings = Settings
     Measurement = SampleQuality
-    # Smoothed real labels keep D from growing over-confident early in the run.
-    model_defaults = dict(label_smoothing=0.1)
+    # Smoothed real labels keep D from growing over-confident early in the run; R1 (γ = 5) keeps
+    # it flat on the data (measured: second judge's score ratio 0.860 without, 0.876 at γ = 1,
+    # 0.891 at γ = 5).
+    model_defaults = dict(label_smoothing=0.1, r1_penalty=5.0)
     derived_fields = ("image_shape",)
     smoke = dict(epochs=1, batch_size=64, latent_dim=8, width=8, max_train_examples=512, max_test_examples=256,
                  quality_samples=64)
