@@ -9,7 +9,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from zoo import atomic, cards
+from zoo import atomic, cards, portable
 from zoo.errors import ConfigError, WeightsError
 from zoo.models.serving import answers_empty_batches
 from zoo.registry import check_overrides, get_entry
@@ -93,13 +93,24 @@ def info(name):
     )
 
 
-def export(model, path, version=None):
-    """Writes `model` as a SavedModel in TF Serving's layout: `path/<version>/`.
+def export(model, path, version=None, format="saved_model"):
+    """Writes `model` for serving; returns what it wrote.
 
-    `version` defaults to one more than the highest integer version already in `path`. The
-    export is written under a temporary name and renamed, so TF Serving (which watches
-    `path`) never sees a half-written version. Returns the version folder.
+    format="saved_model" (the default): a SavedModel in TF Serving's layout, `path/<version>/`.
+    `version` defaults to one more than the highest integer version already in `path`.
+    format="litert": `path/model.tflite`, every endpoint LiteRT can express as a signature.
+    format="onnx": `path/<endpoint>.onnx` for every endpoint ONNX can express.
+    `zoo.portable.support(model)` says which endpoints those are, and why not the others.
+
+    Everything is written under a temporary name and renamed, so TF Serving (which watches
+    `path`) or an app never sees a half-written export.
     """
+    if format not in portable.FORMATS:
+        raise ConfigError(f"Unknown export format {format!r}: choose one of {', '.join(portable.FORMATS)}.")
+    if format != "saved_model":
+        if version is not None:
+            raise ConfigError(f"version applies to SavedModel exports (TF Serving's layout), not to {format}.")
+        return portable.write_litert(model, path) if format == "litert" else portable.write_onnx(model, path)
     base = Path(path)
     base.mkdir(parents=True, exist_ok=True)
     existing = [int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit()]

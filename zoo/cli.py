@@ -4,7 +4,7 @@
     zoo info lstm_image_classifier
     zoo train lstm_image_classifier [recipe flags; see `zoo train NAME --help`]
     zoo evaluate lstm_image_classifier [--weights pretrained|PATH]
-    zoo export lstm_image_classifier [--weights pretrained|PATH] [--output DIR]
+    zoo export lstm_image_classifier [--weights pretrained|PATH] [--format saved_model|litert|onnx] [--output DIR]
 """
 
 import argparse
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import zoo
-from zoo import cards
+from zoo import cards, portable
 from zoo import config as cfg
 from zoo.recipe import EvaluateSettings, settings_from_card
 from zoo.errors import ConfigError, ZooError
@@ -56,7 +56,7 @@ def _parser():
 
     for name, handler, text in (
         ("evaluate", _evaluate, "measure a model's metrics on its test data"),
-        ("export", _export, "write a SavedModel for TF Serving: <output>/<version>/"),
+        ("export", _export, "write a SavedModel for TF Serving (<output>/<version>/), a LiteRT or an ONNX export"),
     ):
         p = commands.add_parser(name, help=text)
         p.add_argument("name")
@@ -68,8 +68,13 @@ def _parser():
             p.add_argument("--record", action="store_true",
                            help="write the measured metrics into the weights' model card")
         else:
-            p.add_argument("--output", help="export base folder (default: saved_models/<name>/serving)")
-            p.add_argument("--version", type=int, help="version number (default: one more than the highest present)")
+            p.add_argument("--format", default="saved_model", choices=portable.FORMATS,
+                           help="saved_model (default: for TF Serving), litert (one .tflite file) or onnx (one "
+                                ".onnx file per endpoint)")
+            p.add_argument("--output", help="export folder (default: saved_models/<name>/serving for a SavedModel, "
+                                            "saved_models/<name>/<format> otherwise)")
+            p.add_argument("--version", type=int, help="SavedModel version number (default: one more than the "
+                                                       "highest present)")
         p.set_defaults(handler=handler)
     return parser
 
@@ -137,6 +142,14 @@ def _evaluate(args, rest):
 
 def _export(args, rest):
     model = zoo.load(args.name, weights=args.weights)
+    if args.format != "saved_model":
+        path = zoo.export(model, args.output or cards.saved_models_dir() / args.name / args.format,
+                          version=args.version, format=args.format)
+        skipped = getattr(model, "NOT_PORTABLE", {})
+        print(f"exported {args.name} to {path}" + "".join(f"\n  left out {k}: {v}" for k, v in skipped.items()))
+        print(f"run it without TensorFlow: python {Path(portable.__file__).parent / 'runtimes.py'} {path} "
+              "INPUTS.npz OUTPUTS.npz")
+        return
     base = args.output or cards.saved_models_dir() / args.name / "serving"
     path = zoo.export(model, base, version=args.version)
     print(f"exported {args.name} to {path}")

@@ -172,7 +172,9 @@ class ZooClassifier(ZooModel):
 
     def classification_outputs(self, probabilities):
         """The serving outputs of a classifier: probabilities, class_id and, when the model
-        knows them, class_name."""
+        knows them, class_name (not in a LiteRT or ONNX export, which carry numbers only)."""
+        if serving.tracing_portable():
+            return {"probabilities": probabilities, "class_id": tf.argmax(probabilities, axis=-1, output_type=tf.int32)}
         outputs = {"probabilities": probabilities, "class_id": keras.ops.argmax(probabilities, axis=-1)}
         if getattr(self, "class_names", None):
             outputs["class_name"] = tf.gather(tf.constant(self.class_names), outputs["class_id"])

@@ -35,4 +35,4 @@ def bernoulli_nll(x, logits):
     """−log Bernoulli(x; sigmoid(logits)), elementwise, computed stably from the logits (in
     float32 whatever the logits' dtype: a sum over hundreds of pixels loses digits in bfloat16)."""
     logits = ops.cast(logits, "float32")
-    return ops.maximum(logits, 0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
+    return ops.maximum(logits, 0) - logits * x + ops.softplus(-ops.abs(logits))

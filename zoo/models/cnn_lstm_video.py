@@ -228,6 +228,12 @@ class CNNLSTMVideo(ZooClassifier):
         repeated = ops.repeat(ops.expand_dims(labels, 1), frames, axis=1)
         return ops.mean(keras.losses.sparse_categorical_crossentropy(repeated, steps, from_logits=True))
 
+    LITERT_FRAMES = 10  # the clip length of the shipped weights' headline accuracy
+
+    def litert_shapes(self):
+        """A LiteRT export classifies clips of a fixed length (its LSTM loop needs static shapes)."""
+        return {"video": (1, self.LITERT_FRAMES, *self.frame_shape)}
+
     def serving_signatures(self):
         spec = tf.TensorSpec((None, None, *self.frame_shape), tf.uint8, name="video")
         most = self.MAX_REQUEST_FRAMES

@@ -277,14 +277,16 @@ class ConvLSTMVideo(ZooModel):
             (tf.constant(0), self._zero_states(batch), tf.zeros_like(frames[:, 0])))
 
         def generate(i, states, frame, out):
-            out = out.write(i, frame)
-            frame, states = tf.cond(i + 1 < num_frames, lambda: self._step(frame, states),
-                                    lambda: (frame, states))
-            return i + 1, states, frame, out
+            frame, states = self._step(frame, states)
+            return i + 1, states, frame, out.write(i, frame)
 
-        out = tf.TensorArray(tf.float32, size=num_frames, element_shape=(None, *self.frame_shape))
-        out = tf.while_loop(lambda i, *_: i < num_frames, generate, (tf.constant(0), states, frame, out))[3]
-        return tf.transpose(out.stack(), [1, 0, 2, 3, 4])
+        # The first predicted frame came out of the last observed step; the loop makes the
+        # other num_frames − 1 (with no branch inside it: tf2onnx mistranslates a transposed
+        # convolution inside a cond). A static batch where the caller fixed one (a LiteRT
+        # export): its converter needs it.
+        rest = tf.TensorArray(tf.float32, size=num_frames - 1, element_shape=(frames.shape[0], *self.frame_shape))
+        rest = tf.while_loop(lambda i, *_: i < num_frames - 1, generate, (tf.constant(0), states, frame, rest))[3]
+        return tf.concat([frame[:, None], tf.transpose(rest.stack(), [1, 0, 2, 3, 4])], axis=1)
 
     # --- training ----------------------------------------------------------------------------
     def _clip_losses(self, videos, training):
@@ -326,6 +328,16 @@ class ConvLSTMVideo(ZooModel):
         return self.step_logs()
 
     # --- serving -----------------------------------------------------------------------------
+    def litert_shapes(self):
+        """A LiteRT export is given `observed_frames` frames (its ConvLSTM loop needs static
+        shapes); the ONNX export takes any number."""
+        return {"video": (1, self.observed_frames, *self.frame_shape)}
+
+    def onnx_shapes(self):
+        """An ONNX export predicts one clip per call: with an open batch tf2onnx writes the
+        frame loop's convolutions with attributes onnxruntime rejects."""
+        return {"video": (1, None, *self.frame_shape)}
+
     def serving_signatures(self):
         video_spec = tf.TensorSpec((None, None, *self.frame_shape), tf.uint8, name="video")
         count_spec = tf.TensorSpec((), tf.int32, name="num_frames")

@@ -21,6 +21,9 @@ class ImageGAN(ZooModel):
     discriminator (images in [-1, 1] → one logit)."""
 
     MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
+    # LiteRT and ONNX exports (zoo.portable) leave these out, for the reason given.
+    NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "
+                              "latent yourself and call serving_default)"}
     r1_penalty = 0.0  # γ of the R1 penalty on D (non-saturating loss): a subclass's field
 
     def _build_gan(self, make_generator, make_discriminator):

@@ -62,6 +62,9 @@ class LSTMGANText(ZooModel):
                         max_inverse_temperature=positive, anneal_steps=at_least(1))
     # Most that one request to the exported `generate` signature may ask for.
     MAX_SEQUENCES = 1_000
+    # LiteRT and ONNX exports (zoo.portable) leave these out, for the reason given.
+    NOT_PORTABLE = {"generate": "no: strings in and out (a TensorFlow lookup table) and random draws from a run-time "
+                                "seed; call serving_default (next-token probabilities) in your own sampling loop"}
     MAX_LENGTH = 1_000
 
     def __init__(self, vocabulary=("a", "b"), sequence_length=64, token_separator="", embedding_dim=64,
@@ -294,6 +297,11 @@ class LSTMGANText(ZooModel):
         return self.step_logs([self.nll_tracker])
 
     # -- serving -----------------------------------------------------------------------------
+
+    def litert_shapes(self):
+        """A LiteRT export scores `sequence_length` tokens at a time (its LSTM loop needs static
+        shapes); the ONNX export takes any length."""
+        return {"tokens": (1, self.sequence_length)}
 
     def serving_signatures(self):
         tokens_spec = tf.TensorSpec((None, None), tf.int32, name="tokens")

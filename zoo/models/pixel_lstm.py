@@ -104,6 +104,9 @@ class PixelLSTM(BinaryImageModel):
 
     MAX_SAMPLES = 10_000  # most images one request to `sample` or `complete` may draw
     MAX_BATCH = 10_000  # most images one `log_prob` request may score
+    # LiteRT and ONNX exports (zoo.portable) leave these out, for the reason given.
+    NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express",
+                    "complete": "no: random draws from a run-time seed, which neither format can express"}
 
     FIELD_CHECKS = dict(units=at_least(1), num_layers=at_least(1), head_units=at_least(1), head_layers=at_least(1),
                         context_rows=at_least(0), local_units=at_least(0))

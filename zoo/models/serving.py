@@ -7,7 +7,30 @@ in the zoo passes its inputs through `checked` first, and `zoo.export` wraps eac
 `answers_empty_batches`.
 """
 
+import contextlib
+import threading
+
 import tensorflow as tf
+
+_tracing = threading.local()
+
+
+@contextlib.contextmanager
+def portable():
+    """Inside this block serving functions trace for LiteRT and ONNX (`zoo.portable`): the
+    run-time checks below are left out, since neither format has an assert op (their runtimes
+    check dtypes and fixed sizes themselves), and outputs are numeric only."""
+    before = getattr(_tracing, "portable", False)
+    _tracing.portable = True
+    try:
+        yield
+    finally:
+        _tracing.portable = before
+
+
+def tracing_portable():
+    """True inside `portable()`."""
+    return getattr(_tracing, "portable", False)
 
 
 def expect_shape(x, sizes, name):
@@ -39,6 +62,8 @@ def checked(tensor, spec):
     tokens), and finite values for a float. A loaded signature does not check shapes
     itself: without this a wrong shape would fail deep inside the network, or worse, be
     reshaped into an answer. An empty batch passes: it gets an empty answer."""
+    if tracing_portable():
+        return tensor
     expected = "[" + ", ".join("batch" if d is None else str(d) for d in spec.shape) + "]"
     message = f"{spec.name} must have shape {expected} and dtype {spec.dtype.name}"
     checks = [tf.debugging.assert_rank(tensor, len(spec.shape), message=message)]
@@ -60,6 +85,8 @@ def checked(tensor, spec):
 def checked_count(tensor, spec, most):
     """A count setting such as the number of images to draw, checked to lie in [1, most]:
     a larger request would exhaust the serving process's memory."""
+    if tracing_portable():
+        return tensor
     tensor = checked(tensor, spec)
     checks = [tf.debugging.assert_positive(tensor, message=f"{spec.name} must be at least 1"),
               tf.debugging.assert_less_equal(tensor, tf.cast(most, tensor.dtype),
@@ -71,6 +98,8 @@ def checked_count(tensor, spec, most):
 def checked_batch(tensor, spec, most, endpoint):
     """`tensor` once its batch is seen to hold at most `most` examples: what one request to
     `endpoint` may carry before it would exhaust the serving process's memory or time."""
+    if tracing_portable():
+        return tensor
     check = tf.debugging.assert_less_equal(
         tf.shape(tensor, out_type=tf.int64)[0], tf.constant(most, tf.int64),
         message=f"{spec.name} must hold at most {most} examples per {endpoint} request; send the rest in another")
@@ -82,6 +111,8 @@ def checked_ids(ids, size, message):
     """`ids` once every one is seen to lie in [0, size), else an error with `message`. The
     checks are control dependencies of what is returned: an assert beside the computation may
     run after an embedding lookup has already failed on the id with an error naming no input."""
+    if tracing_portable():
+        return ids
     checks = [tf.debugging.assert_non_negative(ids, message=message),
               tf.debugging.assert_less(ids, tf.cast(size, ids.dtype), message=message)]
     with tf.control_dependencies(checks):

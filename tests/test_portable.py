@@ -1,0 +1,139 @@
+"""LiteRT and ONNX exports (`zoo.portable`): the README's support table is the registry's, every
+portable endpoint answers as the SavedModel does in its own runtime in a process without
+TensorFlow (one model by default, every model with `-m slow`), the uint8-in contract holds,
+and bad export requests get clear errors."""
+
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo import portable
+from zoo.errors import ConfigError
+from zoo.registry import get_entry
+
+REPO = Path(__file__).resolve().parent.parent
+NAMES = zoo.list_models()
+
+
+def readme_support():
+    """{(model, endpoint): [SavedModel, LiteRT, ONNX cells]} of the README's support table."""
+    text = (REPO / "README.md").read_text()
+    rows = {}
+    for line in text.split("<!-- support-table -->", 2)[1].strip().splitlines()[2:]:
+        if not line.startswith("| `"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[(cells[0].strip("`"), cells[1])] = cells[2:]
+    return rows
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_readme_support_table_is_the_registry(name):
+    model = get_entry(name).cls(**get_entry(name).default_config())
+    rows = readme_support()
+    support = portable.support(model)
+    for endpoint, formats in support.items():
+        assert rows.get((name, endpoint)) == [formats[f] for f in portable.FORMATS], (name, endpoint)
+    assert {e for (n, e) in rows if n == name} == set(support)
+
+
+def check_export(model, fmt, tmp_path, rows):
+    result = portable.verify(model, fmt, tmp_path, rows=rows, repeats=3)
+    assert result["tensorflow_imported"] is False
+    assert result["agrees"], result["parity"]
+    assert set(result["latency_ms"]) == set(result["inputs"])
+    # The uint8-in contract: what the SavedModel takes as uint8 the export takes as uint8.
+    for endpoint, (_, specs) in model.serving_signatures().items():
+        for spec in specs:
+            if endpoint in result["inputs"]:
+                assert result["inputs"][endpoint][spec.name][0] == spec.dtype.name, (endpoint, spec.name)
+    return result
+
+
+@pytest.mark.parametrize("fmt", ["litert", "onnx"])
+def test_classifier_exports_agree_with_the_saved_model(fmt, tmp_path):
+    model = zoo.load("lstm_image_classifier", weights="pretrained")
+    result = check_export(model, fmt, tmp_path, rows=256)
+    assert result["inputs"]["serving_default"]["images"][0] == "uint8"
+    assert set(result["parity"]) == {"serving_default/probabilities", "serving_default/class_id"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["litert", "onnx"])
+@pytest.mark.parametrize("name", NAMES)
+def test_every_export_agrees_with_the_saved_model(name, fmt, tmp_path):
+    model = zoo.load(name, weights="pretrained")
+    result = check_export(model, fmt, tmp_path, rows=256)
+    assert set(result["inputs"]) == {e for e, f in portable.support(model).items() if f[fmt].startswith("yes")}
+
+
+def test_parity_rules():
+    reference = {"e/p": np.array([0.5, -500.0], np.float32), "e/pixels": np.array([10, 200], np.uint8),
+                 "e/class_id": np.array([1, 2], np.int32), "e/name": np.array([b"a", b"b"])}
+    close = {"e/p": np.array([0.50009, -500.04], np.float32), "e/pixels": np.array([11, 199], np.uint8),
+             "e/class_id": np.array([1, 2], np.int32)}
+    report = portable.parity(reference, close)
+    assert set(report) == {"e/p", "e/pixels", "e/class_id"}  # strings are not exported
+    assert all(r["agrees"] for r in report.values())
+    far = {"e/p": np.array([0.5002, -500.0], np.float32), "e/pixels": np.array([12, 200], np.uint8),
+           "e/class_id": np.array([1, 3], np.int32)}
+    assert not any(r["agrees"] for r in portable.parity(reference, far).values())
+    assert portable.parity(reference, {})["e/p"] == {"max_abs_diff": float("inf"), "agrees": False}
+
+
+def test_fixed_shapes_and_support_text():
+    video = zoo.load("cnn_lstm_video")
+    assert portable.fixed_shapes(video, "litert") == {"video": (1, 10, 64, 64, 1)}
+    assert portable.fixed_shapes(video, "onnx") == {}
+    assert portable.support(video)["serving_default"] == {
+        "saved_model": "yes", "litert": "yes (video [1, 10, 64, 64, 1])", "onnx": "yes"}
+    gan = zoo.load("dcgan", latent_dim=8, width=8)
+    assert portable.support(gan)["sample"]["onnx"].startswith("no: random draws")
+    assert "sample" not in portable.portable_signatures(gan)
+
+
+def test_export_errors(tmp_path):
+    model = zoo.load("vae", latent_dim=4)
+    with pytest.raises(ConfigError, match="Unknown export format 'tflite': choose one of saved_model, litert, onnx"):
+        zoo.export(model, tmp_path, format="tflite")
+    with pytest.raises(ConfigError, match="version applies to SavedModel exports"):
+        zoo.export(model, tmp_path, format="onnx", version=2)
+
+
+def test_cli_export_litert_and_runtime_errors(tmp_path):
+    from zoo.cli import main
+
+    assert main(["export", "vae", "--format", "litert", "--output", str(tmp_path / "litert")]) == 0
+    path = tmp_path / "litert" / portable.LITERT_FILE
+    assert path.exists() and not list((tmp_path / "litert").glob(".tmp-*"))
+    runtime = [sys.executable, str(REPO / "zoo" / "runtimes.py")]
+    np.savez(tmp_path / "in.npz", **{"nope/images": np.zeros((1, 28, 28, 1), np.uint8)})
+    process = subprocess.run(runtime + [str(path), str(tmp_path / "in.npz"), str(tmp_path / "out.npz")],
+                             capture_output=True, text=True)
+    assert process.returncode != 0
+    assert re.search(r"no endpoint 'nope'; it has \['decode', 'encode', 'serving_default'\]", process.stderr)
+    process = subprocess.run(runtime + [str(tmp_path), str(tmp_path / "in.npz"), str(tmp_path / "out.npz")],
+                             capture_output=True, text=True)
+    assert "neither a .tflite file nor a folder of .onnx files" in process.stderr
+
+
+def test_litert_export_is_whole_or_absent(tmp_path, monkeypatch):
+    model = zoo.load("vae", latent_dim=4)
+
+    class Broken:
+        target_spec = types.SimpleNamespace()
+
+        def convert(self):
+            raise RuntimeError("converter died")
+
+    monkeypatch.setattr(tf.lite.TFLiteConverter, "from_saved_model", staticmethod(lambda *a, **k: Broken()))
+    with pytest.raises(RuntimeError, match="converter died"):
+        zoo.export(model, tmp_path / "out", format="litert")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
