@@ -59,15 +59,48 @@ class TrainSettings:
 
 @dataclasses.dataclass
 class ImageSettings(TrainSettings):
-    """Settings of the recipes that read a TFDS image dataset with labels."""
+    """Settings of the recipes that read images with labels: a TFDS dataset, or your own folder."""
 
     dataset: str = option("mnist", "TFDS dataset whose images have the model's shape")
+    images: typing.Optional[str] = option(
+        None, "a folder of your own images (PNG, JPEG, GIF, BMP) instead of --dataset: one sub-folder per class "
+              "(the layout of keras.utils.image_dataset_from_directory; a generator also takes a folder of images "
+              "alone); resized to --image-size, 20 % held out as the test split")
+    image_size: int = option(28, "height and width of the images: what --images are resized to (a TFDS dataset "
+                                  "must have them)", at_least(1))
+    channels: int = option(1, "channels of the images: 1 (grey), 3 (RGB) or 4 (RGBA); --images are converted",
+                           one_of(1, 3, 4))
     validation_examples: int = option(5000, "held out from the end of the train split for validation curves",
                                       at_least(0))
     max_train_examples: int = option(0, "use only this many training examples (0: all)", at_least(0))
     max_test_examples: int = option(0, "measure only this many test examples (0: all)", at_least(0))
     download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once, for "
                                   "offline machines)")
+
+    def validate(self):
+        super().validate()
+        if self.images:
+            # The folder is the dataset from here on: the data layer, the card and `zoo evaluate`
+            # read it by its absolute path.
+            self.dataset = folder_dataset(self.images, "--images")
+
+    @property
+    def image_shape(self):
+        """(height, width, channels) the recipe reads images as."""
+        return (self.image_size, self.image_size, self.channels)
+
+
+def folder_dataset(folder, flag):
+    """The absolute path of `folder` (what the data layer takes for a dataset of your own files),
+    or a ConfigError when it is not a folder."""
+    from pathlib import Path
+
+    from zoo.errors import ConfigError
+
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise ConfigError(f"{flag} {folder}: no such folder.")
+    return str(path.resolve())
 
 
 @dataclasses.dataclass
@@ -289,7 +322,7 @@ class BinaryImageRecipe(Recipe):
                                 data_dir=config.data_dir, download=config.download,
                                 validation_examples=config.validation_examples,
                                 max_train_examples=config.max_train_examples,
-                                max_test_examples=config.max_test_examples)
+                                max_test_examples=config.max_test_examples, image_shape=config.image_shape)
 
     def derived(self, config, data):
         return dict(image_shape=data.info["image_shape"])

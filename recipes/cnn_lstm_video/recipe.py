@@ -39,7 +39,7 @@ from zoo.config import at_least, one_of, option, positive
 from zoo.data import video
 from zoo.datasets import moving_mnist_motion as mmm
 from zoo.errors import ConfigError
-from zoo.recipe import Recipe, TrainSettings, check_value
+from zoo.recipe import Recipe, TrainSettings, check_value, folder_dataset
 from zoo.training import adam_cosine
 
 GENERATED = video.GENERATED
@@ -67,6 +67,10 @@ class Settings(TrainSettings, Measurement):
     batch_size: int = option(32, "clips per training step", at_least(1))
     dataset: str = option(GENERATED, "moving_mnist_motion (generated from MNIST), or a TFDS video dataset with "
                                      "'video' and 'label' (e.g. ucf101)")
+    videos: typing.Optional[str] = option(
+        None, "a folder of your own videos (GIF, MP4, ...: whatever FFmpeg reads, via PyAV) instead of --dataset, "
+              "one sub-folder per class; --clip-frames frames taken evenly spaced from each, resized to "
+              "--frame-size, 20 % of the videos held out as the test split")
     frame_size: int = option(64, "frames are resized to this many pixels square (generated clips are 64)",
                              at_least(1))
     train_clips: int = option(30_000, "moving_mnist_motion: clips in the train split (one per MNIST train digit)",
@@ -90,6 +94,8 @@ class Settings(TrainSettings, Measurement):
     def validate(self):
         TrainSettings.validate(self)
         Measurement.validate(self)
+        if self.videos:
+            self.dataset = folder_dataset(self.videos, "--videos")
         check_value("shortest_window", self.shortest_window, lambda v: None if v <= self.clip_frames else
                     f"must be at most --clip-frames {self.clip_frames}")
         if self.train_clips > 60_000 or self.test_clips > 10_000:

@@ -46,7 +46,7 @@ class DCGANRecipe(Recipe):
                  quality_samples=64)
 
     def load_data(self, config):
-        data = image_splits(config.dataset, (28, 28, 1), model_name=self.name, batch_size=config.batch_size,
+        data = image_splits(config.dataset, config.image_shape, model_name=self.name, batch_size=config.batch_size,
                             seed=config.seed, data_dir=config.data_dir, download=config.download,
                             validation_examples=config.validation_examples,
                             max_train_examples=config.max_train_examples, max_test_examples=config.max_test_examples)

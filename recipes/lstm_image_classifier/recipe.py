@@ -32,9 +32,9 @@ class LSTMImageClassifierRecipe(Recipe):
                  max_test_examples=256)
 
     def load_data(self, config):
-        return image_splits(config.dataset, (28, 28, 1), model_name=self.name, batch_size=config.batch_size,
+        return image_splits(config.dataset, config.image_shape, model_name=self.name, batch_size=config.batch_size,
                             seed=config.seed, data_dir=config.data_dir, download=config.download,
-                            validation_examples=config.validation_examples,
+                            validation_examples=config.validation_examples, need_classes=True,
                             max_train_examples=config.max_train_examples, max_test_examples=config.max_test_examples)
 
     def derived(self, config, data):

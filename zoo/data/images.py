@@ -3,16 +3,23 @@ is downloaded, and the binarisation the likelihood models (`vae`, `pixel_lstm`) 
 
 import tensorflow as tf
 
-from zoo.data import AUTOTUNE, Splits, batched, load_builder, shuffled_batches
+from zoo.data import AUTOTUNE, Splits, batched, folders, load_builder, shuffled_batches
 from zoo.errors import ConfigError, DataError
 
 
 def image_classification_splits(name, image_shape, *, model_name, data_dir=None, download=True,
-                                validation_examples=0, max_train_examples=0, max_test_examples=0):
+                                validation_examples=0, max_train_examples=0, max_test_examples=0,
+                                need_classes=False):
     """{"train", "validation", "test": unbatched datasets of (uint8 image, label), "info": the
     card's dataset description} of a TFDS image dataset with labels, after checking (before any
-    download) that its images have `image_shape`. The validation examples are the last ones of
-    the train split (None when there are none); the `max_*` limits take the first examples."""
+    download) that its images have `image_shape`; or of a folder of your own images (`name` its
+    absolute path: `zoo.data.folders`), resized to `image_shape` (at least two classes when
+    `need_classes`). The validation examples are the last ones of the train split (None when
+    there are none); the `max_*` limits take the first examples."""
+    if folders.is_folder(name):
+        return folders.folder_image_splits(name, image_shape, model_name=model_name, need_classes=need_classes,
+                                           validation_examples=validation_examples,
+                                           max_train_examples=max_train_examples, max_test_examples=max_test_examples)
     builder = load_builder(name, data_dir, download=download,
                            check=lambda info: _check_images(info, name, image_shape, model_name))
     for split in ("train", "test"):
@@ -66,13 +73,14 @@ def _check_images(info, name, image_shape, model_name):
 
 
 def image_splits(name, image_shape, *, model_name, batch_size, seed, data_dir=None, download=True,
-                 validation_examples=0, max_train_examples=0, max_test_examples=0, eval_batch_size=1000):
+                 validation_examples=0, max_train_examples=0, max_test_examples=0, eval_batch_size=1000,
+                 need_classes=False):
     """`Splits` of a TFDS image dataset: training images shuffled (seeded) in batches of
     `batch_size`, validation and test images in dataset order; (uint8 image, label) pairs."""
     splits = image_classification_splits(
         name, image_shape, model_name=model_name, data_dir=data_dir, download=download,
         validation_examples=validation_examples, max_train_examples=max_train_examples,
-        max_test_examples=max_test_examples)
+        max_test_examples=max_test_examples, need_classes=need_classes)
     return Splits(
         train=shuffled_batches(splits["train"], batch_size, seed=seed),
         validation=batched(splits["validation"], eval_batch_size) if splits["validation"] else None,

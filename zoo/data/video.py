@@ -10,7 +10,7 @@ import tempfile
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from zoo.data import AUTOTUNE, Splits, batched, load_builder, resolve_data_dir, shuffled_batches
+from zoo.data import AUTOTUNE, Splits, batched, folders, load_builder, resolve_data_dir, shuffled_batches
 from zoo.datasets import moving_mnist_motion as mmm
 from zoo.errors import DataError
 
@@ -48,7 +48,12 @@ def clip_datasets(dataset, *, clip_frames, frame_size, data_dir=None, download=T
     """{"train", "validation" (None when none are held out), "test": unbatched datasets of
     (uint8 clip [clip_frames, frame_size, frame_size, channels], label), "info": the card's
     dataset description}. The generated dataset's clips have `clip_frames` frames; from any
-    other dataset's clips `clip_frames` frames are taken evenly spaced."""
+    other dataset's clips `clip_frames` frames are taken evenly spaced; so they are from the
+    videos of a folder of your own (`dataset` its absolute path: `zoo.data.folders`)."""
+    if folders.is_folder(dataset):
+        return folders.folder_clip_datasets(dataset, clip_frames=clip_frames, frame_size=frame_size,
+                                            model_name="cnn_lstm_video", validation_examples=validation_examples,
+                                            max_train_examples=max_train_examples, max_test_examples=max_test_examples)
     if dataset == GENERATED:
         builder = generated_builder(num_frames=clip_frames, train_clips=train_clips, test_clips=test_clips,
                                     data_dir=data_dir, generated_data_dir=generated_data_dir, download=download)

@@ -1,0 +1,199 @@
+"""Your own files instead of a TFDS dataset: a folder of images (`--images DIR`) or of videos
+(`--videos DIR`), one sub-folder per class, in the same (uint8 example, label) splits the TFDS
+loaders give.
+
+Images are listed, labelled, decoded and resized by `keras.utils.image_dataset_from_directory`
+(PNG, JPEG, GIF, BMP); videos (GIF, MP4 and whatever else FFmpeg reads) are decoded by PyAV,
+which brings its own FFmpeg libraries (`pip install "zoo[video]"`). A folder has no test split:
+`TEST_FRACTION` of its files, drawn with a fixed seed, are held out as one, so the same files
+are the test set of every run and of `zoo evaluate`. Files that cannot be decoded are skipped,
+and the count and the first few names are printed and go into the model card; a folder with
+none left, with no files, with one class where the model classifies, or with videos shorter
+than the model needs is refused with a one-line error, before anything is written.
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from zoo.errors import DataError
+
+TEST_FRACTION = 0.2  # of a folder's files, held out as its test split
+SPLIT_SEED = 1337  # the draw of those files: fixed, so `zoo evaluate` finds the same test set
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
+VIDEO_SUFFIXES = (".gif", ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
+
+
+def is_folder(dataset):
+    """True for a dataset named by a folder path (what `--images` / `--videos` set): TFDS names
+    are never absolute paths."""
+    return os.path.isabs(str(dataset))
+
+
+def folder_image_splits(folder, image_shape, *, model_name, need_classes, validation_examples=0,
+                        max_train_examples=0, max_test_examples=0):
+    """{"train", "validation", "test": unbatched datasets of (uint8 image of `image_shape`,
+    int64 label), "info": the card's description} of a folder of images. With sub-folders each
+    is a class; a folder of images without sub-folders is one class (refused when
+    `need_classes`: a classifier needs two or more)."""
+    import keras
+
+    folder = _existing_folder(folder, "--images")
+    classes = _class_folders(folder, IMAGE_SUFFIXES)
+    _check_classes(folder, classes, need_classes, model_name, "images", IMAGE_SUFFIXES)
+    height, width, channels = image_shape
+    if channels not in (1, 3, 4):
+        raise DataError(f"--channels must be 1 (grey), 3 (RGB) or 4 (RGBA), got {channels}.")
+    color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[channels]
+    train, test = keras.utils.image_dataset_from_directory(
+        folder, labels="inferred" if classes != [""] else None, color_mode=color_mode, batch_size=None,
+        image_size=(height, width), shuffle=True, seed=SPLIT_SEED, validation_split=TEST_FRACTION, subset="both",
+        verbose=False)
+    bad = _undecodable_images(train.file_paths + test.file_paths, channels)
+    names = classes if classes != [""] else [folder.name]
+    splits = {}
+    for split, ds, paths in (("train", train, train.file_paths), ("test", test, test.file_paths)):
+        good = len(paths) - sum(p in bad for p in paths)
+        if not good:
+            raise DataError(f"No readable images left for the {split} split of {folder} ({len(bad)} could not be "
+                            f"decoded, e.g. {sorted(bad)[0]}).")
+        if classes == [""]:
+            ds = ds.map(lambda image: (image, tf.constant(0, tf.int64)))
+        ds = ds.map(lambda image, label: (tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8),
+                                          tf.cast(label, tf.int64)))
+        if bad:
+            ds = ds.ignore_errors()
+        splits[split] = ds.apply(tf.data.experimental.assert_cardinality(good))
+    return _limited(splits, folder, names, image_shape, "image_shape", bad, validation_examples,
+                    max_train_examples, max_test_examples)
+
+
+def _limited(splits, folder, class_names, shape, shape_key, bad, validation_examples, max_train, max_test):
+    n_train_all, n_test = int(splits["train"].cardinality()), int(splits["test"].cardinality())
+    if validation_examples >= n_train_all:
+        raise DataError(f"--validation-examples {validation_examples} leaves no training data: {folder} has "
+                        f"{n_train_all} training files (and {n_test} held out for testing). Lower it.")
+    n_train = n_train_all - validation_examples
+    n_train = min(n_train, max_train) if max_train else n_train
+    n_test = min(n_test, max_test) if max_test else n_test
+    if bad:
+        print(f"Skipped {len(bad)} file(s) of {folder} that could not be decoded, e.g. "
+              + ", ".join(os.path.relpath(p, folder) for p in sorted(bad)[:3]))
+    return {
+        "train": splits["train"].take(n_train),
+        "validation": splits["train"].skip(n_train_all - validation_examples) if validation_examples else None,
+        "test": splits["test"].take(n_test),
+        "info": {"name": str(folder), "version": "folder", "train_examples": n_train,
+                 "validation_examples": validation_examples, "test_examples": n_test, shape_key: list(shape),
+                 "class_names": list(class_names), "skipped_files": len(bad),
+                 "test_split": f"{TEST_FRACTION:.0%} of the files, drawn with seed {SPLIT_SEED}"},
+    }
+
+
+def _existing_folder(folder, flag):
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"{flag} {folder}: no such folder.")
+    return folder.resolve()
+
+
+def _class_folders(folder, suffixes):
+    """The names of `folder`'s sub-folders that hold files with `suffixes` (sorted), or [""]
+    when it has none but holds such files itself, or [] when it holds none at all."""
+    def has_files(path, recursive):
+        pattern = path.rglob("*") if recursive else path.iterdir()
+        return any(f.is_file() and f.suffix.lower() in suffixes for f in pattern)
+
+    classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")
+                     and has_files(d, True))
+    if classes:
+        return classes
+    return [""] if has_files(folder, False) else []
+
+
+def _check_classes(folder, classes, need_classes, model_name, kind, suffixes):
+    listed = ", ".join(suffixes)
+    if not classes:
+        raise DataError(f"{folder} holds no {kind} ({listed}), in it or in sub-folders: put them in one sub-folder "
+                        "per class.")
+    if need_classes and len(classes) < 2:
+        found = f"one class ({classes[0]!r})" if classes != [""] else "no class sub-folders"
+        raise DataError(f"{model_name} classifies, and {folder} has {found}: it needs one sub-folder of {kind} per "
+                        "class, at least two.")
+
+
+def _undecodable_images(paths, channels):
+    """The set of `paths` TensorFlow's image decoder refuses (corrupt, truncated, not an image)."""
+    def decodes(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        return path, tf.shape(image)[0]
+
+    ds = tf.data.Dataset.from_tensor_slices(list(paths) or [""]).map(decodes, num_parallel_calls=tf.data.AUTOTUNE)
+    good = {p.decode() for p, _ in ds.ignore_errors().as_numpy_iterator()}
+    return set(paths) - good
+
+
+def folder_clip_datasets(folder, *, clip_frames, frame_size, model_name, channels=1, validation_examples=0,
+                         max_train_examples=0, max_test_examples=0):
+    """{"train", "validation", "test": unbatched datasets of (uint8 clip [clip_frames,
+    frame_size, frame_size, channels], int64 label), "info"} of a folder of videos, one
+    sub-folder per class (two at least). Each video is decoded whole by PyAV, its frames
+    resized, and `clip_frames` frames taken evenly spaced from start to end (as from a TFDS
+    video); a video with fewer frames than that is refused."""
+    folder = _existing_folder(folder, "--videos")
+    classes = _class_folders(folder, VIDEO_SUFFIXES)
+    _check_classes(folder, classes, True, model_name, "videos", VIDEO_SUFFIXES)
+    files = [(path, label) for label, name in enumerate(classes)
+             for path in sorted((folder / name).rglob("*")) if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES]
+    clips, labels, bad, short = [], [], [], []
+    for path, label in files:
+        try:
+            frames = read_video(path, frame_size, channels)
+        except Exception:  # noqa: BLE001  any decoder failure: a corrupt or unreadable file
+            bad.append(str(path))
+            continue
+        if len(frames) < clip_frames:
+            short.append((str(path), len(frames)))
+            continue
+        index = np.round(np.linspace(0, len(frames) - 1, clip_frames)).astype(int)
+        clips.append(frames[index])
+        labels.append(label)
+    if short:
+        path, frames = min(short, key=lambda s: s[1])
+        raise DataError(f"{len(short)} video(s) of {folder} have fewer frames than the {clip_frames} {model_name} "
+                        f"reads per clip (the shortest: {os.path.relpath(path, folder)}, {frames} frames): lower "
+                        "--clip-frames, or remove them.")
+    if not clips:
+        raise DataError(f"None of the {len(files)} videos of {folder} could be decoded (e.g. "
+                        f"{os.path.relpath(bad[0], folder)}).")
+    order = np.random.RandomState(SPLIT_SEED).permutation(len(clips))
+    n_test = max(1, int(round(TEST_FRACTION * len(clips))))
+    if n_test >= len(clips):
+        raise DataError(f"{folder} has {len(clips)} readable video(s): too few to hold {TEST_FRACTION:.0%} out for "
+                        "testing and train on the rest.")
+    clips, labels = np.stack(clips)[order], np.asarray(labels, np.int64)[order]
+    splits = {"train": tf.data.Dataset.from_tensor_slices((clips[n_test:], labels[n_test:])),
+              "test": tf.data.Dataset.from_tensor_slices((clips[:n_test], labels[:n_test]))}
+    result = _limited(splits, folder, classes, (frame_size, frame_size, channels), "frame_shape", set(bad),
+                      validation_examples, max_train_examples, max_test_examples)
+    result["info"]["clip_frames"] = clip_frames
+    return result
+
+
+def read_video(path, size, channels=1):
+    """Every frame of the video at `path` as uint8 [frames, size, size, channels], decoded by
+    PyAV (GIF, MP4, ...) and resized (bilinear)."""
+    try:
+        import av
+    except ImportError:
+        raise DataError('--videos needs PyAV to decode video files: pip install "zoo[video]".') from None
+    with av.open(str(path)) as container:
+        frames = [frame.to_ndarray(format="gray" if channels == 1 else "rgb24") for frame in container.decode(video=0)]
+    if not frames:
+        raise ValueError(f"{path} has no frames")
+    frames = np.stack(frames)
+    frames = frames[..., None] if frames.ndim == 3 else frames
+    resized = tf.image.resize(frames, (size, size))
+    return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8).numpy()
