@@ -51,7 +51,7 @@ def saved_model_latency(path, inputs, repeats):
 def measure(name, rows, repeats):
     """{"model", "support", "formats": {fmt: verify's report}, "saved_model_latency_ms"}."""
     import zoo
-    from zoo import portable
+    from zoo import api, portable
 
     model = zoo.load(name, weights="pretrained")
     result = {"model": name, "support": portable.support(model), "formats": {}}
@@ -61,8 +61,9 @@ def measure(name, rows, repeats):
                 result["formats"][fmt] = portable.verify(model, fmt, Path(tmp) / fmt, rows=rows, repeats=repeats)
             except Exception as e:  # noqa: BLE001  one failed export is one row of the table
                 result["formats"][fmt] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
-        inputs = portable.parity_inputs(model, "onnx", rows=1)
-        result["saved_model_latency_ms"] = saved_model_latency(Path(tmp) / "onnx" / "saved_model", inputs, repeats)
+        saved_model = api.export(model, Path(tmp) / "saved_model")
+        result["saved_model_latency_ms"] = saved_model_latency(saved_model, portable.parity_inputs(model, "onnx", rows=1),
+                                                               repeats)
     return result
 
 
@@ -73,6 +74,8 @@ def markdown(results, rows, repeats):
              "LiteRT ms | ONNX ms |", "|---|---|---|---|---|---|---|"]
     for result in results:
         for endpoint, formats in result["support"].items():
+            if not formats["onnx"].startswith("yes") and not formats["litert"].startswith("yes"):
+                continue  # the README's support table says why
             cells = []
             for fmt in ("litert", "onnx"):
                 report = result["formats"].get(fmt, {})
@@ -82,7 +85,7 @@ def markdown(results, rows, repeats):
                     cells.append(f"error: {report['error']}")
                 else:
                     diffs = {k.split("/", 1)[1]: v for k, v in report["parity"].items() if k.startswith(endpoint + "/")}
-                    text = ", ".join(f"{k} {v['max_abs_diff']:.1e}" for k, v in sorted(diffs.items()))
+                    text = ", ".join(_difference(k, v) for k, v in sorted(diffs.items()))
                     cells.append(text + ("" if all(v["agrees"] for v in diffs.values()) else " (DISAGREES)"))
             times = [_latency(result.get("saved_model_latency_ms", {}).get(endpoint))]
             for fmt in ("litert", "onnx"):
@@ -102,6 +105,12 @@ def support_markdown(names):
         for endpoint, formats in portable.support(model).items():
             lines.append(f"| `{name}` | {endpoint} | " + " | ".join(formats[f] for f in portable.FORMATS) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _difference(name, report):
+    if report["max_abs_diff"] >= 1:  # uint8 pixels: one level, on how many
+        return f"{name} {report['max_abs_diff']:.0f} level on {report['share_differing']:.2%} of values"
+    return f"{name} {report['max_abs_diff']:.1e}"
 
 
 def _latency(pair):

@@ -85,7 +85,7 @@ def test_parity_rules():
     far = {"e/p": np.array([0.5002, -500.0], np.float32), "e/pixels": np.array([12, 200], np.uint8),
            "e/class_id": np.array([1, 3], np.int32)}
     assert not any(r["agrees"] for r in portable.parity(reference, far).values())
-    assert portable.parity(reference, {})["e/p"] == {"max_abs_diff": float("inf"), "agrees": False}
+    assert portable.parity(reference, {})["e/p"] == {"max_abs_diff": float("inf"), "agrees": False, "share_differing": 1.0}
 
 
 def test_fixed_shapes_and_support_text():

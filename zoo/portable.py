@@ -114,7 +114,7 @@ def write_onnx(model, folder):
         outputs = function.get_concrete_function(*specs).structured_outputs
         proto, _ = tf2onnx.convert.from_function(function, input_signature=specs, opset=ONNX_OPSET)
         _check_onnx(proto, model.name, endpoint)
-        protos[endpoint] = _named(proto, [s.name for s in specs], list(tf.nest.flatten(_keys(outputs))))
+        protos[endpoint] = _named(proto, [s.name for s in specs], sorted(outputs))  # tf.nest's order
     folder = Path(folder)
     with atomic.atomic_path(folder) as tmp:
         Path(tmp).mkdir(parents=True)
@@ -137,11 +137,6 @@ def _check_onnx(proto, name, endpoint):
     if unknown:
         raise ConfigError(f"{name}'s {endpoint} endpoint has TensorFlow ops ONNX cannot express: "
                           f"{', '.join(unknown)}.")
-
-
-def _keys(outputs):
-    """The output names of a serving function's dict, in the order its flattened values come."""
-    return {key: key for key in outputs}
 
 
 def _named(proto, input_names, output_names):
@@ -186,13 +181,16 @@ COUNT = 3  # the value given to a scalar count (frames to predict) in test input
 def parity_inputs(model, fmt, rows=256, seed=0):
     """{"<endpoint>/<input>": array}: `rows` seeded random valid inputs for every endpoint a
     `fmt` export has, in the shapes it takes (uint8 pixels, unit-normal latents, token ids
-    below the vocabulary size, small counts)."""
+    below the vocabulary size, small counts); an open axis gets the size a LiteRT export fixes
+    it to (else `OPEN_SIZE`), so every format is measured on inputs of the same shape."""
     rng = np.random.default_rng(seed)
     vocab = int(getattr(model, "vocab_size", 2))
+    litert = fixed_shapes(model, "litert")  # every format gets the sizes a LiteRT export is fixed to
     inputs = {}
     for endpoint, (_, specs) in portable_signatures(model, fmt).items():
         for spec in specs:
-            shape = [rows if i == 0 else (OPEN_SIZE if d is None else d) for i, d in enumerate(spec.shape)]
+            sizes = litert.get(spec.name, spec.shape)
+            shape = [rows if i == 0 else (d or sizes[i] or OPEN_SIZE) for i, d in enumerate(spec.shape)]
             if spec.shape.rank and spec.shape[0] is not None:  # a fixed batch (LiteRT): rows of it
                 shape[0] = rows * spec.shape[0]
             dtype = spec.dtype.as_numpy_dtype
@@ -245,7 +243,7 @@ def parity(reference, outputs):
             continue
         got = outputs.get(key)
         if got is None or got.shape != expected.shape:
-            report[key] = {"max_abs_diff": float("inf"), "agrees": False}
+            report[key] = {"max_abs_diff": float("inf"), "agrees": False, "share_differing": 1.0}
             continue
         difference = np.abs(got.astype(np.float64) - expected.astype(np.float64))
         if expected.dtype.kind == "f":
@@ -254,7 +252,8 @@ def parity(reference, outputs):
             agrees = bool(np.all(difference <= 1))
         else:
             agrees = bool(np.all(difference == 0))
-        report[key] = {"max_abs_diff": float(np.max(difference, initial=0.0)), "agrees": agrees}
+        report[key] = {"max_abs_diff": float(np.max(difference, initial=0.0)), "agrees": agrees,
+                       "share_differing": float(np.mean(difference > 0)) if difference.size else 0.0}
     return report
 
 
@@ -264,7 +263,8 @@ def verify(model, fmt, folder, rows=256, seed=0, repeats=0):
     imports TensorFlow (`zoo/runtimes.py`), and compares its outputs with the SavedModel's.
     Returns {"parity": as `parity` gives it, "agrees": all outputs agree, "inputs": the
     export's inputs as its runtime sees them (dtype, shape), "latency_ms": {endpoint: (p50,
-    p99)} of `repeats` batch-1 calls (when `repeats`), "tensorflow_imported": False}."""
+    p99)} of `repeats` batch-1 calls (when `repeats`), "tensorflow_imported": False,
+    "saved_model": the SavedModel's folder}."""
     folder = Path(folder)
     saved_model = api_export(model, folder / "saved_model")
     path = api_export(model, folder / fmt, format=fmt)
@@ -280,6 +280,7 @@ def verify(model, fmt, folder, rows=256, seed=0, repeats=0):
     with np.load(folder / f"{fmt}-outputs.npz") as outputs:
         result["parity"] = parity(reference, dict(outputs))
     result["agrees"] = all(r["agrees"] for r in result["parity"].values())
+    result["saved_model"] = str(saved_model)
     return result
 
 

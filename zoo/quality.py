@@ -10,6 +10,7 @@ import numpy as np
 from zoo import metrics
 from zoo.config import at_least, existing_folder, option
 from zoo.data.images import image_classification_splits
+from zoo.errors import ConfigError
 
 SAMPLE_SEED = 12345  # the seed of `model.sample` for every measurement, so it can be re-measured
 
@@ -71,8 +72,26 @@ def default_judges(judge_weights=None):
     return found
 
 
-def quality_notes(metrics, samples="samples"):
-    """The card's notes on how its sample measures were made (`samples`: what was drawn)."""
+def sample_quality(model, *, model_name, settings, dataset, test_examples, required=False):
+    """The sample measures of `generated_image_quality` under `settings`' judge and number of
+    samples (`SampleQuality` fields), or {} when there is no judge for `dataset` or
+    `--quality-samples 0` leaves them out (the card's notes say why): with `required` (what
+    `zoo evaluate` asks for), a ConfigError saying so."""
+    missing = judge_missing(dataset, settings.judge_weights, settings.quality_samples)
+    if missing and required:
+        raise ConfigError(missing[0].upper() + missing[1:] + ".")
+    if missing:
+        return {}
+    return generated_image_quality(model, dataset=dataset, model_name=model_name, samples=settings.quality_samples,
+                                   data_dir=settings.data_dir, download=getattr(settings, "download", True),
+                                   test_examples=test_examples, judge_weights=settings.judge_weights)
+
+
+def quality_notes(metrics, samples="samples", dataset=None):
+    """The card's notes on how its sample measures were made (`samples`: what was drawn), or,
+    where they were not, why (`dataset`: the card's dataset name)."""
+    if "quality_samples" not in metrics:
+        return [judge_missing(dataset, None) or judge_missing(dataset, None, samples=0)]
     notes = [f"classifier_score / frechet_distance: {metrics['quality_samples']} {samples} (seed {SAMPLE_SEED}) on "
              "the features and logits of the shipped lstm_image_classifier; the _real score is of as many real test "
              "images, the _floor distance between as many real train and test images"]

@@ -344,13 +344,8 @@ class BinaryImageRecipe(Recipe):
         raise NotImplementedError
 
     def sample_quality(self, model, measurement, dataset, test_examples):
-        """The sample measures of `zoo.quality` under `measurement`'s judge, or {} when there is
-        none for `dataset` or `--quality-samples 0` leaves them out (the card's notes say why)."""
-        from zoo.quality import generated_image_quality, judge_missing
+        """`zoo.quality.sample_quality` of this recipe's model under `measurement`."""
+        from zoo.quality import sample_quality
 
-        if judge_missing(dataset, measurement.judge_weights, measurement.quality_samples):
-            return {}
-        return generated_image_quality(model, dataset=dataset, model_name=self.name,
-                                       samples=measurement.quality_samples, data_dir=measurement.data_dir,
-                                       download=getattr(measurement, "download", True), test_examples=test_examples,
-                                       judge_weights=measurement.judge_weights)
+        return sample_quality(model, model_name=self.name, settings=measurement, dataset=dataset,
+                              test_examples=test_examples)

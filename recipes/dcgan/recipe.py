@@ -16,9 +16,8 @@ import keras
 from zoo import plots
 from zoo.plots import fixed_noise
 from zoo.config import at_least, option, positive
-from zoo.errors import ConfigError
 from zoo.data.images import image_splits
-from zoo.quality import SampleQuality, generated_image_quality, judge_missing, quality_notes
+from zoo.quality import SampleQuality, quality_notes, sample_quality
 from zoo.recipe import ImageSettings, Recipe
 from zoo.training import SampleGrid
 
@@ -64,21 +63,12 @@ class DCGANRecipe(Recipe):
         return [SampleGrid(output / "samples", lambda m: m(fixed_noise(config.seed, config.latent_dim)))]
 
     def measure(self, model, config, data):
-        if judge_missing(config.dataset, config.judge_weights, config.quality_samples):
-            return {}
-        return generated_image_quality(model, dataset=config.dataset, model_name=self.name,
-                                       samples=config.quality_samples, data_dir=config.data_dir,
-                                       download=config.download, test_examples=config.max_test_examples,
-                                       judge_weights=config.judge_weights)
+        return sample_quality(model, model_name=self.name, settings=config, dataset=config.dataset,
+                              test_examples=config.max_test_examples)
 
     def evaluate(self, model, settings):
-        dataset = settings.dataset or "mnist"
-        missing = judge_missing(dataset, settings.judge_weights, settings.quality_samples)
-        if missing:
-            raise ConfigError(missing[0].upper() + missing[1:] + ".")
-        return generated_image_quality(model, dataset=dataset, model_name=self.name,
-                                       samples=settings.quality_samples, data_dir=settings.data_dir,
-                                       test_examples=settings.max_examples, judge_weights=settings.judge_weights)
+        return sample_quality(model, model_name=self.name, settings=settings, dataset=settings.dataset or "mnist",
+                              test_examples=settings.max_examples, required=True)
 
     def pictures(self, model, config, data, output):
         plots.save_image_grid(model(fixed_noise(config.seed, config.latent_dim)), output / "samples.png",
@@ -86,9 +76,7 @@ class DCGANRecipe(Recipe):
         return {"samples": "samples.png"}
 
     def notes(self, metrics, dataset):
-        if "quality_samples" not in metrics:
-            return [judge_missing(dataset["name"], None) or "sample quality not measured"]
-        return quality_notes(metrics)
+        return quality_notes(metrics, dataset=dataset["name"])
 
 
 RECIPE = DCGANRecipe()

@@ -20,7 +20,7 @@ import numpy as np
 from zoo import plots
 from zoo.config import at_least, option, positive
 from zoo.errors import ConfigError
-from zoo.quality import SampleQuality, judge_missing, quality_notes
+from zoo.quality import SampleQuality, quality_notes
 from zoo.recipe import BinaryImageRecipe, ImageSettings
 from zoo.training import SampleGrid
 
@@ -64,10 +64,7 @@ class PixelLSTMRecipe(BinaryImageRecipe):
     def notes(self, metrics, dataset):
         notes = [f"test_nll: exact, over all {metrics['nll_examples']} test images binarised once (seed 0), as for "
                  "vae; nats per image (bits_per_pixel: the same in bits per pixel)"]
-        if "quality_samples" in metrics:
-            notes += quality_notes(metrics, "binary samples (against real grey images)")
-        else:
-            notes.append(judge_missing(dataset["name"], None) or judge_missing(dataset["name"], None, samples=0))
+        notes += quality_notes(metrics, "binary samples (against real grey images)", dataset=dataset["name"])
         return notes
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from zoo import plots
 from zoo.plots import fixed_noise
 from zoo.config import at_least, option, positive
-from zoo.quality import SampleQuality, judge_missing, quality_notes
+from zoo.quality import SampleQuality, quality_notes
 from zoo.recipe import BinaryImageRecipe, ImageSettings
 from zoo.training import SampleGrid
 
@@ -76,10 +76,7 @@ class VAERecipe(BinaryImageRecipe):
         if "test_nll" in metrics:
             notes.append(f"test_nll: importance-sampled with k={metrics['nll_samples']} over the first "
                          f"{metrics['nll_examples']} of those images, nats")
-        if "quality_samples" in metrics:
-            notes += quality_notes(metrics, "samples (pixel means)")
-        else:
-            notes.append(judge_missing(dataset["name"], None) or judge_missing(dataset["name"], None, samples=0))
+        notes += quality_notes(metrics, "samples (pixel means)", dataset=dataset["name"])
         return notes
 
 
