@@ -5,10 +5,12 @@ export answer as the SavedModel does, and how fast does it answer one request?
     python -m benchmarks.formats --models dcgan --rows 16 --repeats 20 --output /tmp/formats
 
 For each model with shipped weights and each format, `zoo.portable.verify` exports it, runs
-`--rows` seeded random valid inputs per endpoint through the export in its own runtime
-(`ai_edge_litert`'s interpreter, `onnxruntime`) in a fresh process that never imports
-TensorFlow, and compares the outputs with the SavedModel's (`zoo.portable.parity`: float
-outputs within 1e-4 × max(1, |value|), uint8 pixels within one level, class ids equal). The
+`--rows` inputs per endpoint through the export in its own runtime (`ai_edge_litert`'s
+interpreter, `onnxruntime`) in a fresh process that never imports TensorFlow, and compares the
+outputs with the SavedModel's (`zoo.portable.parity`: float outputs within 1e-4, uint8 pixels
+within one level, class ids equal). The inputs: the first MNIST test images for the 28×28
+image inputs, seeded random ones for the rest (unit-normal latents, valid token ids, clips of
+random pixels). The
 latency is the p50 / p99 of `--repeats` requests of one example each (batch 1) after 5 warm-up
 requests, for the SavedModel in TensorFlow (its signature, checks included) and for each export
 in its runtime, on this machine.
@@ -48,7 +50,7 @@ def saved_model_latency(path, inputs, repeats):
     return latency
 
 
-def measure(name, rows, repeats):
+def measure(name, rows, repeats, images):
     """{"model", "support", "formats": {fmt: verify's report}, "saved_model_latency_ms"}."""
     import zoo
     from zoo import api, portable
@@ -58,17 +60,18 @@ def measure(name, rows, repeats):
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in portable.FORMATS[1:]:
             try:
-                result["formats"][fmt] = portable.verify(model, fmt, Path(tmp) / fmt, rows=rows, repeats=repeats)
+                result["formats"][fmt] = portable.verify(model, fmt, Path(tmp) / fmt, rows=rows, repeats=repeats,
+                                                         images=images)
             except Exception as e:  # noqa: BLE001  one failed export is one row of the table
                 result["formats"][fmt] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
         saved_model = api.export(model, Path(tmp) / "saved_model")
-        result["saved_model_latency_ms"] = saved_model_latency(saved_model, portable.parity_inputs(model, "onnx", rows=1),
-                                                               repeats)
+        one = portable.parity_inputs(model, "onnx", rows=1, images=images)
+        result["saved_model_latency_ms"] = saved_model_latency(saved_model, one, repeats)
     return result
 
 
 def markdown(results, rows, repeats):
-    lines = [f"Parity with the SavedModel on {rows} seeded random inputs per endpoint, in each format's own runtime "
+    lines = [f"Parity with the SavedModel on {rows} inputs per endpoint, in each format's own runtime "
              f"(no TensorFlow in the process); latency p50 / p99 of {repeats} batch-1 requests, ms.", "",
              "| model | endpoint | LiteRT: largest difference | ONNX: largest difference | SavedModel (TF) ms | "
              "LiteRT ms | ONNX ms |", "|---|---|---|---|---|---|---|"]
@@ -123,6 +126,7 @@ def main(argv=None):
     parser.add_argument("--models", default="", help="comma-separated registry names (default: every registered model)")
     parser.add_argument("--rows", type=int, default=256, help="inputs per endpoint compared with the SavedModel")
     parser.add_argument("--repeats", type=int, default=200, help="timed batch-1 requests per endpoint and format")
+    parser.add_argument("--data-dir", default=None, help="TFDS data folder of MNIST (default: TFDS_DATA_DIR or ~/...)")
     parser.add_argument("--output", default=str(HERE / "formats"), help="writes OUTPUT.json and OUTPUT.md")
     args = parser.parse_args(argv)
     for flag in ("rows", "repeats"):
@@ -134,10 +138,13 @@ def main(argv=None):
     unknown = sorted(set(names) - set(zoo.list_models()))
     if unknown:
         parser.error(f"unknown models {unknown}; registered: {zoo.list_models()}")
+    from zoo import portable
+
+    images = portable.test_images(args.rows, data_dir=args.data_dir)
     results = []
     for name in names:
         start = time.time()
-        results.append(measure(name, args.rows, args.repeats))
+        results.append(measure(name, args.rows, args.repeats, images))
         print(f"{name}: {time.time() - start:.0f} s", flush=True)
     table = markdown(results, args.rows, args.repeats)
     output = Path(args.output)

@@ -34,3 +34,15 @@ def smoke_run(tmp_path_factory):
         card = recipe.main(["--smoke", "--output", str(output)])
         runs[name] = (output, card)
     return runs
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A module may send some parameters of a test to the slow run: its `SLOW_PARAMS` maps a
+    test function's name to the parameter values (e.g. model names) it runs only with -m slow.
+    First, so that the default run's `-m "not slow"` leaves them out."""
+    for item in items:
+        slow = getattr(item.module, "SLOW_PARAMS", {}).get(getattr(item, "originalname", None), ())
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(isinstance(v, str) and v in slow for v in params.values()):
+            item.add_marker(pytest.mark.slow)

@@ -145,6 +145,13 @@ def example_inputs(specs, batch_inputs):
     return inputs
 
 
+# The output check of a clean serving process runs by default for models with different kinds
+# of endpoints (images, latents and counts, clips, token ids and strings); vae's and
+# convlstm_video's signatures are served in a clean process by test_serving_errors too, their
+# output check here with -m slow (to keep the default run within its time). See conftest.
+SLOW_PARAMS = {"test_export_serves_same_outputs_in_clean_process": {"vae", "convlstm_video"}}
+
+
 def test_export_serves_same_outputs_in_clean_process(case, tmp_path):
     model = fresh(case)
     version = zoo.export(model, tmp_path / "serving")

@@ -18,8 +18,8 @@ from zoo.errors import DataError
 
 # By default one recipe per image loader: the classifier's (classes needed), the GANs' (dcgan;
 # lstm_gan_image inherits its data) and the binary models' (vae; pixel_lstm inherits it).
-IMAGE_RECIPES = ["lstm_image_classifier", "dcgan", "vae",
-                 pytest.param("pixel_lstm", marks=pytest.mark.slow), pytest.param("lstm_gan_image", marks=pytest.mark.slow)]
+IMAGE_RECIPES = ["lstm_image_classifier", "dcgan", "vae", pytest.param("pixel_lstm", marks=pytest.mark.slow),
+                 pytest.param("lstm_gan_image", marks=pytest.mark.slow)]
 
 
 def write_images(folder, classes=("bars", "dots", "rings"), per_class=12, corrupt=True):
@@ -154,7 +154,8 @@ def test_video_recipe_trains_on_a_folder_of_gif_and_mp4_and_loads(tmp_path):
     output = tmp_path / "run"
     recipe = zoo.registry.get_entry("cnn_lstm_video").recipe()
     card = recipe.main(["--smoke", "--videos", str(videos), "--clip-frames", "6", "--num-frames", "4",
-                        "--validation-examples", "1", "--frame-size", "32", "--output", str(output)])
+                        "--validation-examples", "1", "--frame-size", "32", "--baseline-epochs", "0",
+                        "--output", str(output)])
     assert card["dataset"]["name"] == str(videos.resolve())
     assert card["dataset"]["skipped_files"] == 1 and card["dataset"]["class_names"] == ["left", "right"]
     assert card["dataset"]["frame_shape"] == [32, 32, 1]
