@@ -51,9 +51,6 @@ from benchmarks.processes import measured_in_subprocess, report
 from benchmarks.run import machine
 
 HERE = Path(__file__).resolve().parent
-# Published per-token NLL-oracle figures of the synthetic-data benchmark (Yu et al. 2017, SeqGAN,
-# Table 1: 20-token sequences from a random LSTM oracle), for the text rows.
-SEQGAN_PUBLISHED = {"oracle (real data)": 5.750, "MLE": 9.038, "SeqGAN": 8.736}
 
 
 def generators():
@@ -243,17 +240,23 @@ def table(results, nll_examples):
 
 
 def text_table(card):
-    """MLE against adversarial training of the LSTM text generator (the oracle benchmark's card),
-    per token, beside SeqGAN's published figures."""
+    """MLE against adversarial training of the LSTM text generator (the oracle benchmark's card:
+    the mean ± standard deviation over its seeds), per token, beside SeqGAN's published figures."""
+    from recipes.lstm_gan_text.benchmark import PUBLISHED
+
     rows = card["table"]
-    lines = ["| text model (oracle benchmark) | NLL-oracle / token (zoo) | NLL-test / token (zoo) | "
-             "NLL-oracle / token (SeqGAN paper) |", "|---|---|---|---|"]
+    seeds = card.get("seeds", [card.get("seed", 0)])
+    lines = [f"| text model (oracle benchmark) | NLL-oracle / token (zoo, seeds {', '.join(map(str, seeds))}) | "
+             "NLL-test / token (zoo) | NLL-oracle / token (SeqGAN paper) |", "|---|---|---|---|"]
     published = {"oracle": "oracle (real data)", "mle": "MLE", "adversarial": "SeqGAN"}
+
+    def value(row, key):
+        return f"{row[key]:.3f}" + (f" ± {row[key + '_sd']:.3f}" if key + "_sd" in row else "")
+
     for name in ("oracle", "mle", "adversarial"):
         if name in rows:
-            paper = SEQGAN_PUBLISHED.get(published[name])
-            lines.append(f"| {name} | {rows[name]['nll_oracle_per_token']:.3f} | {rows[name]['nll_test_per_token']:.3f}"
-                         f" | {paper:.3f} |")
+            lines.append(f"| {name} | {value(rows[name], 'nll_oracle_per_token')} | "
+                         f"{value(rows[name], 'nll_test_per_token')} | {PUBLISHED[published[name]]:.3f} |")
     return "\n".join(lines)
 
 

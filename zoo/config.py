@@ -26,8 +26,12 @@ from zoo.errors import ConfigError
 
 def option(default, help, check=None):
     """A settings field with its explanation (also its `--help` text) and its check: a function
-    of the value that returns what is wrong with it ("must be at least 1"), or None."""
-    return dataclasses.field(default=default, metadata={"help": help, "check": check})
+    of the value that returns what is wrong with it ("must be at least 1"), or None. A list
+    default (a flag such as `--seeds 0,1,2`) is copied for each instance."""
+    metadata = {"help": help, "check": check}
+    if isinstance(default, (list, tuple)):
+        return dataclasses.field(default_factory=functools.partial(list, default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 # -- checks: value → what is wrong with it, or None ------------------------------------------

@@ -14,6 +14,7 @@ import dataclasses
 import time
 
 import keras
+import numpy as np
 
 from zoo import atomic, cards
 from zoo.config import at_least, option, positive
@@ -23,7 +24,15 @@ from recipes.lstm_gan_text import oracle as oracle_lib
 from recipes.lstm_gan_text.recipe import LSTMGANTextRecipe, Settings
 
 TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.4)
+# SeqGAN (Yu et al. 2017, Table 1), NLL-oracle per token on its own random-LSTM oracle.
+PUBLISHED = {"oracle (real data)": 5.750, "MLE": 9.038, "SeqGAN": 8.736}
+TARGET_GAIN = 0.30  # nats per token: SeqGAN's published gain over its MLE
 ORACLE_SEED = 2017  # the oracle is the same for every --seed: runs differ by model seed only
+
+
+def _seed_list(value):
+    ok = isinstance(value, (list, tuple)) and value and all(isinstance(v, int) and v >= 0 for v in value)
+    return None if ok and len(set(value)) == len(value) else "must be one or more different seeds ≥ 0, e.g. 0,1,2"
 
 
 @dataclasses.dataclass
@@ -31,8 +40,11 @@ class OracleSettings(Settings):
     """The text recipe's settings with this benchmark's defaults (sizes are the oracle's)."""
 
     benchmark: str = option("oracle", "'oracle': SeqGAN's synthetic-data benchmark")
-    epochs: int = option(10, "maximum-likelihood epochs at most; it stops when the validation NLL rises and keeps "
-                             "its best epoch", at_least(1))
+    epochs: int = option(50, "maximum-likelihood epochs at most; it stops once the validation NLL has not improved "
+                             "for --patience epochs and keeps its best epoch", at_least(1))
+    patience: int = option(2, "MLE epochs without a better validation NLL before it stops", at_least(1))
+    seeds: list = option([0, 1, 2], "model seeds, each a whole run of the benchmark (the oracle is the same); "
+                                    "--seed is not used", _seed_list)
     adversarial_epochs: int = option(1, "adversarial epochs after the best MLE epoch", at_least(0))
     learning_rate: float = option(1e-2, "Adam learning rate of the maximum-likelihood phase (SeqGAN's)", positive)
     adversarial_learning_rate: float = option(1e-3, "Adam learning rate of the generator in the adversarial phase",
@@ -43,7 +55,7 @@ class OracleRecipe(LSTMGANTextRecipe):
     """`zoo train lstm_gan_text --benchmark oracle`: the text GAN on SeqGAN's oracle data."""
 
     Settings = OracleSettings
-    smoke = {**LSTMGANTextRecipe.smoke, "epochs": 2}
+    smoke = {**LSTMGANTextRecipe.smoke, "epochs": 2, "seeds": [0, 1]}
 
     def main(self, argv=None):
         return self.run(self.parse(argv))
@@ -71,8 +83,9 @@ def oracle_data(config, oracle):
 
 
 def run(recipe, config):
-    strategy = distribute.distribution(config.strategy, deterministic=config.deterministic, seed=config.seed,
-                                       batch_size=config.batch_size)
+    """Every seed of `config.seeds` through the whole benchmark (MLE to its best validation
+    epoch, the temperature sweep, the adversarial phase), then the card: each seed's rows, their
+    mean ± standard deviation, and whether the adversarial phase meets SeqGAN's gain."""
     sizes = dict(vocab_size=oracle_lib.VOCAB_SIZE, embedding_dim=oracle_lib.EMBEDDING_DIM,
                  hidden_dim=oracle_lib.HIDDEN_DIM, sequence_length=oracle_lib.SEQUENCE_LENGTH)
     if config.smoke:
@@ -80,9 +93,76 @@ def run(recipe, config):
     oracle = oracle_lib.make_oracle(ORACLE_SEED, **sizes)
     config = dataclasses.replace(config, sequence_length=sizes["sequence_length"],
                                  embedding_dim=sizes["embedding_dim"], hidden_dim=sizes["hidden_dim"])
+    output = recipe.output_dir(config)
+    start = time.perf_counter()
+    runs = [one_seed(recipe, dataclasses.replace(config, seed=seed), oracle, output / f"seed-{seed}")
+            for seed in config.seeds]
+    seconds = time.perf_counter() - start
+    length = config.sequence_length
+    table = {name: _spread([r["rows"][name] for r in runs]) for name in runs[0]["rows"]}
+    gains = [(r["rows"]["mle"]["nll_oracle"] - r["rows"]["adversarial"]["nll_oracle"]) / length for r in runs]
+    test_changes = [(r["rows"]["adversarial"]["nll_test"] - r["rows"]["mle"]["nll_test"]) / length for r in runs]
+    margins = [_margin(r["rows"]["adversarial"], r["sweep"]) for r in runs]
+    margins = [None if m is None else m / length for m in margins]
+    reached = [m for m in margins if m is not None]
+    gain, test_change, margin = _mean_sd(gains), _mean_sd(test_changes), _mean_sd(reached) if reached else None
+    below = margin is not None and len(reached) == len(runs) and margin["mean"] > 2 * margin["sd"] > 0
+    metrics = {
+        "nll_oracle_gain_per_token": round(gain["mean"], 4), "nll_oracle_gain_per_token_sd": round(gain["sd"], 4),
+        "nll_test_change_per_token": round(test_change["mean"], 4),
+        "nll_test_change_per_token_sd": round(test_change["sd"], 4),
+        "margin_below_mle_curve_per_token": None if margin is None else round(margin["mean"], 4),
+        "margin_below_mle_curve_per_token_sd": None if margin is None else round(margin["sd"], 4),
+        "adversarial_below_mle_curve": below,
+        "target_met": bool(gain["mean"] >= TARGET_GAIN and test_change["mean"] <= TARGET_GAIN and below),
+        "seeds": len(runs),
+    }
+    markdown = _table(table, runs, config.seeds)
+    print(markdown)
+    print(f"Adversarial gain in NLL-oracle at temperature 1.0: {gain['mean']:.3f} ± {gain['sd']:.3f} nats per token "
+          f"(target {TARGET_GAIN}); NLL-test {test_change['mean']:+.3f} ± {test_change['sd']:.3f}; "
+          f"{'below' if below else 'not below'} the MLE temperature curve by more than two standard deviations.")
+    with atomic.atomic_path(output / "quality_diversity.png") as tmp:
+        _plot(runs, config.seeds, length, tmp)
+    card = {
+        "name": recipe.name + "_oracle",
+        "benchmark": "SeqGAN synthetic oracle",
+        "metrics": metrics,
+        "table": table,
+        "table_markdown": markdown,
+        "published_per_token": PUBLISHED,
+        "by_seed": {str(seed): {**{k: v for k, v in r.items() if k != "info"},
+                                "nll_oracle_gain_per_token": round(g, 4),
+                                "margin_below_mle_curve_per_token": None if m is None else round(m, 4)}
+                    for seed, r, g, m in zip(config.seeds, runs, gains, margins)},
+        "dataset": runs[0]["info"],
+        "recipe": {"module": "recipes.lstm_gan_text.benchmark", "config": dataclasses.asdict(config)},
+        "seeds": list(config.seeds),
+        "training_seconds": round(seconds, 1),
+        "files": {"figure": "quality_diversity.png"},
+        "notes": [f"NLL in nats per token (per sequence of {length} tokens beside it); 10,000 generated sequences "
+                  "for NLL-oracle, 10,000 held-out oracle sequences for NLL-test, at temperature 1.0 unless a row "
+                  f"says otherwise; mean ± standard deviation over seeds {list(config.seeds)} (the oracle is the "
+                  f"same for every seed: seed {ORACLE_SEED})",
+                  "MLE: early stopping on the validation NLL (10,000 more oracle sequences) with patience "
+                  f"{config.patience}, the best epoch's weights restored; the adversarial phase starts from that "
+                  "model, which is the MLE row",
+                  "target (issue: SeqGAN's gain): NLL-oracle per token at least 0.30 below the MLE's, NLL-test no "
+                  "more than 0.30 above, and the adversarial point below the MLE temperature curve by more than two "
+                  "standard deviations of that margin over the seeds"],
+        "environment": cards.environment(),
+    }
+    cards.write_card(output, card)
+    return card
+
+
+def one_seed(recipe, config, oracle, output):
+    """One seed's benchmark: {"rows": {oracle, random, mle, adversarial: measures}, "sweep": the
+    MLE model over TEMPERATURES, "mle" and "adversarial": epochs, seconds, history, "info"}."""
+    strategy = distribute.distribution(config.strategy, deterministic=config.deterministic, seed=config.seed,
+                                       batch_size=config.batch_size)
     keras.utils.set_random_seed(config.seed)
     data, held_out = oracle_data(config, oracle)
-    output = recipe.output_dir(config)
     samples = 1000 if config.smoke else 10_000
 
     def measure(model, temperature=1.0):
@@ -95,10 +175,13 @@ def run(recipe, config):
                       d_optimizer=keras.optimizers.Adam(config.discriminator_learning_rate, clipnorm=5.0))
     rows["random"] = measure(model)
     start = time.perf_counter()
-    # 10,000 sequences over-fit within a few epochs: keep the epoch with the best validation NLL.
-    best = keras.callbacks.EarlyStopping("val_nll", mode="min", patience=1, restore_best_weights=True)
+    # MLE to convergence: until the validation NLL has not improved for `patience` epochs, then
+    # the best epoch's weights (10,000 sequences over-fit within a few epochs).
+    best = keras.callbacks.EarlyStopping("val_nll", mode="min", patience=config.patience, restore_best_weights=True)
     mle_epochs = fit(model, data.train, data.validation, epochs=config.epochs, output=output / "mle", callbacks=[best])
-    mle_seconds = time.perf_counter() - start
+    mle = {"epochs": len(mle_epochs), "best_epoch": int(min(range(len(mle_epochs)),
+                                                            key=lambda i: mle_epochs[i]["val_nll"])) + 1,
+           "training_seconds": round(time.perf_counter() - start, 1), "history": mle_epochs}
     rows["mle"] = measure(model)
     sweep = [measure(model, t) for t in TEMPERATURES]
 
@@ -107,46 +190,35 @@ def run(recipe, config):
     start = time.perf_counter()
     adversarial_epochs = fit(model, data.train, data.validation, epochs=config.adversarial_epochs,
                              output=output / "adversarial")
-    adversarial_seconds = time.perf_counter() - start
+    adversarial = {"epochs": len(adversarial_epochs), "training_seconds": round(time.perf_counter() - start, 1),
+                   "history": adversarial_epochs}
     rows["adversarial"] = measure(model)
-
-    gap = rows["mle"]["nll_oracle"] - rows["adversarial"]["nll_oracle"]
-    below = _below_curve(rows["adversarial"], sweep)
-    table = _table(rows)
-    print(table)
-    print(f"NLL-oracle gain of the adversarial phase at temperature 1.0: {gap:.3f} nats per sequence; "
-          f"adversarial point {'below' if below else 'not below'} the MLE temperature curve.")
-    with atomic.atomic_path(output / "quality_diversity.png") as tmp:
-        _plot(rows, sweep, tmp)
-    card = {
-        "name": recipe.name + "_oracle",
-        "benchmark": "SeqGAN synthetic oracle",
-        "metrics": {"nll_oracle_gain": round(gap, 4), "adversarial_below_mle_curve": below},
-        "table": rows,
-        "table_markdown": table,
-        "mle_temperature_sweep": sweep,
-        "dataset": data.info,
-        "recipe": {"module": "recipes.lstm_gan_text.benchmark", "config": dataclasses.asdict(config)},
-        "seed": config.seed,
-        "mle": {"epochs": len(mle_epochs), "training_seconds": round(mle_seconds, 1), "history": mle_epochs},
-        "adversarial": {"epochs": len(adversarial_epochs), "training_seconds": round(adversarial_seconds, 1),
-                        "history": adversarial_epochs},
-        "files": {"figure": "quality_diversity.png"},
-        "notes": ["NLL in nats per sequence of 20 tokens (per token beside it); 10,000 generated sequences "
-                  "for NLL-oracle, 10,000 held-out oracle sequences for NLL-test, all at temperature 1.0 "
-                  "unless a row says otherwise"],
-        "environment": cards.environment(),
-    }
-    cards.write_card(output, card)
-    for phase in ("mle", "adversarial"):  # their rows are in the card now
+    for phase in ("mle", "adversarial"):  # their rows go into the card
         (output / phase / ".epochs.jsonl").unlink(missing_ok=True)
-    return card
+    return {"rows": rows, "sweep": sweep, "mle": mle, "adversarial": adversarial, "info": data.info}
 
 
-def _below_curve(point, sweep):
-    """True when the point beats turning the MLE model's temperature: the MLE curve (its
-    sweep joined in temperature order) reaches the point's NLL-test, and wherever it does, it
-    has a higher NLL-oracle than the point."""
+def _mean_sd(values):
+    values = np.asarray(values, np.float64)
+    return {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0}
+
+
+def _spread(rows):
+    """The mean and standard deviation over seeds of each measure of one table row."""
+    out = {}
+    for key in rows[0]:
+        if key == "temperature":
+            out[key] = rows[0][key]
+            continue
+        spread = _mean_sd([r[key] for r in rows])
+        out[key], out[key + "_sd"] = round(spread["mean"], 4), round(spread["sd"], 4)
+    return out
+
+
+def _margin(point, sweep):
+    """How far the point lies below the MLE temperature curve in NLL-oracle (positive: below),
+    at the point's NLL-test: the smallest margin over the curve's branches that reach it (the
+    curve is the sweep joined in temperature order), or None where none does."""
     rows = sorted(sweep, key=lambda r: r["temperature"])
     crossings = []
     for a, b in zip(rows, rows[1:]):
@@ -154,32 +226,56 @@ def _below_curve(point, sweep):
         if low <= point["nll_test"] <= high:
             share = 0.0 if high == low else (point["nll_test"] - a["nll_test"]) / (b["nll_test"] - a["nll_test"])
             crossings.append(a["nll_oracle"] + share * (b["nll_oracle"] - a["nll_oracle"]))
-    return bool(crossings) and all(point["nll_oracle"] < c for c in crossings)
+    return min(crossings) - point["nll_oracle"] if crossings else None
 
 
-def _table(rows):
-    lines = ["| model | NLL-oracle | NLL-test | NLL-oracle / token | NLL-test / token |", "|---|---|---|---|---|"]
-    for name, row in rows.items():
-        lines.append(f"| {name} | {row['nll_oracle']:.3f} | {row['nll_test']:.3f} | "
-                     f"{row['nll_oracle_per_token']:.3f} | {row['nll_test_per_token']:.3f} |")
+def _below_curve(point, sweep):
+    """True when the point beats turning the MLE model's temperature: the MLE curve reaches the
+    point's NLL-test, and wherever it does, it has a higher NLL-oracle than the point."""
+    margin = _margin(point, sweep)
+    return margin is not None and margin > 0
+
+
+def _table(table, runs, seeds):
+    """Per token, mean ± sd over the seeds (each seed's value after it), per sequence beside."""
+    def cell(row, key, per_seed):
+        text = f"{row[key]:.3f} ± {row[key + '_sd']:.3f}"
+        return text + (" (" + ", ".join(f"{v:.3f}" for v in per_seed) + ")" if len(per_seed) > 1 else "")
+
+    lines = [f"| model | NLL-oracle / token (seeds {', '.join(map(str, seeds))}) | NLL-test / token | "
+             "NLL-oracle / sequence | NLL-test / sequence |", "|---|---|---|---|---|"]
+    for name, row in table.items():
+        per_seed = {k: [r["rows"][name][k] for r in runs] for k in ("nll_oracle_per_token", "nll_test_per_token")}
+        lines.append(f"| {name} | {cell(row, 'nll_oracle_per_token', per_seed['nll_oracle_per_token'])} | "
+                     f"{cell(row, 'nll_test_per_token', per_seed['nll_test_per_token'])} | "
+                     f"{row['nll_oracle']:.2f} ± {row['nll_oracle_sd']:.2f} | "
+                     f"{row['nll_test']:.2f} ± {row['nll_test_sd']:.2f} |")
     return "\n".join(lines)
 
 
-def _plot(rows, sweep, path):
+def _plot(runs, seeds, length, path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.plot([r["nll_test"] for r in sweep], [r["nll_oracle"] for r in sweep], "o-", label="MLE, temperature sweep")
-    for row in sweep:
-        ax.annotate(f"{row['temperature']:g}", (row["nll_test"], row["nll_oracle"]), fontsize=7)
-    ax.plot(rows["adversarial"]["nll_test"], rows["adversarial"]["nll_oracle"], "r*", ms=12, label="adversarial, T = 1")
-    ax.set_xlabel("NLL-test (nats / sequence): lower = more coverage")
-    ax.set_ylabel("NLL-oracle (nats / sequence): lower = better quality")
-    ax.legend()
-    ax.set_title("SeqGAN oracle: quality against diversity")
+    fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    colours = plt.cm.tab10.colors
+    for i, (seed, run) in enumerate(zip(seeds, runs)):
+        colour = colours[i % len(colours)]
+        sweep = sorted(run["sweep"], key=lambda r: r["temperature"])
+        ax.plot([r["nll_test"] / length for r in sweep], [r["nll_oracle"] / length for r in sweep], "o-", ms=3,
+                color=colour, lw=1, label=f"seed {seed}: MLE, temperatures {TEMPERATURES[0]}–{TEMPERATURES[-1]}")
+        point = run["rows"]["adversarial"]
+        ax.plot(point["nll_test"] / length, point["nll_oracle"] / length, "*", ms=13, color=colour,
+                markeredgecolor="black", label=f"seed {seed}: adversarial, T = 1")
+    ax.axhline(PUBLISHED["SeqGAN"], color="grey", ls=":", lw=1)
+    ax.annotate(f"SeqGAN (paper): {PUBLISHED['SeqGAN']}", (ax.get_xlim()[0], PUBLISHED["SeqGAN"]), fontsize=7,
+                va="bottom")
+    ax.set_xlabel("NLL-test (nats / token): lower = more coverage")
+    ax.set_ylabel("NLL-oracle (nats / token): lower = better quality")
+    ax.legend(fontsize=6)
+    ax.set_title("SeqGAN oracle: quality against diversity, per seed")
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
