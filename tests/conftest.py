@@ -42,7 +42,8 @@ def pytest_collection_modifyitems(config, items):
     test function's name to the parameter values (e.g. model names) it runs only with -m slow.
     First, so that the default run's `-m "not slow"` leaves them out."""
     for item in items:
-        slow = getattr(item.module, "SLOW_PARAMS", {}).get(getattr(item, "originalname", None), ())
+        module = getattr(item, "module", None)  # a doctest item has none
+        slow = getattr(module, "SLOW_PARAMS", {}).get(getattr(item, "originalname", None), ())
         params = getattr(getattr(item, "callspec", None), "params", {})
         if any(isinstance(v, str) and v in slow for v in params.values()):
             item.add_marker(pytest.mark.slow)

@@ -8,6 +8,7 @@ import re
 import shutil
 
 import numpy as np
+import PIL.Image
 import pytest
 import tensorflow as tf
 
@@ -30,8 +31,11 @@ def write_images(folder, classes=("bars", "dots", "rings"), per_class=12, corrup
             size = (20, 20) if i % 2 else (36, 30)  # mixed sizes: resized
             image = (rng.random((*size, 3)) * 60).astype(np.uint8)
             image[:, 4 * c:4 * c + 3] = 255
-            encoded = tf.io.encode_png(image) if i % 3 else tf.io.encode_jpeg(image)
-            (folder / name / f"{i}.{'png' if i % 3 else 'jpg'}").write_bytes(encoded.numpy())
+            if i % 6 == 1:  # GIF and BMP too (TensorFlow decodes them as RGB only)
+                PIL.Image.fromarray(image).save(folder / name / f"{i}.{'gif' if i % 4 == 1 else 'bmp'}")
+            else:
+                encoded = tf.io.encode_png(image) if i % 3 else tf.io.encode_jpeg(image)
+                (folder / name / f"{i}.{'png' if i % 3 else 'jpg'}").write_bytes(encoded.numpy())
     if corrupt:
         (folder / classes[0] / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n not an image")
     return folder

@@ -6,12 +6,10 @@ and bad export requests get clear errors."""
 import re
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import zoo
 from zoo import portable
@@ -130,16 +128,28 @@ def test_cli_export_litert_and_runtime_errors(tmp_path):
     assert "neither a .tflite file nor a folder of .onnx files" in process.stderr
 
 
-def test_litert_export_is_whole_or_absent(tmp_path, monkeypatch):
+def test_onnx_export_is_whole_or_absent_and_spares_other_files(tmp_path, monkeypatch):
     model = zoo.load("vae", latent_dim=4)
+    folder = zoo.export(model, tmp_path / "onnx", format="onnx")
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert sorted(first) == ["decode.onnx", "encode.onnx", "serving_default.onnx"]
+    written = []
+    real = Path.write_bytes
 
-    class Broken:
-        target_spec = types.SimpleNamespace()
+    def dies_on_the_second(self, data):
+        written.append(self.name)
+        if len(written) == 2:
+            raise OSError("disk full")
+        return real(self, data)
 
-        def convert(self):
-            raise RuntimeError("converter died")
-
-    monkeypatch.setattr(tf.lite.TFLiteConverter, "from_saved_model", staticmethod(lambda *a, **k: Broken()))
-    with pytest.raises(RuntimeError, match="converter died"):
-        zoo.export(model, tmp_path / "out", format="litert")
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    monkeypatch.setattr(Path, "write_bytes", dies_on_the_second)
+    with pytest.raises(OSError, match="disk full"):
+        zoo.export(zoo.load("vae", latent_dim=4, seed=1), folder, format="onnx")
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in tmp_path.joinpath("onnx").iterdir()} == first  # the old export, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["onnx"]  # no temporary left
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "model.weights.h5").write_bytes(b"precious")
+    with pytest.raises(ConfigError, match="holds files other than an ONNX export's"):
+        zoo.export(model, tmp_path / "mine", format="onnx")
+    assert (tmp_path / "mine" / "model.weights.h5").read_bytes() == b"precious"

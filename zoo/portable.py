@@ -107,6 +107,10 @@ def write_onnx(model, folder):
     except ImportError:
         raise ConfigError('ONNX export needs tf2onnx and onnx: pip install "zoo[export]".') from None
 
+    folder = Path(folder)
+    if folder.is_dir() and any(not p.name.endswith(".onnx") for p in folder.iterdir()):
+        raise ConfigError(f"{folder} holds files other than an ONNX export's, which writing the export there would "
+                          "replace: choose an empty folder (or one holding only .onnx files).")
     signatures = _require_portable(model, "onnx")
     protos = {}
     for endpoint, (fn, specs) in signatures.items():
@@ -115,7 +119,6 @@ def write_onnx(model, folder):
         proto, _ = tf2onnx.convert.from_function(function, input_signature=specs, opset=ONNX_OPSET)
         _check_onnx(proto, model.name, endpoint)
         protos[endpoint] = _named(proto, [s.name for s in specs], sorted(outputs))  # tf.nest's order
-    folder = Path(folder)
     with atomic.atomic_path(folder) as tmp:
         Path(tmp).mkdir(parents=True)
         for endpoint, proto in protos.items():

@@ -68,8 +68,7 @@ class ImageSettings(TrainSettings):
               "alone); resized to --image-size, 20 % held out as the test split")
     image_size: int = option(28, "height and width of the images: what --images are resized to (a TFDS dataset "
                                   "must have them)", at_least(1))
-    channels: int = option(1, "channels of the images: 1 (grey), 3 (RGB) or 4 (RGBA); --images are converted",
-                           one_of(1, 3, 4))
+    channels: int = option(1, "channels of the images: 1 (grey) or 3 (RGB); --images are converted", one_of(1, 3))
     validation_examples: int = option(5000, "held out from the end of the train split for validation curves",
                                       at_least(0))
     max_train_examples: int = option(0, "use only this many training examples (0: all)", at_least(0))

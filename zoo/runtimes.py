@@ -117,8 +117,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return _main(args)
-    except (ValueError, OSError, KeyError) as e:
-        print(f"runtimes.py: error: {e}", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001  the runtimes' own errors (a wrong dtype, say) too: one line
+        print(f"runtimes.py: error: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}",
+              file=sys.stderr)
         return 2
 
 

@@ -21,6 +21,7 @@ import tensorflow as tf
 from zoo.errors import DataError
 
 TEST_FRACTION = 0.2  # of a folder's files, held out as its test split
+MIN_FILES = 5  # the fewest that leave one for the test split
 SPLIT_SEED = 1337  # the draw of those files: fixed, so `zoo evaluate` finds the same test set
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
 VIDEO_SUFFIXES = (".gif", ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
@@ -37,37 +38,63 @@ def folder_image_splits(folder, image_shape, *, model_name, need_classes, valida
     """{"train", "validation", "test": unbatched datasets of (uint8 image of `image_shape`,
     int64 label), "info": the card's description} of a folder of images. With sub-folders each
     is a class; a folder of images without sub-folders is one class (refused when
-    `need_classes`: a classifier needs two or more)."""
+    `need_classes`: a classifier needs two or more). Images are decoded as RGB (every format
+    Keras lists decodes so, GIF and BMP included) and made grey where `image_shape` has one
+    channel. The decoded images are held in memory, in a fixed order: training reads them so
+    anyway (`zoo.data.shuffled_batches`), and the train, validation and test splits are then
+    fixed sets."""
     import keras
 
     folder = _existing_folder(folder, "--images")
     classes = _class_folders(folder, IMAGE_SUFFIXES)
     _check_classes(folder, classes, need_classes, model_name, "images", IMAGE_SUFFIXES)
     height, width, channels = image_shape
-    if channels not in (1, 3, 4):
-        raise DataError(f"--channels must be 1 (grey), 3 (RGB) or 4 (RGBA), got {channels}.")
-    color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[channels]
-    train, test = keras.utils.image_dataset_from_directory(
-        folder, labels="inferred" if classes != [""] else None, color_mode=color_mode, batch_size=None,
-        image_size=(height, width), shuffle=True, seed=SPLIT_SEED, validation_split=TEST_FRACTION, subset="both",
-        verbose=False)
-    bad = _undecodable_images(train.file_paths + test.file_paths, channels)
+    if channels not in (1, 3):
+        raise DataError(f"--channels must be 1 (grey) or 3 (RGB), got {channels}.")
+    files = [f for f in folder.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+             and not any(part.startswith(".") for part in f.relative_to(folder).parts)]
+    if len(files) < MIN_FILES:
+        raise DataError(f"{folder} holds {len(files)} image(s): at least {MIN_FILES} are needed ({TEST_FRACTION:.0%} "
+                        "of them are the test split).")
+    try:
+        train, test = keras.utils.image_dataset_from_directory(
+            folder, labels="inferred" if classes != [""] else None, class_names=classes if classes != [""] else None,
+            color_mode="rgb", batch_size=None, image_size=(height, width), shuffle=True, seed=SPLIT_SEED,
+            validation_split=TEST_FRACTION, subset="both", verbose=False)
+    except ValueError as e:  # Keras' own refusal of a folder: one line, as ours
+        raise DataError(f"{folder}: {str(e).strip().splitlines()[0]}") from None
+    bad = _undecodable_images(train.file_paths + test.file_paths)
     names = classes if classes != [""] else [folder.name]
     splits = {}
     for split, ds, paths in (("train", train, train.file_paths), ("test", test, test.file_paths)):
-        good = len(paths) - sum(p in bad for p in paths)
-        if not good:
-            raise DataError(f"No readable images left for the {split} split of {folder} ({len(bad)} could not be "
-                            f"decoded, e.g. {sorted(bad)[0]}).")
         if classes == [""]:
             ds = ds.map(lambda image: (image, tf.constant(0, tf.int64)))
-        ds = ds.map(lambda image, label: (tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8),
-                                          tf.cast(label, tf.int64)))
-        if bad:
-            ds = ds.ignore_errors()
-        splits[split] = ds.apply(tf.data.experimental.assert_cardinality(good))
+        ds = ds.map(lambda image, label: (_as_uint8(image, channels), tf.cast(label, tf.int64)))
+        images, labels = _in_memory(ds.ignore_errors() if bad else ds, (height, width, channels))
+        if not len(images):
+            raise DataError(f"No readable images left for the {split} split of {folder} ({len(bad)} could not be "
+                            f"decoded, e.g. {os.path.relpath(sorted(bad)[0], folder)}).")
+        splits[split] = tf.data.Dataset.from_tensor_slices((images, labels))
     return _limited(splits, folder, names, image_shape, "image_shape", bad, validation_examples,
                     max_train_examples, max_test_examples)
+
+
+def _as_uint8(image, channels):
+    image = tf.image.rgb_to_grayscale(image) if channels == 1 else image
+    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+
+
+def _in_memory(ds, shape):
+    """(uint8 images, int64 labels) of `ds`, read once in its order (Keras reshuffles its own
+    dataset on every pass: read twice, a train split and a validation split taken from it
+    would overlap)."""
+    images, labels = [], []
+    for image, label in ds.batch(1024).as_numpy_iterator():
+        images.append(image)
+        labels.append(label)
+    if not images:
+        return np.zeros((0, *shape), np.uint8), np.zeros((0,), np.int64)
+    return np.concatenate(images), np.concatenate(labels)
 
 
 def _limited(splits, folder, class_names, shape, shape_key, bad, validation_examples, max_train, max_test):
@@ -100,17 +127,21 @@ def _existing_folder(folder, flag):
 
 
 def _class_folders(folder, suffixes):
-    """The names of `folder`'s sub-folders that hold files with `suffixes` (sorted), or [""]
-    when it has none but holds such files itself, or [] when it holds none at all."""
+    """`folder`'s classes as Keras counts them: every non-hidden sub-folder (sorted), when any of
+    them holds files with `suffixes`; else [""] when the folder holds such files itself; else []."""
     def has_files(path, recursive):
         pattern = path.rglob("*") if recursive else path.iterdir()
         return any(f.is_file() and f.suffix.lower() in suffixes for f in pattern)
 
-    classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")
-                     and has_files(d, True))
-    if classes:
-        return classes
+    subfolders = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if any(has_files(d, True) for d in subfolders):
+        return [d.name for d in subfolders]
     return [""] if has_files(folder, False) else []
+
+
+def _classes_with_files(folder, classes, suffixes):
+    return [c for c in classes if c and any(f.is_file() and f.suffix.lower() in suffixes
+                                            for f in (folder / c).rglob("*"))]
 
 
 def _check_classes(folder, classes, need_classes, model_name, kind, suffixes):
@@ -118,16 +149,18 @@ def _check_classes(folder, classes, need_classes, model_name, kind, suffixes):
     if not classes:
         raise DataError(f"{folder} holds no {kind} ({listed}), in it or in sub-folders: put them in one sub-folder "
                         "per class.")
-    if need_classes and len(classes) < 2:
-        found = f"one class ({classes[0]!r})" if classes != [""] else "no class sub-folders"
+    filled = _classes_with_files(folder, classes, suffixes)
+    if need_classes and len(filled) < 2:
+        found = f"one class ({filled[0]!r})" if filled else "no class sub-folders"
         raise DataError(f"{model_name} classifies, and {folder} has {found}: it needs one sub-folder of {kind} per "
                         "class, at least two.")
 
 
-def _undecodable_images(paths, channels):
-    """The set of `paths` TensorFlow's image decoder refuses (corrupt, truncated, not an image)."""
+def _undecodable_images(paths):
+    """The set of `paths` TensorFlow's image decoder refuses (corrupt, truncated, not an image),
+    decoding as Keras does for RGB."""
     def decodes(path):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
         return path, tf.shape(image)[0]
 
     ds = tf.data.Dataset.from_tensor_slices(list(paths) or [""]).map(decodes, num_parallel_calls=tf.data.AUTOTUNE)
@@ -147,6 +180,7 @@ def folder_clip_datasets(folder, *, clip_frames, frame_size, model_name, channel
     _check_classes(folder, classes, True, model_name, "videos", VIDEO_SUFFIXES)
     files = [(path, label) for label, name in enumerate(classes)
              for path in sorted((folder / name).rglob("*")) if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES]
+    _pyav()  # missing, it would read as every video corrupt
     clips, labels, bad, short = [], [], [], []
     for path, label in files:
         try:
@@ -184,16 +218,21 @@ def folder_clip_datasets(folder, *, clip_frames, frame_size, model_name, channel
 
 def read_video(path, size, channels=1):
     """Every frame of the video at `path` as uint8 [frames, size, size, channels], decoded by
-    PyAV (GIF, MP4, ...) and resized (bilinear)."""
+    PyAV (GIF, MP4, ...) and resized as it is decoded (so a long high-resolution video never
+    sits in memory at full size)."""
+    av = _pyav()
+    with av.open(str(path)) as container:
+        frames = [frame.to_ndarray(width=size, height=size, format="gray" if channels == 1 else "rgb24")
+                  for frame in container.decode(video=0)]
+    if not frames:
+        raise ValueError(f"{path} has no frames")
+    frames = np.stack(frames)
+    return frames[..., None] if frames.ndim == 3 else frames
+
+
+def _pyav():
     try:
         import av
     except ImportError:
         raise DataError('--videos needs PyAV to decode video files: pip install "zoo[video]".') from None
-    with av.open(str(path)) as container:
-        frames = [frame.to_ndarray(format="gray" if channels == 1 else "rgb24") for frame in container.decode(video=0)]
-    if not frames:
-        raise ValueError(f"{path} has no frames")
-    frames = np.stack(frames)
-    frames = frames[..., None] if frames.ndim == 3 else frames
-    resized = tf.image.resize(frames, (size, size))
-    return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8).numpy()
+    return av

@@ -110,6 +110,7 @@ class ZooModel(keras.Model):
     checked_count = staticmethod(serving.checked_count)
     checked_batch = staticmethod(serving.checked_batch)
     checked_ids = staticmethod(serving.checked_ids)
+    checked_total = staticmethod(serving.checked_total)
     replica_rows = staticmethod(replicas.replica_rows)
     global_mean = staticmethod(replicas.global_mean)
     apply_gradients = staticmethod(replicas.apply_gradients)

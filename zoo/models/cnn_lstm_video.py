@@ -241,13 +241,10 @@ class CNNLSTMVideo(ZooClassifier):
         def classify(video):
             video = self.checked(video, spec)
             size = tf.shape(video, out_type=tf.int64)
-            carried = size[0] * size[1]
-            check = tf.debugging.assert_less_equal(
-                carried, tf.constant(most, tf.int64),
-                message=f"video carries more than {most} frames (batch × frames): one request may carry at most "
-                        f"{most}; send fewer clips per request, or a long clip in parts")
-            with tf.control_dependencies([check]):
-                video = tf.identity(video)
+            video = self.checked_total(
+                video, size[0] * size[1], most,
+                f"video carries more than {most} frames (batch × frames): one request may carry at most {most}; "
+                "send fewer clips per request, or a long clip in parts")
             outputs = self.classification_outputs(self(video, training=False))
             outputs["enough_frames"] = tf.fill(tf.shape(video)[:1], tf.shape(video)[1] >= self.min_frames)
             return outputs

@@ -347,13 +347,10 @@ class ConvLSTMVideo(ZooModel):
             video = self.checked(video, video_spec)
             num_frames = self.checked_count(num_frames, count_spec, self.MAX_GENERATED_FRAMES)
             size = tf.shape(video, out_type=tf.int64)
-            carried = size[0] * (size[1] + tf.cast(num_frames, tf.int64))
-            check = tf.debugging.assert_less_equal(
-                carried, tf.constant(most, tf.int64),
-                message=f"video carries more than {most} frames (batch × (given + num_frames)): one request may "
-                        f"carry at most {most}; send fewer clips or ask for fewer frames per request")
-            with tf.control_dependencies([check]):
-                video = tf.identity(video)
+            video = self.checked_total(
+                video, size[0] * (size[1] + tf.cast(num_frames, tf.int64)), most,
+                f"video carries more than {most} frames (batch × (given + num_frames)): one request may carry at "
+                f"most {most}; send fewer clips or ask for fewer frames per request")
             predicted = self._rollout(self._frames(video), num_frames)
             return {"frames": tf.cast(tf.round(predicted * 255.0), tf.uint8)}
 

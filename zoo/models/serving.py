@@ -107,6 +107,16 @@ def checked_batch(tensor, spec, most, endpoint):
         return tf.identity(tensor)
 
 
+def checked_total(tensor, total, most, message):
+    """`tensor` once `total` (an int64 scalar computed from the request, e.g. the frames a video
+    request carries) is seen to be at most `most`, else an error with `message`."""
+    if tracing_portable():
+        return tensor
+    check = tf.debugging.assert_less_equal(total, tf.constant(most, tf.int64), message=message)
+    with tf.control_dependencies([check]):
+        return tf.identity(tensor)
+
+
 def checked_ids(ids, size, message):
     """`ids` once every one is seen to lie in [0, size), else an error with `message`. The
     checks are control dependencies of what is returned: an assert beside the computation may
