@@ -27,7 +27,7 @@ FLAGS = {
 
 
 def command(name, output):
-    return [sys.executable, "-m", f"recipes.{name}.recipe", "--smoke", "--deterministic", "--epochs", "3",
+    return [sys.executable, "-m", f"recipes.{name}.recipe", "--smoke", "--deterministic", "--epochs", "2",
             *FLAGS[name], "--output", str(output)]
 
 
@@ -79,7 +79,7 @@ def test_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_run(name, tmp_p
 
     cards = [json.loads((folder / "model_card.json").read_text()) for folder in (whole, resumed)]
     assert cards[1]["metrics"] == cards[0]["metrics"]
-    assert [r["epoch"] for r in cards[1]["history"]] == [0, 1, 2]  # the killed epoch logged once
+    assert [r["epoch"] for r in cards[1]["history"]] == [0, 1]  # the killed epoch logged once
 
     def logged(card):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in card["history"]]

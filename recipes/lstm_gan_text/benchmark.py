@@ -55,7 +55,7 @@ class OracleRecipe(LSTMGANTextRecipe):
     """`zoo train lstm_gan_text --benchmark oracle`: the text GAN on SeqGAN's oracle data."""
 
     Settings = OracleSettings
-    smoke = {**LSTMGANTextRecipe.smoke, "epochs": 2, "seeds": [0, 1]}
+    smoke = {**LSTMGANTextRecipe.smoke, "epochs": 1, "seeds": [0, 1]}
 
     def main(self, argv=None):
         return self.run(self.parse(argv))
