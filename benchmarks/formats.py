@@ -36,18 +36,10 @@ def saved_model_latency(path, inputs, repeats):
     for key, value in inputs.items():
         endpoint, name = key.split("/", 1)
         by_endpoint.setdefault(endpoint, {})[name] = tf.constant(value[:1] if np.ndim(value) else value)
-    latency = {}
-    for endpoint, one in by_endpoint.items():
-        signature = loaded.signatures[endpoint]
-        for _ in range(5):
-            signature(**one)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            signature(**one)
-            times.append((time.perf_counter() - start) * 1000)
-        latency[endpoint] = (float(np.percentile(times, 50)), float(np.percentile(times, 99)))
-    return latency
+    from zoo.runtimes import timed
+
+    return {endpoint: timed(lambda: loaded.signatures[endpoint](**one), repeats)
+            for endpoint, one in by_endpoint.items()}
 
 
 def measure(name, rows, repeats, images):

@@ -66,11 +66,11 @@ def fixed_shapes(model, fmt):
 def support(model):
     """{endpoint: {format: "yes …" or why not}} for `model`: the README's support table."""
     skipped = getattr(model, "NOT_PORTABLE", {})
+    shapes_of = {fmt: fixed_shapes(model, fmt) for fmt in FORMATS[1:]}
     table = {}
     for endpoint, (_, specs) in model.serving_signatures().items():
         table[endpoint] = {"saved_model": "yes"}
-        for fmt in FORMATS[1:]:
-            shapes = fixed_shapes(model, fmt)
+        for fmt, shapes in shapes_of.items():
             fixed = ", ".join(f"{s.name} {_shape_text(shapes[s.name])}" for s in specs if s.name in shapes)
             table[endpoint][fmt] = skipped.get(endpoint, f"yes ({fixed})" if fixed else "yes")
     return table

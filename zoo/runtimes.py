@@ -97,12 +97,17 @@ def latency(export, endpoint, inputs, repeats):
     """(p50, p99) in milliseconds of `repeats` calls on the first row of `inputs` (batch 1),
     after 5 warm-up calls."""
     one = {k: (v[:1] if np.ndim(v) > 0 else v) for k, v in inputs.items()}
-    for _ in range(5):
-        export.run(endpoint, **one)
+    return timed(lambda: export.run(endpoint, **one), repeats)
+
+
+def timed(call, repeats, warmup=5):
+    """(p50, p99) in milliseconds of `repeats` calls of `call()`, after `warmup` untimed ones."""
+    for _ in range(warmup):
+        call()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        export.run(endpoint, **one)
+        call()
         times.append((time.perf_counter() - start) * 1000)
     return float(np.percentile(times, 50)), float(np.percentile(times, 99))
 
