@@ -57,6 +57,33 @@ def test_r1_penalty_adds_to_the_discriminator_loss():
     assert penalised.get_config()["r1_penalty"] == 10.0 and plain.get_config()["r1_penalty"] == 0.0
 
 
+def test_lazy_r1_is_the_penalty_times_the_interval_on_one_step_in_interval():
+    model = zoo.load("dcgan", latent_dim=8, width=8, seed=0, r1_penalty=10.0, r1_interval=4, spectral_norm=False)
+    model.compile()
+    model.build_optimizers()
+    real = keras.ops.convert_to_tensor(BATCH.astype("float32") / 127.5 - 1.0)
+    fake = model.generator(np.random.default_rng(1).normal(size=(32, 8)).astype("float32"))
+    logits = [model.discriminator(x) for x in (real, fake)]
+
+    def d_loss(penalty, interval, step):
+        model.r1_penalty, model.r1_interval = penalty, interval
+        model.d_optimizer.iterations.assign(step)
+        return float(model._d_loss(real, fake, *logits))
+
+    plain, every_step = d_loss(0.0, 1, 0), d_loss(10.0, 1, 0)
+    assert every_step > plain
+    assert d_loss(10.0, 4, 0) - plain == pytest.approx(4 * (every_step - plain), rel=1e-4)  # due: 4 × the penalty
+    for step in (1, 2, 3):
+        assert d_loss(10.0, 4, step) == pytest.approx(plain, rel=1e-6)  # not due: none
+    assert d_loss(10.0, 4, 8) - plain == pytest.approx(4 * (every_step - plain), rel=1e-4)
+
+
+def test_lazy_r1_trains_through_model_fit():
+    model = trained_one_step(r1_penalty=10.0, r1_interval=2)
+    assert all(np.isfinite(float(m.result())) for m in model.metrics)
+    assert model.get_config()["r1_interval"] == 2
+
+
 def test_mixed_precision_model_loads_into_float32():
     with training.precision("mixed_bfloat16"):
         mixed = trained_one_step()

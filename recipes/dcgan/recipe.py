@@ -24,7 +24,7 @@ from zoo.training import SampleGrid
 
 @dataclasses.dataclass
 class Settings(ImageSettings, SampleQuality):
-    epochs: int = option(15, "passes over the training data (≈ 27 min on 2 CPU cores)", at_least(1))
+    epochs: int = option(15, "passes over the training data (≈ 24 min on 2 CPU cores)", at_least(1))
     batch_size: int = option(64, "examples per training step", at_least(1))
     learning_rate: float = option(2e-4, "Adam learning rate of both networks (β1 = 0.5)", positive)
     validation_examples: int = option(0, "unused: a GAN has no validation loss worth plotting", at_least(0))
@@ -38,11 +38,12 @@ class DCGANRecipe(Recipe):
     Measurement = SampleQuality
     # Smoothed real labels keep D from growing over-confident early in the run; R1 (γ = 5) keeps
     # it flat on the data (measured: second judge's score ratio 0.860 without, 0.876 at γ = 1,
-    # 0.891 at γ = 5).
-    model_defaults = dict(label_smoothing=0.1, r1_penalty=5.0)
+    # 0.891 at γ = 5); a generator 1.5 times as wide (96 filters, D unchanged) took it to 0.904
+    # in 15 epochs, 23.8 min (more R1, a longer weight average, no spectral norm: all 0.89).
+    model_defaults = dict(label_smoothing=0.1, r1_penalty=5.0, generator_width=96)
     derived_fields = ("image_shape",)
-    smoke = dict(epochs=1, batch_size=64, latent_dim=8, width=8, max_train_examples=512, max_test_examples=256,
-                 quality_samples=64)
+    smoke = dict(epochs=1, batch_size=64, latent_dim=8, width=8, generator_width=0, max_train_examples=512,
+                 max_test_examples=256, quality_samples=64)
 
     def load_data(self, config):
         data = image_splits(config.dataset, config.image_shape, model_name=self.name, batch_size=config.batch_size,

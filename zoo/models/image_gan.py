@@ -25,6 +25,7 @@ class ImageGAN(ZooModel):
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "
                               "latent yourself and call serving_default)"}
     r1_penalty = 0.0  # γ of the R1 penalty on D (non-saturating loss): a subclass's field
+    r1_interval = 1  # the D steps between two R1 penalties (lazy regularisation): a subclass's field
 
     def _build_gan(self, make_generator, make_discriminator):
         self.generator = make_generator("generator")
@@ -47,7 +48,7 @@ class ImageGAN(ZooModel):
         """The config entries every image GAN has."""
         return {"image_shape": list(self.image_shape), "latent_dim": self.latent_dim, "loss": self.loss,
                 "label_smoothing": self.label_smoothing, "gradient_penalty": self.gradient_penalty,
-                "r1_penalty": self.r1_penalty, "ema_decay": self.ema_decay}
+                "r1_penalty": self.r1_penalty, "r1_interval": self.r1_interval, "ema_decay": self.ema_decay}
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Two optimizers; both default to Adam(2e-4, β1 = 0.5) as in the DCGAN paper
@@ -137,14 +138,23 @@ class ImageGAN(ZooModel):
         real_labels = ops.ones_like(real_logits) * (1.0 - self.label_smoothing)
         loss = ops.mean(keras.losses.binary_crossentropy(real_labels, real_logits, from_logits=True)) + ops.mean(
             keras.losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True))
-        r1 = self.r1_penalty
-        if r1:  # Mescheder et al. 2018: γ/2 · E‖∇D(real)‖², keeping D flat on the data
+        r1, interval = self.r1_penalty, self.r1_interval
+        if not r1:
+            return loss
+
+        def penalty():  # Mescheder et al. 2018: γ/2 · E‖∇D(real)‖², keeping D flat on the data
             with tf.GradientTape() as inner:
                 inner.watch(real)
                 real_again = self.discriminator(real, training=True)
             slopes = ops.sum(ops.square(inner.gradient(real_again, real)), axis=(1, 2, 3))
-            loss = loss + 0.5 * r1 * ops.mean(slopes)
-        return loss
+            return 0.5 * r1 * interval * ops.mean(ops.cast(slopes, "float32"))
+
+        if interval == 1:
+            return loss + penalty()
+        # Lazy regularisation (StyleGAN2, Karras et al. 2020): the penalty, γ times the
+        # interval, on one D step in `interval`; its second-order pass is the dearest part of a step.
+        due = ops.equal(self.d_optimizer.iterations % interval, 0)
+        return loss + tf.cond(due, penalty, lambda: tf.zeros((), "float32"))
 
     def serving_signatures(self):
         latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="latent")

@@ -246,6 +246,8 @@ class LSTMGANImage(ImageGAN):
         gradient_penalty: weight of WGAN-GP's penalty.
         r1_penalty: weight γ of the R1 penalty γ/2 · E‖∇D(real)‖² on the discriminator
             (non-saturating loss; 0: none).
+        r1_interval: apply the R1 penalty, scaled by this, on one discriminator step in this many
+            (lazy regularisation, StyleGAN2; 1: every step).
         ema_decay: decay of the moving average of the generator's weights that `call` samples
             from (0: sample from the trained generator itself).
         spectral_norm: divide each of the discriminator's kernels by its largest singular value.
@@ -254,11 +256,13 @@ class LSTMGANImage(ImageGAN):
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), units=at_least(1), num_layers=at_least(1), d_units=at_least(1),
                         d_layers=at_least(1), loss=one_of(*LOSSES), label_smoothing=below(0.5),
-                        gradient_penalty=at_least(0), r1_penalty=at_least(0), ema_decay=in_unit_interval)
+                        gradient_penalty=at_least(0), r1_penalty=at_least(0), r1_interval=at_least(1),
+                        ema_decay=in_unit_interval)
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, units=256, num_layers=1, feed_back=True, d_units=128,
-                 d_layers=1, bidirectional=True, minibatch_std=True, r1_penalty=0.0, loss="non_saturating",
-                 label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True, seed=None, **kwargs):
+                 d_layers=1, bidirectional=True, minibatch_std=True, r1_penalty=0.0, r1_interval=1,
+                 loss="non_saturating", label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True,
+                 seed=None, **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.image_shape = self.image_shape_of(image_shape)
@@ -266,6 +270,7 @@ class LSTMGANImage(ImageGAN):
         self.units, self.num_layers, self.feed_back = units, num_layers, bool(feed_back)
         self.minibatch_std = bool(minibatch_std)
         self.r1_penalty = float(r1_penalty)
+        self.r1_interval = int(r1_interval)
         self.d_units, self.d_layers, self.bidirectional = d_units, d_layers, bool(bidirectional)
         self.loss = loss
         self.label_smoothing = label_smoothing
