@@ -286,7 +286,7 @@ def main(argv=None):
         parser.error(f"unknown model(s) {unknown}; choose from {zoo.list_models()}.")
     info = machine()
     roofs = {dtype: matmul_roof(dtype) for dtype in ("float32", "bfloat16")}
-    print(f"Roof: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in roofs.items()), flush=True)
+    print("Roof: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in roofs.items()), flush=True)
     results = []
     for name in names:
         started = time.perf_counter()

@@ -9,7 +9,6 @@ import tensorflow as tf
 
 import zoo
 from zoo import cards
-from recipes.pixel_lstm.recipe import RECIPE as recipe
 
 
 def small(image_shape=(28, 28, 1), **fields):

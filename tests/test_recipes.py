@@ -98,8 +98,6 @@ def test_same_seed_gives_the_same_numbers(name, smoke_run, tmp_path):
 
 
 def test_a_diverging_run_stops_at_once_and_keeps_the_last_good_checkpoint(tmp_path):
-    import dataclasses
-
     import keras
     import numpy as np
     import tensorflow as tf

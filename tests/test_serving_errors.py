@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import zoo
 from conftest import run_clean_python

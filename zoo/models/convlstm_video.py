@@ -23,7 +23,7 @@ def translate(frames, kernels):
     for all channels) → [batch, h, w, c, k]: a per-clip convolution, run as one depthwise
     convolution with the batch moved into the channels."""
     batch, height, width, channels = (tf.shape(frames)[i] for i in range(4))
-    size, count = kernels.shape[1], kernels.shape[3]
+    count = kernels.shape[3]
     stacked = tf.reshape(tf.transpose(frames, [1, 2, 0, 3]), [1, height, width, batch * channels])
     filters = tf.repeat(tf.transpose(kernels, [1, 2, 0, 3]), channels, axis=2)  # [s, s, batch·c, k]
     moved = tf.nn.depthwise_conv2d(stacked, filters, [1, 1, 1, 1], "SAME")

@@ -1,7 +1,6 @@
 """`dcgan`: a deep convolutional GAN for 28×28 images, trained by one `train_step`."""
 
 import keras
-import tensorflow as tf
 from keras import layers, ops
 
 from zoo.models.image_gan import LOSSES, ImageGAN
