@@ -217,6 +217,9 @@ class Recipe:
                                            batch_size=config.batch_size)
         keras.utils.set_random_seed(config.seed)
         data = self.load_data(config)
+        # Again: a first run generates its dataset (moving_mnist_motion), which draws from the
+        # global generators, and a rerun that reads it must still build the same model.
+        keras.utils.set_random_seed(config.seed)
         output = self.output_dir(config)
         print(f"Training {self.name} on {data.info['name']} ({data.info['train_examples']} examples) → {output}")
         extra = self.before_training(config, data, output, strategy)
