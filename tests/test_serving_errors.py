@@ -16,7 +16,6 @@ NAMES = zoo.list_models()
 REQUESTS = r"""
 import json, sys, numpy as np, tensorflow as tf
 assert "zoo" not in sys.modules
-loaded = tf.saved_model.load(sys.argv[1])
 
 def valid(name, spec, batch=2):
     shape = [batch if i == 0 else (3 if d is None else d) for i, d in enumerate(spec.shape)]
@@ -58,41 +57,44 @@ def bad_versions(name, spec, value):
             v = value.copy(); v.flat[0] = bad
             yield f"id {bad}", v, "error"
 
-results = []
-for endpoint, signature in loaded.signatures.items():
-    specs = signature.structured_input_signature[1]
-    inputs = {name: valid(name, spec) for name, spec in specs.items()}
-    cases = [("valid", dict(inputs), "answer")]
-    for name, spec in specs.items():
-        for case, value, expected in bad_versions(name, spec, inputs[name]):
-            cases.append((f"{name}: {case}", {**inputs, name: value}, expected))
-    for case, request, expected in cases:
-        try:
-            outputs = signature(**{k: tf.constant(v) for k, v in request.items()})
-        except tf.errors.InvalidArgumentError as e:
-            said = [line.strip() for line in e.message.splitlines() if "must" in line]
-            results.append(dict(endpoint=endpoint, case=case, expected=expected, got="error",
-                                message=(said or [e.message])[0][:300]))
-        else:
-            rows = sorted({int(v.shape[0]) if v.shape.rank else -1 for v in outputs.values()})
-            finite = all(bool(np.all(np.isfinite(v.numpy()))) for v in outputs.values() if v.dtype.is_floating)
-            results.append(dict(endpoint=endpoint, case=case, expected=expected, got="answer", rows=rows,
-                                finite=finite))
-print("RESULTS " + json.dumps(results))
+def requests(loaded):
+    results = []
+    for endpoint, signature in loaded.signatures.items():
+        specs = signature.structured_input_signature[1]
+        inputs = {name: valid(name, spec) for name, spec in specs.items()}
+        cases = [("valid", dict(inputs), "answer")]
+        for name, spec in specs.items():
+            for case, value, expected in bad_versions(name, spec, inputs[name]):
+                cases.append((f"{name}: {case}", {**inputs, name: value}, expected))
+        for case, request, expected in cases:
+            try:
+                outputs = signature(**{k: tf.constant(v) for k, v in request.items()})
+            except tf.errors.InvalidArgumentError as e:
+                said = [line.strip() for line in e.message.splitlines() if "must" in line]
+                results.append(dict(endpoint=endpoint, case=case, expected=expected, got="error",
+                                    message=(said or [e.message])[0][:300]))
+            else:
+                rows = sorted({int(v.shape[0]) if v.shape.rank else -1 for v in outputs.values()})
+                finite = all(bool(np.all(np.isfinite(v.numpy()))) for v in outputs.values() if v.dtype.is_floating)
+                results.append(dict(endpoint=endpoint, case=case, expected=expected, got="answer", rows=rows,
+                                    finite=finite))
+    return results
+
+# Every model's export in one process: one TensorFlow start-up instead of one per model.
+print("RESULTS " + json.dumps({path: requests(tf.saved_model.load(path)) for path in sys.argv[1:]}))
 """
 
 
 @pytest.fixture(scope="module")
 def served(smoke_run, tmp_path_factory):
-    """{name: the cases each signature was sent, with what came back}, one clean process each."""
-    answers = {}
-    for name in NAMES:
-        model = zoo.load(name, weights=smoke_run[name][0])
-        version = zoo.export(model, tmp_path_factory.mktemp(f"serve-{name}"))
-        result = run_clean_python(REQUESTS, version)
-        assert result.returncode == 0, result.stderr[-3000:]  # the serving process lived through all
-        answers[name] = json.loads(result.stdout.split("RESULTS ", 1)[1])
-    return answers
+    """{name: the cases each signature was sent, with what came back}, all sent by one clean process."""
+    versions = {name: str(zoo.export(zoo.load(name, weights=smoke_run[name][0]),
+                                     tmp_path_factory.mktemp(f"serve-{name}")))
+                for name in NAMES}
+    result = run_clean_python(REQUESTS, *versions.values(), timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]  # the serving process lived through all
+    answers = json.loads(result.stdout.split("RESULTS ", 1)[1])
+    return {name: answers[version] for name, version in versions.items()}
 
 
 @pytest.mark.parametrize("name", NAMES)
