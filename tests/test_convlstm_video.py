@@ -81,6 +81,24 @@ def test_frames_are_generated_from_any_number_of_given_frames():
         model.predict_frames(clips, 0)
 
 
+def test_frame_temperature_sharpens_every_generated_frame_and_what_is_fed_back():
+    plain = zoo.load("convlstm_video", seed=3, **SMALL)
+    sharp = zoo.load("convlstm_video", seed=3, frame_temperature=0.5, **SMALL)
+    sharp.set_weights(plain.get_weights())
+    clips = np.random.default_rng(4).integers(0, 256, (2, 3, 64, 64, 1)).astype("uint8")
+    p, q = np.asarray(plain.predict_frames(clips, 1)), np.asarray(sharp.predict_frames(clips, 1))
+    logit = lambda x: np.log(np.clip(x, 1e-4, 1 - 1e-4)) - np.log1p(-np.clip(x, 1e-4, 1 - 1e-4))
+    np.testing.assert_allclose(logit(q), 2 * logit(p), atol=1e-3)  # logits doubled at T = 0.5
+    # The second frame is generated from the sharpened first one: the plain model given that
+    # frame (rounded to uint8, as a given frame is) draws it, sharpened, but for the rounding.
+    given = np.concatenate([clips, np.round(q * 255).astype("uint8")], axis=1)
+    expected = 1 / (1 + np.exp(-2 * logit(np.asarray(plain.predict_frames(given, 1)))))
+    np.testing.assert_allclose(np.asarray(sharp.predict_frames(clips, 2))[:, 1:], expected, atol=0.02)
+    assert sharp.get_config()["frame_temperature"] == 0.5
+    with pytest.raises(zoo.ConfigError, match="'frame_temperature' must be positive, got 0"):
+        zoo.load("convlstm_video", frame_temperature=0, **SMALL)
+
+
 @pytest.mark.parametrize("mode", ["free_running", "teacher_forcing"])
 def test_both_training_modes_train(mode):
     model = zoo.load("convlstm_video", training_mode=mode, **SMALL)

@@ -5,7 +5,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.config import at_least, check_fields, one_of, positive_integers
+from zoo.config import at_least, check_fields, one_of, positive, positive_integers
 from zoo.models.base import ZooModel
 from zoo.registry import register_model
 
@@ -125,6 +125,12 @@ class ConvLSTMVideo(ZooModel):
         transform_kernels: k, the moved copies of the current frame mixed into the next (0: the
             decoder draws every pixel).
         transform_size: s, the kernels' side: a kernel moves a frame at most (s − 1) / 2 pixels.
+        frame_temperature: T, the temperature of each generated frame's pixel logits: every
+            generated frame (returned, and fed back in) is sigmoid(logit(p) / T) of the predicted
+            probabilities p. Below 1 it sharpens: a predicted frame is a mean over what the model
+            is unsure of (a digit at a wall: bounce now or one frame later), and fed back that
+            blur compounds frame after frame. Training losses are of p itself; free-running
+            training feeds back the sharpened frames it will generate from.
         seed: seed of the model's random draws (None: Keras' global seed).
     """
 
@@ -133,11 +139,11 @@ class ConvLSTMVideo(ZooModel):
 
     FIELD_CHECKS = dict(encoder_filters=positive_integers, lstm_filters=positive_integers, kernel_size=at_least(1),
                         observed_frames=at_least(1), training_mode=one_of(*TRAINING_MODES),
-                        transform_kernels=at_least(0), transform_size=at_least(1))
+                        transform_kernels=at_least(0), transform_size=at_least(1), frame_temperature=positive)
 
     def __init__(self, frame_shape=(64, 64, 1), encoder_filters=(32, 64), lstm_filters=(64,), kernel_size=5,
-                 observed_frames=5, training_mode="free_running", transform_kernels=4, transform_size=11, seed=None,
-                 **kwargs):
+                 observed_frames=5, training_mode="free_running", transform_kernels=4, transform_size=11,
+                 frame_temperature=1.0, seed=None, **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.frame_shape = self.image_shape_of(frame_shape, divisible_by=2 ** len(encoder_filters))
@@ -148,6 +154,7 @@ class ConvLSTMVideo(ZooModel):
         self.training_mode = training_mode
         self.transform_kernels = int(transform_kernels)
         self.transform_size = int(transform_size)
+        self.frame_temperature = float(frame_temperature)
         self.seed = seed
         height, width, channels = self.frame_shape
         self.encoder = frame_encoder((height, width, 2 * channels), self.encoder_filters)
@@ -192,6 +199,7 @@ class ConvLSTMVideo(ZooModel):
             "training_mode": self.training_mode,
             "transform_kernels": self.transform_kernels,
             "transform_size": self.transform_size,
+            "frame_temperature": self.frame_temperature,
             "seed": self.seed,
         }
 
@@ -264,6 +272,13 @@ class ConvLSTMVideo(ZooModel):
         masks = tf.nn.softmax(out[..., channels:], axis=-1)[:, :, :, None, :]
         return tf.reduce_sum(masks * candidates, axis=-1), new_states
 
+    def _sharpened(self, probabilities):
+        """A generated frame: the predicted probabilities at `frame_temperature`."""
+        if self.frame_temperature == 1.0:
+            return probabilities
+        p = tf.clip_by_value(probabilities, 1e-4, 1 - 1e-4)
+        return tf.sigmoid((tf.math.log(p) - tf.math.log1p(-p)) / self.frame_temperature)
+
     def _rollout(self, frames, num_frames):
         """Frames [batch, k, h, w, c] in [0, 1] → the next `num_frames` frames' probabilities."""
         batch, given = tf.shape(frames)[0], tf.shape(frames)[1]
@@ -275,9 +290,11 @@ class ConvLSTMVideo(ZooModel):
         _, states, frame = tf.while_loop(
             lambda t, *_: t < given, observe,
             (tf.constant(0), self._zero_states(batch), tf.zeros_like(frames[:, 0])))
+        frame = self._sharpened(frame)
 
         def generate(i, states, frame, out):
             frame, states = self._step(frame, states)
+            frame = self._sharpened(frame)
             return i + 1, states, frame, out.write(i, frame)
 
         # The first predicted frame came out of the last observed step; the loop makes the
@@ -306,7 +323,7 @@ class ConvLSTMVideo(ZooModel):
             target = frames[:, t + 1]
             bce.append(ops.sum(binary_cross_entropy(target, predicted), axis=(1, 2, 3)))
             mse.append(ops.sum(ops.square(predicted - target), axis=(1, 2, 3)))
-            frame = predicted if free and t + 1 >= self.observed_frames else target
+            frame = self._sharpened(predicted) if free and t + 1 >= self.observed_frames else target
         return ops.mean(ops.stack(bce)), ops.mean(ops.stack(mse))
 
     def train_step(self, data):
