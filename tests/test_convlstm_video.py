@@ -172,4 +172,5 @@ def test_the_shipped_card_is_measured_as_the_issue_asks():
     assert metrics["mse_ratio_to_copy_last"] <= 0.5  # the issue's target: MSE at most half copy-last's
     assert metrics["mse_ratio_to_copy_last"] == pytest.approx(metrics["test_mse"] / metrics["copy_last_mse"], abs=1e-3)
     assert metrics["classifier_accuracy_true"] >= 0.97  # the judge itself reads true continuations
+    assert metrics["classifier_accuracy_generated"] >= 0.90  # the issue's target: digit and motion kept
     assert card["training_seconds"] <= 30 * 60
