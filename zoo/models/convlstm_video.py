@@ -218,8 +218,8 @@ class ConvLSTMVideo(ZooModel):
 
     def predict_frames(self, videos, num_frames):
         """Raw frames [batch, k, h, w, c] (any k ≥ 1) → the `num_frames` frames that follow
-        [batch, num_frames, h, w, c], pixel probabilities in [0, 1], each generated from the
-        frames before it (the given ones, then its own predictions)."""
+        [batch, num_frames, h, w, c], pixel probabilities in [0, 1] (at `frame_temperature`), each
+        generated from the frames before it (the given ones, then its own predictions)."""
         videos = self.expect_shape(videos, (None, None, *self.frame_shape), "videos")
         if videos.shape[1] == 0:
             raise ValueError("videos must have at least 1 frame, got a clip of 0 frames.")
@@ -280,7 +280,8 @@ class ConvLSTMVideo(ZooModel):
         return tf.sigmoid((tf.math.log(p) - tf.math.log1p(-p)) / self.frame_temperature)
 
     def _rollout(self, frames, num_frames):
-        """Frames [batch, k, h, w, c] in [0, 1] → the next `num_frames` frames' probabilities."""
+        """Frames [batch, k, h, w, c] in [0, 1] → the next `num_frames` frames' probabilities, each
+        sharpened at `frame_temperature` before it is fed back."""
         batch, given = tf.shape(frames)[0], tf.shape(frames)[1]
 
         def observe(t, states, frame):
