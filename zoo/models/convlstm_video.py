@@ -277,7 +277,8 @@ class ConvLSTMVideo(ZooModel):
         if self.frame_temperature == 1.0:
             return probabilities
         p = tf.clip_by_value(probabilities, 1e-4, 1 - 1e-4)
-        return tf.sigmoid((tf.math.log(p) - tf.math.log1p(-p)) / self.frame_temperature)
+        # log(1 - p), not log1p(-p): ONNX has no Log1p, and 1 - p ≥ 1e-4 loses nothing here.
+        return tf.sigmoid((tf.math.log(p) - tf.math.log(1 - p)) / self.frame_temperature)
 
     def _rollout(self, frames, num_frames):
         """Frames [batch, k, h, w, c] in [0, 1] → the next `num_frames` frames' probabilities, each
