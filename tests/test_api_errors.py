@@ -57,6 +57,8 @@ def test_missing_pretrained_says_how_to_make_them(tmp_path, monkeypatch):
 def test_weights_argument_of_the_wrong_kind(tmp_path):
     with pytest.raises(zoo.WeightsError, match="neither 'pretrained'"):
         zoo.load("lstm_image_classifier", weights=tmp_path / "model.bin")
+    with pytest.raises(zoo.WeightsError, match='weights="pretrained"'):
+        zoo.load("lstm_image_classifier", weights=True)
 
 
 @pytest.fixture

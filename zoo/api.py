@@ -136,6 +136,9 @@ def _describe(spec):
 
 def _locate_weights(name, weights):
     """(weights file, saved config) for the `weights` argument of `load`."""
+    if not isinstance(weights, (str, os.PathLike)):
+        raise WeightsError(f"weights={weights!r} is neither 'pretrained', a model folder nor a '.weights.h5' file "
+                           "(pass weights=\"pretrained\" for the shipped weights).")
     if weights == "pretrained":
         folder = cards.saved_models_dir() / name
         weights_file = folder / cards.WEIGHTS
