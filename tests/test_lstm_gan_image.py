@@ -63,6 +63,17 @@ def test_reading_lstm_with_spectral_norm_divides_each_kernel_by_its_largest_sing
     np.testing.assert_allclose(np.asarray(normed(x)), np.asarray(plain(x)), rtol=1e-3, atol=1e-5)
 
 
+def test_discriminator_can_read_the_columns_beside_the_rows():
+    model = zoo.load("lstm_gan_image", **SMALL, bidirectional=False, read_columns=True)
+    discriminator = model.discriminator
+    assert discriminator.get_layer("logit").kernel.shape == (2 * 28 * 8 + 1, 1)  # rows, columns, spread
+    images = (BATCH[:2] / 127.5 - 1).astype("float32")
+    columns = keras.Model(discriminator.input, discriminator.get_layer("column_lstm_0").output)
+    # The column reader's step t is column t of the image, read top to bottom.
+    expected = discriminator.get_layer("column_lstm_0")(np.transpose(images, (0, 2, 1, 3)).reshape(2, 28, 28))
+    np.testing.assert_allclose(np.asarray(columns(images)), np.asarray(expected), atol=1e-6)
+
+
 def test_each_row_is_drawn_from_the_row_above_it():
     cell = RowGeneratorCell(units=8, num_layers=2, row_size=4)
     z = np.random.default_rng(2).normal(size=(2, 3)).astype("float32")

@@ -180,22 +180,33 @@ class MinibatchStd(layers.Layer):
 
 
 def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_norm, minibatch_std=True,
-                       name="discriminator"):
+                       read_columns=False, name="discriminator"):
     """images [batch, h, w, c] in [-1, 1] → one real/fake logit. LSTM layers read the image row
-    by row (both ways when `bidirectional`); the logit is a dense readout of the top layer's
-    outputs at every row, so D judges each row in the context of the rows it has read. With
-    `spectral_norm` every kernel (the LSTMs' and the readout's) is divided by its largest
-    singular value. No batch norm: WGAN-GP's penalty is per sample."""
+    by row (both ways when `bidirectional`) and, with `read_columns`, other LSTM layers read it
+    column by column (a row reader sees a vertical stroke only through its memory); the logit is
+    a dense readout of the top layers' outputs at every row (and column), so D judges each row
+    in the context of the rows it has read. With `spectral_norm` every kernel (the LSTMs' and the
+    readout's) is divided by its largest singular value. No batch norm: WGAN-GP's penalty is per
+    sample."""
     height, width, channels = image_shape
     images = keras.Input(image_shape, name="images")
-    x = layers.Reshape((height, width * channels), name="rows")(images)
-    for i in range(num_layers):
-        forwards = ReadingLSTM(units, spectral_norm=spectral_norm, name=f"lstm_{i}")(x)
-        if bidirectional:
-            backwards = ReadingLSTM(units, reverse=True, spectral_norm=spectral_norm, name=f"lstm_{i}_reverse")(x)
-            forwards = layers.Concatenate(name=f"both_ways_{i}")([forwards, backwards])
-        x = forwards
-    x = layers.Flatten(name="every_row")(x)
+    sequences = {"rows": layers.Reshape((height, width * channels), name="rows")(images)}
+    if read_columns:
+        columns = layers.Permute((2, 1, 3), name="transpose")(images)
+        sequences["columns"] = layers.Reshape((width, height * channels), name="columns")(columns)
+    read = []
+    for along, x in sequences.items():
+        prefix = "lstm" if along == "rows" else "column_lstm"  # the row readers keep their names
+        for i in range(num_layers):
+            forwards = ReadingLSTM(units, spectral_norm=spectral_norm, name=f"{prefix}_{i}")(x)
+            if bidirectional:
+                backwards = ReadingLSTM(units, reverse=True, spectral_norm=spectral_norm,
+                                        name=f"{prefix}_{i}_reverse")(x)
+                forwards = layers.Concatenate(name=f"{along}_both_ways_{i}" if read_columns else f"both_ways_{i}")(
+                    [forwards, backwards])
+            x = forwards
+        read.append(layers.Flatten(name=f"every_{along[:-1]}" if read_columns else "every_row")(x))
+    x = layers.Concatenate(name="rows_and_columns")(read) if read_columns else read[0]
     if minibatch_std:
         x = MinibatchStd(name="minibatch_std")(x)
     dense = SpectralConv2D if spectral_norm else layers.Dense  # a 1 × 1 SpectralConv2D is dense
@@ -236,7 +247,9 @@ class LSTMGANImage(ImageGAN):
             rows above only through the LSTM's state).
         d_units: units of each of the discriminator's LSTM layers (per direction).
         d_layers: the discriminator's stacked LSTM layers.
-        bidirectional: the discriminator reads the rows both ways.
+        bidirectional: the discriminator reads the rows (and columns) both ways.
+        read_columns: the discriminator also reads the image column by column, with LSTMs of its
+            own, beside the rows.
         minibatch_std: give the discriminator's readout the spread of its features across each
             group of 4 examples (ProGAN), against a generator that ignores its noise.
         loss: "non_saturating" (the standard GAN loss with −log D(G(z)) for the generator) or
@@ -260,7 +273,7 @@ class LSTMGANImage(ImageGAN):
                         ema_decay=in_unit_interval)
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, units=256, num_layers=1, feed_back=True, d_units=128,
-                 d_layers=1, bidirectional=True, minibatch_std=True, r1_penalty=0.0, r1_interval=1,
+                 d_layers=1, bidirectional=True, read_columns=False, minibatch_std=True, r1_penalty=0.0, r1_interval=1,
                  loss="non_saturating", label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True,
                  seed=None, **kwargs):
         check_fields(type(self), locals())
@@ -272,6 +285,7 @@ class LSTMGANImage(ImageGAN):
         self.r1_penalty = float(r1_penalty)
         self.r1_interval = int(r1_interval)
         self.d_units, self.d_layers, self.bidirectional = d_units, d_layers, bool(bidirectional)
+        self.read_columns = bool(read_columns)
         self.loss = loss
         self.label_smoothing = label_smoothing
         self.gradient_penalty = gradient_penalty
@@ -281,10 +295,11 @@ class LSTMGANImage(ImageGAN):
         self._build_gan(lambda name: lstm_generator(latent_dim, self.image_shape, units, num_layers, self.feed_back,
                                                     name=name),
                         lambda: lstm_discriminator(self.image_shape, d_units, d_layers, self.bidirectional,
-                                                   self.spectral_norm, self.minibatch_std))
+                                                   self.spectral_norm, self.minibatch_std, self.read_columns))
 
     def get_config(self):
         return {**super().get_config(), **self.gan_config(), "units": self.units, "num_layers": self.num_layers,
                 "feed_back": self.feed_back, "minibatch_std": self.minibatch_std,
                 "d_units": self.d_units, "d_layers": self.d_layers, "bidirectional": self.bidirectional,
+                "read_columns": self.read_columns,
                 "spectral_norm": self.spectral_norm, "seed": self.seed}
