@@ -118,6 +118,8 @@ def test_shipped_model_reaches_its_target():
     card = cards.read_card(cards.saved_models_dir() / "lstm_gan_image")
     metrics = card["metrics"]
     assert metrics["classifier_score_ratio"] >= 0.80 and metrics["quality_samples"] == 10_000
+    # ... and under the second judge, which nothing was tuned on (0.761 before the two time scales).
+    assert metrics["classifier_score_ratio_conv"] >= 0.80
     assert card["dataset"]["name"] == "mnist" and card["dataset"]["test_examples"] == 10_000
     assert metrics["frechet_distance_floor"] < metrics["frechet_distance"]
     assert card["training_seconds"] <= 60 * 60
