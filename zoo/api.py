@@ -136,9 +136,12 @@ def _describe(spec):
 
 def _locate_weights(name, weights):
     """(weights file, saved config) for the `weights` argument of `load`."""
+    def neither(hint=""):
+        return WeightsError(f"weights={weights!r} is neither 'pretrained', a model folder nor a '.weights.h5' "
+                            f"file{hint}.")
+
     if not isinstance(weights, (str, os.PathLike)):
-        raise WeightsError(f"weights={weights!r} is neither 'pretrained', a model folder nor a '.weights.h5' file "
-                           "(pass weights=\"pretrained\" for the shipped weights).")
+        raise neither(' (pass weights="pretrained" for the shipped weights)')
     if weights == "pretrained":
         folder = cards.saved_models_dir() / name
         weights_file = folder / cards.WEIGHTS
@@ -154,10 +157,7 @@ def _locate_weights(name, weights):
         elif path.name.endswith(".weights.h5"):
             folder, weights_file = path.parent, path
         else:
-            raise WeightsError(
-                f"weights={weights!r} is neither 'pretrained', a model folder nor a "
-                "'.weights.h5' file."
-            )
+            raise neither()
         if not weights_file.exists():
             raise WeightsError(
                 f"Weights file {weights_file} does not exist. Produce it with "
