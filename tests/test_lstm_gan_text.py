@@ -10,12 +10,14 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from keras import ops
 
 import zoo
 from recipes.lstm_gan_text import benchmark, oracle, recipe
 from zoo import cards
 from zoo.data import text
 from zoo.data.text import Tokenizer
+from zoo.models import text_networks
 
 VOCABULARY = list("abcde") + ["<unk>"]
 REPO = Path(__file__).resolve().parent.parent
@@ -61,7 +63,7 @@ def test_generated_text_starts_with_the_prompt_and_maps_unknown_characters():
         strict.encode("abz")
 
 
-@pytest.mark.parametrize("estimator", ["gumbel", "reinforce"])
+@pytest.mark.parametrize("estimator", ["gumbel", "reinforce", "rollout"])
 def test_adversarial_phase_trains_both_networks(estimator):
     model = small(estimator=estimator, phase="adversarial")
     model.compile()
@@ -72,6 +74,32 @@ def test_adversarial_phase_trains_both_networks(estimator):
     assert any(np.any(a != b) for a, b in zip(before_g, model.generator.get_weights()))
     assert any(np.any(a != b) for a, b in zip(before_d, model.discriminator.get_weights()))
     assert int(model.adversarial_steps.numpy()) == 1
+
+
+def test_monte_carlo_rewards_complete_each_prefix_and_score_the_whole_sequence_last():
+    """SeqGAN's rewards: token t's is the mean score of completions of tokens[:, :t + 1]. A
+    generator that always draws token 0 completes every prefix with 0s, so with the share of
+    0s as the score each reward is known exactly."""
+    model = small(estimator="rollout", rollouts=3)
+    weights = model.generator.get_layer("logits").get_weights()
+    bias = np.full(len(VOCABULARY), -50.0, "float32")
+    bias[0] = 50.0
+    model.generator.get_layer("logits").set_weights([np.zeros_like(weights[0]), bias])
+    tokens = np.array([[1, 0, 2, 3, 0, 4], [0, 0, 0, 0, 0, 0], [4, 4, 4, 4, 4, 4]], "int32")
+    share_of_zeros = lambda ids: ops.mean(ops.cast(ops.equal(ids, 0), "float32"), axis=-1)
+    rewards = np.asarray(text_networks.monte_carlo_rewards(model.generator, share_of_zeros, tokens, 3,
+                                                           tf.constant([1, 2])))
+    expected = [[(np.sum(row[:t + 1] == 0) + 5 - t) / 6 for t in range(6)] for row in tokens]
+    np.testing.assert_allclose(rewards, expected, atol=1e-6)
+
+
+def test_the_discriminator_scores_ids_as_it_scores_their_one_hots():
+    for bidirectional in (False, True):
+        model = small(bidirectional=bidirectional)
+        ids = np.random.default_rng(1).integers(0, len(VOCABULARY), size=(4, 6)).astype("int32")
+        np.testing.assert_allclose(np.asarray(text_networks.discriminate_ids(model.discriminator, ids)),
+                                   np.asarray(model.discriminator(np.eye(len(VOCABULARY), dtype="float32")[ids]))[:, 0],
+                                   rtol=1e-5, atol=1e-6)
 
 
 def test_mle_phase_leaves_the_discriminator_alone_and_lowers_the_nll():

@@ -9,11 +9,12 @@ from keras import ops
 from zoo.config import at_least, check_fields, one_of, positive
 from zoo.data.text import Tokenizer
 from zoo.models.base import ZooModel
-from zoo.models.text_networks import gumbel_rollout, text_discriminator, text_generator
+from zoo.models.text_networks import (discriminate_ids, gumbel_rollout, monte_carlo_rewards, text_discriminator,
+                                      text_generator)
 from zoo.registry import register_model
 
 PHASES = ("mle", "adversarial")
-ESTIMATORS = ("gumbel", "reinforce")
+ESTIMATORS = ("gumbel", "reinforce", "rollout")
 
 
 @register_model(
@@ -33,7 +34,9 @@ class LSTMGANText(ZooModel):
     Discrete samples have no gradient, so the generator learns through a Gumbel-softmax
     relaxation whose inverse temperature rises from 1 to `max_inverse_temperature` over
     `anneal_steps` steps (RelGAN), or through REINFORCE with the discriminator's probability
-    of "real" as the reward and a moving-average baseline (SeqGAN, without its rollouts).
+    of "real" as the reward and a moving-average baseline: one reward per sequence
+    ("reinforce"), or one per token, the mean reward of `rollouts` Monte-Carlo completions of
+    the sequence so far ("rollout", SeqGAN's estimator).
 
     Example:
 
@@ -51,7 +54,8 @@ class LSTMGANText(ZooModel):
         discriminator_dim: embedding and LSTM size of the discriminator.
         bidirectional: a bidirectional discriminator LSTM.
         phase: "mle" or "adversarial" (see above); switch with `set_phase`.
-        estimator: "gumbel" or "reinforce", the adversarial gradient.
+        estimator: "gumbel", "reinforce" or "rollout", the adversarial gradient.
+        rollouts: completions per prefix of the "rollout" estimator (SeqGAN: 16).
         max_inverse_temperature: Gumbel-softmax inverse temperature reached after annealing.
         anneal_steps: adversarial steps over which it rises (exponentially, as RelGAN).
         seed: seed of the sampling noise (None: Keras' global seed).
@@ -59,7 +63,7 @@ class LSTMGANText(ZooModel):
 
     FIELD_CHECKS = dict(sequence_length=at_least(1), embedding_dim=at_least(1), hidden_dim=at_least(1),
                         discriminator_dim=at_least(1), phase=one_of(*PHASES), estimator=one_of(*ESTIMATORS),
-                        max_inverse_temperature=positive, anneal_steps=at_least(1))
+                        max_inverse_temperature=positive, anneal_steps=at_least(1), rollouts=at_least(1))
     # Most that one request to the exported `generate` signature may ask for.
     MAX_SEQUENCES = 1_000
     # LiteRT and ONNX exports (zoo.portable) leave these out, for the reason given.
@@ -69,7 +73,7 @@ class LSTMGANText(ZooModel):
 
     def __init__(self, vocabulary=("a", "b"), sequence_length=64, token_separator="", embedding_dim=64,
                  hidden_dim=256, discriminator_dim=64, bidirectional=False, phase="mle", estimator="gumbel",
-                 max_inverse_temperature=100.0, anneal_steps=2000, seed=None, **kwargs):
+                 max_inverse_temperature=100.0, anneal_steps=2000, rollouts=16, seed=None, **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         vocabulary = [str(t) for t in vocabulary]
@@ -93,6 +97,7 @@ class LSTMGANText(ZooModel):
         self.estimator = estimator
         self.max_inverse_temperature = float(max_inverse_temperature)
         self.anneal_steps = int(anneal_steps)
+        self.rollouts = int(rollouts)
         self.seed = seed
         self.generator = text_generator(self.vocab_size, embedding_dim, hidden_dim)
         self.discriminator = text_discriminator(self.vocab_size, discriminator_dim, discriminator_dim, bidirectional)
@@ -121,6 +126,7 @@ class LSTMGANText(ZooModel):
             "estimator": self.estimator,
             "max_inverse_temperature": self.max_inverse_temperature,
             "anneal_steps": self.anneal_steps,
+            "rollouts": self.rollouts,
             "seed": self.seed,
         }
 
@@ -277,10 +283,17 @@ class LSTMGANText(ZooModel):
             if gumbel:  # non-saturating loss through the relaxed samples
                 logits_for_g = self.discriminator(soft, training=True)
                 g_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(logits_for_g), logits_for_g, from_logits=True))
-            else:  # REINFORCE: reward = D's probability of "real", minus a moving-average baseline
+            elif self.estimator == "reinforce":  # reward = D's probability of "real", minus a moving average
                 reward = ops.stop_gradient(ops.sigmoid(self.discriminator(fake_input, training=False))[:, 0])
                 advantage = reward - self.reward_baseline
                 g_loss = ops.mean(advantage * self.sequence_nll(tokens))  # −advantage · log p(sequence)
+            else:  # REINFORCE with a reward per token: the mean of D over Monte-Carlo completions
+                with g_tape.stop_recording():
+                    reward = monte_carlo_rewards(self.generator, self._reward, tokens, self.rollouts,
+                                                 self._replica_seed())
+                token_nll = keras.losses.sparse_categorical_crossentropy(
+                    tokens, self._teacher_forced_logits(tokens, training=True), from_logits=True)
+                g_loss = ops.mean(ops.sum((reward - self.reward_baseline) * token_nll, axis=-1))
             scaled = self.per_replica(g_loss)
         grads = g_tape.gradient(scaled, self.generator.trainable_variables)
         self.apply_gradients(self.g_optimizer, grads, self.generator.trainable_variables)
@@ -290,6 +303,16 @@ class LSTMGANText(ZooModel):
         self.g_loss_tracker.update_state(g_loss)
         self.d_loss_tracker.update_state(d_loss)
         self.nll_tracker.update_state(ops.mean(self.sequence_nll(real)))
+
+    def _reward(self, ids):
+        """D's probability that sequences of token ids [n, time] are real: [n]."""
+        return ops.sigmoid(discriminate_ids(self.discriminator, ids))
+
+    def _replica_seed(self):
+        """A sampling seed for this step that differs between the replicas of a strategy."""
+        context = tf.distribute.get_replica_context()
+        replica = context.replica_id_in_sync_group if context is not None else 0
+        return tf.cast(self.seed_generator.next(), tf.int32) + tf.stack([0, 1_000_003 * tf.cast(replica, tf.int32)])
 
     def test_step(self, data):
         real = ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "int32")

@@ -73,3 +73,47 @@ def gumbel_rollout(generator, batch, length, noise_seed, temperature=1.0, prompt
         lambda t, *_: t < length, step, (tf.constant(0), token, h, c, tokens, soft))
     tokens = tf.transpose(tokens.stack(), [1, 0])
     return tokens, (tf.transpose(soft.stack(), [1, 0, 2]) if relax else None)
+
+
+def discriminate_ids(discriminator, ids):
+    """A `text_discriminator`'s logits [n] of token ids [n, time]: its one-hot input without
+    building it (the embedding of a one-hot is its row of the embedding kernel), so that many
+    sequences of a large vocabulary fit in memory."""
+    x = ops.take(discriminator.get_layer("embedding").kernel, ops.cast(ids, "int32"), axis=0)
+    names = {layer.name for layer in discriminator.layers}
+    reader = discriminator.get_layer("bidirectional" if "bidirectional" in names else "lstm")
+    return discriminator.get_layer("logit")(reader(x))[:, 0]
+
+
+def monte_carlo_rewards(generator, score, tokens, rollouts, noise_seed):
+    """SeqGAN's reward of every token of `tokens` [batch, time] (Yu et al. 2017, eq. 4): for
+    t < time, the mean of `score` (a reward per sequence, [n] from ids [n, time]) over `rollouts`
+    completions of the prefix tokens[:, :t + 1] sampled from `generator`; for the last token,
+    the score of the sequence itself. Returns [batch, time], no gradient.
+
+    Every prefix of every sequence is completed at once: one sampling loop over
+    (time − 1) · rollouts · batch rows, each forced to its prefix's tokens for as long as the
+    prefix lasts. Noise of step s is drawn statelessly from (`noise_seed` + [0, s])."""
+    tokens = ops.cast(tokens, "int32")
+    batch, length = ops.shape(tokens)[0], ops.shape(tokens)[1]
+    vocab_size = generator.output[0].shape[-1]
+    copies = (length - 1) * rollouts
+    rows = copies * batch
+    # Row r = (prefix p, rollout k, sequence b) in that order keeps tokens[:, :p + 1] (p = 0 … time − 2).
+    kept = ops.repeat(ops.arange(1, length, dtype="int32"), rollouts * batch)
+    forced = ops.tile(tokens, [copies, 1])
+    zeros = ops.zeros((rows, generator.input[1].shape[-1]))
+
+    def step(s, token, h, c, out):
+        logits, h, c = generator([token, h, c])
+        drawn = tf.random.stateless_categorical(logits[:, 0], 1, noise_seed + tf.stack([0, s]), dtype=tf.int32)[:, 0]
+        token = ops.where(s < kept, forced[:, s], drawn)
+        return s + 1, token[:, None], h, c, out.write(s, token)
+
+    start = ops.full((rows, 1), vocab_size, dtype="int32")
+    out = tf.TensorArray(tf.int32, size=length)
+    *_, out = tf.while_loop(lambda s, *_: s < length, step, (tf.constant(0), start, zeros, zeros, out))
+    completed = tf.transpose(out.stack(), [1, 0])
+    partial = ops.mean(ops.reshape(score(completed), (length - 1, rollouts, batch)), axis=1)  # [time − 1, batch]
+    rewards = ops.concatenate([ops.transpose(partial), score(tokens)[:, None]], axis=1)
+    return ops.stop_gradient(rewards)
