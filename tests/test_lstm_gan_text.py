@@ -85,12 +85,31 @@ def test_monte_carlo_rewards_complete_each_prefix_and_score_the_whole_sequence_l
     bias = np.full(len(VOCABULARY), -50.0, "float32")
     bias[0] = 50.0
     model.generator.get_layer("logits").set_weights([np.zeros_like(weights[0]), bias])
-    tokens = np.array([[1, 0, 2, 3, 0, 4], [0, 0, 0, 0, 0, 0], [4, 4, 4, 4, 4, 4]], "int32")
+    tokens = np.array([[1, 0, 2, 3, 0, 4], [4, 4, 4, 4, 4, 4]], "int32")  # batch 2, 3 rollouts
     share_of_zeros = lambda ids: ops.mean(ops.cast(ops.equal(ids, 0), "float32"), axis=-1)
     rewards = np.asarray(text_networks.monte_carlo_rewards(model.generator, share_of_zeros, tokens, 3,
                                                            tf.constant([1, 2])))
     expected = [[(np.sum(row[:t + 1] == 0) + 5 - t) / 6 for t in range(6)] for row in tokens]
     np.testing.assert_allclose(rewards, expected, atol=1e-6)
+
+
+def test_monte_carlo_rewards_average_random_completions_and_repeat_with_the_seed():
+    """A generator that draws the 6 tokens uniformly: a prefix's completions differ, and their
+    mean share of 0s is the prefix's 0s plus 1/6 of each token still to come."""
+    model = small(estimator="rollout")
+    weights = model.generator.get_layer("logits").get_weights()
+    model.generator.get_layer("logits").set_weights([np.zeros_like(w) for w in weights])
+    tokens = np.array([[0, 0, 0, 1, 1, 1], [1, 1, 1, 1, 1, 1]], "int32")
+    share_of_zeros = lambda ids: ops.mean(ops.cast(ops.equal(ids, 0), "float32"), axis=-1)
+    rewards = lambda seed, n: np.asarray(text_networks.monte_carlo_rewards(model.generator, share_of_zeros,
+                                                                           tokens, n, tf.constant(seed)))
+    many = rewards([1, 2], 3000)
+    expected = [[(np.sum(row[:t + 1] == 0) + (5 - t) / 6) / 6 for t in range(6)] for row in tokens]
+    np.testing.assert_allclose(many, expected, atol=0.01)
+    few = rewards([1, 2], 2)
+    np.testing.assert_array_equal(few, rewards([1, 2], 2))
+    assert not np.array_equal(few, rewards([7, 2], 2))
+    assert not np.allclose(few[:, :-1], np.asarray(expected)[:, :-1], atol=1e-3)  # 2 draws, not the mean
 
 
 def test_the_discriminator_scores_ids_as_it_scores_their_one_hots():

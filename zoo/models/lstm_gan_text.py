@@ -36,7 +36,10 @@ class LSTMGANText(ZooModel):
     `anneal_steps` steps (RelGAN), or through REINFORCE with the discriminator's probability
     of "real" as the reward and a moving-average baseline: one reward per sequence
     ("reinforce"), or one per token, the mean reward of `rollouts` Monte-Carlo completions of
-    the sequence so far ("rollout", SeqGAN's estimator).
+    the sequence so far ("rollout", SeqGAN's estimator, rolled out by the current generator
+    rather than SeqGAN's delayed copy, and with the moving-average baseline). Under a
+    tf.distribute strategy the rollouts' draws depend on the replica count, so a "rollout" run
+    on several replicas is not the one-device run draw for draw, as the other estimators are.
 
     Example:
 

@@ -93,7 +93,8 @@ def monte_carlo_rewards(generator, score, tokens, rollouts, noise_seed):
 
     Every prefix of every sequence is completed at once: one sampling loop over
     (time − 1) · rollouts · batch rows, each forced to its prefix's tokens for as long as the
-    prefix lasts. Noise of step s is drawn statelessly from (`noise_seed` + [0, s])."""
+    prefix lasts. Noise of step s is drawn statelessly from `noise_seed` folded with s (a key of
+    its own: not the (`noise_seed` + [0, t]) keys of `gumbel_rollout`, which drew the tokens)."""
     tokens = ops.cast(tokens, "int32")
     batch, length = ops.shape(tokens)[0], ops.shape(tokens)[1]
     vocab_size = generator.output[0].shape[-1]
@@ -106,7 +107,8 @@ def monte_carlo_rewards(generator, score, tokens, rollouts, noise_seed):
 
     def step(s, token, h, c, out):
         logits, h, c = generator([token, h, c])
-        drawn = tf.random.stateless_categorical(logits[:, 0], 1, noise_seed + tf.stack([0, s]), dtype=tf.int32)[:, 0]
+        drawn = tf.random.stateless_categorical(logits[:, 0], 1, tf.random.experimental.stateless_fold_in(noise_seed, s),
+                                                dtype=tf.int32)[:, 0]
         token = ops.where(s < kept, forced[:, s], drawn)
         return s + 1, token[:, None], h, c, out.write(s, token)
 
