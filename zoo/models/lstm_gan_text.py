@@ -199,12 +199,17 @@ class LSTMGANText(ZooModel):
         self.expect_shape(tokens, (None, None), "tokens")
         return ops.softmax(self._teacher_forced_logits(tokens, training), axis=-1)
 
+    def token_nll(self, tokens, temperature=1.0, training=False):
+        """Negative log-likelihood of each token [batch, time] in nats given the tokens before
+        it, under the model sampled at `temperature` (softmax(logits / temperature))."""
+        logits = self._teacher_forced_logits(tokens, training)
+        logits = logits if temperature == 1.0 else logits / temperature
+        return keras.losses.sparse_categorical_crossentropy(tokens, logits, from_logits=True)
+
     def sequence_nll(self, tokens, temperature=1.0):
         """Negative log-likelihood of each sequence [batch] in nats (summed over its tokens),
-        under the model sampled at `temperature` (softmax(logits / temperature))."""
-        logits = self._teacher_forced_logits(tokens)
-        logits = logits if temperature == 1.0 else logits / temperature
-        return ops.sum(keras.losses.sparse_categorical_crossentropy(tokens, logits, from_logits=True), axis=-1)
+        under the model sampled at `temperature`."""
+        return ops.sum(self.token_nll(tokens, temperature), axis=-1)
 
     # -- sampling --------------------------------------------------------------------------
 
@@ -294,8 +299,7 @@ class LSTMGANText(ZooModel):
                 with g_tape.stop_recording():
                     reward = monte_carlo_rewards(self.generator, self._reward, tokens, self.rollouts,
                                                  self._replica_seed())
-                token_nll = keras.losses.sparse_categorical_crossentropy(
-                    tokens, self._teacher_forced_logits(tokens, training=True), from_logits=True)
+                token_nll = self.token_nll(tokens, training=True)
                 g_loss = ops.mean(ops.sum((reward - self.reward_baseline) * token_nll, axis=-1))
             scaled = self.per_replica(g_loss)
         grads = g_tape.gradient(scaled, self.generator.trainable_variables)
