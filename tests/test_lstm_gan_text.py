@@ -76,6 +76,28 @@ def test_adversarial_phase_trains_both_networks(estimator):
     assert int(model.adversarial_steps.numpy()) == 1
 
 
+def test_discriminator_steps_update_the_discriminator_that_often_per_generator_step():
+    model = small(phase="adversarial", discriminator_steps=3)
+    model.compile()
+    real = np.random.default_rng(0).integers(0, 5, size=(32, 6)).astype("int32")
+    model.fit(real, epochs=1, batch_size=16, verbose=0)
+    assert int(model.g_optimizer.iterations.numpy()) == 2 and int(model.d_optimizer.iterations.numpy()) == 6
+    assert type(model).from_config(model.get_config()).discriminator_steps == 3
+    with pytest.raises(ValueError, match="discriminator_steps"):
+        small(discriminator_steps=0)
+
+
+def test_consecutive_training_draws_do_not_share_their_noise():
+    """With zero logits a token is the argmax of its Gumbel noise alone: two draws keyed by the
+    seed generator's consecutive seeds must not repeat each other shifted by one position."""
+    model = small(sequence_length=40)
+    logits = model.generator.get_layer("logits")
+    logits.set_weights([np.zeros_like(w) for w in logits.get_weights()])
+    first, second = (model._rollout(64, 40)[0].numpy() for _ in range(2))
+    assert np.mean(second[:, :-1] == first[:, 1:]) < 0.5  # chance: 1/6
+    assert np.mean(second == first) < 0.5
+
+
 def test_monte_carlo_rewards_complete_each_prefix_and_score_the_whole_sequence_last():
     """SeqGAN's rewards: token t's is the mean score of completions of tokens[:, :t + 1]. A
     generator that always draws token 0 completes every prefix with 0s, so with the share of

@@ -59,6 +59,8 @@ class LSTMGANText(ZooModel):
         phase: "mle" or "adversarial" (see above); switch with `set_phase`.
         estimator: "gumbel", "reinforce" or "rollout", the adversarial gradient.
         rollouts: completions per prefix of the "rollout" estimator (SeqGAN: 16).
+        discriminator_steps: discriminator updates per generator update in the adversarial
+            phase, each on newly drawn samples (against the same real batch).
         max_inverse_temperature: Gumbel-softmax inverse temperature reached after annealing.
         anneal_steps: adversarial steps over which it rises (exponentially, as RelGAN).
         seed: seed of the sampling noise (None: Keras' global seed).
@@ -66,7 +68,8 @@ class LSTMGANText(ZooModel):
 
     FIELD_CHECKS = dict(sequence_length=at_least(1), embedding_dim=at_least(1), hidden_dim=at_least(1),
                         discriminator_dim=at_least(1), phase=one_of(*PHASES), estimator=one_of(*ESTIMATORS),
-                        max_inverse_temperature=positive, anneal_steps=at_least(1), rollouts=at_least(1))
+                        max_inverse_temperature=positive, anneal_steps=at_least(1), rollouts=at_least(1),
+                        discriminator_steps=at_least(1))
     # Most that one request to the exported `generate` signature may ask for.
     MAX_SEQUENCES = 1_000
     # LiteRT and ONNX exports (zoo.portable) leave these out, for the reason given.
@@ -76,7 +79,8 @@ class LSTMGANText(ZooModel):
 
     def __init__(self, vocabulary=("a", "b"), sequence_length=64, token_separator="", embedding_dim=64,
                  hidden_dim=256, discriminator_dim=64, bidirectional=False, phase="mle", estimator="gumbel",
-                 max_inverse_temperature=100.0, anneal_steps=2000, rollouts=16, seed=None, **kwargs):
+                 max_inverse_temperature=100.0, anneal_steps=2000, rollouts=16, discriminator_steps=1, seed=None,
+                 **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         vocabulary = [str(t) for t in vocabulary]
@@ -101,6 +105,7 @@ class LSTMGANText(ZooModel):
         self.max_inverse_temperature = float(max_inverse_temperature)
         self.anneal_steps = int(anneal_steps)
         self.rollouts = int(rollouts)
+        self.discriminator_steps = int(discriminator_steps)
         self.seed = seed
         self.generator = text_generator(self.vocab_size, embedding_dim, hidden_dim)
         self.discriminator = text_discriminator(self.vocab_size, discriminator_dim, discriminator_dim, bidirectional)
@@ -130,6 +135,7 @@ class LSTMGANText(ZooModel):
             "max_inverse_temperature": self.max_inverse_temperature,
             "anneal_steps": self.anneal_steps,
             "rollouts": self.rollouts,
+            "discriminator_steps": self.discriminator_steps,
             "seed": self.seed,
         }
 
@@ -217,7 +223,10 @@ class LSTMGANText(ZooModel):
         """`gumbel_rollout` of the generator, its noise seeded by `noise_seed` (an int or a
         [2] seed) or, when None, by the model's own seed generator."""
         if noise_seed is None:
-            noise_seed = self.seed_generator.next()
+            # Folded into a key of its own: the generator's next seed differs from this one by
+            # [0, 1], and the rollout keys its steps (seed + [0, t]), so consecutive training
+            # steps would otherwise share their noise, shifted by one position.
+            noise_seed = tf.random.experimental.stateless_fold_in(tf.cast(self.seed_generator.next(), tf.int32), 0)
         elif isinstance(noise_seed, int):
             noise_seed = tf.constant([noise_seed, 0])
         return gumbel_rollout(self.generator, batch, length, tf.cast(noise_seed, tf.int32), temperature, prompt,
@@ -276,18 +285,28 @@ class LSTMGANText(ZooModel):
         progress = ops.minimum(ops.cast(self.adversarial_steps, "float32") / max(self.anneal_steps, 1), 1.0)
         beta = self.max_inverse_temperature ** progress  # 1 → max, exponentially (RelGAN)
         gumbel = self.estimator == "gumbel"
-        with tf.GradientTape() as g_tape:
+
+        def fake():
             tokens, soft = self._rollout(batch, length, inverse_temperature=beta if gumbel else None)
-            fake_input = soft if gumbel else ops.one_hot(tokens, self.vocab_size)
+            return tokens, soft, (soft if gumbel else ops.one_hot(tokens, self.vocab_size))
+
+        def update_discriminator(fake_input):
+            with tf.GradientTape() as d_tape:
+                real_logits = self.discriminator(real_one_hot, training=True)
+                fake_logits = self.discriminator(ops.stop_gradient(fake_input), training=True)
+                d_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(real_logits), real_logits, from_logits=True)) \
+                    + ops.mean(keras.losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True))
+                scaled = self.per_replica(d_loss)
+            grads = d_tape.gradient(scaled, self.discriminator.trainable_variables)
+            self.apply_gradients(self.d_optimizer, grads, self.discriminator.trainable_variables)
+            return d_loss
+
+        for _ in range(self.discriminator_steps - 1):  # the extra D updates, each on fresh samples
+            update_discriminator(fake()[2])
+        with tf.GradientTape() as g_tape:
+            tokens, soft, fake_input = fake()
             with g_tape.stop_recording():
-                with tf.GradientTape() as d_tape:
-                    real_logits = self.discriminator(real_one_hot, training=True)
-                    fake_logits = self.discriminator(ops.stop_gradient(fake_input), training=True)
-                    d_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(real_logits), real_logits, from_logits=True)) \
-                        + ops.mean(keras.losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True))
-                    scaled = self.per_replica(d_loss)
-                grads = d_tape.gradient(scaled, self.discriminator.trainable_variables)
-                self.apply_gradients(self.d_optimizer, grads, self.discriminator.trainable_variables)
+                d_loss = update_discriminator(fake_input)
             if gumbel:  # non-saturating loss through the relaxed samples
                 logits_for_g = self.discriminator(soft, training=True)
                 g_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(logits_for_g), logits_for_g, from_logits=True))
