@@ -17,12 +17,17 @@ VOCAB_SIZE, EMBEDDING_DIM, HIDDEN_DIM, SEQUENCE_LENGTH = 5000, 32, 32, 20
 def make_oracle(seed, vocab_size=VOCAB_SIZE, embedding_dim=EMBEDDING_DIM, hidden_dim=HIDDEN_DIM,
                 sequence_length=SEQUENCE_LENGTH):
     """The oracle: an lstm_gan_text generator whose every parameter is drawn from N(0, 1)."""
-    oracle = zoo.load("lstm_gan_text", vocabulary=[str(i) for i in range(vocab_size)],
-                      sequence_length=sequence_length, embedding_dim=embedding_dim, hidden_dim=hidden_dim,
-                      discriminator_dim=4, seed=seed)
+    oracle = generator_only(vocab_size, embedding_dim, hidden_dim, sequence_length, seed)
     rng = np.random.default_rng(seed)
     oracle.generator.set_weights([rng.normal(size=w.shape).astype("float32") for w in oracle.generator.get_weights()])
     return oracle
+
+
+def generator_only(vocab_size, embedding_dim, hidden_dim, sequence_length, seed=None):
+    """An lstm_gan_text model over the tokens "0" … "vocab_size − 1", used for its generator
+    alone (its discriminator is a token one)."""
+    return zoo.load("lstm_gan_text", vocabulary=[str(i) for i in range(vocab_size)], sequence_length=sequence_length,
+                    embedding_dim=embedding_dim, hidden_dim=hidden_dim, discriminator_dim=4, seed=seed)
 
 
 def sample_in_batches(model, n, seed, temperature=1.0, batch=1000):
