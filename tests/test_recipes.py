@@ -2,6 +2,8 @@
 atomically, numbers reproducible from the seed."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -71,6 +73,12 @@ def test_smoke_run_writes_a_complete_model_folder(name, smoke_run):
     for key in ("metrics", "dataset", "seed", "num_params", "training_seconds", "history", "environment"):
         assert card[key] not in (None, {}, []), key
     assert card["dataset"]["version"] and card["environment"]["tensorflow"]
+    # The commit it ran from: in a git checkout, its hash; an installed package records None.
+    source = card["environment"]["source"]
+    if (Path(cards.__file__).resolve().parent.parent / ".git").exists():
+        assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", source), source
+    else:
+        assert source is None
     assert json.loads((output / cards.CONFIG).read_text()) == card["model_config"]
 
 

@@ -11,6 +11,7 @@ adversarial point is drawn against that curve.
 """
 
 import dataclasses
+import shutil
 import time
 
 import keras
@@ -103,6 +104,7 @@ def run(recipe, config):
     config = dataclasses.replace(config, sequence_length=sizes["sequence_length"],
                                  embedding_dim=sizes["embedding_dim"], hidden_dim=sizes["hidden_dim"])
     output = recipe.output_dir(config)
+    environment = cards.environment()  # before training: the code that ran
     start = time.perf_counter()
     runs = [one_seed(recipe, dataclasses.replace(config, seed=seed), oracle, output / f"seed-{seed}")
             for seed in config.seeds]
@@ -133,6 +135,15 @@ def run(recipe, config):
           f"{'below' if below else 'not below'} the MLE temperature curve by more than two standard deviations.")
     with atomic.atomic_path(output / "quality_diversity.png") as tmp:
         _plot(runs, config.seeds, length, tmp)
+    # Each seed's generators move beside the card only now, with the card after them, so a run
+    # that stops part-way leaves the shipped files and card as they were.
+    generators = {}
+    for seed in config.seeds:
+        for phase in ("mle", "adversarial"):
+            name = generator_file(seed, phase)
+            with atomic.atomic_path(output / name) as tmp:
+                shutil.copyfile(output / f"seed-{seed}" / name, tmp)
+            generators[name] = cards.file_sha256(output / name)
     card = {
         "name": recipe.name + "_oracle",
         "benchmark": "SeqGAN synthetic oracle",
@@ -150,7 +161,8 @@ def run(recipe, config):
         "training_seconds": round(seconds, 1),
         "files": {"figure": "quality_diversity.png",
                   "generators": {str(seed): {phase: generator_file(seed, phase) for phase in ("mle", "adversarial")}
-                                 for seed in config.seeds}},
+                                 for seed in config.seeds},
+                  "generators_sha256": generators},
         "notes": [f"NLL in nats per token (per sequence of {length} tokens beside it); 10,000 generated sequences "
                   "for NLL-oracle, 10,000 held-out oracle sequences for NLL-test, at temperature 1.0 unless a row "
                   f"says otherwise; mean ± standard deviation over seeds {list(config.seeds)} (the oracle is the "
@@ -161,7 +173,7 @@ def run(recipe, config):
                   "target (issue: SeqGAN's gain): NLL-oracle per token at least 0.30 below the MLE's, NLL-test no "
                   "more than 0.30 above, and the adversarial point below the MLE temperature curve by more than two "
                   "standard deviations of that margin over the seeds"],
-        "environment": cards.environment(),
+        "environment": environment,
     }
     cards.write_card(output, card)
     return card
@@ -182,7 +194,7 @@ def one_seed(recipe, config, oracle, output):
     rows = {"oracle": measure(oracle)}
     with strategy.scope():
         model = recipe.build(config, data)
-    _compile(model, config.learning_rate, config.discriminator_learning_rate)
+    _compile(recipe, model, config, data, config.learning_rate)
     rows["random"] = measure(model)
     start = time.perf_counter()
     # MLE to convergence: until the validation NLL has not improved for `patience` epochs, then
@@ -193,11 +205,11 @@ def one_seed(recipe, config, oracle, output):
                                                             key=lambda i: mle_epochs[i]["val_nll"])) + 1,
            "training_seconds": round(time.perf_counter() - start, 1), "history": mle_epochs}
     rows["mle"] = measure(model)
-    save_generator(model, output.parent, config.seed, "mle")
+    save_generator(model, output, config.seed, "mle")
     sweep = [measure(model, t) for t in TEMPERATURES]
 
     # The adversarial phase gets optimizers of its own, as in SeqGAN's and RelGAN's code.
-    _compile(model, config.adversarial_learning_rate, config.discriminator_learning_rate)
+    _compile(recipe, model, config, data, config.adversarial_learning_rate)
     model.set_phase("adversarial")
     start = time.perf_counter()
     adversarial_epochs = fit(model, data.train, data.validation, epochs=config.adversarial_epochs,
@@ -205,7 +217,7 @@ def one_seed(recipe, config, oracle, output):
     adversarial = {"epochs": len(adversarial_epochs), "training_seconds": round(time.perf_counter() - start, 1),
                    "history": adversarial_epochs}
     rows["adversarial"] = measure(model)
-    save_generator(model, output.parent, config.seed, "adversarial")
+    save_generator(model, output, config.seed, "adversarial")
     for phase in ("mle", "adversarial"):  # their rows go into the card
         (output / phase / ".epochs.jsonl").unlink(missing_ok=True)
     return {"rows": rows, "sweep": sweep, "mle": mle, "adversarial": adversarial, "info": data.info}
@@ -230,10 +242,11 @@ def load_generator(folder, seed, phase, oracle_sizes):
     return model
 
 
-def _compile(model, generator_rate, discriminator_rate):
+def _compile(recipe, model, config, data, generator_rate):
+    """The text recipe's compile (fresh Adam optimizers, XLA for the MLE step as --jit-compile
+    says) with the generator at `generator_rate`."""
     with model.distribute_strategy.scope():
-        model.compile(g_optimizer=keras.optimizers.Adam(generator_rate, clipnorm=5.0),
-                      d_optimizer=keras.optimizers.Adam(discriminator_rate, clipnorm=5.0))
+        recipe.compile(model, dataclasses.replace(config, learning_rate=generator_rate), data)
 
 
 def _mean_sd(values):
