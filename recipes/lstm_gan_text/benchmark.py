@@ -28,6 +28,7 @@ TEMPERATURES = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.1, 1.2, 1.4)
 # SeqGAN (Yu et al. 2017, Table 1), NLL-oracle per token on its own random-LSTM oracle.
 PUBLISHED = {"oracle (real data)": 5.750, "MLE": 9.038, "SeqGAN": 8.736}
 TARGET_GAIN = 0.30  # nats per token: SeqGAN's published gain over its MLE
+PHASES = ("mle", "adversarial")  # each seed's two trainings, and its two shipped generators
 ORACLE_SEED = 2017  # the oracle is the same for every --seed: runs differ by model seed only
 
 
@@ -137,13 +138,13 @@ def run(recipe, config):
         _plot(runs, config.seeds, length, tmp)
     # Each seed's generators move beside the card only now, with the card after them, so a run
     # that stops part-way leaves the shipped files and card as they were.
-    generators = {}
+    generators, hashes = {}, {}
     for seed in config.seeds:
-        for phase in ("mle", "adversarial"):
-            name = generator_file(seed, phase)
+        generators[str(seed)] = {phase: generator_file(seed, phase) for phase in PHASES}
+        for name in generators[str(seed)].values():
             with atomic.atomic_path(output / name) as tmp:
                 shutil.copyfile(output / f"seed-{seed}" / name, tmp)
-            generators[name] = cards.file_sha256(output / name)
+            hashes[name] = cards.file_sha256(output / name)
     card = {
         "name": recipe.name + "_oracle",
         "benchmark": "SeqGAN synthetic oracle",
@@ -159,10 +160,7 @@ def run(recipe, config):
         "recipe": {"module": "recipes.lstm_gan_text.benchmark", "config": dataclasses.asdict(config)},
         "seeds": list(config.seeds),
         "training_seconds": round(seconds, 1),
-        "files": {"figure": "quality_diversity.png",
-                  "generators": {str(seed): {phase: generator_file(seed, phase) for phase in ("mle", "adversarial")}
-                                 for seed in config.seeds},
-                  "generators_sha256": generators},
+        "files": {"figure": "quality_diversity.png", "generators": generators, "generators_sha256": hashes},
         "notes": [f"NLL in nats per token (per sequence of {length} tokens beside it); 10,000 generated sequences "
                   "for NLL-oracle, 10,000 held-out oracle sequences for NLL-test, at temperature 1.0 unless a row "
                   f"says otherwise; mean ± standard deviation over seeds {list(config.seeds)} (the oracle is the "
@@ -218,7 +216,7 @@ def one_seed(recipe, config, oracle, output):
                    "history": adversarial_epochs}
     rows["adversarial"] = measure(model)
     save_generator(model, output, config.seed, "adversarial")
-    for phase in ("mle", "adversarial"):  # their rows go into the card
+    for phase in PHASES:  # their rows go into the card
         (output / phase / ".epochs.jsonl").unlink(missing_ok=True)
     return {"rows": rows, "sweep": sweep, "mle": mle, "adversarial": adversarial, "info": data.info}
 
