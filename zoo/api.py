@@ -10,6 +10,7 @@ import keras
 import tensorflow as tf
 
 from zoo import atomic, cards, portable
+from zoo import weights as zoo_weights
 from zoo.errors import ConfigError, WeightsError
 from zoo.models.serving import answers_empty_batches
 from zoo.registry import check_overrides, get_entry
@@ -54,9 +55,9 @@ class ModelInfo:
     recipe: str
     default_config: dict  # the constructor's defaults: what `zoo.load(name)` builds
     shipped_config: dict  # the configuration of the shipped weights ({} when none are shipped)
-    inputs: dict  # endpoint → {input name: "dtype[shape]"}
-    outputs: dict  # endpoint → {output name: "dtype[shape]"}
-    num_params: int
+    inputs: dict  # endpoint → {input name: "dtype[shape]"} of the shipped model (else the default one)
+    outputs: dict  # endpoint → {output name: "dtype[shape]"}, likewise
+    num_params: int  # of the shipped model (of the default configuration when none ships)
     metrics: dict  # of the shipped weights, from their model card ({} when none are shipped)
     card: dict = None
 
@@ -68,15 +69,17 @@ def info(name):
     """What `name` is, what it takes and returns, how it is trained, and what its shipped
     weights reach."""
     entry = get_entry(name)
-    model = entry.cls(**entry.default_config())
+    folder = cards.saved_models_dir() / name
+    card = cards.read_card(folder)
+    shipped = json.loads((folder / cards.CONFIG).read_text()) if (folder / cards.CONFIG).exists() else {}
+    # What ships is what a user gets: its parameters, and its signatures' outputs (a classifier
+    # shipped with class names also answers `class_name`); the defaults where nothing ships.
+    model = entry.cls(**{**entry.default_config(), **shipped})
     inputs, outputs = {}, {}
     for endpoint, (fn, specs) in model.serving_signatures().items():
         inputs[endpoint] = {s.name: _describe(s) for s in specs}
         traced = tf.function(fn).get_concrete_function(*specs).structured_outputs
         outputs[endpoint] = {k: _describe(v) for k, v in traced.items()}
-    folder = cards.saved_models_dir() / name
-    card = cards.read_card(folder)
-    shipped = json.loads((folder / cards.CONFIG).read_text()) if (folder / cards.CONFIG).exists() else {}
     return ModelInfo(
         name=name,
         description=entry.description,
@@ -145,10 +148,12 @@ def _locate_weights(name, weights):
     if weights == "pretrained":
         folder = cards.saved_models_dir() / name
         weights_file = folder / cards.WEIGHTS
+        zoo_weights.verify(name)  # size and SHA-256 of every shipped file, against the package's manifest
         if not weights_file.exists():
             raise WeightsError(
                 f"No pretrained weights for {name!r}: {weights_file} does not exist. Produce them "
-                f"with `zoo train {name}` (or set ZOO_SAVED_MODELS to a folder that holds {name}/)."
+                f"with `zoo train {name} --output DIR` and load them with weights=DIR (or set ZOO_SAVED_MODELS "
+                f"to a folder that holds {name}/)."
             )
     else:
         path = Path(os.fspath(weights)).expanduser()

@@ -19,9 +19,11 @@ CONFIG = "config.json"
 
 
 def saved_models_dir():
-    """Where shipped models live: $ZOO_SAVED_MODELS, else the repository's `saved_models/`."""
-    env = os.environ.get("ZOO_SAVED_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "saved_models"
+    """The folder `weights="pretrained"` reads: $ZOO_SAVED_MODELS, else a source checkout's
+    `saved_models/`, else the installed package's copy (`zoo.weights.shipped_root`)."""
+    from zoo import weights  # it reads the cards' checksums: imported here, not at the top
+
+    return weights.shipped_root()[0]
 
 
 def read_card(folder):

@@ -68,6 +68,10 @@ def shipped_folder():
 
 def load(folder=None):
     """The shipped judge (or the one written to `folder` by `train`)."""
+    if folder is None:
+        from zoo import weights
+
+        weights.verify(NAME)  # the shipped judge's files, against the package's manifest
     folder = Path(folder or shipped_folder())
     if not (folder / WEIGHTS).exists():
         raise FileNotFoundError(f"No conv judge in {folder}: make one with python -m zoo.judges --output {folder}")
