@@ -72,12 +72,13 @@ def test_frames_are_generated_from_any_number_of_given_frames():
     model = zoo.load("convlstm_video", **SMALL)
     clips = np.random.default_rng(1).integers(0, 256, (2, 4, 64, 64, 1)).astype("uint8")
     for given, wanted in ((1, 1), (4, 3)):
-        frames = np.asarray(model.predict_frames(clips[:, :given], wanted))
+        frames = np.asarray(model.predict_frames(clips[:, :given], wanted, output="float"))
         assert frames.shape == (2, wanted, 64, 64, 1) and 0 <= frames.min() and frames.max() <= 1
     # Generated frame t comes from the frames before it only: asking for more changes none.
-    np.testing.assert_allclose(np.asarray(model.predict_frames(clips, 2)),
-                               np.asarray(model.predict_frames(clips, 5))[:, :2], atol=1e-6)
-    np.testing.assert_allclose(np.asarray(model(clips)), np.asarray(model.predict_frames(clips, 1))[:, 0], atol=1e-6)
+    np.testing.assert_allclose(np.asarray(model.predict_frames(clips, 2, output="float")),
+                               np.asarray(model.predict_frames(clips, 5, output="float"))[:, :2], atol=1e-6)
+    next_frame = np.asarray(model.predict_frames(clips, 1, output="float"))[:, 0]
+    np.testing.assert_allclose(np.asarray(model(clips)), next_frame, atol=1e-6)
     with pytest.raises(ValueError, match="num_frames must be at least 1"):
         model.predict_frames(clips, 0)
 
@@ -87,14 +88,14 @@ def test_frame_temperature_sharpens_every_generated_frame_and_what_is_fed_back()
     sharp = zoo.load("convlstm_video", seed=3, frame_temperature=0.5, **SMALL)
     sharp.set_weights(plain.get_weights())
     clips = np.random.default_rng(4).integers(0, 256, (2, 3, 64, 64, 1)).astype("uint8")
-    p, q = np.asarray(plain.predict_frames(clips, 1)), np.asarray(sharp.predict_frames(clips, 1))
+    p, q = (np.asarray(m.predict_frames(clips, 1, output="float")) for m in (plain, sharp))
     logit = lambda x: np.log(np.clip(x, 1e-4, 1 - 1e-4)) - np.log1p(-np.clip(x, 1e-4, 1 - 1e-4))
     np.testing.assert_allclose(logit(q), 2 * logit(p), atol=1e-3)  # logits doubled at T = 0.5
     # The second frame is generated from the sharpened first one: the plain model given that
     # frame (rounded to uint8, as a given frame is) draws it, sharpened, but for the rounding.
     given = np.concatenate([clips, np.round(q * 255).astype("uint8")], axis=1)
-    expected = 1 / (1 + np.exp(-2 * logit(np.asarray(plain.predict_frames(given, 1)))))
-    np.testing.assert_allclose(np.asarray(sharp.predict_frames(clips, 2))[:, 1:], expected, atol=0.02)
+    expected = 1 / (1 + np.exp(-2 * logit(np.asarray(plain.predict_frames(given, 1, output="float")))))
+    np.testing.assert_allclose(np.asarray(sharp.predict_frames(clips, 2, output="float"))[:, 1:], expected, atol=0.02)
     assert sharp.get_config()["frame_temperature"] == 0.5
     with pytest.raises(zoo.ConfigError, match="'frame_temperature' must be positive, got 0"):
         zoo.load("convlstm_video", frame_temperature=0, **SMALL)

@@ -121,7 +121,7 @@ def test_the_tables_cover_each_kind_of_bad_input(served):
 
 PREDICT_CASES = [  # (name, model overrides, what to predict on, the error's words)
     ("one image without its batch axis", "lstm_image_classifier", lambda: np.zeros((28, 28, 1), "uint8"),
-     r"images must have shape \[batch, 28, 28, 1\], got \[28, 28, 1\]"),
+     r"images must have shape \[batch, 28, 28, 1\] \(or \[batch, 28, 28\]\), got \[28, 28, 1\]"),
     ("images of another size", "lstm_image_classifier", lambda: np.zeros((2, 30, 28, 1), "uint8"),
      r"images must have shape \[batch, 28, 28, 1\], got \[2, 30, 28, 1\]"),
     ("strings", "lstm_image_classifier", lambda: np.full((2, 28, 28, 1), "a"), "predict takes a numeric array"),
@@ -132,8 +132,8 @@ PREDICT_CASES = [  # (name, model overrides, what to predict on, the error's wor
     ("tokens of rank 3", "lstm_gan_text", lambda: np.zeros((2, 3, 4), "int32"), r"tokens must have shape \[batch, any\]"),
     ("images for the VAE of another size", "vae", lambda: np.zeros((2, 28, 29, 1), "uint8"),
      r"images must have shape \[batch, 28, 28, 1\]"),
-    ("images to score without a channel axis", "pixel_lstm", lambda: np.zeros((2, 28, 28), "uint8"),
-     r"images must have shape \[batch, 28, 28, 1\], got \[2, 28, 28\]"),
+    ("images to score of another size, without a channel axis", "pixel_lstm", lambda: np.zeros((2, 28, 27), "uint8"),
+     r"images must have shape \[batch, 28, 28, 1\] \(or \[batch, 28, 28\]\), got \[2, 28, 27\]"),
     ("latent vectors for the LSTM GAN of another size", "lstm_gan_image", lambda: np.zeros((2, 8), "float32"),
      r"latent vectors must have shape \[batch, 64\], got \[2, 8\]"),
 ]

@@ -46,7 +46,7 @@ def judge_missing(dataset, judge_weights, samples=1):
 def generated_image_quality(model, *, dataset, model_name, samples, data_dir=None, download=True,
                             test_examples=0, seed=SAMPLE_SEED, judge_weights=None):
     """Classifier score and Fréchet distance of `samples` images from `model.sample(n, seed)`
-    (values in [0, 1]), with the real-data ceiling (as many real test images, of the first
+    (uint8), with the real-data ceiling (as many real test images, of the first
     `test_examples` when set) and floor (real train against real test images). The judge is
     the lstm_image_classifier of `judge_weights` (a weights folder; default: the shipped one);
     with the default judge, the same measures under the second, convolutional judge
@@ -56,7 +56,7 @@ def generated_image_quality(model, *, dataset, model_name, samples, data_dir=Non
     real_train = np.asarray(next(iter(splits["train"].take(samples).batch(samples)))[0])
     real_test = np.asarray(next(iter(splits["test"].take(samples).batch(samples)))[0])
     n = min(samples, len(real_train), len(real_test))
-    generated = np.round(np.asarray(model.sample(n, seed=seed)) * 255).astype("uint8")
+    generated = np.asarray(model.sample(n, seed=seed))  # uint8, as the judges read real images
     return judged(generated, real_train[:n], real_test[:n], default_judges(judge_weights))
 
 

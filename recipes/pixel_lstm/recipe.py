@@ -42,20 +42,21 @@ class PixelLSTMRecipe(BinaryImageRecipe):
                  validation_examples=128, max_train_examples=512, max_test_examples=256, quality_samples=64)
 
     def callbacks(self, model, config, data, output):
-        return [SampleGrid(output / "samples", lambda m: m.sample(100, seed=config.seed))]
+        return [SampleGrid(output / "samples", lambda m: m.sample(100, seed=config.seed, output="float"))]
 
     def measured(self, model, test, measurement, dataset, test_examples):
         return {**exact_nll(model, test), **self.sample_quality(model, measurement, dataset, test_examples)}
 
     def pictures(self, model, config, data, output):
         """Samples, and completions: the top half of test images given, the rest drawn."""
-        plots.save_image_grid(model.sample(100, seed=config.seed), output / "samples.png",
+        plots.save_image_grid(model.sample(100, seed=config.seed, output="float"), output / "samples.png",
                               title="samples, drawn pixel by pixel")
         images = np.asarray(next(iter(data.test.unbatch().batch(10)))[0])
         half = model.image_shape[0] // 2
         given = images.astype(np.float32) / 255.0
         given[:, half:] = 0.5  # the hidden half, shown grey
-        completions = [np.asarray(model.complete(images, half, seed=config.seed + i)) for i in range(4)]
+        completions = [np.asarray(model.complete(images, half, seed=config.seed + i, output="float"))
+                       for i in range(4)]
         grid = np.concatenate([given, *completions, images.astype(np.float32) / 255.0])
         plots.save_image_grid(grid, output / "completions.png",
                               title="top half given (row 1), four completions (rows 2-5), the test image (row 6)")

@@ -50,7 +50,8 @@ class VAERecipe(BinaryImageRecipe):
                  max_test_examples=256, nll_examples=16, nll_samples=20, quality_samples=64)
 
     def callbacks(self, model, config, data, output):
-        return [SampleGrid(output / "samples", lambda m: m.decode(fixed_noise(config.seed, model.latent_dim)))]
+        noise = fixed_noise(config.seed, model.latent_dim)
+        return [SampleGrid(output / "samples", lambda m: m.decode(noise, output="float"))]
 
     def measured(self, model, test, measurement, dataset, test_examples):
         return {**likelihood_metrics(model, test, measurement.nll_examples, measurement.nll_samples),
@@ -59,15 +60,18 @@ class VAERecipe(BinaryImageRecipe):
     def pictures(self, model, config, data, output):
         """Samples, test reconstructions beside their inputs, and (for a 2-D latent) the manifold."""
         noise = fixed_noise(config.seed, model.latent_dim)
-        plots.save_image_grid(model.decode(noise), output / "samples.png", title="samples from N(0, I)")
+        plots.save_image_grid(model.decode(noise, output="float"), output / "samples.png",
+                              title="samples from N(0, I)")
         images = next(iter(data.test.unbatch().batch(10)))[0]
-        pairs = np.concatenate([np.asarray(images, np.float32) / 255.0, np.asarray(model.reconstruct(images))])
+        reconstructions = model.reconstruct(images, output="float")
+        pairs = np.concatenate([np.asarray(images, np.float32) / 255.0, np.asarray(reconstructions)])
         plots.save_image_grid(pairs, output / "reconstructions.png", title="test images (top) and reconstructions")
         files = {"samples": "samples.png", "reconstructions": "reconstructions.png"}
         if model.latent_dim == 2:
             grid = np.linspace(-2.5, 2.5, 15, dtype="float32")
             z = np.array([[x, -y] for y in grid for x in grid], "float32")
-            plots.save_image_grid(model.decode(z), output / "manifold.png", columns=15, title="decoded latent grid")
+            plots.save_image_grid(model.decode(z, output="float"), output / "manifold.png", columns=15,
+                                  title="decoded latent grid")
             files["manifold"] = "manifold.png"
         return files
 

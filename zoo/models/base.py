@@ -2,9 +2,10 @@
 survive a `.keras` round trip, the serving signatures that `zoo.export` writes, and the
 classifier's training step.
 
-The serving-input checks live in `zoo.models.serving`, the multi-device maths in
-`zoo.models.replicas`; `ZooModel` offers both as methods, so a model file asks `self` and
-needs no import. Private Keras calls go through `zoo.keras_private`.
+The serving-input checks live in `zoo.models.serving`, the pixel convention (what goes in,
+what comes out) in `zoo.models.pixels`, the multi-device maths in `zoo.models.replicas`;
+`ZooModel` offers them as methods, so a model file asks `self` and needs no import. Private
+Keras calls go through `zoo.keras_private`.
 """
 
 import keras
@@ -13,7 +14,7 @@ import tensorflow as tf
 from keras.saving import deserialize_keras_object, serialize_keras_object
 
 from zoo import keras_private
-from zoo.models import replicas, serving
+from zoo.models import pixels, replicas, serving
 
 _SEED_KEY = "seed_generator_state_"
 
@@ -67,7 +68,9 @@ class ZooModel(keras.Model):
 
     def predict(self, x, *args, **kwargs):
         """`keras.Model.predict`, with an empty answer for an empty batch (Keras' own fails on
-        one with an internal error)."""
+        one with an internal error), and for inputs of another rank than the last call's (a
+        single-channel image batch without its channel axis) a fresh function: Keras would
+        relax its traced one to inputs of unknown rank, whose shape no check can then see."""
         shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
         if dtype is not None and np.dtype(getattr(dtype, "as_numpy_dtype", dtype)).kind in "USO":
             raise ValueError(f"{self.name}.predict takes a numeric array (see `serving_signatures`), got one of "
@@ -75,6 +78,10 @@ class ZooModel(keras.Model):
         if shape is not None and len(shape) > 0 and shape[0] == 0:
             one = np.zeros((1, *shape[1:]), dtype=getattr(x.dtype, "as_numpy_dtype", x.dtype))
             return tf.nest.map_structure(lambda v: np.asarray(v)[:0], super().predict(one, verbose=0))
+        ranks = tuple(len(v.shape) for v in tf.nest.flatten(x) if getattr(v, "shape", None) is not None)
+        if ranks != getattr(self, "_predict_ranks", ranks):
+            self.make_predict_function(force=True)
+        self._predict_ranks = ranks
         return super().predict(x, *args, **kwargs)
 
     def serving_signatures(self):
@@ -103,8 +110,12 @@ class ZooModel(keras.Model):
             logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
         return logs
 
-    # Serving-input checks and multi-device maths, as methods so a model file needs no import.
+    # Serving-input checks, the pixel convention and multi-device maths, as methods so a model
+    # file needs no import.
     expect_shape = staticmethod(serving.expect_shape)
+    expect_images = staticmethod(pixels.expect_images)
+    checked_output = staticmethod(pixels.checked_output)
+    as_output = staticmethod(pixels.as_output)
     image_shape_of = staticmethod(serving.image_shape_of)
     checked = staticmethod(serving.checked)
     checked_count = staticmethod(serving.checked_count)

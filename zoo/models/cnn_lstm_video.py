@@ -67,11 +67,11 @@ class CNNLSTMVideo(ZooClassifier):
     """Per-frame CNN (TimeDistributed) feeding an LSTM over time, classifying video clips.
 
     Takes raw frames (0..255, `uint8` or any number type) of shape [batch, frames, height,
-    width, channels] and scales them itself. The number of frames is free: the LSTM gives an
-    answer after every frame (`step_logits`), and the clip's answer is the one after its last
-    frame, so clips of different lengths share a batch when padded at the end and given their
-    `lengths`. Training puts the loss on the answer after every frame, so every clip length is
-    trained at once.
+    width, channels] (for one channel also [batch, frames, height, width]) and scales them
+    itself. The number of frames is free: the LSTM gives an answer after every frame
+    (`step_logits`), and the clip's answer is the one after its last frame, so clips of
+    different lengths share a batch when padded at the end and given their `lengths`. Training
+    puts the loss on the answer after every frame, so every clip length is trained at once.
 
     A clip shorter than `min_frames` (one frame, where the label needs motion) still gets an
     answer, the model's best from what it shows (for moving_mnist_motion: the digit, with its
@@ -178,9 +178,10 @@ class CNNLSTMVideo(ZooClassifier):
         return ops.softmax(self.logits(videos, training=training, lengths=lengths))
 
     def step_logits(self, videos, training=False):
-        """Raw frames [batch, frames, height, width, channels] → logits after every frame
-        [batch, frames, classes]: entry t classifies the clip's first t + 1 frames."""
-        self.expect_shape(videos, (None, None, *self.frame_shape), "videos")
+        """Raw frames [batch, frames, height, width, channels] ([batch, frames, height, width]
+        for one channel) → logits after every frame [batch, frames, classes]: entry t
+        classifies the clip's first t + 1 frames."""
+        videos = self.expect_images(videos, (None, None, *self.frame_shape), "videos")
         if videos.shape[1] == 0:
             raise ValueError("videos must have at least 1 frame, got a clip of 0 frames.")
         return self.network(self.network_inputs(videos), training=training)

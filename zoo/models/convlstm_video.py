@@ -110,8 +110,9 @@ class ConvLSTMVideo(ZooModel):
     >>> import numpy as np
     >>> model = ConvLSTMVideo(encoder_filters=[4, 8], lstm_filters=[8])
     >>> clips = np.zeros((2, 3, 64, 64, 1), "uint8")
-    >>> model.predict_frames(clips, 4).shape   # 3 frames seen, 4 generated
-    TensorShape([2, 4, 64, 64, 1])
+    >>> frames = model.predict_frames(clips, 4)   # 3 frames seen, 4 generated
+    >>> frames.shape, frames.dtype
+    (TensorShape([2, 4, 64, 64, 1]), tf.uint8)
 
     Args:
         frame_shape: (height, width, channels); height and width divisible by 2^levels.
@@ -211,21 +212,26 @@ class ConvLSTMVideo(ZooModel):
     def metrics(self):
         return [self.loss_tracker, self.mse_tracker]
 
-    # --- the public methods: raw uint8 frames in, probabilities in [0, 1] out ----------------
+    # --- the public methods: raw uint8 frames in, uint8 frames (or probabilities) out --------
     def call(self, videos, training=False):
-        """Raw frames [batch, frames, h, w, c] → the next frame's pixel probabilities [batch, h, w, c]."""
-        return self.predict_frames(videos, 1)[:, 0]
+        """Raw frames [batch, frames, h, w, c] → the next frame's pixel probabilities
+        [batch, h, w, c], floats in [0, 1] (what `predict` gives; `predict_frames` gives
+        uint8 frames)."""
+        return self.predict_frames(videos, 1, output="float")[:, 0]
 
-    def predict_frames(self, videos, num_frames):
-        """Raw frames [batch, k, h, w, c] (any k ≥ 1) → the `num_frames` frames that follow
-        [batch, num_frames, h, w, c], pixel probabilities in [0, 1] (at `frame_temperature`), each
-        generated from the frames before it (the given ones, then its own predictions)."""
-        videos = self.expect_shape(videos, (None, None, *self.frame_shape), "videos")
+    def predict_frames(self, videos, num_frames, output="uint8"):
+        """Raw frames [batch, k, h, w, c] (any k ≥ 1; [batch, k, h, w] for one channel) → the
+        `num_frames` frames that follow [batch, num_frames, h, w, c], each generated from the
+        frames before it (the given ones, then its own predictions): uint8, as the export gives
+        them, or with `output="float"` the pixel probabilities in [0, 1] (at
+        `frame_temperature`)."""
+        self.checked_output(output)
+        videos = self.expect_images(videos, (None, None, *self.frame_shape), "videos")
         if videos.shape[1] == 0:
             raise ValueError("videos must have at least 1 frame, got a clip of 0 frames.")
         if int(num_frames) < 1:
             raise ValueError(f"num_frames must be at least 1, got {num_frames}.")
-        return self._rollout(self._frames(videos), tf.constant(int(num_frames), tf.int32))
+        return self.as_output(self._rollout(self._frames(videos), tf.constant(int(num_frames), tf.int32)), output)
 
     def _frames(self, videos):
         return ops.cast(videos, "float32") / 255.0
@@ -370,7 +376,6 @@ class ConvLSTMVideo(ZooModel):
                 video, size[0] * (size[1] + tf.cast(num_frames, tf.int64)), most,
                 f"video carries more than {most} frames (batch × (given + num_frames)): one request may carry at "
                 f"most {most}; send fewer clips or ask for fewer frames per request")
-            predicted = self._rollout(self._frames(video), num_frames)
-            return {"frames": tf.cast(tf.round(predicted * 255.0), tf.uint8)}
+            return {"frames": self.as_output(self._rollout(self._frames(video), num_frames), "uint8")}
 
         return {"serving_default": (predict, [video_spec, count_spec])}

@@ -113,16 +113,17 @@ def dcgan_discriminator(image_shape, width, spectral_norm=True):
 class DCGAN(ImageGAN):
     """Deep convolutional GAN: a generator and a discriminator trained against each other.
 
-    `call(z)` generates images in [0, 1]; `sample(n)` draws z itself. Each `train_step`
-    updates the discriminator, then the generator, with their own optimizers. Images are drawn
+    `generate(z)` gives uint8 images, `sample(n)` too from z it draws itself (`output="float"`:
+    the pixels in [0, 1], which `call(z)` returns). Each `train_step` updates the
+    discriminator, then the generator, with their own optimizers. Images are drawn
     from an exponential moving average of the generator's weights (`ema_generator`), which
     smooths out the generator's oscillation around the discriminator (as in ProGAN, BigGAN).
 
     Example:
 
     >>> gan = DCGAN(latent_dim=16, width=8)
-    >>> gan.sample(4).shape
-    TensorShape([4, 28, 28, 1])
+    >>> gan.sample(4).shape, gan.sample(4).dtype
+    (TensorShape([4, 28, 28, 1]), tf.uint8)
 
     Args:
         image_shape: (height, width, channels) of the images; sides divisible by 4.

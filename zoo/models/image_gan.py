@@ -1,6 +1,6 @@
 """What the zoo's image GANs share: one `train_step` that updates the discriminator and then the
 generator with their own optimizers (non-saturating loss or WGAN-GP), an exponential moving
-average of the generator that images are drawn from, and the `serving_default` (latent →
+average of the generator that images are drawn from, and the `serving_default` (latent → uint8
 images) and `sample` (count, seed → uint8 images) signatures. A subclass supplies the two
 networks (`dcgan`: convolutions; `lstm_gan_image`: LSTMs)."""
 
@@ -68,13 +68,22 @@ class ImageGAN(ZooModel):
         return [self.d_loss_tracker, self.g_loss_tracker, self.real_accuracy, self.fake_accuracy]
 
     def call(self, z, training=False):
-        """Latent vectors [batch, latent_dim] → images [batch, h, w, c] in [0, 1]."""
+        """Latent vectors [batch, latent_dim] → the generator's pixels [batch, h, w, c], floats
+        in [0, 1] (what the pictures and measures use; `generate` gives uint8 images)."""
         self.expect_shape(z, (None, self.latent_dim), "latent vectors")
         return (self.ema_generator(z, training=False) + 1.0) / 2.0
 
-    def sample(self, n, seed=None):
-        """`n` generated images in [0, 1] from fresh noise."""
-        return self(self._noise(n, seed))
+    def generate(self, z, output="uint8"):
+        """Latent vectors [batch, latent_dim] → images [batch, h, w, c]: uint8, or with
+        `output="float"` the pixels in [0, 1]."""
+        self.checked_output(output)
+        return self.as_output(self(z), output)
+
+    def sample(self, n, seed=None, output="uint8"):
+        """`n` generated images [n, h, w, c] from fresh noise: uint8, or with `output="float"`
+        the pixels in [0, 1]."""
+        self.checked_output(output)
+        return self.generate(self._noise(n, seed), output)
 
     def _noise(self, n, seed=None):
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
@@ -162,13 +171,12 @@ class ImageGAN(ZooModel):
         seed_spec = tf.TensorSpec((), tf.int32, name="seed")
 
         def generate(latent):
-            return {"images": self(self.checked(latent, latent_spec))}
+            return {"images": self.generate(self.checked(latent, latent_spec))}
 
         def sample(num_images, seed):
             num_images = self.checked_count(num_images, count_spec, self.MAX_SAMPLES)
             seed = self.checked(seed, seed_spec)
             z = tf.random.stateless_normal(tf.stack([num_images, self.latent_dim]), seed=tf.stack([seed, 0]))
-            pixels = tf.round(self(z) * 255.0)
-            return {"images": tf.cast(pixels, tf.uint8)}
+            return {"images": self.generate(z)}
 
         return {"serving_default": (generate, [latent_spec]), "sample": (sample, [count_spec, seed_spec])}

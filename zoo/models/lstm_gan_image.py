@@ -226,16 +226,17 @@ class LSTMGANImage(ImageGAN):
 
     The discriminator reads the image row by row.
 
-    `call(z)` generates images in [0, 1]; `sample(n)` draws z itself. Each `train_step`
-    updates the discriminator, then the generator, with their own optimizers; images are drawn
+    `generate(z)` gives uint8 images, `sample(n)` too from z it draws itself (`output="float"`:
+    the pixels in [0, 1], which `call(z)` returns). Each `train_step` updates the
+    discriminator, then the generator, with their own optimizers; images are drawn
     from an exponential moving average of the generator's weights (`ema_generator`), as in
     `dcgan`.
 
     Example:
 
     >>> gan = LSTMGANImage(latent_dim=8, units=16, d_units=8)
-    >>> gan.sample(3).shape
-    TensorShape([3, 28, 28, 1])
+    >>> gan.sample(3).shape, gan.sample(3, output="float").dtype
+    (TensorShape([3, 28, 28, 1]), tf.float32)
 
     Args:
         image_shape: (height, width, channels) of the images: one row of width × channels values

@@ -33,7 +33,8 @@ class LSTMImageClassifier(ZooClassifier):
     """LSTM that reads an image row by row as a sequence and classifies it.
 
     Each of the `height` rows is one time step of `width * channels` features. The model
-    takes raw pixel values (0..255, `uint8` or any number type) and scales them itself.
+    takes raw pixel values (0..255, `uint8` or any number type), [batch, height, width,
+    channels] or, for one channel, [batch, height, width], and scales them itself.
 
     Example:
 
@@ -132,7 +133,7 @@ class LSTMImageClassifier(ZooClassifier):
 
     def _rows(self, images):
         height, width, channels = self.image_shape
-        self.expect_shape(images, (None, height, width, channels), "images")
+        images = self.expect_images(images, (None, height, width, channels), "images")
         x = ops.cast(images, "float32") / 255.0
         return ops.reshape(x, (-1, height, width * channels))
 

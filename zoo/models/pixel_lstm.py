@@ -85,8 +85,8 @@ class PixelLSTM(BinaryImageModel):
 
     >>> model = PixelLSTM(units=16, head_units=32)
     >>> images = np.zeros((4, 28, 28, 1), "uint8")
-    >>> model.log_prob(images).shape, model.sample(2, seed=0).shape
-    (TensorShape([4]), TensorShape([2, 28, 28, 1]))
+    >>> model.log_prob(images).shape, model.sample(2, seed=0).shape, model.sample(2, seed=0).dtype
+    (TensorShape([4]), TensorShape([2, 28, 28, 1]), tf.uint8)
 
     Args:
         image_shape: (height, width, channels); a row's pixels (and channels) are one step.
@@ -100,7 +100,7 @@ class PixelLSTM(BinaryImageModel):
     """
 
     likelihood = "exact"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
-    sample_pixels = "binary"  # `sample` gives binary images
+    sample_pixels = "binary"  # `sample` gives binary images (0 or 255; 0 or 1 with output="float")
 
     MAX_SAMPLES = 10_000  # most images one request to `sample` or `complete` may draw
     MAX_BATCH = 10_000  # most images one `log_prob` request may score
@@ -199,25 +199,29 @@ class PixelLSTM(BinaryImageModel):
         return self.log_prob(images)
 
     def log_prob(self, images):
-        """Exact log-likelihood [batch] in nats of binary images: raw uint8 pixels (≥ 128 is 1)
-        or 0/1 floats such as `sample`'s."""
-        x = self.thresholded(self.expect_shape(images, (None, *self.image_shape), "images"))
+        """Exact log-likelihood [batch] in nats of binary images [batch, h, w, c] (or [batch, h,
+        w] for one channel): raw uint8 pixels (≥ 128 is 1), such as `sample`'s, or 0/1 floats."""
+        x = self.thresholded(self.expect_images(images, (None, *self.image_shape), "images"))
         return -ops.sum(bernoulli_nll(x, self.pixel_logits(x)), axis=(1, 2, 3))
 
-    def sample(self, n, seed=None):
-        """`n` new binary images [n, h, w, c] (floats 0 or 1), drawn pixel by pixel."""
-        return self._drawn(ops.zeros((n, *self.image_shape)), 0, seed)
+    def sample(self, n, seed=None, output="uint8"):
+        """`n` new binary images [n, h, w, c], drawn pixel by pixel: uint8 0 or 255, or with
+        `output="float"` floats 0 or 1."""
+        self.checked_output(output)
+        return self.as_output(self._drawn(ops.zeros((n, *self.image_shape)), 0, seed), output)
 
-    def complete(self, images, known_rows, seed=None):
+    def complete(self, images, known_rows, seed=None, output="uint8"):
         """Keeps the top `known_rows` rows of each binary image (raw uint8 pixels, ≥ 128 is 1, or
-        0/1 floats) and draws the rest pixel by pixel: binary images [batch, h, w, c] (floats 0
-        or 1)."""
-        images = self.expect_shape(images, (None, *self.image_shape), "images")
+        0/1 floats; [batch, h, w, c] or [batch, h, w] for one channel) and draws the rest pixel
+        by pixel: binary images [batch, h, w, c], uint8 0 or 255, or with `output="float"`
+        floats 0 or 1."""
+        self.checked_output(output)
+        images = self.expect_images(images, (None, *self.image_shape), "images")
         height = self.image_shape[0]
         if int(known_rows) != known_rows or not 1 <= known_rows <= height:
             raise ValueError(f"known_rows must lie in [1, {height}] (the image's rows), got {known_rows}; to draw "
                              "whole images use sample().")
-        return self._drawn(images, int(known_rows), seed)
+        return self.as_output(self._drawn(images, int(known_rows), seed), output)
 
     def _drawn(self, images, known_rows, seed):
         rows = ops.reshape(self.thresholded(images), (-1, self.image_shape[0], self.row_size))
@@ -345,7 +349,7 @@ class PixelLSTM(BinaryImageModel):
         seed_spec = tf.TensorSpec((), tf.int32, name="seed")
 
         def as_uint8(binary):
-            return {"images": tf.cast(binary * 255.0, tf.uint8)}
+            return {"images": self.as_output(binary, "uint8")}
 
         def log_prob(images):
             images = self.checked_batch(self.checked(images, image_spec), image_spec, self.MAX_BATCH, "log_prob")

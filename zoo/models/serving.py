@@ -36,14 +36,39 @@ def tracing_portable():
 def expect_shape(x, sizes, name):
     """`x`, once its static shape is seen to fit `sizes` (batch first; None: any size), else
     a ValueError naming the input and both shapes, rather than an error deep inside the
-    network or a reshape into a wrong answer (a lone 28×28×1 image read as 28 rows)."""
+    network or a reshape into a wrong answer (a lone 28×28×1 image read as 28 rows). Where the
+    static shape leaves a fixed size (or the rank) open, as a function traced with relaxed
+    shapes does, the check runs with the function and fails with the same message."""
     shape = getattr(x, "shape", None)
     if shape is None or getattr(x, "dtype", None) in (tf.string, object):
-        raise ValueError(f"{name} must be a numeric array of shape {_shape_text(sizes)}, got {type(x).__name__} "
+        raise ValueError(f"{name} must be a numeric array of shape {shape_text(sizes)}, got {type(x).__name__} "
                          f"of dtype {getattr(x, 'dtype', None)}.")
-    shape = tuple(shape)
-    if len(shape) != len(sizes) or any(s is not None and d is not None and s != d for s, d in zip(sizes, shape)):
-        raise ValueError(f"{name} must have shape {_shape_text(sizes)}, got {list(shape)}.")
+    static = tf.TensorShape(shape)
+    if static.rank is not None:
+        shape = tuple(static.as_list())
+        if len(shape) != len(sizes) or any(s is not None and d is not None and s != d for s, d in zip(sizes, shape)):
+            raise ValueError(f"{name} must have shape {shape_text(sizes)}, got {list(shape)}.")
+        if all(d is not None for s, d in zip(sizes, shape) if s is not None):
+            return x
+    if tracing_portable():
+        return x
+    # A function traced with relaxed shapes (Keras' `predict` after inputs of other shapes, a
+    # tf.function with reduce_retracing): what the trace cannot see is checked when it runs.
+    return _checked_when_run(x, sizes, name)
+
+
+def _checked_when_run(x, sizes, name):
+    """`x` with run-time checks of its shape against `sizes`, and that static shape."""
+    message = f"{name} must have shape {shape_text(sizes)}"
+    checks = [tf.debugging.assert_rank(x, len(sizes), message=message)]
+    with tf.control_dependencies(checks):
+        fixed = [(i, d) for i, d in enumerate(sizes) if d is not None]
+        if fixed:
+            actual = tf.gather(tf.shape(x), [i for i, _ in fixed])
+            checks.append(tf.debugging.assert_equal(actual, [d for _, d in fixed], message=message))
+    with tf.control_dependencies(checks):
+        x = tf.identity(x)
+    x.set_shape(sizes)  # static only: an EnsureShape op could fail before the checks name the input
     return x
 
 
@@ -150,5 +175,6 @@ def answers_empty_batches(fn, specs):
     return answered
 
 
-def _shape_text(sizes):
+def shape_text(sizes):
+    """`sizes` (batch first; None: any size) as an error message writes them."""
     return "[" + ", ".join("batch" if i == 0 else ("any" if d is None else str(d)) for i, d in enumerate(sizes)) + "]"

@@ -57,8 +57,8 @@ class VAE(BinaryImageModel):
     >>> import numpy as np
     >>> vae = VAE(latent_dim=2)
     >>> images = np.zeros((4, 28, 28, 1), "uint8")
-    >>> vae.reconstruct(images).shape, vae.sample(3).shape
-    (TensorShape([4, 28, 28, 1]), TensorShape([3, 28, 28, 1]))
+    >>> vae.reconstruct(images).shape, vae.sample(3).dtype, vae.sample(3, output="float").dtype
+    (TensorShape([4, 28, 28, 1]), tf.uint8, tf.float32)
 
     Args:
         image_shape: (height, width, channels); height and width divisible by 4.
@@ -68,7 +68,7 @@ class VAE(BinaryImageModel):
     """
 
     likelihood = "IWAE bound"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
-    sample_pixels = "means"  # `sample` gives Bernoulli means; a draw from the model is a binary image
+    sample_pixels = "means"  # `sample` gives Bernoulli means (rounded, unless output="float"), not binary draws
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1))
 
@@ -107,26 +107,36 @@ class VAE(BinaryImageModel):
     def metrics(self):
         return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
 
-    # --- the public methods: raw uint8 pixels in, probabilities in [0, 1] out -------------
+    # --- the public methods: raw uint8 pixels in, uint8 images (or probabilities) out ---------
     def call(self, images, training=False):
-        return self.reconstruct(images)
+        """Raw pixels → the reconstructions' pixel probabilities [batch, h, w, c], floats in
+        [0, 1] (what `predict` and the export's `probabilities` give)."""
+        return self.reconstruct(images, output="float")
 
     def encode(self, images):
-        """Raw pixels → (mean, log-variance) of q(z|x)."""
-        return self.encoder(self._pixels(self.expect_shape(images, (None, *self.image_shape), "images")))
+        """Raw pixels [batch, h, w, c] (or [batch, h, w] for one channel) → (mean,
+        log-variance) of q(z|x)."""
+        return self.encoder(self._pixels(self.expect_images(images, (None, *self.image_shape), "images")))
 
-    def decode(self, z):
-        """Latent vectors → pixel probabilities [batch, h, w, c]."""
-        return ops.sigmoid(self.decoder(self.expect_shape(z, (None, self.latent_dim), "latent vectors")))
+    def decode(self, z, output="uint8"):
+        """Latent vectors → images [batch, h, w, c]: uint8, or with `output="float"` the pixel
+        probabilities in [0, 1]."""
+        self.checked_output(output)
+        logits = self.decoder(self.expect_shape(z, (None, self.latent_dim), "latent vectors"))
+        return self.as_output(ops.sigmoid(logits), output)
 
-    def reconstruct(self, images):
-        """Decodes the posterior mean of each image."""
-        return self.decode(self.encode(images)[0])
+    def reconstruct(self, images, output="uint8"):
+        """Decodes the posterior mean of each image: uint8 images, or with `output="float"` the
+        pixel probabilities in [0, 1]."""
+        self.checked_output(output)
+        return self.decode(self.encode(images)[0], output)
 
-    def sample(self, n, seed=None):
-        """`n` new images (pixel probabilities) decoded from z ~ N(0, I)."""
+    def sample(self, n, seed=None, output="uint8"):
+        """`n` new images decoded from z ~ N(0, I): uint8 images of the pixel means, or with
+        `output="float"` the means (probabilities) in [0, 1]."""
+        self.checked_output(output)
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
-        return self.decode(z)
+        return self.decode(z, output)
 
     # --- training ----------------------------------------------------------------------
     def negative_elbo_terms(self, x):
@@ -187,15 +197,21 @@ class VAE(BinaryImageModel):
         image_spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
         latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="latent")
 
-        def reconstruct(images):
-            return {"reconstruction": self.reconstruct(self.checked(images, image_spec))}
+        # uint8 images as everywhere else, and beside them the probabilities they round: a
+        # VAE's decoded pixels are Bernoulli means, a measure of their own.
+        def decoded(z, name):
+            probabilities = self.decode(z, output="float")
+            return {name: self.as_output(probabilities, "uint8"), "probabilities": probabilities}
+
+        def reconstruct(images):  # not "images" out: ONNX refuses an output named as an input
+            return decoded(self.encode(self.checked(images, image_spec))[0], "reconstruction")
 
         def encode(images):
             mean, log_variance = self.encode(self.checked(images, image_spec))
             return {"mean": mean, "log_variance": log_variance}
 
         def decode(latent):
-            return {"images": self.decode(self.checked(latent, latent_spec))}
+            return decoded(self.checked(latent, latent_spec), "images")
 
         return {
             "serving_default": (reconstruct, [image_spec]),
