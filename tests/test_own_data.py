@@ -90,6 +90,31 @@ def test_image_recipe_trains_on_a_folder_and_loads(name, image_folder, tmp_path)
         assert model.class_names == ["bars", "dots", "rings"]
 
 
+# A folder of 120 images with the defaults: --smoke and no --validation-examples (10 % of the 96
+# training files held out), at the shipped shape and at others (two recipes by default).
+SHAPES = [("lstm_image_classifier", 28, 1), ("pixel_lstm", 32, 3)] + [
+    pytest.param(*case, marks=pytest.mark.slow) for case in (
+        ("lstm_image_classifier", 32, 3), ("dcgan", 32, 3), ("vae", 20, 3), ("lstm_gan_image", 20, 1),
+        ("pixel_lstm", 20, 1))]
+
+
+@pytest.fixture(scope="module")
+def folder_of_120(tmp_path_factory):
+    return write_images(tmp_path_factory.mktemp("images120"), per_class=40, corrupt=False)
+
+
+@pytest.mark.parametrize("name, size, channels", SHAPES)
+def test_smoke_trains_on_a_small_folder_with_the_defaults(name, size, channels, folder_of_120, tmp_path):
+    output = tmp_path / "run"
+    card = zoo.registry.get_entry(name).recipe().main(
+        ["--smoke", "--images", str(folder_of_120), "--image-size", str(size), "--channels", str(channels),
+         "--output", str(output)])
+    held_out = 0 if name in ("dcgan", "lstm_gan_image") else 9  # a GAN holds none out
+    assert card["dataset"]["validation_examples"] == held_out
+    assert card["dataset"]["train_examples"] == 96 - held_out and card["dataset"]["test_examples"] == 24
+    assert tuple(zoo.load(name, weights=output).image_shape) == (size, size, channels)
+
+
 def test_folder_images_are_resized_converted_and_split_the_same_way(image_folder):
     first = folders.folder_image_splits(image_folder, (16, 16, 3), model_name="m", need_classes=True)
     again = folders.folder_image_splits(image_folder, (16, 16, 3), model_name="m", need_classes=True)
@@ -133,7 +158,9 @@ def bad_image_folders(tmp_path):
         (broken / name).mkdir(parents=True)
         for i in range(5):
             (broken / name / f"{i}.png").write_bytes(b"not a png at all")
+    few = write_images(tmp_path / "few", classes=("bars", "dots"), per_class=2, corrupt=False)
     return {
+        "too few images": (few, r"holds 4 image\(s\): at least 5 are needed"),
         "empty folder": (empty, r"holds no images \(\.png, .*\), in it or in sub-folders: put them in one sub-folder "
                                 r"per class"),
         "one class": (one, r"lstm_image_classifier classifies, and .* has one class \('bars'\): it needs one "
@@ -143,7 +170,8 @@ def bad_image_folders(tmp_path):
     }
 
 
-@pytest.mark.parametrize("case", ["empty folder", "one class", "every file corrupt", "no such folder"])
+@pytest.mark.parametrize("case", ["too few images", "empty folder", "one class", "every file corrupt",
+                                  "no such folder"])
 def test_bad_image_folders_get_one_line_and_nothing_written(case, tmp_path, capsys):
     folder, message = bad_image_folders(tmp_path)[case]
     output = tmp_path / "run"
@@ -158,9 +186,10 @@ def test_video_recipe_trains_on_a_folder_of_gif_and_mp4_and_loads(tmp_path):
     output = tmp_path / "run"
     recipe = zoo.registry.get_entry("cnn_lstm_video").recipe()
     card = recipe.main(["--smoke", "--videos", str(videos), "--clip-frames", "6", "--num-frames", "4",
-                        "--validation-examples", "1", "--frame-size", "32", "--baseline-epochs", "0",
-                        "--output", str(output)])
+                        "--frame-size", "32", "--baseline-epochs", "0", "--output", str(output)])
     assert card["dataset"]["name"] == str(videos.resolve())
+    # No --validation-examples: 10 % of the 6 training videos (--smoke's 8 would leave none).
+    assert card["dataset"]["train_examples"] == 6 and card["dataset"]["validation_examples"] == 0
     assert card["dataset"]["skipped_files"] == 1 and card["dataset"]["class_names"] == ["left", "right"]
     assert card["dataset"]["frame_shape"] == [32, 32, 1]
     model = zoo.load("cnn_lstm_video", weights=output)

@@ -54,6 +54,11 @@ def below(high):
     return lambda value: None if 0 <= value < high else f"must be in [0, {high})"
 
 
+def optional(rule):
+    """`rule`, with None allowed (a setting whose default depends on others)."""
+    return lambda value: None if value is None else rule(value)
+
+
 def one_of(*choices):
     return lambda value: None if value in choices else f"must be one of {', '.join(map(str, choices))}"
 
@@ -144,15 +149,20 @@ def argument_docs(cls):
 
 # -- command line --------------------------------------------------------------------------------
 
-def parse(config_cls, argv=None, smoke=None, prog=None, description=None, validate=None):
+def parse(config_cls, argv=None, smoke=None, prog=None, description=None, validate=None, defaults=None):
     """Command-line flags → a validated `config_cls` instance. `--smoke` applies the `smoke`
-    overrides to every field not given on the command line. Bad flags or values exit with a
-    usage message (status 2) before any work starts. `validate(config)` raises ConfigError for
-    values no run could use."""
+    overrides to every field not given on the command line; `defaults(given)`, where given,
+    replaces that rule: {field: value} for the fields not given, from the flags that were
+    (a recipe's smoke settings for the image size asked, the model fields of --init weights).
+    Bad flags or values exit with a usage message (status 2) before any work starts.
+    `validate(config)` raises ConfigError for values no run could use."""
     parser = flag_parser(config_cls, prog, description)
     given = vars(parser.parse_args(argv))
-    values = {**(smoke or {}), **given} if given.get("smoke") else given
     try:
+        if defaults is not None:
+            values = {**defaults(given), **given}
+        else:
+            values = {**(smoke or {}), **given} if given.get("smoke") else given
         config = config_cls(**values)
         validate_fields(config)
         if validate is not None:

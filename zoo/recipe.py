@@ -19,11 +19,12 @@ import typing
 import keras
 
 from zoo import config as cfg
-from zoo.config import at_least, one_of, option
+from zoo.config import at_least, one_of, option, optional
 from zoo.data import Splits
 from zoo.data.images import binarized_splits
+from zoo.errors import ConfigError
 from zoo.registry import get_entry
-from zoo.training import PRECISIONS, STRATEGIES, adam_cosine, distribute, fit, save_trained
+from zoo.training import PRECISIONS, STRATEGIES, adam_cosine, distribute, fit, save_trained, transfer
 
 
 @dataclasses.dataclass
@@ -34,6 +35,11 @@ class TrainSettings:
     epochs: int = option(10, "passes over the training data", at_least(1))
     batch_size: int = option(128, "examples per training step", at_least(1))
     seed: int = option(0, "seed of every random draw: same seed, same data → same numbers")
+    init: typing.Optional[str] = option(
+        None, "start from these weights instead of fresh ones (fine-tuning): 'pretrained' (the shipped ones), a "
+              "model folder as zoo train writes it, or a .weights.h5 file. The model's fields come from the "
+              "config.json beside them unless given; a classifier's head is rebuilt (fresh) for another number of "
+              "classes; optimizers start fresh")
     data_dir: typing.Optional[str] = option(
         None, "TFDS data folder (default: $TFDS_DATA_DIR, else ~/tensorflow_datasets)")
     output: typing.Optional[str] = option(
@@ -69,8 +75,9 @@ class ImageSettings(TrainSettings):
     image_size: int = option(28, "height and width of the images: what --images are resized to (a TFDS dataset "
                                   "must have them)", at_least(1))
     channels: int = option(1, "channels of the images: 1 (grey) or 3 (RGB); --images are converted", one_of(1, 3))
-    validation_examples: int = option(5000, "held out from the end of the train split for validation curves",
-                                      at_least(0))
+    validation_examples: typing.Optional[int] = option(
+        5000, "held out from the end of the train split for validation curves (--images: 10 % of the folder's "
+              "training files unless given)", optional(at_least(0)))
     max_train_examples: int = option(0, "use only this many training examples (0: all)", at_least(0))
     max_test_examples: int = option(0, "measure only this many test examples (0: all)", at_least(0))
     download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once, for "
@@ -165,13 +172,15 @@ class Recipe:
 
     def parse(self, argv=None):
         entry = get_entry(self.name)
-        return cfg.parse(self.config_class(), argv, self.smoke, prog=f"zoo train {self.name}",
+        return cfg.parse(self.config_class(), argv, prog=f"zoo train {self.name}",
                          description=sys.modules[type(self).__module__].__doc__,
-                         validate=lambda config: self._validate(config, entry))
+                         validate=lambda config: self._validate(config, entry), defaults=self.flag_defaults)
 
     def config(self, **values):
-        """A validated config from keyword values (defaults for the rest), as flags would give."""
-        config = self.config_class()(**values)
+        """A validated config from keyword values (defaults for the rest), as flags would give
+        (but `smoke=True` does not apply the `smoke` settings: pass them)."""
+        given = {k: v for k, v in values.items() if k != "smoke"}
+        config = self.config_class()(**{**self.flag_defaults(given), **values})
         cfg.validate_fields(config)
         self._validate(config, get_entry(self.name))
         return config
@@ -194,9 +203,68 @@ class Recipe:
         bases = (EvaluateSettings, cls.Measurement) if cls.Measurement else (EvaluateSettings,)
         return dataclasses.make_dataclass(f"{cls.__name__}Evaluate", [], bases=bases)
 
+    def flag_defaults(self, given):
+        """{field: value} for the settings not `given` (flags as {field: value}) that depend on
+        those that are: --smoke's (`smoke_settings`); a folder's validation split (a fraction of
+        its files, where the recipe holds any out); the model fields of --init's weights."""
+        values = dict(self.smoke_settings(given)) if given.get("smoke") else {}
+        if given.get("images") or given.get("videos"):
+            held_out = next((f.default for f in dataclasses.fields(self.config_class())
+                             if f.name == "validation_examples"), 0)
+            if held_out:  # None: the data layer holds out `zoo.data.folders.VALIDATION_FRACTION`
+                values["validation_examples"] = None
+        if given.get("init"):
+            values.update(self.init_fields(given["init"]))
+        return values
+
+    def smoke_settings(self, given):
+        """The settings --smoke applies to the fields not `given`: `smoke`, unless a recipe
+        must fit them to what was given (e.g. the image shape)."""
+        return self.smoke
+
+    def init_fields(self, init):
+        """The model fields (flags) of the weights `--init init`, from their config.json: the
+        architecture a fine-tuning run starts from."""
+        _, saved = transfer.init_weights(self.name, init)
+        flags = {f.name for f in dataclasses.fields(self.config_class()) if f.metadata.get("model")}
+        return {k: v for k, v in saved.items() if k in flags}
+
     def _validate(self, config, entry):
         cfg.check_fields(entry.cls, self.model_settings(config), label=cfg.flag)
         config.validate()
+        if config.init:
+            self._check_init(config, entry)
+
+    def _check_init(self, config, entry):
+        """Refuses, before any data is read, a model flag or image shape that makes the model's
+        variables another shape than those of the --init weights (data-derived class counts
+        are left to `train`: a classifier's head is rebuilt)."""
+        _, saved = transfer.init_weights(self.name, config.init)
+        if not saved:
+            return  # no config.json: the weights are matched against the run's model as they are
+        base = {**entry.default_config(), **saved}
+        for name, value in self.model_settings(config).items():
+            if name == "seed" or name not in saved or saved[name] == value:
+                continue
+            problem = transfer.shape_mismatch(entry.cls, base, {name: value})
+            if problem:
+                raise ConfigError(f"{cfg.flag(name)} {value} does not fit the --init {config.init} weights, made "
+                                      f"with {name}={saved[name]!r}: {problem}. Leave {cfg.flag(name)} out (it then "
+                                      "comes from the weights) or train without --init.")
+        for name, (value, needed) in self.input_shapes(config, saved).items():
+            if name in saved and list(saved[name]) != list(value) and \
+                    transfer.shape_mismatch(entry.cls, base, {name: value}):
+                raise ConfigError(f"The --init {config.init} weights read inputs of shape {tuple(saved[name])}, "
+                                      f"not {tuple(value)}: give {needed} (your files are resized to it).")
+
+    def input_shapes(self, config, saved):
+        """{derived model field: (its value in this run, the flags that make it what the
+        `saved` config has)} for the input shapes a run's flags decide (checked against
+        --init's weights before the data is read)."""
+        if "image_shape" not in self.derived_fields or not hasattr(config, "image_shape") or "image_shape" not in saved:
+            return {}
+        height, _, channels = saved["image_shape"]
+        return {"image_shape": (list(config.image_shape), f"--image-size {height} --channels {channels}")}
 
     def model_settings(self, config):
         """The model fields among `config`'s settings (with the run's seed)."""
@@ -236,8 +304,8 @@ class Recipe:
 
     def card_sections(self, model, config, data):
         """Sections the card gets beside the metrics, made once training and measurement are
-        done (e.g. samples, peak memory)."""
-        return {}
+        done (e.g. samples, peak memory); with --init, where training started (`init`)."""
+        return {"init": self.init_record(model, config)} if config.init else {}
 
     def epochs(self, config):
         return config.epochs
@@ -251,9 +319,12 @@ class Recipe:
         """Builds, compiles and fits the model (on `data` unless other `batches` are given);
         returns (model, per-epoch log rows). Under mixed precision the model that comes back is
         a float32 copy: what the card measures is what `zoo.load` gives a user."""
+        start = self.init_model(config) if config.init else None
         with distribute.precision(config.precision) as policy:
             with strategy.scope():
                 model = self.build(config, data)
+                if start is not None:
+                    self.transfer(start, model, config)
                 self.compile(model, config, data)
             history = fit(model, batches or data.train, validation if batches else data.validation,
                           epochs=epochs or self.epochs(config), output=output,
@@ -268,6 +339,43 @@ class Recipe:
         import zoo
 
         return zoo.load(self.name, **self.model_config(config, data))
+
+    def init_model(self, config):
+        """The model of the --init weights, as they were saved (its own config)."""
+        import zoo
+
+        return zoo.load(self.name, weights=config.init)
+
+    def transfer(self, start, model, config):
+        """Starts `model` from the weights of `start` (`zoo.training.transfer`); returns what was
+        kept and rebuilt. A variable may only be rebuilt where the data gives the model another
+        number of classes than the weights had."""
+        report = transfer.transfer_weights(start, model)
+        classes = getattr(start, "num_classes", None)
+        if report["rebuilt"] and classes == getattr(model, "num_classes", None):
+            raise ConfigError(f"The --init {config.init} weights do not fit this run's model: "
+                                  f"{report['rebuilt'][0]} has another shape. Train without --init.")
+        return report
+
+    def init_record(self, model, config):
+        """The card's record of where training started: the --init weights, their SHA-256 and
+        what was kept and rebuilt."""
+        from pathlib import Path
+
+        from zoo import cards
+
+        weights, _ = transfer.init_weights(self.name, config.init)
+        report = transfer.transfer_weights(self.init_model(config), self.build_like(model))
+        shown = Path(weights).resolve()
+        shown = shown.relative_to(Path.cwd()) if shown.is_relative_to(Path.cwd()) else shown
+        return {"from": config.init, "weights": str(shown), "weights_sha256": cards.file_sha256(weights), **report}
+
+    def build_like(self, model):
+        """A fresh model of `model`'s configuration."""
+        from zoo.registry import get_entry
+
+        entry = get_entry(self.name)
+        return entry.cls(**{k: model.get_config()[k] for k in entry.default_config()})
 
 
 # Settings that may differ between a killed run and its resumption: where things are read and

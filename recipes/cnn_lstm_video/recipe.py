@@ -35,7 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import atomic, plots
-from zoo.config import at_least, one_of, option, positive
+from zoo.config import at_least, one_of, option, optional, positive
 from zoo.data import video
 from zoo.datasets import moving_mnist_motion as mmm
 from zoo.errors import ConfigError
@@ -79,8 +79,9 @@ class Settings(TrainSettings, Measurement):
                              at_least(1))
     generated_data_dir: typing.Optional[str] = option(
         None, "where moving_mnist_motion is written (default: ~/tensorflow_datasets)")
-    validation_examples: int = option(2_000, "clips held out from the end of the train split for validation curves",
-                                      at_least(0))
+    validation_examples: typing.Optional[int] = option(
+        2_000, "clips held out from the end of the train split for validation curves (--videos: 10 % of the "
+               "folder's training videos unless given)", optional(at_least(0)))
     max_train_examples: int = option(0, "use only this many training clips (0: all)", at_least(0))
     max_test_examples: int = option(0, "measure only this many test clips (0: all)", at_least(0))
     learning_rate: float = option(2e-3, "peak Adam learning rate (short warm-up, then cosine decay to 0)", positive)
@@ -101,7 +102,7 @@ class Settings(TrainSettings, Measurement):
         if self.train_clips > 60_000 or self.test_clips > 10_000:
             raise ConfigError("--train-clips can be at most 60000 and --test-clips at most 10000 (one clip "
                               "per MNIST digit).")
-        if self.dataset == GENERATED:
+        if self.dataset == GENERATED and self.validation_examples is not None:
             check_value("validation_examples", self.validation_examples, lambda v: None if v < self.train_clips else
                         f"leaves no training clips of --train-clips {self.train_clips}: must be less")
         halvings = len(self.conv_filters)
@@ -188,7 +189,13 @@ class CNNLSTMVideoRecipe(Recipe):
                 "accuracy_by_frames": "accuracy_by_frames.png"}
 
     def card_sections(self, model, config, data):
-        return {"peak_memory_mb": peak_memory_mb()}
+        return {**super().card_sections(model, config, data), "peak_memory_mb": peak_memory_mb()}
+
+    def input_shapes(self, config, saved):
+        if "frame_shape" not in saved:
+            return {}
+        size, _, channels = saved["frame_shape"]
+        return {"frame_shape": ([config.frame_size, config.frame_size, channels], f"--frame-size {size}")}
 
     def run(self, config):
         card = super().run(config)

@@ -14,11 +14,12 @@ samples under the shipped lstm_image_classifier, as for `vae` and `dcgan`.
 """
 
 import dataclasses
+import typing
 
 import numpy as np
 
 from zoo import plots
-from zoo.config import at_least, option, positive
+from zoo.config import at_least, option, optional, positive
 from zoo.errors import ConfigError
 from zoo.quality import SampleQuality, quality_notes
 from zoo.recipe import BinaryImageRecipe, ImageSettings
@@ -30,8 +31,9 @@ class Settings(ImageSettings, SampleQuality):
     epochs: int = option(12, "passes over the training data (≈ 25 min on 2 CPU cores)", at_least(1))
     learning_rate: float = option(2e-3, "peak Adam learning rate (warm-up, then cosine decay to 0)", positive)
     clipnorm: float = option(1.0, "clip the global gradient norm to this (LSTMs' gradients spike)", positive)
-    validation_examples: int = option(2000, "held out from the end of the train split for validation curves",
-                                      at_least(0))
+    validation_examples: typing.Optional[int] = option(
+        2000, "held out from the end of the train split for validation curves (--images: 10 % of the folder's "
+              "training files unless given)", optional(at_least(0)))
 
 
 class PixelLSTMRecipe(BinaryImageRecipe):
@@ -40,6 +42,12 @@ class PixelLSTMRecipe(BinaryImageRecipe):
     Measurement = SampleQuality
     smoke = dict(epochs=1, batch_size=64, units=16, num_layers=1, head_units=32, head_layers=1,
                  validation_examples=128, max_train_examples=512, max_test_examples=256, quality_samples=64)
+
+    def smoke_settings(self, given):
+        # The masked head needs a hidden unit per value of a row but one (the model's check):
+        # the smoke model's 32 are too few for rows wider than 28 grey pixels.
+        row_values = given.get("image_size", 28) * given.get("channels", 1)
+        return {**self.smoke, "head_units": max(self.smoke["head_units"], row_values - 1)}
 
     def callbacks(self, model, config, data, output):
         return [SampleGrid(output / "samples", lambda m: m.sample(100, seed=config.seed, output="float"))]

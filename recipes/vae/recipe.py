@@ -15,12 +15,13 @@ the better part of an hour on 2 CPU cores).
 """
 
 import dataclasses
+import typing
 
 import numpy as np
 
 from zoo import plots
 from zoo.plots import fixed_noise
-from zoo.config import at_least, option, positive
+from zoo.config import at_least, option, optional, positive
 from zoo.quality import SampleQuality, quality_notes
 from zoo.recipe import BinaryImageRecipe, ImageSettings
 from zoo.training import SampleGrid
@@ -38,8 +39,9 @@ class Measurement(SampleQuality):
 class Settings(ImageSettings, Measurement):
     epochs: int = option(40, "passes over the training data", at_least(1))
     learning_rate: float = option(1e-3, "peak Adam learning rate (warm-up, then cosine decay to 0)", positive)
-    validation_examples: int = option(2000, "held out from the end of the train split for validation curves",
-                                      at_least(0))
+    validation_examples: typing.Optional[int] = option(
+        2000, "held out from the end of the train split for validation curves (--images: 10 % of the folder's "
+              "training files unless given)", optional(at_least(0)))
 
 
 class VAERecipe(BinaryImageRecipe):

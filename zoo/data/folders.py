@@ -6,7 +6,9 @@ Images are listed, labelled, decoded and resized by `keras.utils.image_dataset_f
 (PNG, JPEG, GIF, BMP); videos (GIF, MP4 and whatever else FFmpeg reads) are decoded by PyAV,
 which brings its own FFmpeg libraries (`pip install "zoo[video]"`). A folder has no test split:
 `TEST_FRACTION` of its files, drawn with a fixed seed, are held out as one, so the same files
-are the test set of every run and of `zoo evaluate`. Files that cannot be decoded are skipped,
+are the test set of every run and of `zoo evaluate`; unless a number is given,
+`VALIDATION_FRACTION` of the rest are held out for validation, so a small folder trains with
+the defaults. Files that cannot be decoded are skipped,
 and the count and the first few names are printed and go into the model card; a folder with
 none left, with no files, with one class where the model classifies, or with videos shorter
 than the model needs is refused with a one-line error, before anything is written.
@@ -21,6 +23,7 @@ import tensorflow as tf
 from zoo.errors import DataError
 
 TEST_FRACTION = 0.2  # of a folder's files, held out as its test split
+VALIDATION_FRACTION = 0.1  # of its training files, held out for validation where no number is given
 MIN_FILES = 5  # the fewest that leave one for the test split
 SPLIT_SEED = 1337  # the draw of those files: fixed, so `zoo evaluate` finds the same test set
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
@@ -40,7 +43,8 @@ def folder_image_splits(folder, image_shape, *, model_name, need_classes, valida
     is a class; a folder of images without sub-folders is one class (refused when
     `need_classes`: a classifier needs two or more). Images are decoded as RGB (every format
     Keras lists decodes so, GIF and BMP included) and made grey where `image_shape` has one
-    channel. The decoded images are held in memory, in a fixed order: training reads them so
+    channel. `validation_examples` None holds out `VALIDATION_FRACTION` of the training files.
+    The decoded images are held in memory, in a fixed order: training reads them so
     anyway (`zoo.data.shuffled_batches`), and the train, validation and test splits are then
     fixed sets."""
     import keras
@@ -99,6 +103,8 @@ def _in_memory(ds, shape):
 
 def _limited(splits, folder, class_names, shape, shape_key, bad, validation_examples, max_train, max_test):
     n_train_all, n_test = int(splits["train"].cardinality()), int(splits["test"].cardinality())
+    if validation_examples is None:  # not given: a share of the folder, however small it is
+        validation_examples = int(VALIDATION_FRACTION * n_train_all)
     if validation_examples >= n_train_all:
         raise DataError(f"--validation-examples {validation_examples} leaves no training data: {folder} has "
                         f"{n_train_all} training files (and {n_test} held out for testing). Lower it.")
