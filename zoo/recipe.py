@@ -19,6 +19,7 @@ import typing
 import keras
 
 from zoo import config as cfg
+from zoo import runs
 from zoo.config import at_least, one_of, option, optional
 from zoo.data import Splits
 from zoo.data.images import binarized_splits
@@ -43,7 +44,10 @@ class TrainSettings:
     data_dir: typing.Optional[str] = option(
         None, "TFDS data folder (default: $TFDS_DATA_DIR, else ~/tensorflow_datasets)")
     output: typing.Optional[str] = option(
-        None, "folder for weights, config, model card, curves and logs (default: saved_models/<name>)")
+        None, "folder for weights, config, model card, curves and logs (default: a new runs/<name>/<date-time>/, "
+              "or the newest one there that a kill interrupted with these settings, which the run then resumes)")
+    overwrite: bool = option(False, "replace the trained model an --output folder already holds (the shipped "
+                                    "weights included); without it such a folder is refused")
     smoke: bool = option(False, "shrink the run to seconds (tiny data and model) to check it works")
     deterministic: bool = option(
         False, "bit-identical reruns: TensorFlow op determinism on top of the seeds (some kernels get "
@@ -281,6 +285,14 @@ class Recipe:
         return distribute.output_dir(config.output, self.name, config.strategy)
 
     def run(self, config):
+        # Chosen once: the default is a new dated folder, and later hooks ask for it again.
+        config = dataclasses.replace(config, output=str(config.output or runs.default_output(self.name,
+                                                                                               run_settings(config))))
+        with runs.locked(self.output_dir(config)):
+            runs.check_overwrite(self.output_dir(config), config.overwrite, self.name)
+            return self._run(config)
+
+    def _run(self, config):
         strategy = distribute.distribution(config.strategy, deterministic=config.deterministic, seed=config.seed,
                                            batch_size=config.batch_size)
         keras.utils.set_random_seed(config.seed)
@@ -380,7 +392,7 @@ class Recipe:
 
 # Settings that may differ between a killed run and its resumption: where things are read and
 # written, not what is trained.
-_WHERE = ("output", "data_dir", "generated_data_dir", "cache", "download")
+_WHERE = ("output", "overwrite", "data_dir", "generated_data_dir", "cache", "download")
 
 
 def run_settings(config):

@@ -20,6 +20,7 @@ import numpy as np
 from zoo import atomic, cards
 from zoo.config import at_least, option, positive
 from zoo.data import text as text_data
+from zoo.runs import check_overwrite, locked
 from zoo.training import distribute, fit
 from recipes.lstm_gan_text import oracle as oracle_lib
 from recipes.lstm_gan_text.recipe import LSTMGANTextRecipe, Settings
@@ -105,6 +106,12 @@ def run(recipe, config):
     config = dataclasses.replace(config, sequence_length=sizes["sequence_length"],
                                  embedding_dim=sizes["embedding_dim"], hidden_dim=sizes["hidden_dim"])
     output = recipe.output_dir(config)
+    with locked(output):
+        check_overwrite(output, config.overwrite, recipe.name + "_oracle")
+        return _run_seeds(recipe, config, oracle, output)
+
+
+def _run_seeds(recipe, config, oracle, output):
     environment = cards.environment()  # before training: the code that ran
     start = time.perf_counter()
     runs = [one_seed(recipe, dataclasses.replace(config, seed=seed), oracle, output / f"seed-{seed}")

@@ -44,13 +44,13 @@ def is_chief():
 
 
 def output_dir(output, name, strategy):
-    """Where a run writes: `output`, else saved_models/<name>. In a multi-worker run only the
-    chief writes there: every other worker (all must save, as tf.distribute requires) writes
-    into `.worker-N/` inside it, which keeps its checkpoint for a resumed run and is removed
-    when the run ends."""
-    from zoo import cards
+    """Where a run writes: `output`, else a new runs/<name>/<date-time>/ (`zoo.runs`). In a
+    multi-worker run only the chief writes there: every other worker (all must save, as
+    tf.distribute requires) writes into `.worker-N/` inside it, which keeps its checkpoint for a
+    resumed run and is removed when the run ends."""
+    from zoo import runs
 
-    folder = Path(output) if output else cards.saved_models_dir() / name
+    folder = Path(output) if output else runs.new_folder(name)
     if strategy == "multi_worker" and not is_chief():
         return folder / f".worker-{cluster_task()[1]}"
     return folder
