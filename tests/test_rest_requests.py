@@ -73,7 +73,7 @@ REQUESTS = readme_requests()
 def test_every_model_has_a_request():
     assert sorted(name for name, _, _ in REQUESTS) == sorted(zoo.list_models())
     for name, docker, _ in REQUESTS:
-        assert docker == (f'docker run -p 8501:8501 -v "$PWD/saved_models/{name}/serving:/models/{name}" '
+        assert docker == (f'docker run -p 8501:8501 -v "$PWD/exports/{name}/serving:/models/{name}" '
                           f"-e MODEL_NAME={name} tensorflow/serving")
 
 

@@ -132,6 +132,22 @@ def test_installed_command_lists_the_shipped_figures_and_trains_every_recipe(ins
     assert helped.returncode == 0 and "--observed-frames" in helped.stdout, helped.stderr[-3000:]
 
 
+def test_readme_first_command_runs_from_the_installed_wheel(installed, tmp_path):
+    """The README's first command after `pip install .`: the GAN draws eight digits and the
+    classifier reads them."""
+    readme = (REPO / "README.md").read_text()
+    first = readme[readme.index("```bash", readme.index("**See it work")) + len("```bash"):].split("```")[0]
+    command = first.strip().split("pip install . && ", 1)[1]
+    _, bin_dir = installed
+    env = {**_clean_env(), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answers = [line.split("\t") for line in result.stdout.splitlines() if line.startswith("digits/")]
+    assert len(answers) == 8 and len(list((tmp_path / "digits").glob("*.png"))) == 8
+    # The classifier is sure of most of the GAN's digits (a measure of neither, a check of both).
+    assert sum(float(p) > 0.9 for _, label, p in answers) >= 6 and all(label.isdigit() for _, label, _ in answers)
+
+
 def test_pretrained_files_are_checked_against_the_manifest(tmp_path, monkeypatch):
     """A truncated or altered shipped file is refused, naming the file and the fix."""
     name = "lstm_image_classifier"

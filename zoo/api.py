@@ -21,9 +21,11 @@ def load(name, weights=None, **overrides):
 
     Args:
         name: a name from `zoo.list_models()`.
-        weights: None for fresh weights; "pretrained" for the weights shipped in
-            `saved_models/<name>/`; or the path of a model folder (as `zoo train` writes it)
-            or of a `.weights.h5` file.
+        weights: None for fresh weights; "pretrained" for the shipped weights (from
+            `$ZOO_SAVED_MODELS/<name>/`, a source checkout's `saved_models/<name>/` or the
+            installed package's copy, each file checked against the package's manifest:
+            `zoo.weights`); or the path of a model folder (as `zoo train` writes it) or of a
+            `.weights.h5` file.
         **overrides: config fields to change (see `zoo.info(name).default_config`). With
             weights, the saved configuration is the starting point.
 

@@ -1,20 +1,29 @@
-"""The `zoo` command: list, info, train, evaluate, export.
+"""The `zoo` command: list, info, sample, predict, train, evaluate, export.
 
     zoo list
     zoo info lstm_image_classifier
+    zoo sample dcgan [--count N] [--seed S] [--output DIR or FILE.png]
+    zoo predict lstm_image_classifier IMAGE [IMAGE ...]
     zoo train lstm_image_classifier [recipe flags; see `zoo train NAME --help`]
-    zoo evaluate lstm_image_classifier [--weights pretrained|PATH]
+    zoo evaluate lstm_image_classifier [--weights pretrained|PATH] [--no-download]
     zoo export lstm_image_classifier [--weights pretrained|PATH] [--format saved_model|litert|onnx] [--output DIR]
+
+Errors are one line on stderr and exit status 2; --debug (anywhere on the line) or ZOO_DEBUG=1
+shows the traceback of an unexpected one.
 """
 
 import argparse
 import dataclasses
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
 
+import numpy as np
+
 import zoo
-from zoo import cards, portable
+from zoo import cards, files, portable
 from zoo import config as cfg
 from zoo.recipe import EvaluateSettings, settings_from_card
 from zoo.errors import ConfigError, ZooError
@@ -23,6 +32,8 @@ from zoo.registry import get_entry
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv or os.environ.get("ZOO_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
     parser = _parser()
     if argv[:1] == ["train"] and len(argv) > 1 and not argv[1].startswith("-"):
         command, rest = ["train", argv[1]], argv[2:]  # the recipe parses its own flags
@@ -31,15 +42,33 @@ def main(argv=None):
         args, rest = parser.parse_known_args(argv)  # model-specific settings, e.g. --nll-samples
     else:
         args, rest = parser.parse_args(argv), []
+    where = f"zoo {args.command}" + (f" {args.name}" if getattr(args, "name", None) else "")
     try:
         return args.handler(args, rest) or 0
     except ZooError as e:
-        print(f"zoo {args.command}: error: {e}", file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        print(f"{where}: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader went away (`zoo info x | head`): nothing left to say
+        sys.stdout = open(os.devnull, "w")
+        return 0
+    except KeyboardInterrupt:
+        print(f"{where}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001  anything unexpected: one line, the traceback on request
+        if debug:
+            traceback.print_exc()
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        hint = "" if debug else " (run again with --debug, or ZOO_DEBUG=1, for the traceback)"
+        print(f"{where}: error: unexpected {type(e).__name__}{': ' + first if first else ''}{hint}",
+              file=sys.stderr)
         return 2
 
 
 def _parser():
     parser = argparse.ArgumentParser(prog="zoo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("list", help="the registered models, with their shipped metric")
@@ -48,6 +77,21 @@ def _parser():
     p = commands.add_parser("info", help="a model's task, data, inputs, outputs, config and metrics")
     p.add_argument("name")
     p.set_defaults(handler=_info)
+
+    p = commands.add_parser("sample", help="draw from a generator: image files (or one grid), or lines of text")
+    p.add_argument("name")
+    _weights_flag(p)
+    p.add_argument("--count", type=_positive_int, default=16, help="how many samples (default: 16)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the draw: same seed, same samples (default: 0)")
+    p.add_argument("--output", help="a folder for one PNG per sample, or a FILE.png for one grid (default: "
+                                    "<name>-samples/); text is printed")
+    p.set_defaults(handler=_sample)
+
+    p = commands.add_parser("predict", help="classify image (or video) files with a classifier")
+    p.add_argument("name")
+    p.add_argument("files", nargs="+", metavar="FILE", help="images (PNG, JPEG, GIF, BMP), or videos for a video model")
+    _weights_flag(p)
+    p.set_defaults(handler=_predict)
 
     p = commands.add_parser("train", help="train a model with its recipe (`zoo train NAME --help` for its flags)", add_help=False)
     p.add_argument("name", nargs="?")
@@ -60,9 +104,12 @@ def _parser():
     ):
         p = commands.add_parser(name, help=text)
         p.add_argument("name")
-        p.add_argument("--weights", default="pretrained", help="'pretrained' (default), a model folder or a .weights.h5 file")
+        _weights_flag(p)
         if name == "evaluate":
             p.add_argument("--data-dir", help="TFDS data folder (default: $TFDS_DATA_DIR)")
+            p.add_argument("--download", action=argparse.BooleanOptionalAction, default=True,
+                           help="let TFDS download a test set that is not prepared (--no-download: fail at once, "
+                                "for offline machines)")
             p.add_argument("--max-examples", type=int, default=0,
                            help="measure only the first N test examples (default: as the model card did)")
             p.add_argument("--record", action="store_true",
@@ -71,22 +118,29 @@ def _parser():
             p.add_argument("--format", default="saved_model", choices=portable.FORMATS,
                            help="saved_model (default: for TF Serving), litert (one .tflite file) or onnx (one "
                                 ".onnx file per endpoint)")
-            p.add_argument("--output", help="export folder (default: saved_models/<name>/serving for a SavedModel, "
-                                            "saved_models/<name>/<format> otherwise)")
+            p.add_argument("--output", help="export folder (default: exports/<name>/serving for a SavedModel, "
+                                            "exports/<name>/<format> otherwise)")
             p.add_argument("--version", type=int, help="SavedModel version number (default: one more than the "
                                                        "highest present)")
         p.set_defaults(handler=handler)
     return parser
 
 
+def _weights_flag(parser):
+    parser.add_argument("--weights", default="pretrained",
+                        help="'pretrained' (default), a model folder or a .weights.h5 file")
+
+
 def _list(args, rest):
     rows = [("name", "task", "dataset", "parameters", "shipped metric")]
     for name in zoo.list_models():
         entry = get_entry(name)
-        model = entry.cls(**entry.default_config())
-        card = cards.read_card(cards.saved_models_dir() / name) or {}
+        folder = cards.saved_models_dir() / name
+        card = cards.read_card(folder) or {}
         value = card.get("metrics", {}).get(entry.metric)
-        rows.append((name, entry.task, entry.dataset, f"{model.count_params():,}",
+        # The shipped model's parameters (its card counts them), else the default configuration's.
+        params = card.get("num_params") or entry.cls(**entry.default_config()).count_params()
+        rows.append((name, entry.task, entry.dataset, f"{params:,}",
                      f"{entry.metric} {value:.4g}" if value is not None else "— (not trained yet)"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -97,6 +151,39 @@ def _info(args, rest):
     record = zoo.info(args.name)
     record = {k: v for k, v in vars(record).items() if k != "card"}
     print(json.dumps(record, indent=2, default=str))
+
+
+def _sample(args, rest):
+    model = zoo.load(args.name, weights=args.weights)
+    if hasattr(model, "generate_text"):
+        for i, text in enumerate(model.generate_text(args.count, seed=args.seed)):
+            print(f"--- sample {i + 1} of {args.count} (seed {args.seed}) ---\n{text}")
+        return
+    if not hasattr(model, "sample"):
+        generators = [n for n in zoo.list_models() if hasattr(get_entry(n).cls, "sample")]
+        raise ConfigError(f"{args.name} does not draw samples; the generators are {', '.join(generators)}.")
+    images = np.asarray(model.sample(args.count, seed=args.seed))
+    if images.dtype != np.uint8:  # floats in [0, 1]
+        images = np.round(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
+    output = Path(args.output or f"{args.name}-samples")
+    written = files.write_images(images, output, prefix=f"{args.name}-{args.seed}")
+    print(f"wrote {len(written)} file(s) of {len(images)} samples of {args.name}: {output}")
+
+
+def _predict(args, rest):
+    model = zoo.load(args.name, weights=args.weights)
+    if not hasattr(model, "classification_outputs"):
+        classifiers = [n for n in zoo.list_models() if hasattr(get_entry(n).cls, "classification_outputs")]
+        raise ConfigError(f"{args.name} is not a classifier; the classifiers are {', '.join(classifiers)}.")
+    for path, label, probability in files.classify(model, args.files):
+        print(f"{path}\t{label}\t{probability:.4f}")
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _train(args, rest):
@@ -124,6 +211,8 @@ def _evaluate(args, rest):
         settings = settings_from_card(recipe, card, data_dir=args.data_dir)
     else:
         settings = evaluate(dataset=entry.dataset, data_dir=args.data_dir)
+    if not args.download:
+        _require_prepared(settings.dataset or entry.dataset, args.data_dir)
     settings = dataclasses.replace(settings, **given, **({"max_examples": args.max_examples} if args.max_examples else {}))
     metrics = recipe.evaluate(model, settings)
     report = {"model": args.name, "weights": str(args.weights), "dataset": settings.dataset, "metrics": metrics}
@@ -140,17 +229,28 @@ def _evaluate(args, rest):
         print(f"recorded in {folder / cards.CARD}")
 
 
+def _require_prepared(dataset, data_dir):
+    """A DataError at once when the TFDS `dataset` is not prepared (a folder of your own files
+    is read as it is)."""
+    from zoo.data import folders, load_builder
+
+    if folders.is_folder(dataset):
+        return
+    # The generated video clips are made from MNIST on this machine: MNIST is what must be there.
+    load_builder("mnist" if dataset.startswith("moving_mnist_motion") else dataset, data_dir, download=False)
+
+
 def _export(args, rest):
     model = zoo.load(args.name, weights=args.weights)
     if args.format != "saved_model":
-        path = zoo.export(model, args.output or cards.saved_models_dir() / args.name / args.format,
+        path = zoo.export(model, args.output or Path("exports") / args.name / args.format,
                           version=args.version, format=args.format)
         skipped = getattr(model, "NOT_PORTABLE", {})
         print(f"exported {args.name} to {path}" + "".join(f"\n  left out {k}: {v}" for k, v in skipped.items()))
         print(f"run it without TensorFlow: python {Path(portable.__file__).parent / 'runtimes.py'} {path} "
               "INPUTS.npz OUTPUTS.npz")
         return
-    base = args.output or cards.saved_models_dir() / args.name / "serving"
+    base = args.output or Path("exports") / args.name / "serving"
     path = zoo.export(model, base, version=args.version)
     print(f"exported {args.name} to {path}")
     print(f"serve it: docker run -p 8501:8501 -v {path.parent.resolve()}:/models/{args.name} "

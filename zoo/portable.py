@@ -1,8 +1,8 @@
 """Exports beyond TF Serving: LiteRT (TFLite) for phones and edge devices, ONNX for ONNX
 runtimes.
 
-    zoo export lstm_image_classifier --format litert   # saved_models/<name>/litert/model.tflite
-    zoo export lstm_image_classifier --format onnx     # saved_models/<name>/onnx/<endpoint>.onnx
+    zoo export lstm_image_classifier --format litert   # exports/<name>/litert/model.tflite
+    zoo export lstm_image_classifier --format onnx     # exports/<name>/onnx/<endpoint>.onnx
 
 The portable endpoints are the model's serving signatures traced under
 `zoo.models.serving.portable()`: the same inputs (uint8 images stay uint8), the same numeric

@@ -3,8 +3,8 @@
 This file imports neither TensorFlow nor the rest of `zoo` (whose `__init__` imports Keras), so
 run it by its path, on a machine that has only numpy and the runtime:
 
-    python zoo/runtimes.py saved_models/NAME/litert/model.tflite inputs.npz outputs.npz
-    python zoo/runtimes.py saved_models/NAME/onnx inputs.npz outputs.npz --repeats 200
+    python zoo/runtimes.py exports/NAME/litert/model.tflite inputs.npz outputs.npz
+    python zoo/runtimes.py exports/NAME/onnx inputs.npz outputs.npz --repeats 200
 
 `inputs.npz` holds one array per input, named `<endpoint>/<input>`; `outputs.npz` gets one per
 output, named `<endpoint>/<output>`. Each endpoint runs on its inputs in batches of `--batch`

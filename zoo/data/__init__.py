@@ -10,6 +10,8 @@ On a machine with internet access a missing dataset is downloaded and prepared b
 
 import dataclasses
 import os
+import socket
+import sys
 import typing
 
 import tensorflow as tf
@@ -55,6 +57,13 @@ def load_builder(name, data_dir=None, download=True, check=None):
     )
     if not download:
         raise DataError(f"Dataset {name!r} is not prepared in {folder} (and downloads are off). {how}")
+    offline = _unreachable(DOWNLOAD_HOST)
+    if offline:
+        raise DataError(f"Dataset {name!r} is not prepared in {folder}, and this machine cannot download it "
+                        f"({offline}). {how}")
+    # Never a silent wait: a download can take minutes.
+    print(f"Dataset {name!r} is not prepared in {folder}: downloading and preparing it with TFDS (once; "
+          "--no-download fails at once instead) ...", file=sys.stderr, flush=True)
     try:
         builder.download_and_prepare()
     except Exception as e:  # noqa: BLE001  any network or extraction failure reads the same to a user
@@ -172,6 +181,23 @@ def resumable_epochs(batches, first, last, options=None):
 
     ds = tf.data.Dataset.range(last).flat_map(epoch).prefetch(AUTOTUNE)
     return (ds.with_options(options) if options is not None else ds), steps
+
+
+# Where TFDS downloads most datasets from (its mirror of them on Google Cloud Storage).
+DOWNLOAD_HOST = ("storage.googleapis.com", 443)
+
+
+def _unreachable(host, timeout=5.0):
+    """Why `host` cannot be reached ("no network: ..."), or "" when it can or when a proxy is
+    set (the proxy may reach what we cannot): a check of seconds, where an offline TFDS download
+    retries for minutes before it fails."""
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return ""
+    try:
+        socket.create_connection(host, timeout=timeout).close()
+    except OSError as e:
+        return f"no connection to {host[0]}: {e.strerror or type(e).__name__}"
+    return ""
 
 
 def _first_line(error):
