@@ -162,9 +162,7 @@ def _sample(args, rest):
     if not hasattr(model, "sample"):
         generators = [n for n in zoo.list_models() if hasattr(get_entry(n).cls, "sample")]
         raise ConfigError(f"{args.name} does not draw samples; the generators are {', '.join(generators)}.")
-    images = np.asarray(model.sample(args.count, seed=args.seed))
-    if images.dtype != np.uint8:  # floats in [0, 1]
-        images = np.round(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
+    images = np.asarray(model.sample(args.count, seed=args.seed))  # uint8, the zoo's convention
     output = Path(args.output or f"{args.name}-samples")
     written = files.write_images(images, output, prefix=f"{args.name}-{args.seed}")
     print(f"wrote {len(written)} file(s) of {len(images)} samples of {args.name}: {output}")
