@@ -74,8 +74,8 @@ def shape_mismatch(model_cls, config, changes):
         return str(e).rstrip(".")
     for mine, theirs in pairs:
         if tuple(mine.shape) != tuple(theirs.shape):
-            return (f"variable {mine.path} has shape {tuple(mine.shape)} here but {tuple(theirs.shape)} in the "
-                    "weights")
+            return (f"variable {_stem(mine.path)} has shape {tuple(mine.shape)} here but {tuple(theirs.shape)} in "
+                    "the weights")
     return None
 
 
