@@ -71,6 +71,20 @@ def test_published_moving_mnist_path_with_mocked_data(monkeypatch):
         video.frame_sequences("moving_mnist", clip_frames=20, split="train")
 
 
+def test_one_frame_for_any_batch_in_python_and_from_the_export(tmp_path):
+    """A generated frame count of 1 with a batch the trace left open: `predict` after a first
+    call of another batch size, and the export's `num_frames=1` (both failed stacking an empty
+    array of unknown batch)."""
+    model = zoo.load("convlstm_video", **SMALL)
+    clips = np.random.default_rng(2).integers(0, 256, (3, 3, 64, 64, 1)).astype("uint8")
+    assert model.predict(clips[:2], verbose=0).shape == (2, 64, 64, 1)
+    assert model.predict(clips, verbose=0).shape == (3, 64, 64, 1)
+    serve = tf.saved_model.load(str(zoo.export(model, tmp_path))).signatures["serving_default"]
+    frames = serve(video=tf.constant(clips), num_frames=tf.constant(1))["frames"]
+    assert frames.shape == (3, 1, 64, 64, 1) and frames.dtype == tf.uint8
+    np.testing.assert_array_equal(frames.numpy()[:, 0], np.asarray(model.predict_frames(clips, 1))[:, 0])
+
+
 def test_frames_are_generated_from_any_number_of_given_frames():
     model = zoo.load("convlstm_video", **SMALL)
     clips = np.random.default_rng(1).integers(0, 256, (2, 4, 64, 64, 1)).astype("uint8")

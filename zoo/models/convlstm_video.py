@@ -291,27 +291,25 @@ class ConvLSTMVideo(ZooModel):
         sharpened at `frame_temperature` before it is fed back."""
         batch, given = tf.shape(frames)[0], tf.shape(frames)[1]
 
-        def observe(t, states, frame):
-            frame, states = self._step(frames[:, t], states)
-            return t + 1, states, frame
+        def observe(t, states):
+            return t + 1, self._step(frames[:, t], states)[1]
 
-        _, states, frame = tf.while_loop(
-            lambda t, *_: t < given, observe,
-            (tf.constant(0), self._zero_states(batch), tf.zeros_like(frames[:, 0])))
-        frame = self._sharpened(frame)
+        # Every given frame but the last only updates the state; the last is the first input of
+        # the generating loop, whose every step writes a frame: the array is never empty (an
+        # empty one of unknown batch cannot be stacked: a request for one frame failed).
+        _, states = tf.while_loop(lambda t, *_: t < given - 1, observe, (tf.constant(0), self._zero_states(batch)))
 
         def generate(i, states, frame, out):
             frame, states = self._step(frame, states)
             frame = self._sharpened(frame)
             return i + 1, states, frame, out.write(i, frame)
 
-        # The first predicted frame came out of the last observed step; the loop makes the
-        # other num_frames − 1 (with no branch inside it: tf2onnx mistranslates a transposed
-        # convolution inside a cond). A static batch where the caller fixed one (a LiteRT
-        # export): its converter needs it.
-        rest = tf.TensorArray(tf.float32, size=num_frames - 1, element_shape=(frames.shape[0], *self.frame_shape))
-        rest = tf.while_loop(lambda i, *_: i < num_frames - 1, generate, (tf.constant(0), states, frame, rest))[3]
-        return tf.concat([frame[:, None], tf.transpose(rest.stack(), [1, 0, 2, 3, 4])], axis=1)
+        # No branch inside the loop: tf2onnx mistranslates a transposed convolution inside a
+        # cond. A static batch where the caller fixed one (a LiteRT export): its converter needs it.
+        out = tf.TensorArray(tf.float32, size=num_frames, element_shape=(frames.shape[0], *self.frame_shape))
+        out = tf.while_loop(lambda i, *_: i < num_frames, generate,
+                            (tf.constant(0), states, frames[:, given - 1], out))[3]
+        return tf.transpose(out.stack(), [1, 0, 2, 3, 4])
 
     # --- training ----------------------------------------------------------------------------
     def _clip_losses(self, videos, training):
