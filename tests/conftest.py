@@ -24,6 +24,21 @@ def run_clean_python(code, *args, timeout=300):
     return result
 
 
+def refusal(argv, capsys):
+    """(exit status, the one error line) of `zoo ...argv`: a refused command prints exactly one
+    error line, last (a bad flag after its usage lines)."""
+    from zoo.cli import main
+
+    try:
+        status = main(argv)
+    except SystemExit as e:
+        status = e.code
+    lines = capsys.readouterr().err.strip().splitlines()
+    errors = [line for line in lines if ": error: " in line]
+    assert len(errors) == 1 and lines[-1] == errors[0], lines
+    return status, errors[0]
+
+
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
     """One smoke-sized run of each recipe: {name: (output folder, model card)}."""

@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo.cli import main as zoo_main
+from conftest import refusal
 from zoo.recipe import run_settings
 from zoo.registry import get_entry
 from zoo.training.transfer import transfer_weights
@@ -73,18 +73,6 @@ def test_init_pretrained_smoke_run_on_a_three_class_folder(tmp_path):
                                                            / "model.weights.h5")
     assert init["kept"] == len(zoo.load("lstm_image_classifier", weights=output).weights) - 2
     assert card["recipe"]["config"]["init"] == "pretrained"
-
-
-def refusal(argv, capsys):
-    """(exit status, the one error line) of `zoo ...argv`."""
-    try:
-        status = zoo_main(argv)
-    except SystemExit as e:
-        status = e.code
-    lines = capsys.readouterr().err.strip().splitlines()
-    errors = [line for line in lines if ": error: " in line]
-    assert len(errors) == 1 and lines[-1] == errors[0], lines
-    return status, errors[0]
 
 
 @pytest.mark.parametrize("flags, message", [

@@ -13,9 +13,9 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo.cli import main as zoo_main
 from zoo.data import folders
 from zoo.errors import DataError
+from conftest import refusal
 
 # By default one recipe per image loader: `image_splits` (the classifier's; dcgan's and
 # lstm_gan_image's are the same call) and `binarized_splits` (vae's; pixel_lstm inherits it).
@@ -134,19 +134,6 @@ def test_a_generator_takes_a_folder_of_images_alone(tmp_path):
     assert splits["info"]["class_names"] == ["flat"]
     with pytest.raises(DataError, match="lstm_image_classifier classifies, and .* has no class sub-folders"):
         folders.folder_image_splits(flat, (28, 28, 1), model_name="lstm_image_classifier", need_classes=True)
-
-
-def refusal(argv, capsys):
-    """(exit status, the error line) of `zoo train ...argv`: a bad folder is a one-line error (a
-    missing one, like any bad flag, after the usage)."""
-    try:
-        status = zoo_main(argv)
-    except SystemExit as e:
-        status = e.code
-    lines = capsys.readouterr().err.strip().splitlines()
-    errors = [line for line in lines if ": error: " in line]
-    assert len(errors) == 1 and lines[-1] == errors[0], lines
-    return status, errors[0]
 
 
 def bad_image_folders(tmp_path):
