@@ -30,6 +30,10 @@ def one_line_error(code, err):
 # -- 1. the shipped weights are never overwritten unless asked; one run per folder ----------------
 
 def test_train_writes_a_run_folder_of_its_own_and_leaves_the_shipped_weights(capsys, tmp_path, monkeypatch):
+    from zoo.data import resolve_data_dir
+
+    # The data folder as an absolute path before leaving the checkout (CI gives a relative one).
+    monkeypatch.setenv("TFDS_DATA_DIR", os.path.abspath(resolve_data_dir()))
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capsys, "train", NAME, "--smoke")
     assert code == 0, err
