@@ -105,12 +105,15 @@ def installed(wheel, tmp_path_factory):
 
 def test_installed_wheel_loads_every_model_pretrained_as_the_checkout_does(installed, tmp_path):
     python, _ = installed
-    where = subprocess.run([str(python), "-c", "import zoo, zoo.weights; print(zoo.__file__); "
-                                               "print(zoo.weights.shipped_root()[1])"],
+    where = subprocess.run([str(python), "-c", "import json, zoo, zoo.weights; print(zoo.__file__); "
+                                               "print(zoo.weights.shipped_root()[1]); info = zoo.info('dcgan'); "
+                                               "print(json.dumps([info.num_params, info.metrics]))"],
                            capture_output=True, text=True, cwd=tmp_path, env=_clean_env(), timeout=300)
     assert where.returncode == 0, where.stderr[-3000:]
-    module, source = where.stdout.split()
+    module, source, info = where.stdout.splitlines()[-3:]
     assert Path(module).is_relative_to(python.parent.parent) and source == "package"
+    card = cards.read_card(cards.saved_models_dir() / "dcgan")
+    assert json.loads(info) == [card["num_params"], card["metrics"]]  # zoo info: the shipped model's figures
     golden = subprocess.run([str(python), str(REPO / "tests" / "golden.py"), "--check", str(REPO / "tests" / "golden.json")],
                             capture_output=True, text=True, cwd=tmp_path, env=_clean_env(), timeout=600)
     assert golden.returncode == 0, golden.stdout[-3000:] + golden.stderr[-3000:]
