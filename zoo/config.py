@@ -190,8 +190,11 @@ def given_flags(config_cls, argv, prog=None, exclude=()):
 
 def flag_parser(config_cls, prog=None, description=None, exclude=()):
     """An argparse parser with one flag per field of `config_cls` (its help and default shown);
-    a flag not given leaves its field out of the parsed namespace."""
-    parser = argparse.ArgumentParser(prog=prog, description=description,
+    a flag not given leaves its field out of the parsed namespace. Flags are taken whole, not
+    abbreviated: an abbreviation that argparse would expand (`--bench oracle`) is invisible to
+    anything that reads the command line before the parser (the text recipe's dispatch to its
+    oracle benchmark ran the plain recipe instead)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     for field in [f for f in dataclasses.fields(config_cls) if f.name not in exclude]:
         kind = _base_type(field.type)
