@@ -47,12 +47,21 @@ def write_card(folder, card):
     atomic.write_json(Path(folder) / CARD, card)
 
 
+_digests = {}  # (path, size, mtime) → SHA-256: a file is hashed once per process until it changes
+
+
 def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The SHA-256 of the file at `path`, as hex. Loading a shipped model checks its weights
+    against both the package's manifest and its card: the second check reuses the first's hash."""
+    stat = os.stat(path)
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _digests:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _digests[key] = digest.hexdigest()
+    return _digests[key]
 
 
 def environment():

@@ -45,24 +45,22 @@ def main(argv=None):
     where = f"zoo {args.command}" + (f" {args.name}" if getattr(args, "name", None) else "")
     try:
         return args.handler(args, rest) or 0
-    except ZooError as e:
-        if debug:
-            traceback.print_exc()
-        print(f"{where}: error: {e}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # the reader went away (`zoo info x | head`): nothing left to say
         sys.stdout = open(os.devnull, "w")
         return 0
     except KeyboardInterrupt:
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
-    except Exception as e:  # noqa: BLE001  anything unexpected: one line, the traceback on request
+    except Exception as e:  # noqa: BLE001  a ZooError says what to do; anything else gets one line too
         if debug:
             traceback.print_exc()
-        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        hint = "" if debug else " (run again with --debug, or ZOO_DEBUG=1, for the traceback)"
-        print(f"{where}: error: unexpected {type(e).__name__}{': ' + first if first else ''}{hint}",
-              file=sys.stderr)
+        if isinstance(e, ZooError):
+            print(f"{where}: error: {e}", file=sys.stderr)
+        else:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            hint = "" if debug else " (run again with --debug, or ZOO_DEBUG=1, for the traceback)"
+            print(f"{where}: error: unexpected {type(e).__name__}{': ' + first if first else ''}{hint}",
+                  file=sys.stderr)
         return 2
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from zoo import atomic
+from zoo.data.folders import as_uint8, read_video
 from zoo.errors import DataError
 
 
@@ -60,8 +61,6 @@ def read_input(model, path):
     if not Path(path).is_file():
         raise DataError(f"{path}: no such file.")
     if hasattr(model, "frame_shape"):
-        from zoo.data.folders import read_video
-
         try:
             return read_video(path, model.frame_shape[0], model.frame_shape[2])
         except DataError:
@@ -73,5 +72,4 @@ def read_input(model, path):
         image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
     except tf.errors.OpError:
         raise DataError(f"{path} is not an image that can be decoded (PNG, JPEG, GIF or BMP).") from None
-    image = tf.image.rgb_to_grayscale(image) if channels == 1 else image
-    return tf.cast(tf.clip_by_value(tf.round(tf.image.resize(image, (height, width))), 0, 255), tf.uint8).numpy()
+    return as_uint8(tf.image.resize(image, (height, width)), channels).numpy()  # as a folder's images are read

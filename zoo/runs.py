@@ -81,12 +81,9 @@ def holder(folder):
         return None
     try:
         with open(path, "a+") as f:
-            if not _try_lock(f):
-                f.seek(0)
-                return f.read().strip() or "another process"
+            return None if _try_lock(f) else _who(f)
     except OSError:
         return None
-    return None
 
 
 @contextlib.contextmanager
@@ -100,10 +97,8 @@ def locked(folder):
     f = open(path, "a+")
     try:
         if not _try_lock(f):
-            f.seek(0)
-            who = f.read().strip() or "another process"
-            raise ConfigError(f"{folder} is being written by another run ({who}). Wait for it to finish, or choose "
-                              "another --output.")
+            raise ConfigError(f"{folder} is being written by another run ({_who(f)}). Wait for it to finish, or "
+                              "choose another --output.")
         f.seek(0)
         f.truncate()
         f.write(f"pid {os.getpid()}: {' '.join(sys.argv)}")
@@ -116,6 +111,12 @@ def locked(folder):
                 if created:
                     folder.rmdir()  # only if empty: a run refused before it wrote anything leaves no folder
         f.close()
+
+
+def _who(f):
+    """What the lock file `f` says of the process that holds it."""
+    f.seek(0)
+    return f.read().strip() or "another process"
 
 
 def _try_lock(f):

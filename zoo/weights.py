@@ -81,9 +81,6 @@ def verify(folder_name):
             _check_file(root / relative, relative, expected, source)
 
 
-_verified = {}  # (path, size, mtime) → sha256: each file is hashed once per process
-
-
 def _check_file(path, relative, expected, source):
     if source == "checkout":
         fix = (f"restore it (`git checkout -- saved_models/{relative}`), or, if you retrained it on purpose, "
@@ -93,14 +90,11 @@ def _check_file(path, relative, expected, source):
                "ZOO_SAVED_MODELS to a folder of weights of your own")
     if not path.is_file():
         raise WeightsError(f"Shipped file {path} is missing: {fix}.")
-    stat = path.stat()
-    if stat.st_size != expected["size"]:
-        raise WeightsError(f"Shipped file {path} has {stat.st_size:,} bytes where the manifest ({MANIFEST.name}) "
+    size = path.stat().st_size
+    if size != expected["size"]:
+        raise WeightsError(f"Shipped file {path} has {size:,} bytes where the manifest ({MANIFEST.name}) "
                            f"records {expected['size']:,}: it is truncated or was replaced. To fix it, {fix}.")
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _verified:
-        _verified[key] = cards.file_sha256(path)
-    if _verified[key] != expected["sha256"]:
+    if cards.file_sha256(path) != expected["sha256"]:
         raise WeightsError(f"Shipped file {path} does not match its SHA-256 in the manifest ({MANIFEST.name}): it "
                            f"is corrupt or was altered. To fix it, {fix}.")
 
@@ -124,18 +118,18 @@ def main(argv=None):
     group.add_argument("--check", action="store_true", help="check every shipped file against the manifest")
     args = parser.parse_args(argv)
     root, source = shipped_root()
+    present = record(root)
     if args.record:
         if source != "checkout":
             parser.error("--record runs in a source checkout (it writes zoo/weights_manifest.json).")
-        atomic.write_json(MANIFEST, record(root))
-        print(f"recorded {len(record(root)['files'])} files of {root} in {MANIFEST}")
+        atomic.write_json(MANIFEST, present)
+        print(f"recorded {len(present['files'])} files of {root} in {MANIFEST}")
         return 0
     recorded = manifest()["files"]
-    present = record(root)["files"]
-    problems = [f"{name}: not in the manifest" for name in sorted(set(present) - set(recorded))]
+    problems = [f"{name}: not in the manifest" for name in sorted(set(present["files"]) - set(recorded))]
     for name in shipped_folders():
         try:
-            verify(name)
+            verify(name)  # the files' hashes were taken by record(): cached, not read again
         except WeightsError as e:
             problems.append(str(e))
     for line in problems:

@@ -73,7 +73,7 @@ def folder_image_splits(folder, image_shape, *, model_name, need_classes, valida
     for split, ds, paths in (("train", train, train.file_paths), ("test", test, test.file_paths)):
         if classes == [""]:
             ds = ds.map(lambda image: (image, tf.constant(0, tf.int64)))
-        ds = ds.map(lambda image, label: (_as_uint8(image, channels), tf.cast(label, tf.int64)))
+        ds = ds.map(lambda image, label: (as_uint8(image, channels), tf.cast(label, tf.int64)))
         images, labels = _in_memory(ds.ignore_errors() if bad else ds, (height, width, channels))
         if not len(images):
             raise DataError(f"No readable images left for the {split} split of {folder} ({len(bad)} could not be "
@@ -83,7 +83,7 @@ def folder_image_splits(folder, image_shape, *, model_name, need_classes, valida
                     max_train_examples, max_test_examples)
 
 
-def _as_uint8(image, channels):
+def as_uint8(image, channels):
     image = tf.image.rgb_to_grayscale(image) if channels == 1 else image
     return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
 
