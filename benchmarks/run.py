@@ -26,129 +26,24 @@ The models and inputs are the recipes' defaults (data from TFDS, as the recipes 
 """
 
 import argparse
-import os
-import platform
 import resource
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.command import argument_parser, chosen_models, write_results
+from benchmarks.machine import machine, matmul_roof
 from benchmarks.processes import measured_in_subprocess, report
+from benchmarks.timing import served_sampling_speed, serving_inputs, serving_latency, train_throughput
 
 HERE = Path(__file__).resolve().parent
 
 
-# -- the machine -------------------------------------------------------------------------------
-
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import tensorflow as tf
-
-    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
-    return {"cpu": cpu, "cpu_count": len(os.sched_getaffinity(0)), "gpus": gpus,
-            "tensorflow": tf.__version__, "python": platform.python_version()}
-
-
-def matmul_roof(dtype="float32", n=4096, repeats=10):
-    """GFLOP/s of an n × n matrix product in `dtype`: the best of `repeats` timed runs."""
-    import tensorflow as tf
-
-    a = tf.random.normal((n, n), dtype=tf.float32)
-    a = tf.cast(a, dtype)
-    b = tf.identity(a)
-    product = tf.function(lambda x, y: tf.reduce_sum(tf.cast(tf.matmul(x, y)[:1, :1], tf.float32)))
-    product(a, b).numpy()  # trace, warm up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        product(a, b).numpy()
-        best = min(best, time.perf_counter() - start)
-    return 2 * n ** 3 / best / 1e9
-
-
-# -- one model ---------------------------------------------------------------------------------
-
-class _StepTimes:
-    """Callback: wall-clock time at the end of every training batch."""
-
-    def __init__(self):
-        import keras
-
-        outer = self
-
-        class Callback(keras.callbacks.Callback):
-            def on_train_batch_end(self, batch, logs=None):
-                outer.times.append(time.perf_counter())
-
-        self.times = []
-        self.callback = Callback()
-
-
-def train_throughput(model, dataset, batch_size, steps, warmup):
-    """Examples/s of `model.fit` over `steps` batches after `warmup` (tracing, first calls)."""
-    timer = _StepTimes()
-    model.fit(dataset.repeat(), steps_per_epoch=warmup + steps, epochs=1, verbose=0, callbacks=[timer.callback])
-    times = timer.times[warmup - 1:]
-    return batch_size * (len(times) - 1) / (times[-1] - times[0])
-
-
-def serving_latency(signature, inputs, repeats):
-    """(p50, p99) milliseconds of `signature(**inputs)` over `repeats` calls after 3 warm-ups."""
-    import numpy as np
-
-    for _ in range(3):
-        signature(**inputs)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        outputs = signature(**inputs)
-        [o.numpy() for o in outputs.values()]
-        times.append(1000 * (time.perf_counter() - start))
-    return float(np.percentile(times, 50)), float(np.percentile(times, 99))
-
-
-def sampling_speed(signature, size, repeats):
-    """Images per second the `sample` endpoint draws for requests of `size` images (median
-    request time, a few requests: one may take seconds)."""
-    import numpy as np
-    import tensorflow as tf
-
-    request = dict(num_images=tf.constant(size, tf.int32), seed=tf.constant(0, tf.int32))
-    signature(**request)
-    times = []
-    for _ in range(max(3, min(repeats, 10))):
-        start = time.perf_counter()
-        signature(**request)["images"].numpy()
-        times.append(time.perf_counter() - start)
-    return size / float(np.median(times))
-
-
-def serving_inputs(signature, batch, size):
-    """Inputs of `size` examples for `signature`: rows of the real batch where the dtypes match
-    (images, clips, tokens), else standard-normal floats (latent vectors)."""
-    import numpy as np
-    import tensorflow as tf
-
-    first = tf.nest.flatten(batch)[0].numpy()
-    inputs = {}
-    for name, spec in signature.structured_input_signature[1].items():
-        if spec.dtype.as_numpy_dtype == first.dtype:
-            rows = np.resize(first, (size, *first.shape[1:]))
-        else:
-            shape = [size if d is None else d for d in spec.shape]
-            rows = np.random.default_rng(0).standard_normal(shape).astype(spec.dtype.as_numpy_dtype)
-        inputs[name] = tf.constant(rows)
-    return inputs
-
+# -- one model, in its own process --------------------------------------------------------------
 
 def measure(name, steps, warmup, serving_repeats, rounds=2):
+    """One model's row of the table (a dict), measured in this process; the roof's share (MFU) is
+    added by `main`, which measured the roof."""
     import keras
     import tensorflow as tf
 
@@ -222,7 +117,8 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
             result[f"serve_b{size}_p50_ms"], result[f"serve_b{size}_p99_ms"] = p50, p99
         if "sample" in served.signatures:
             for size in (1, 64):
-                result[f"sample_b{size}_per_s"] = sampling_speed(served.signatures["sample"], size, serving_repeats)
+                result[f"sample_b{size}_per_s"] = served_sampling_speed(served.signatures["sample"], size,
+                                                                         serving_repeats)
     result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -263,8 +159,7 @@ def table(results, roofs, info):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser("benchmarks.run", __doc__)
     parser.add_argument("--models", default="", help="comma-separated registry names (default: all)")
     parser.add_argument("--steps", type=int, default=50, help="timed training steps per measurement")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps before them")
@@ -280,10 +175,7 @@ def main(argv=None):
 
     import zoo
 
-    names = [n for n in args.models.split(",") if n] or zoo.list_models()
-    unknown = sorted(set(names) - set(zoo.list_models()))
-    if unknown:
-        parser.error(f"unknown model(s) {unknown}; choose from {zoo.list_models()}.")
+    names = chosen_models(parser, args.models, zoo.list_models())
     info = machine()
     roofs = {dtype: matmul_roof(dtype) for dtype in ("float32", "bfloat16")}
     print("Roof: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in roofs.items()), flush=True)
@@ -299,14 +191,8 @@ def main(argv=None):
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
     markdown = table(results, roofs, info)
     print(markdown)
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    from zoo import atomic
-
-    atomic.write_json(output.with_suffix(".json"), {"machine": info, "roofs_gflops": roofs, "models": results,
-                                                    "date": time.strftime("%Y-%m-%d")})
-    with atomic.atomic_path(output.with_suffix(".md")) as tmp:
-        Path(tmp).write_text(markdown + "\n")
+    write_results(args.output, {"machine": info, "roofs_gflops": roofs, "models": results,
+                                "date": time.strftime("%Y-%m-%d")}, markdown + "\n")
     return results
 
 
