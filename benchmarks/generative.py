@@ -35,9 +35,7 @@ per token beside the published figures.
 """
 
 import argparse
-import functools
 import json
-import math
 import os
 import resource
 import sys
@@ -47,8 +45,16 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.command import argument_parser, chosen_models, write_results
+from benchmarks.generative_report import COLUMNS, figure, table, text_table
+from benchmarks.machine import machine
 from benchmarks.processes import measured_in_subprocess, report
-from benchmarks.run import machine
+from benchmarks.samples import binarized, binarized_real, class_entropy, likelihood, nearest_distances, real_images
+from benchmarks.timing import sampling_speed
+
+# What this module offers, the measures and the table's columns included (its tests read them here).
+__all__ = ["COLUMNS", "binarized", "class_entropy", "generators", "is_image_generator", "main", "measure",
+           "nearest_distances"]
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,94 +73,10 @@ def is_image_generator(entry):
 
 # -- one model, in its own process -------------------------------------------------------------
 
-def sampling_speed(model, size, repeats, seed):
-    """Images per second `model.sample(size)` draws, compiled as one graph for every model (some
-    models' `sample` runs eagerly, layer by layer): the median of `repeats` timed requests after
-    one untimed (the tracing)."""
-    import tensorflow as tf
-
-    draw = tf.function(lambda: model.sample(size, seed=seed, output="float"))
-    np.asarray(draw())
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        np.asarray(draw())
-        times.append(time.perf_counter() - start)
-    return size / float(np.median(times))
-
-
-def binarized(images, seed):
-    """One Bernoulli draw per pixel (p = pixel / 255) → {0, 255} uint8, as the binary models'
-    test images are drawn (`zoo.data.images.binarized_once`)."""
-    import tensorflow as tf
-
-    from zoo.data.images import binarized_once
-
-    dataset = binarized_once(tf.data.Dataset.from_tensor_slices((images, np.zeros(len(images), np.int64))), seed)
-    return np.asarray(next(iter(dataset.batch(len(images))))[0])
-
-
-def nearest_distances(images, train, chunk=1000):
-    """Euclidean distance (pixels in [0, 1]) from each of `images` to its nearest image in `train`."""
-    a = images.reshape(len(images), -1).astype(np.float32) / 255.0
-    b = train.reshape(len(train), -1).astype(np.float32) / 255.0
-    b_norms = (b * b).sum(axis=1)
-    best = np.full(len(a), np.inf, np.float32)
-    for start in range(0, len(b), chunk * 10):
-        block, block_norms = b[start:start + chunk * 10], b_norms[start:start + chunk * 10]
-        squared = (a * a).sum(axis=1)[:, None] + block_norms[None] - 2 * a @ block.T
-        best = np.minimum(best, squared.min(axis=1))
-    return np.sqrt(np.clip(best, 0, None))
-
-
-def class_entropy(logits):
-    """Entropy of the histogram of predicted classes, as a fraction of ln(classes); and the histogram."""
-    classes = np.argmax(logits, axis=1)
-    counts = np.bincount(classes, minlength=logits.shape[1])
-    p = counts[counts > 0] / counts.sum()
-    return float(-(p * np.log(p)).sum() / math.log(logits.shape[1])), counts.tolist()
-
-
-def likelihood(name, model, card, nll_examples, nll_samples, data_dir):
-    """The model's NLL (nats per image) on the first `nll_examples` binarised test images, as
-    its recipe measures it; None for a model without a likelihood."""
-    import dataclasses
-
-    from zoo.recipe import evaluate_like_card
-    from zoo.registry import get_entry
-
-    if getattr(model, "likelihood", None) is None:
-        return None
-    fields = {f.name for f in dataclasses.fields(get_entry(name).recipe().evaluate_class())}
-    changes = {"quality_samples": 0, "max_examples": nll_examples, "nll_examples": nll_examples,
-               "nll_samples": nll_samples}
-    measured = evaluate_like_card(name, model, card, data_dir=data_dir,
-                                  **{k: v for k, v in changes.items() if k in fields and v is not None})
-    return {"nll": measured["test_nll"], "kind": model.likelihood, "examples": measured["nll_examples"],
-            **({"importance_samples": measured["nll_samples"]} if "nll_samples" in measured else {})}
-
-
-@functools.lru_cache(maxsize=2)
-def real_images(samples, train_examples, data_dir):
-    """(MNIST train images (the first `train_examples`, 0: all), the first `samples` test
-    images), raw uint8: loaded once per process."""
-    from zoo.data.images import image_classification_splits
-
-    splits = image_classification_splits("mnist", (28, 28, 1), model_name="benchmarks.generative", data_dir=data_dir,
-                                         max_train_examples=train_examples)
-    train = np.asarray(next(iter(splits["train"].batch(100_000)))[0])
-    test = np.asarray(next(iter(splits["test"].take(samples).batch(samples)))[0])
-    return train, test
-
-
-@functools.lru_cache(maxsize=2)
-def binarized_real(samples, train_examples, data_dir):
-    train, test = real_images(samples, train_examples, data_dir)
-    return binarized(train, 1), binarized(test, 0)
-
-
 def measure(name, samples, nn_samples, nll_examples, nll_samples, speed_repeats, data_dir, grid_file,
             train_examples=0):
+    """`name`'s record (a dict: cost, likelihood, a row per kind of samples), measured in this
+    process; its first 64 samples go to `grid_file` (.npy, uint8) for the figure."""
     import zoo
     from zoo import cards
     from zoo.quality import SAMPLE_SEED, default_judges, judged
@@ -204,88 +126,10 @@ def measure(name, samples, nn_samples, nll_examples, nll_samples, speed_repeats,
     return result
 
 
-# -- the table and the figure ------------------------------------------------------------------
-
-def _minutes(seconds):
-    return "–" if seconds is None else f"{seconds / 60:.1f} min"
-
-
-COLUMNS = ["model", "samples", "reference", "score ratio (LSTM judge)", "FD / floor (LSTM judge)",
-           "score ratio (conv judge)", "FD / floor (conv judge)", "NLL (nats, first {nll} binarised test images)",
-           "classes (entropy ÷ ln 10, conv judge)", "NN distance ÷ real's", "parameters", "training",
-           "images/s b1 / b64", "peak memory (MB)"]
-
-
-def table(results, nll_examples):
-    columns = [c.format(nll=f"{nll_examples:,}") for c in COLUMNS]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for result in results:
-        if "error" in result:
-            error = " ".join(result["error"].replace("|", "/").split())
-            lines.append(f"| `{result['model']}` | error: {error} |" + " |" * (len(columns) - 2))
-            continue
-        nll = result["likelihood"]
-        nll_text = "–" if nll is None else f"{nll['nll']:.2f} ({nll['kind']})"
-        for row in result["rows"]:
-            nn = f"{row['nn_distance_ratio']:.2f}" if "nn_distance_ratio" in row else "–"
-            lines.append(
-                f"| `{result['model']}` | {row['samples']} | {row['reference']} | "
-                f"{row['classifier_score_ratio']:.3f} | {row['frechet_distance']:.2f} / {row['frechet_distance_floor']:.2f} | "
-                f"{row['classifier_score_ratio_conv']:.3f} | "
-                f"{row['frechet_distance_conv']:.2f} / {row['frechet_distance_floor_conv']:.2f} | {nll_text} | "
-                f"{row['class_entropy']:.3f} | {nn} | {result['parameters']:,} | "
-                f"{_minutes(result['training_seconds'])} | "
-                f"{result['sample_b1_per_s']:.1f} / {result['sample_b64_per_s']:.0f} | {result['peak_memory_mb']:.0f} |")
-    return "\n".join(lines)
-
-
-def text_table(card):
-    """MLE against adversarial training of the LSTM text generator (the oracle benchmark's card:
-    the mean ± standard deviation over its seeds), per token, beside SeqGAN's published figures."""
-    from recipes.lstm_gan_text.benchmark import PUBLISHED
-
-    rows = card["table"]
-    seeds = card.get("seeds", [card.get("seed", 0)])
-    lines = [f"| text model (oracle benchmark) | NLL-oracle / token (zoo, seeds {', '.join(map(str, seeds))}) | "
-             "NLL-test / token (zoo) | NLL-oracle / token (SeqGAN paper) |", "|---|---|---|---|"]
-    published = {"oracle": "oracle (real data)", "mle": "MLE", "adversarial": "SeqGAN"}
-
-    def value(row, key):
-        return f"{row[key]:.3f}" + (f" ± {row[key + '_sd']:.3f}" if key + "_sd" in row else "")
-
-    for name in ("oracle", "mle", "adversarial"):
-        if name in rows:
-            lines.append(f"| {name} | {value(rows[name], 'nll_oracle_per_token')} | "
-                         f"{value(rows[name], 'nll_test_per_token')} | {PUBLISHED[published[name]]:.3f} |")
-    return "\n".join(lines)
-
-
-def figure(results, grids, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from zoo import atomic
-
-    from zoo.plots import image_grid
-
-    shown = [r for r in results if r["model"] in grids]
-    fig, axes = plt.subplots(1, max(1, len(shown)), figsize=(3.2 * max(1, len(shown)), 3.6), squeeze=False)
-    for ax, result in zip(axes[0], shown):
-        ax.imshow(image_grid(grids[result["model"]], columns=8)[..., 0], cmap="gray", vmin=0, vmax=1)
-        row = result["rows"][0]
-        ax.set_title(f"{result['model']} ({row['samples']})\nscore ratio {row['classifier_score_ratio']:.2f} / "
-                     f"{row['classifier_score_ratio_conv']:.2f} (conv)", fontsize=9)
-        ax.axis("off")
-    with atomic.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-
+# -- the command line -------------------------------------------------------------------------
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.generative", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser("benchmarks.generative", __doc__)
     parser.add_argument("--models", default="", help="comma-separated registry names (default: every image generator)")
     parser.add_argument("--samples", type=int, default=10_000,
                         help="samples per model, and real images per reference (at most the 10,000 test images)")
@@ -320,11 +164,7 @@ def main(argv=None):
                        args.speed_repeats, args.data_dir, args.grid_file, args.train_examples))
         return None
 
-    known = generators()
-    names = [n for n in args.models.split(",") if n] or known
-    unknown = sorted(set(names) - set(known))
-    if unknown:
-        parser.error(f"not an image generator: {unknown}; choose from {known}.")
+    names = chosen_models(parser, args.models, generators(), refusal="not an image generator:")
     results, grids = [], {}
     with tempfile.TemporaryDirectory() as folder:
         for name in names:
@@ -348,23 +188,20 @@ def main(argv=None):
                 grids[name] = np.load(grid_file)
             print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
 
-    from zoo import atomic, cards
+    from zoo import cards
+    from zoo.quality import SAMPLE_SEED
 
     oracle = cards.saved_models_dir() / "lstm_gan_text_oracle" / cards.CARD
     text = text_table(json.loads(oracle.read_text())) if oracle.exists() else ""
     markdown = table(results, args.nll_examples) + ("\n\n" + text if text else "")
     print(markdown)
-    output = Path(args.output)
-    from zoo.quality import SAMPLE_SEED
-
     settings = {k: getattr(args, k) for k in ("samples", "train_examples", "nn_samples", "nll_examples", "nll_samples",
                                               "speed_repeats", "in_process")}
     settings.update(sample_seed=SAMPLE_SEED, binarisation_seeds={"test": 0, "train": 1},
                     peak_memory="resident memory (CPU) of the measuring process after drawing the samples")
-    atomic.write_json(output.with_suffix(".json"), {"settings": settings, "machine": machine(), "models": results,
-                                                    "date": time.strftime("%Y-%m-%d")})
-    atomic.write_text(output.with_suffix(".md"), markdown + "\n")
-    figure(results, grids, output.with_suffix(".png"))
+    write_results(args.output, {"settings": settings, "machine": machine(), "models": results,
+                                "date": time.strftime("%Y-%m-%d")}, markdown + "\n")
+    figure(results, grids, Path(args.output).with_suffix(".png"))
     if any("error" in r for r in results):
         sys.exit("some models could not be measured: " + ", ".join(r["model"] for r in results if "error" in r))
     return results
