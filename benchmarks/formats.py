@@ -16,13 +16,13 @@ requests, for the SavedModel in TensorFlow (its signature, checks included) and 
 in its runtime, on this machine.
 """
 
-import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.command import argument_parser, chosen_models, write_results
 
 HERE = Path(__file__).resolve().parent
 
@@ -113,8 +113,7 @@ def _latency(pair):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.formats", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser("benchmarks.formats", __doc__)
     parser.add_argument("--models", default="", help="comma-separated registry names (default: every registered model)")
     parser.add_argument("--rows", type=int, default=256, help="inputs per endpoint compared with the SavedModel")
     parser.add_argument("--repeats", type=int, default=200, help="timed batch-1 requests per endpoint and format")
@@ -126,10 +125,7 @@ def main(argv=None):
             parser.error(f"--{flag} must be at least 1, got {getattr(args, flag)}.")
     import zoo
 
-    names = [n for n in args.models.split(",") if n] or zoo.list_models()
-    unknown = sorted(set(names) - set(zoo.list_models()))
-    if unknown:
-        parser.error(f"unknown models {unknown}; registered: {zoo.list_models()}")
+    names = chosen_models(parser, args.models, zoo.list_models())
     from zoo import portable
 
     images = portable.test_images(args.rows, data_dir=args.data_dir)
@@ -139,11 +135,7 @@ def main(argv=None):
         results.append(measure(name, args.rows, args.repeats, images))
         print(f"{name}: {time.time() - start:.0f} s", flush=True)
     table = markdown(results, args.rows, args.repeats)
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.with_suffix(".json").write_text(json.dumps({"rows": args.rows, "repeats": args.repeats,
-                                                        "results": results}, indent=2) + "\n")
-    output.with_suffix(".md").write_text(table)
+    write_results(args.output, {"rows": args.rows, "repeats": args.repeats, "results": results}, table)
     print(table)
     return results
 
