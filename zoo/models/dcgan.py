@@ -1,9 +1,10 @@
 """`dcgan`: a deep convolutional GAN for 28×28 images, trained by one `train_step`."""
 
 import keras
-from keras import layers, ops
+from keras import layers
 
 from zoo.models.image_gan import LOSSES, ImageGAN
+from zoo.models.layers import SpectralConv2D
 from zoo.models.replicas import batch_norm
 from zoo.config import at_least, below, check_fields, in_unit_interval, one_of
 from zoo.registry import register_model
@@ -31,60 +32,6 @@ def dcgan_generator(latent_dim, image_shape, width, name="generator"):
     return keras.Model(z, images, name=name)
 
 
-@keras.saving.register_keras_serializable(package="zoo")
-class SpectralConv2D(layers.Layer):
-    """A convolution (or, on [batch, features], a dense layer) whose kernel is divided by its
-    largest singular value σ (Miyato et al. 2018, "Spectral normalization for GANs").
-
-    σ is estimated by one power iteration per training call, on a vector `u` that persists
-    across steps; the gradient flows through σ (the paper's reparameterisation), with `u` and
-    `v` held constant."""
-
-    def __init__(self, filters, kernel_size=1, strides=1, **kwargs):
-        kwargs.setdefault("autocast", False)  # σ in float32 under mixed precision; cast below
-        super().__init__(**kwargs)
-        self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
-
-    def build(self, input_shape):
-        spatial = (self.kernel_size,) * (len(input_shape) - 2)
-        self.kernel = self.add_weight(shape=(*spatial, input_shape[-1], self.filters),
-                                      initializer="glorot_uniform", name="kernel")
-        self.bias = self.add_weight(shape=(self.filters,), initializer="zeros", name="bias")
-        self.u = self.add_weight(shape=(1, self.filters), initializer=keras.initializers.RandomNormal(seed=0),
-                                 trainable=False, name="u")
-
-    def call(self, inputs, training=False):
-        kernel = ops.cast(spectrally_normalised(self.kernel, self.u, training), self.compute_dtype)
-        inputs = ops.cast(inputs, self.compute_dtype)
-        if len(inputs.shape) == 2:
-            outputs = ops.matmul(inputs, kernel)
-        else:
-            outputs = ops.conv(inputs, kernel, strides=self.strides, padding="same")
-        return outputs + ops.cast(self.bias, self.compute_dtype)
-
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides}
-
-
-def spectrally_normalised(kernel, u, training):
-    """`kernel` (any shape; its last axis the outputs) divided by its largest singular value σ,
-    estimated by one power iteration on `u` ([1, outputs], a variable that persists across
-    steps and is updated when `training`). The gradient flows through σ (the paper's
-    reparameterisation), with `u` and `v` held constant."""
-    matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))  # float32 variable
-    v = ops.stop_gradient(_unit(ops.matmul(u.value, ops.transpose(matrix))))
-    projected = ops.matmul(v, matrix)  # one product serves u's update and σ = v·W·u
-    new_u = ops.stop_gradient(_unit(projected))
-    if training:
-        u.assign(new_u)
-    return kernel / ops.sum(projected * new_u)
-
-
-def _unit(x):
-    return x / (ops.sqrt(ops.sum(ops.square(x))) + 1e-12)
-
-
 def dcgan_discriminator(image_shape, width, spectral_norm=True):
     """images in [-1, 1] → one real/fake logit. No batch norm: WGAN-GP's penalty is per sample.
 
@@ -98,7 +45,7 @@ def dcgan_discriminator(image_shape, width, spectral_norm=True):
     for filters in (width, 2 * width, 4 * width):
         x = layers.LeakyReLU(0.2)(conv(filters)(x))
     x = layers.Flatten()(x)
-    dense = SpectralConv2D if spectral_norm else layers.Dense  # a 1 × 1 SpectralConv2D is dense
+    dense = SpectralConv2D if spectral_norm else layers.Dense  # dense on [batch, features]; see SpectralConv2D
     logit = dense(1, dtype="float32", name="logit")(x)  # float32 under mixed precision
     return keras.Model(images, logit, name="discriminator")
 

@@ -5,8 +5,8 @@ import keras
 from keras import layers, ops
 
 from zoo.config import at_least, below, check_fields, in_unit_interval, one_of
-from zoo.models.dcgan import SpectralConv2D, spectrally_normalised
 from zoo.models.image_gan import LOSSES, ImageGAN
+from zoo.models.layers import MinibatchStd, ReadingLSTM, SpectralConv2D
 from zoo.registry import register_model
 
 
@@ -106,79 +106,6 @@ def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, n
     return keras.Model(z, images, name=name)
 
 
-@keras.saving.register_keras_serializable(package="zoo")
-class ReadingLSTM(layers.Layer):
-    """An LSTM that reads a sequence of a fixed number of steps (an image's rows) and returns its
-    output at every step, forwards or (`reverse`) backwards, with its input and recurrent kernels
-    each divided by its largest singular value when `spectral_norm` (Miyato et al. 2018 did
-    this for convolutions; `dcgan` does). Unrolled over the steps: on a CPU that is faster than
-    a loop for 28 steps, and twice differentiable (WGAN-GP's penalty)."""
-
-    def __init__(self, units, reverse=False, spectral_norm=True, **kwargs):
-        kwargs.setdefault("autocast", False)  # σ in float32 under mixed precision; cast below
-        super().__init__(**kwargs)
-        self.units, self.reverse, self.spectral_norm = units, bool(reverse), bool(spectral_norm)
-
-    def build(self, input_shape):
-        units = self.units
-        self.kernel = self.add_weight(shape=(input_shape[-1], 4 * units), initializer="glorot_uniform", name="kernel")
-        self.recurrent_kernel = self.add_weight(shape=(units, 4 * units), initializer="orthogonal",
-                                                name="recurrent_kernel")
-        # Forget gate biased to 1 (Jozefowicz et al. 2015), as Keras' LSTM does.
-        self.bias = self.add_weight(shape=(4 * units,), name="bias", initializer=lambda shape, dtype=None: ops.concatenate(
-            [ops.zeros((units,)), ops.ones((units,)), ops.zeros((2 * units,))]))
-        if self.spectral_norm:
-            start = keras.initializers.RandomNormal(seed=0)
-            self.u_kernel = self.add_weight(shape=(1, 4 * units), initializer=start, trainable=False, name="u_kernel")
-            self.u_recurrent = self.add_weight(shape=(1, 4 * units), initializer=start, trainable=False,
-                                               name="u_recurrent")
-
-    def call(self, inputs, training=False):
-        kernel, recurrent = self.kernel.value, self.recurrent_kernel.value
-        if self.spectral_norm:
-            kernel = spectrally_normalised(self.kernel, self.u_kernel, training)
-            recurrent = spectrally_normalised(self.recurrent_kernel, self.u_recurrent, training)
-        dtype = self.compute_dtype
-        kernel, recurrent = ops.cast(kernel, dtype), ops.cast(recurrent, dtype)
-        inputs = ops.cast(inputs, dtype)
-        gates_from_inputs = ops.matmul(inputs, kernel) + ops.cast(self.bias, dtype)  # every step at once
-        h = c = ops.zeros((ops.shape(inputs)[0], self.units), dtype=dtype)
-        steps = range(inputs.shape[1])
-        outputs = {}
-        for t in (reversed(steps) if self.reverse else steps):
-            i, f, g, o = ops.split(gates_from_inputs[:, t] + ops.matmul(h, recurrent), 4, axis=-1)
-            c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
-            h = ops.sigmoid(o) * ops.tanh(c)
-            outputs[t] = h
-        return ops.stack([outputs[t] for t in steps], axis=1)
-
-    def get_config(self):
-        return {**super().get_config(), "units": self.units, "reverse": self.reverse,
-                "spectral_norm": self.spectral_norm}
-
-
-@keras.saving.register_keras_serializable(package="zoo")
-class MinibatchStd(layers.Layer):
-    """[batch, features] → [batch, features + 1]: each example's features and the standard
-    deviation of the features across its group of 4 consecutive examples, averaged (ProGAN's
-    minibatch standard deviation, Karras et al. 2018). A generator that draws the same image for
-    every z shows it here, so D can punish the collapse. Groups of 4 stay inside the real or the
-    fake half of a batch whose halves are multiples of 4; other batches use groups of 2 or 1
-    (one example: a deviation of 0)."""
-
-    def call(self, x):
-        batch = ops.shape(x)[0]
-        group = ops.where(batch % 4 == 0, 4, ops.where(batch % 2 == 0, 2, 1))
-        grouped = ops.reshape(x, (-1, group, x.shape[-1]))
-        # + 1e-8: the square root's gradient at 0 (a collapsed group) would be infinite.
-        spread = ops.mean(ops.sqrt(ops.var(grouped, axis=1) + 1e-8), axis=-1, keepdims=True)  # [batch / group, 1]
-        spread = ops.reshape(ops.repeat(spread, group, axis=0), (-1, 1))
-        return ops.concatenate([x, ops.cast(spread, x.dtype)], axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], input_shape[-1] + 1)
-
-
 def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_norm, minibatch_std=True,
                        read_columns=False, name="discriminator"):
     """images [batch, h, w, c] in [-1, 1] → one real/fake logit. LSTM layers read the image row
@@ -209,7 +136,7 @@ def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_n
     x = layers.Concatenate(name="rows_and_columns")(read) if read_columns else read[0]
     if minibatch_std:
         x = MinibatchStd(name="minibatch_std")(x)
-    dense = SpectralConv2D if spectral_norm else layers.Dense  # a 1 × 1 SpectralConv2D is dense
+    dense = SpectralConv2D if spectral_norm else layers.Dense  # dense on [batch, features]; see SpectralConv2D
     logit = dense(1, dtype="float32", name="logit")(x)  # float32 under mixed precision
     return keras.Model(images, logit, name=name)
 

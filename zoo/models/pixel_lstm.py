@@ -4,60 +4,17 @@ likelihood p(x) = ∏ p(x_i | x_<i) in raster order (after PixelRNN, van den Oor
 import weakref
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
 from zoo.config import at_least, check_fields
 from zoo.errors import ConfigError
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
+from zoo.models.layers import MaskedDense
 from zoo.registry import register_model
 
 LOCAL_WIDTH = 5  # columns of each context row the local network sees around a pixel
 LOCAL_LEFT = 2  # pixels to a pixel's left the local network sees
-
-
-@keras.saving.register_keras_serializable(package="zoo")
-class MaskedDense(layers.Layer):
-    """A dense layer whose input i reaches output k only where the degrees allow it (MADE,
-    Germain et al. 2015): `output_degrees[k] >= input_degrees[i]`, or `>` when `strict`. A
-    row's value (pixel, then channel) then gets a logit that depends only on the values before it.
-
-    >>> layer = MaskedDense(3, input_degrees=[1, 2, 3], output_degrees=[1, 2, 3], strict=True)
-    >>> layer(np.eye(3, dtype="float32")).shape  # output 0 sees no input, output 2 sees inputs 0 and 1
-    TensorShape([3, 3])
-
-    Args:
-        units: outputs.
-        input_degrees, output_degrees: one positive integer per input and per output.
-        strict: whether an output sees only inputs of a lower degree (not an equal one).
-        use_bias: whether to add a bias.
-    """
-
-    def __init__(self, units, input_degrees, output_degrees, strict, use_bias=False, **kwargs):
-        super().__init__(**kwargs)
-        self.units, self.strict, self.use_bias = units, strict, use_bias
-        self.input_degrees, self.output_degrees = [int(d) for d in input_degrees], [int(d) for d in output_degrees]
-        if len(self.output_degrees) != units:
-            raise ValueError(f"MaskedDense needs one output degree per unit ({units}), got {len(self.output_degrees)}.")
-        inputs, outputs = np.array(self.input_degrees)[:, None], np.array(self.output_degrees)[None, :]
-        self._connectivity = (outputs > inputs if strict else outputs >= inputs).astype("float32")
-
-    def build(self, input_shape):
-        if input_shape[-1] != len(self.input_degrees):
-            raise ValueError(f"MaskedDense has {len(self.input_degrees)} input degrees; its input has "
-                             f"{input_shape[-1]} features.")
-        self.kernel = self.add_weight(shape=self._connectivity.shape, initializer="glorot_uniform", name="kernel")
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias") if self.use_bias else None
-
-    def call(self, x):
-        kernel = ops.cast(self.kernel, self.compute_dtype)
-        y = ops.matmul(x, kernel * ops.convert_to_tensor(self._connectivity, self.compute_dtype))
-        return y + self.bias if self.use_bias else y
-
-    def get_config(self):
-        return {**super().get_config(), "units": self.units, "input_degrees": self.input_degrees,
-                "output_degrees": self.output_degrees, "strict": self.strict, "use_bias": self.use_bias}
 
 
 @register_model(
@@ -83,6 +40,7 @@ class PixelLSTM(BinaryImageModel):
 
     Example:
 
+    >>> import numpy as np
     >>> model = PixelLSTM(units=16, head_units=32)
     >>> images = np.zeros((4, 28, 28, 1), "uint8")
     >>> model.log_prob(images).shape, model.sample(2, seed=0).shape, model.sample(2, seed=0).dtype
