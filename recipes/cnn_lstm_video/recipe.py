@@ -24,7 +24,6 @@ Any TFDS video dataset with `video` and `label` features also works (e.g. `ucf10
 """
 
 import dataclasses
-import json
 import resource
 import shutil
 import time
@@ -35,12 +34,12 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import atomic, plots
-from zoo.config import at_least, one_of, option, optional, positive
+from zoo.config import at_least, option, optional, positive
 from zoo.data import video
 from zoo.datasets import moving_mnist_motion as mmm
 from zoo.errors import ConfigError
-from zoo.recipe import Recipe, TrainSettings, check_value, folder_dataset
-from zoo.training import adam_cosine
+from zoo.recipe import (Recipe, Results, VideoMeasurement, VideoSettings, check_value, classification_metrics,
+                        folder_dataset)
 
 GENERATED = video.GENERATED
 
@@ -50,11 +49,9 @@ TABLE_LENGTHS = (1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 40)
 
 
 @dataclasses.dataclass
-class Measurement:
+class Measurement(VideoMeasurement):
     num_frames: int = option(10, "clip length of the headline test accuracy (the first frames of each test clip)",
                              at_least(1))
-    clip_frames: int = option(40, "frames per generated clip: the longest training window and the longest "
-                                  "clip measured", at_least(1))
 
     def validate(self):
         check_value("num_frames", self.num_frames, lambda v: None if v <= self.clip_frames else
@@ -62,38 +59,24 @@ class Measurement:
 
 
 @dataclasses.dataclass
-class Settings(TrainSettings, Measurement):
+class Settings(VideoSettings, Measurement):
     epochs: int = option(11, "passes over the training clips (≈ 28 min on 2 CPU cores)", at_least(1))
     batch_size: int = option(32, "clips per training step", at_least(1))
-    dataset: str = option(GENERATED, "moving_mnist_motion (generated from MNIST), or a TFDS video dataset with "
-                                     "'video' and 'label' (e.g. ucf101)")
     videos: typing.Optional[str] = option(
         None, "a folder of your own videos (GIF, MP4, ...: whatever FFmpeg reads, via PyAV) instead of --dataset, "
               "one sub-folder per class; --clip-frames frames taken evenly spaced from each, resized to "
               "--frame-size, 20 % of the videos held out as the test split")
     frame_size: int = option(64, "frames are resized to this many pixels square (generated clips are 64)",
                              at_least(1))
-    train_clips: int = option(30_000, "moving_mnist_motion: clips in the train split (one per MNIST train digit)",
-                              at_least(1))
-    test_clips: int = option(5_000, "moving_mnist_motion: clips in the test split (one per MNIST test digit)",
-                             at_least(1))
-    generated_data_dir: typing.Optional[str] = option(
-        None, "where moving_mnist_motion is written (default: ~/tensorflow_datasets)")
     validation_examples: typing.Optional[int] = option(
         2_000, "clips held out from the end of the train split for validation curves (--videos: 10 % of the "
                "folder's training videos unless given)", optional(at_least(0)))
-    max_train_examples: int = option(0, "use only this many training clips (0: all)", at_least(0))
-    max_test_examples: int = option(0, "measure only this many test clips (0: all)", at_least(0))
     learning_rate: float = option(2e-3, "peak Adam learning rate (short warm-up, then cosine decay to 0)", positive)
-    cache: str = option("disk", "where decoded training clips are kept between epochs: disk (a temporary file, "
-                                "removed at exit; keeps training under 4 GB of memory), memory (faster to fill, about "
-                                "2× the clips' size in RAM) or none (decode every epoch)", one_of(*video.CACHES))
     shortest_window: int = option(2, "shortest training window (frames); the longest is --clip-frames", at_least(1))
     baseline_epochs: int = option(4, "epochs of the single-frame baseline (0: skip it)", at_least(0))
-    download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once)")
 
     def validate(self):
-        TrainSettings.validate(self)
+        VideoSettings.validate(self)
         Measurement.validate(self)
         if self.videos:
             self.dataset = folder_dataset(self.videos, "--videos")
@@ -119,12 +102,12 @@ class CNNLSTMVideoRecipe(Recipe):
                  conv_filters=[4, 8], frame_features=16, units=8, baseline_epochs=1)
 
     def load_data(self, config):
-        self.clips = video.clip_datasets(
+        clips = video.clip_datasets(
             config.dataset, clip_frames=config.clip_frames, frame_size=config.frame_size, data_dir=config.data_dir,
             download=config.download, generated_data_dir=config.generated_data_dir, train_clips=config.train_clips,
             test_clips=config.test_clips, validation_examples=config.validation_examples,
             max_train_examples=config.max_train_examples, max_test_examples=config.max_test_examples)
-        return video.clip_splits(self.clips, batch_size=config.batch_size, seed=config.seed, cache=config.cache,
+        return video.clip_splits(clips, batch_size=config.batch_size, seed=config.seed, cache=config.cache,
                                  windows=(config.shortest_window, config.clip_frames))
 
     def derived(self, config, data):
@@ -132,41 +115,32 @@ class CNNLSTMVideoRecipe(Recipe):
         return dict(frame_shape=data.info["frame_shape"], num_classes=len(data.info["class_names"]),
                     class_names=data.info["class_names"], min_frames=mmm.MIN_FRAMES_FOR_MOTION if ours else 1)
 
-    def compile(self, model, config, data):
-        model.compile(optimizer=adam_cosine(config.learning_rate, config.epochs, data.train.steps, clipnorm=1.0))
-
     def before_training(self, config, data, output, strategy):
-        """The single-frame baseline: the same network trained and tested on one frame per clip
-        (a resumed run finds it measured already)."""
-        done = output / ".baseline.json"
-        if config.baseline_epochs and done.exists():
-            baseline = json.loads(done.read_text())
-        elif config.baseline_epochs:
-            keras.utils.set_random_seed(config.seed)
-            start = time.perf_counter()
-            single = video.clip_splits(video.single_frame(self.clips, config.seed), batch_size=config.batch_size * 4,
-                                       seed=config.seed, cache=config.cache)
-            model, _ = self.train(dataclasses.replace(config, epochs=config.baseline_epochs), single,
-                                  output / ".baseline", strategy)
-            baseline = {**test_metrics(model, single.test), "epochs": config.baseline_epochs,
-                        "training_seconds": round(time.perf_counter() - start, 1),
-                        "frames_seen": "one per clip: a random frame in training, the middle frame in testing"}
-            if config.dataset == GENERATED:
-                baseline["accuracy_ceiling"] = mmm.SINGLE_FRAME_CEILING
-            print(f"Single-frame baseline: {baseline}")
-            atomic.write_json(done, baseline)
-            shutil.rmtree(output / ".baseline", ignore_errors=True)
+        """The single-frame baseline: the same network trained and tested on one frame per clip."""
+        if not config.baseline_epochs:
+            return {"single_frame_baseline": None}
         keras.utils.set_random_seed(config.seed)
-        self.baseline = baseline if config.baseline_epochs else None
-        return {"single_frame_baseline": self.baseline}
+        start = time.perf_counter()
+        single = video.clip_splits(video.single_frame(data.sources, config.seed), batch_size=config.batch_size * 4,
+                                   seed=config.seed, cache=config.cache)
+        model, _ = self.train(dataclasses.replace(config, epochs=config.baseline_epochs), single, output / ".baseline",
+                              strategy)
+        baseline = {**classification_metrics(model, single.test), "epochs": config.baseline_epochs,
+                    "training_seconds": round(time.perf_counter() - start, 1),
+                    "frames_seen": "one per clip: a random frame in training, the middle frame in testing"}
+        if config.dataset == GENERATED:
+            baseline["accuracy_ceiling"] = mmm.SINGLE_FRAME_CEILING
+        print(f"Single-frame baseline: {baseline}")
+        shutil.rmtree(output / ".baseline", ignore_errors=True)
+        return {"single_frame_baseline": baseline}
 
     def measure(self, model, config, data):
-        self.measured, self.headline = length_metrics(model, data.test, config.num_frames, data.info["class_names"],
-                                                      keep_predictions=True)
-        return self.measured
+        metrics, (labels, predictions) = length_metrics(model, data.test, config.num_frames,
+                                                        data.info["class_names"], keep_predictions=True)
+        return Results(metrics, artefacts={"labels": labels, "predictions": predictions})
 
     def evaluate(self, model, settings):
-        dataset = (settings.dataset or GENERATED).partition("/")[0]
+        dataset = settings.dataset.partition("/")[0]
         # The generated test clips depend only on the frame count and the clip's index, so
         # only the test split is generated (with one train clip).
         clips = video.clip_datasets(dataset, clip_frames=settings.clip_frames, frame_size=model.frame_shape[0],
@@ -175,8 +149,8 @@ class CNNLSTMVideoRecipe(Recipe):
         test = video.clip_splits(clips, batch_size=1, seed=0, cache="none").test
         return length_metrics(model, test, settings.num_frames, clips["info"]["class_names"])
 
-    def pictures(self, model, config, data, output):
-        labels, predictions = self.headline  # measure's pass over the test clips, at --num-frames
+    def pictures(self, model, config, data, results, output):
+        labels, predictions = results.artefacts["labels"], results.artefacts["predictions"]  # at --num-frames
         accuracy = np.mean(labels == predictions)
         plots.save_confusion_matrix(labels, predictions, data.info["class_names"],
                                     output / "confusion_matrix.png",
@@ -184,23 +158,19 @@ class CNNLSTMVideoRecipe(Recipe):
                                           f"(accuracy {accuracy:.2%})")
         save_clip_strip(data.test.unbatch().map(lambda v, y: (v[:config.num_frames], y)), output / "clips.png",
                         names=data.info["class_names"])
-        save_length_plot(self.measured, self.baseline, output / "accuracy_by_frames.png")
+        save_length_plot(results.metrics, results.sections["single_frame_baseline"],
+                         output / "accuracy_by_frames.png")
         return {"confusion_matrix": "confusion_matrix.png", "clips": "clips.png",
                 "accuracy_by_frames": "accuracy_by_frames.png"}
 
-    def card_sections(self, model, config, data):
-        return {**super().card_sections(model, config, data), "peak_memory_mb": peak_memory_mb()}
+    def card_sections(self, model, config, data, results):
+        return {**super().card_sections(model, config, data, results), "peak_memory_mb": peak_memory_mb()}
 
     def input_shapes(self, config, saved):
         if "frame_shape" not in saved:
             return {}
         size, _, channels = saved["frame_shape"]
         return {"frame_shape": ([config.frame_size, config.frame_size, channels], f"--frame-size {size}")}
-
-    def run(self, config):
-        card = super().run(config)
-        (self.output_dir(config) / ".baseline.json").unlink(missing_ok=True)  # in the card now
-        return card
 
     def notes(self, metrics, dataset):
         return [f"test_accuracy, test_loss: {dataset['test_examples']} test clips, their first {metrics['num_frames']} "
@@ -275,11 +245,6 @@ def save_length_plot(metrics, baseline, path):
     with atomic.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
-
-
-def test_metrics(model, test):
-    result = model.evaluate(test, return_dict=True, verbose=0)
-    return {"test_accuracy": round(float(result["accuracy"]), 6), "test_loss": round(float(result["loss"]), 6)}
 
 
 def peak_memory_mb():

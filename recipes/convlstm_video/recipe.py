@@ -29,17 +29,16 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import plots
-from zoo.config import at_least, one_of, option, positive
+from zoo.config import at_least, one_of, option
 from zoo.data import Splits, batched, shuffled_batches
 from zoo.data import video
-from zoo.recipe import Recipe, TrainSettings, check_value
-from zoo.training import adam_cosine
+from zoo.recipe import Recipe, Results, VideoMeasurement, VideoSettings, check_value
 
 GENERATED = video.GENERATED
 
 
 @dataclasses.dataclass
-class Measurement:
+class Measurement(VideoMeasurement):
     predicted_frames: int = option(5, "frames generated after the observed ones, in training and measurement",
                                    at_least(1))
     test_dataset: typing.Optional[str] = option(
@@ -47,29 +46,15 @@ class Measurement:
               "10,000 test sequences of two digits) or another TFDS video dataset")
     digits: int = option(1, "moving_mnist_motion: digits per clip: 1 (labelled digit × motion) or 2 (Moving "
                             "MNIST's own protocol)", one_of(1, 2))
-    clip_frames: int = option(40, "frames per generated clip (training windows are cut from them)", at_least(2))
-    generated_data_dir: typing.Optional[str] = option(
-        None, "where moving_mnist_motion is written (default: ~/tensorflow_datasets)")
 
 
 @dataclasses.dataclass
-class Settings(TrainSettings, Measurement):
+class Settings(VideoSettings, Measurement):
     epochs: int = option(1, "passes over the training clips (one pass of 30,000 clips ≈ 27 min on 2 CPU cores)",
                          at_least(1))
-    batch_size: int = option(16, "clips per training step", at_least(1))
-    dataset: str = option(GENERATED, "training clips: moving_mnist_motion (generated from MNIST), or a TFDS dataset "
-                                     "with a `video` feature of fixed frame size")
-    train_clips: int = option(30_000, "moving_mnist_motion: clips in the train split", at_least(1))
-    test_clips: int = option(5_000, "moving_mnist_motion: clips in the test split", at_least(1))
-    max_train_examples: int = option(0, "use only this many training clips (0: all)", at_least(0))
-    max_test_examples: int = option(0, "measure only this many test clips (0: all)", at_least(0))
-    learning_rate: float = option(1e-3, "peak Adam learning rate (short warm-up, then cosine decay to 0)", positive)
-    cache: str = option("disk", "where decoded training clips are kept between epochs: disk (a temporary file, "
-                                "removed at exit), memory or none", one_of(*video.CACHES))
-    download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once)")
 
     def validate(self):
-        TrainSettings.validate(self)
+        VideoSettings.validate(self)
         observed = self.observed_frames  # a model field: this dataclass is merged with the model's
         check_value("predicted_frames", self.predicted_frames, lambda v: None if observed + v <= self.clip_frames
                     else f"plus --observed-frames {observed} must be at most --clip-frames {self.clip_frames}")
@@ -89,7 +74,9 @@ class ConvLSTMVideoRecipe(Recipe):
             config.dataset, clip_frames=config.clip_frames, split="train", data_dir=config.data_dir,
             download=config.download, generated_data_dir=config.generated_data_dir, digits=config.digits,
             train_clips=config.train_clips, test_clips=config.test_clips, max_examples=config.max_train_examples)
-        test, test_info = self.test_clips(config, config.max_test_examples, config.observed_frames)
+        test, test_info = held_out_clips(config, config.test_dataset or config.dataset, config.observed_frames,
+                                     config.max_test_examples, train_clips=config.train_clips,
+                                     test_clips=config.test_clips)
         info = {**info, "test_dataset": test_info["name"], "test_version": test_info["version"],
                 "test_examples": test_info["test_examples"],
                 "digits": config.digits, "observed_frames": config.observed_frames,
@@ -99,36 +86,23 @@ class ConvLSTMVideoRecipe(Recipe):
                                              batch_map=video.random_windows(window, window, seed=config.seed)),
                       validation=None, test=batched(test, 64, cache=False), info=info)
 
-    def test_clips(self, settings, max_examples, observed):
-        """The test clips: the generated dataset's own (`clip_frames` long), or observed +
-        predicted frames of another dataset's."""
-        dataset = (settings.test_dataset or getattr(settings, "dataset", None) or GENERATED).partition("/")[0]
-        frames = settings.clip_frames if dataset == GENERATED else observed + settings.predicted_frames
-        return video.frame_sequences(dataset, clip_frames=frames, split="test", data_dir=settings.data_dir,
-                                     generated_data_dir=settings.generated_data_dir, digits=settings.digits,
-                                     train_clips=getattr(settings, "train_clips", 1),
-                                     test_clips=getattr(settings, "test_clips", max_examples or 5_000),
-                                     max_examples=max_examples)
-
     def derived(self, config, data):
         return dict(frame_shape=data.info["frame_shape"])
 
-    def compile(self, model, config, data):
-        model.compile(optimizer=adam_cosine(config.learning_rate, config.epochs, data.train.steps, clipnorm=1.0))
-
     def measure(self, model, config, data):
-        self.examples = []
-        return forecast_metrics(model, data.test, config.observed_frames, config.predicted_frames,
-                                keep=self.examples)
+        examples = []
+        metrics = forecast_metrics(model, data.test, config.observed_frames, config.predicted_frames, keep=examples)
+        return Results(metrics, artefacts={"examples": examples})
 
     def evaluate(self, model, settings):
-        test, _ = self.test_clips(settings, settings.max_examples, model.observed_frames)
+        test, _ = held_out_clips(settings, settings.test_dataset or settings.dataset, model.observed_frames,
+                             settings.max_examples, train_clips=1, test_clips=settings.max_examples or 5_000)
         return forecast_metrics(model, batched(test, 64, cache=False), model.observed_frames, settings.predicted_frames)
 
-    def pictures(self, model, config, data, output):
+    def pictures(self, model, config, data, results, output):
         """Observed frames and their true continuation, above the same observed frames and the
         generated continuation, for a few test clips."""
-        given, truth, predicted = self.examples
+        given, truth, predicted = results.artefacts["examples"]
         rows, titles = [], []
         for i in range(min(3, len(given))):
             rows += [np.concatenate([given[i], truth[i]]), np.concatenate([given[i], predicted[i]])]
@@ -147,6 +121,17 @@ class ConvLSTMVideoRecipe(Recipe):
             notes.append("classifier_accuracy_*: the shipped cnn_lstm_video's accuracy (digit × motion) on the "
                          "generated frames alone, on the true continuation and on the last given frame repeated")
         return notes
+
+
+def held_out_clips(settings, dataset, observed, max_examples, *, train_clips, test_clips):
+    """The test clips of `dataset` and its info: the generated dataset's own (`settings.clip_frames`
+    long, from the generated dataset of `train_clips` and `test_clips` clips), or observed +
+    predicted frames of another dataset's."""
+    dataset = dataset.partition("/")[0]
+    frames = settings.clip_frames if dataset == GENERATED else observed + settings.predicted_frames
+    return video.frame_sequences(dataset, clip_frames=frames, split="test", data_dir=settings.data_dir,
+                                 generated_data_dir=settings.generated_data_dir, digits=settings.digits,
+                                 train_clips=train_clips, test_clips=test_clips, max_examples=max_examples)
 
 
 def forecast_metrics(model, test, observed, predicted, keep=None):

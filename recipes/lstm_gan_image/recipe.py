@@ -11,27 +11,20 @@ the real train-vs-test floor (features and logits of the shipped lstm_image_clas
 
 import dataclasses
 
-import keras
-
-from recipes.dcgan.recipe import DCGANRecipe
-from zoo.config import at_least, option, positive
-from zoo.quality import SampleQuality
-from zoo.recipe import ImageSettings
+from zoo.config import at_least, option, optional, positive
+from zoo.recipe import GANSettings, ImageGANRecipe
 
 
 @dataclasses.dataclass
-class Settings(ImageSettings, SampleQuality):
+class Settings(GANSettings):
     epochs: int = option(20, "passes over the training data (≈ 53 min on 2 CPU cores)", at_least(1))
-    batch_size: int = option(64, "examples per training step", at_least(1))
     # Two time scales (Heusel et al. 2017): LSTM(384) collapsed with both at 2e-4; G at 1e-4 trained,
     # and D at 4e-4 beside it scored 0.891 / 0.830 after 20 epochs against D at 2e-4's 0.839 / 0.770 (README).
     learning_rate: float = option(1e-4, "Adam learning rate of the generator (β1 = 0.5)", positive)
-    d_learning_rate: float = option(4e-4, "Adam learning rate of the discriminator (β1 = 0.5)", positive)
-    validation_examples: int = option(0, "unused: a GAN has no validation loss worth plotting", at_least(0))
-    jit_compile: bool = option(False, "XLA-compile the training step")
+    d_learning_rate: float = option(4e-4, "Adam learning rate of the discriminator (β1 = 0.5)", optional(positive))
 
 
-class LSTMGANImageRecipe(DCGANRecipe):
+class LSTMGANImageRecipe(ImageGANRecipe):
     name = "lstm_gan_image"
     Settings = Settings
     # R1 on D is what stopped the collapse (one epoch: 0.24 of real with it, 0.10-0.15 without).
@@ -40,12 +33,6 @@ class LSTMGANImageRecipe(DCGANRecipe):
     model_defaults = dict(label_smoothing=0.1, r1_penalty=10.0, r1_interval=4, units=384)
     smoke = dict(epochs=1, batch_size=64, latent_dim=8, units=16, d_units=8, max_train_examples=512,
                  max_test_examples=256, quality_samples=64)
-
-    def compile(self, model, config, data):
-        beta_2 = 0.9 if config.loss == "wgan_gp" else 0.999
-        model.compile(d_optimizer=keras.optimizers.Adam(config.d_learning_rate, beta_1=0.5, beta_2=beta_2),
-                      g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=beta_2),
-                      jit_compile=config.jit_compile and model.distribute_strategy.num_replicas_in_sync == 1)
 
 
 RECIPE = LSTMGANImageRecipe()

@@ -1,4 +1,7 @@
-"""`zoo train lstm_gan_text --benchmark oracle`: SeqGAN's synthetic-data experiment.
+"""SeqGAN's synthetic-data experiment with the text GAN (its own recipe, on the text recipe's):
+
+    python -m recipes.lstm_gan_text.benchmark                 # seeds 0, 1, 2: the shipped card
+    python -m recipes.lstm_gan_text.benchmark --smoke --output /tmp/oracle
 
 An oracle LSTM with N(0, 1) parameters (vocabulary 5,000, embedding 32, hidden 32, length 20)
 generates 10,000 training sequences and 10,000 held-out ones. A generator of the oracle's size
@@ -15,7 +18,6 @@ import shutil
 import time
 
 import keras
-import numpy as np
 
 from zoo import atomic, cards
 from zoo.config import at_least, option, positive
@@ -23,12 +25,10 @@ from zoo.data import text as text_data
 from zoo.runs import check_overwrite, locked
 from zoo.training import distribute, fit
 from recipes.lstm_gan_text import oracle as oracle_lib
+from recipes.lstm_gan_text import oracle_report as report
+from recipes.lstm_gan_text.oracle_report import PUBLISHED, TARGET_GAIN, TEMPERATURES
 from recipes.lstm_gan_text.recipe import LSTMGANTextRecipe, Settings
 
-TEMPERATURES = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.1, 1.2, 1.4)
-# SeqGAN (Yu et al. 2017, Table 1), NLL-oracle per token on its own random-LSTM oracle.
-PUBLISHED = {"oracle (real data)": 5.750, "MLE": 9.038, "SeqGAN": 8.736}
-TARGET_GAIN = 0.30  # nats per token: SeqGAN's published gain over its MLE
 PHASES = ("mle", "adversarial")  # each seed's two trainings, and its two shipped generators
 ORACLE_SEED = 2017  # the oracle is the same for every --seed: runs differ by model seed only
 
@@ -42,7 +42,6 @@ def _seed_list(value):
 class OracleSettings(Settings):
     """The text recipe's settings with this benchmark's defaults (sizes are the oracle's)."""
 
-    benchmark: str = option("oracle", "'oracle': SeqGAN's synthetic-data benchmark")
     epochs: int = option(50, "maximum-likelihood epochs at most; it stops once the validation NLL has not improved "
                              "for --patience epochs and keeps its best epoch", at_least(1))
     patience: int = option(2, "MLE epochs without a better validation NLL before it stops", at_least(1))
@@ -55,7 +54,7 @@ class OracleSettings(Settings):
 
 
 class OracleRecipe(LSTMGANTextRecipe):
-    """`zoo train lstm_gan_text --benchmark oracle`: the text GAN on SeqGAN's oracle data."""
+    """The text GAN on SeqGAN's oracle data: `python -m recipes.lstm_gan_text.benchmark`."""
 
     Settings = OracleSettings
     # Five discriminator updates per generator update, and a Gumbel-softmax that stays soft
@@ -63,9 +62,7 @@ class OracleRecipe(LSTMGANTextRecipe):
     # oracle among trials on one to three seeds (README, "The oracle benchmark").
     model_defaults = dict(discriminator_steps=5, max_inverse_temperature=1.75)
     smoke = {**LSTMGANTextRecipe.smoke, "epochs": 1, "seeds": [0, 1]}
-
-    def main(self, argv=None):
-        return self.run(self.parse(argv))
+    command = "python -m recipes.lstm_gan_text.benchmark"
 
     def output_dir(self, config):
         return distribute.output_dir(config.output, self.name + "_oracle", config.strategy)
@@ -118,13 +115,14 @@ def _run_seeds(recipe, config, oracle, output):
             for seed in config.seeds]
     seconds = time.perf_counter() - start
     length = config.sequence_length
-    table = {name: _spread([r["rows"][name] for r in runs]) for name in runs[0]["rows"]}
+    table = {name: report.spread([r["rows"][name] for r in runs]) for name in runs[0]["rows"]}
     gains = [(r["rows"]["mle"]["nll_oracle"] - r["rows"]["adversarial"]["nll_oracle"]) / length for r in runs]
     test_changes = [(r["rows"]["adversarial"]["nll_test"] - r["rows"]["mle"]["nll_test"]) / length for r in runs]
-    margins = [_margin(r["rows"]["adversarial"], r["sweep"]) for r in runs]
+    margins = [report.margin(r["rows"]["adversarial"], r["sweep"]) for r in runs]
     margins = [None if m is None else m / length for m in margins]
     reached = [m for m in margins if m is not None]
-    gain, test_change, margin = _mean_sd(gains), _mean_sd(test_changes), _mean_sd(reached) if reached else None
+    gain, test_change = report.mean_sd(gains), report.mean_sd(test_changes)
+    margin = report.mean_sd(reached) if reached else None
     below = margin is not None and len(reached) == len(runs) and margin["mean"] > 2 * margin["sd"] > 0
     metrics = {
         "nll_oracle_gain_per_token": round(gain["mean"], 4), "nll_oracle_gain_per_token_sd": round(gain["sd"], 4),
@@ -136,13 +134,13 @@ def _run_seeds(recipe, config, oracle, output):
         "target_met": bool(gain["mean"] >= TARGET_GAIN and test_change["mean"] <= TARGET_GAIN and below),
         "seeds": len(runs),
     }
-    markdown = _table(table, runs, config.seeds)
+    markdown = report.table(table, runs, config.seeds)
     print(markdown)
     print(f"Adversarial gain in NLL-oracle at temperature 1.0: {gain['mean']:.3f} ± {gain['sd']:.3f} nats per token "
           f"(target {TARGET_GAIN}); NLL-test {test_change['mean']:+.3f} ± {test_change['sd']:.3f}; "
           f"{'below' if below else 'not below'} the MLE temperature curve by more than two standard deviations.")
     with atomic.atomic_path(output / "quality_diversity.png") as tmp:
-        _plot(runs, config.seeds, length, tmp)
+        report.plot(runs, config.seeds, length, tmp)
     # Each seed's generators move beside the card only now, with the card after them, so a run
     # that stops part-way leaves the shipped files and card as they were.
     generators, hashes = {}, {}
@@ -252,101 +250,6 @@ def _compile(recipe, model, config, data, generator_rate):
     says) with the generator at `generator_rate`."""
     with model.distribute_strategy.scope():
         recipe.compile(model, dataclasses.replace(config, learning_rate=generator_rate), data)
-
-
-def _mean_sd(values):
-    values = np.asarray(values, np.float64)
-    return {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0}
-
-
-def _spread(rows):
-    """The mean and standard deviation over seeds of each measure of one table row."""
-    out = {}
-    for key in rows[0]:
-        if key == "temperature":
-            out[key] = rows[0][key]
-            continue
-        spread = _mean_sd([r[key] for r in rows])
-        out[key], out[key + "_sd"] = round(spread["mean"], 4), round(spread["sd"], 4)
-    return out
-
-
-def _margin(point, sweep):
-    """How far the point lies below the MLE temperature curve in NLL-oracle (positive: below),
-    at the point's NLL-test: the smallest margin over the curve's branches that reach it (the
-    curve is the sweep joined in temperature order), or None where none does."""
-    rows = sorted(sweep, key=lambda r: r["temperature"])
-    crossings = []
-    for a, b in zip(rows, rows[1:]):
-        low, high = sorted((a["nll_test"], b["nll_test"]))
-        if low <= point["nll_test"] <= high:
-            share = 0.0 if high == low else (point["nll_test"] - a["nll_test"]) / (b["nll_test"] - a["nll_test"])
-            crossings.append(a["nll_oracle"] + share * (b["nll_oracle"] - a["nll_oracle"]))
-    return min(crossings) - point["nll_oracle"] if crossings else None
-
-
-def _below_curve(point, sweep):
-    """True when the point beats turning the MLE model's temperature: the MLE curve reaches the
-    point's NLL-test, and wherever it does, it has a higher NLL-oracle than the point."""
-    margin = _margin(point, sweep)
-    return margin is not None and margin > 0
-
-
-def _table(table, runs, seeds):
-    """Per token, mean ± sd over the seeds (each seed's value after it), per sequence beside."""
-    def cell(row, key, per_seed):
-        text = f"{row[key]:.3f} ± {row[key + '_sd']:.3f}"
-        return text + (" (" + ", ".join(f"{v:.3f}" for v in per_seed) + ")" if len(per_seed) > 1 else "")
-
-    lines = [f"| model | NLL-oracle / token (seeds {', '.join(map(str, seeds))}) | NLL-test / token | "
-             "NLL-oracle / sequence | NLL-test / sequence |", "|---|---|---|---|---|"]
-    for name, row in table.items():
-        per_seed = {k: [r["rows"][name][k] for r in runs] for k in ("nll_oracle_per_token", "nll_test_per_token")}
-        lines.append(f"| {name} | {cell(row, 'nll_oracle_per_token', per_seed['nll_oracle_per_token'])} | "
-                     f"{cell(row, 'nll_test_per_token', per_seed['nll_test_per_token'])} | "
-                     f"{row['nll_oracle']:.2f} ± {row['nll_oracle_sd']:.2f} | "
-                     f"{row['nll_test']:.2f} ± {row['nll_test_sd']:.2f} |")
-    return "\n".join(lines)
-
-
-def _plot(runs, seeds, length, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4.8))
-    # The adversarial points sit a few hundredths of a nat from the curves: an inset shows them
-    # close up, in the empty lower-left corner of the plot.
-    zoom = ax.inset_axes([0.07, 0.07, 0.32, 0.34])
-    colours = plt.cm.tab10.colors
-    for i, (seed, run) in enumerate(zip(seeds, runs)):
-        colour = colours[i % len(colours)]
-        sweep = sorted(run["sweep"], key=lambda r: r["temperature"])
-        point = run["rows"]["adversarial"]
-        for axes, label in ((ax, True), (zoom, False)):
-            axes.plot([r["nll_test"] / length for r in sweep], [r["nll_oracle"] / length for r in sweep], "o-",
-                      ms=3, color=colour, lw=1,
-                      label=f"seed {seed}: MLE, temperatures {TEMPERATURES[0]}–{TEMPERATURES[-1]}" if label else None)
-            axes.plot(point["nll_test"] / length, point["nll_oracle"] / length, "*", ms=13 if label else 10,
-                      color=colour, markeredgecolor="black", label=f"seed {seed}: adversarial, T = 1" if label else None)
-    points = np.array([[r["rows"]["adversarial"]["nll_test"], r["rows"]["adversarial"]["nll_oracle"]]
-                       for r in runs]) / length
-    (x0, y0), (x1, y1) = points.min(0), points.max(0)
-    zoom.set_xlim(x0 - 0.03, x1 + 0.03)
-    zoom.set_ylim(y0 - 0.2, y1 + 0.2)
-    zoom.tick_params(labelsize=6)
-    ax.indicate_inset_zoom(zoom, edgecolor="grey")
-    ax.axhline(PUBLISHED["SeqGAN"], color="grey", ls=":", lw=1)
-    ax.annotate(f"SeqGAN (paper): {PUBLISHED['SeqGAN']}", (ax.get_xlim()[0], PUBLISHED["SeqGAN"]), fontsize=7,
-                va="bottom")
-    ax.set_xlabel("NLL-test (nats / token): lower = more coverage")
-    ax.set_ylabel("NLL-oracle (nats / token): lower = better quality")
-    ax.legend(fontsize=6)
-    ax.set_title("SeqGAN oracle: quality against diversity, per seed")
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
 
 
 RECIPE = OracleRecipe()

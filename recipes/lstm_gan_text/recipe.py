@@ -3,7 +3,7 @@
     zoo train lstm_gan_text                                   # characters of Tiny Shakespeare
     zoo train lstm_gan_text --text-file ../shared/data/coco_captions/image_coco.txt \\
         --test-file ../shared/data/coco_captions/test_coco.txt --sequence-length 32   # words
-    zoo train lstm_gan_text --benchmark oracle                # SeqGAN's synthetic benchmark
+    python -m recipes.lstm_gan_text.benchmark                 # SeqGAN's synthetic benchmark
     python -m recipes.lstm_gan_text.recipe --smoke --output /tmp/smoke
 
 Real text is cut into sequences of `--sequence-length` tokens: windows of the text for a TFDS
@@ -16,17 +16,16 @@ sequence (and per token), after both phases.
 
 import dataclasses
 import json
-import sys
 import typing
 
 import keras
 import numpy as np
 
 from zoo import text_metrics
-from zoo.config import at_least, existing_file, one_of, option, positive
+from zoo.config import at_least, existing_file, option, positive
 from zoo.data import text as text_data
 from zoo.errors import DataError
-from zoo.recipe import Recipe, TrainSettings
+from zoo.recipe import Recipe, Results, TrainSettings
 
 # What benchmarks/run.py counts and times: the step of the model as built, maximum-likelihood
 # training with teacher forcing (10 of the 12 default epochs).
@@ -44,15 +43,12 @@ class Settings(TrainSettings):
         None, "plain-text file, one sentence per line (word level; replaces --dataset)", existing_file)
     test_file: typing.Optional[str] = option(None, "held-out sentences for --text-file (default: its last 10%)",
                                              existing_file)
-    benchmark: str = option("", "'oracle': SeqGAN's synthetic-data benchmark instead of real text (its own recipe, "
-                                "recipes/lstm_gan_text/benchmark.py)", one_of("", "oracle"))
     learning_rate: float = option(1e-3, "Adam learning rate of the maximum-likelihood phase", positive)
     adversarial_learning_rate: float = option(1e-4, "Adam learning rate of the generator in the adversarial phase",
                                               positive)
     discriminator_learning_rate: float = option(1e-3, "Adam learning rate of the discriminator", positive)
     max_train_sequences: int = option(0, "use only this many training sequences (0: all)", at_least(0))
     max_test_sequences: int = option(0, "measure only this many test sequences (0: all)", at_least(0))
-    download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once)")
     jit_compile: bool = option(True, "XLA-compile the maximum-likelihood step on one device (10–16 % faster on 2 "
                                      "CPU cores; the adversarial step never is)")
 
@@ -64,13 +60,6 @@ class LSTMGANTextRecipe(Recipe):
     smoke = dict(epochs=1, adversarial_epochs=1, batch_size=16, sequence_length=12, embedding_dim=8, hidden_dim=16,
                  discriminator_dim=8, max_train_sequences=64, max_test_sequences=32)
     benchmark_note = BENCHMARK_NOTE
-
-    def main(self, argv=None):
-        if wants_oracle(argv):  # its own recipe, with the sizes and rates of SeqGAN's experiment
-            from recipes.lstm_gan_text.benchmark import RECIPE as ORACLE
-
-            return ORACLE.main(argv)
-        return super().main(argv)
 
     def load_data(self, config):
         sizes = dict(sequence_length=config.sequence_length, batch_size=config.batch_size, seed=config.seed,
@@ -90,8 +79,7 @@ class LSTMGANTextRecipe(Recipe):
     def compile(self, model, config, data):
         model.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0),
                       d_optimizer=keras.optimizers.Adam(config.discriminator_learning_rate, clipnorm=5.0),
-                      # XLA cannot yet place a step over a strategy's several (CPU) devices.
-                      jit_compile=config.jit_compile and model.distribute_strategy.num_replicas_in_sync == 1)
+                      jit_compile=self.xla(model, config))
 
     def epochs(self, config):
         return config.epochs + config.adversarial_epochs  # both phases in one `fit`
@@ -100,16 +88,17 @@ class LSTMGANTextRecipe(Recipe):
         return [AdversarialFrom(config.epochs, config.adversarial_learning_rate)]
 
     def measure(self, model, config, data):
-        measured = test_metrics(model, data.test)
+        results = Results(test_metrics(model, data.test))
         if data.info["level"] == "word":
-            self.sweep = text_quality(model, data.test)
-            measured.update({k: v for k, v in self.sweep[TEMPERATURES.index(1.0)].items() if k != "temperature"})
-            print(quality_table(self.sweep))
-        return measured
+            sweep = text_quality(model, data.test)
+            results.metrics.update({k: v for k, v in sweep[TEMPERATURES.index(1.0)].items() if k != "temperature"})
+            results.sections["text_quality_by_temperature"] = sweep
+            print(quality_table(sweep))
+        return results
 
     def evaluate(self, model, settings):
         """Test NLL in nats per sequence and per token, with the model card's keys."""
-        dataset = settings.dataset or "tiny_shakespeare"
+        dataset = settings.dataset
         data = text_data.character_splits(dataset, data_dir=settings.data_dir, model_name=self.name,
                                           sequence_length=model.sequence_length, batch_size=1, seed=0,
                                           max_test_sequences=settings.max_examples)
@@ -118,13 +107,11 @@ class LSTMGANTextRecipe(Recipe):
                             "was trained on.")
         return test_metrics(model, data.test)
 
-    def card_sections(self, model, config, data):
+    def card_sections(self, model, config, data, results):
         samples = samples_text(model)
         print(f"Samples (temperature 1.0, seed {SAMPLE_SEED}):\n" + "\n".join(json.dumps(s) for s in samples))
-        sections = {"samples": {"temperature": 1.0, "seed": SAMPLE_SEED, "text": samples}}
-        if data.info["level"] == "word":
-            sections["text_quality_by_temperature"] = self.sweep  # measured with the metrics
-        return sections
+        return {**super().card_sections(model, config, data, results),
+                "samples": {"temperature": 1.0, "seed": SAMPLE_SEED, "text": samples}}
 
     def notes(self, metrics, dataset):
         notes = [f"test_nll: nats per sequence of {dataset['sequence_length']} tokens over the test split "
@@ -189,11 +176,6 @@ def quality_table(sweep):
     lines = ["| temperature | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines += [f"| {r['temperature']:g} | " + " | ".join(f"{r[c]:.3f}" for c in columns) + " |" for r in sweep]
     return "\n".join(lines)
-
-
-def wants_oracle(argv):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    return "--benchmark=oracle" in argv or any(a == "--benchmark" and b == "oracle" for a, b in zip(argv, argv[1:]))
 
 
 RECIPE = LSTMGANTextRecipe()

@@ -14,26 +14,23 @@ samples under the shipped lstm_image_classifier, as for `vae` and `dcgan`.
 """
 
 import dataclasses
-import typing
 
 import numpy as np
 
 from zoo import plots
-from zoo.config import at_least, option, optional, positive
+from zoo.config import at_least, option, positive
 from zoo.errors import ConfigError
 from zoo.quality import SampleQuality, quality_notes
-from zoo.recipe import BinaryImageRecipe, ImageSettings
+from zoo.recipe import BinaryImageRecipe, BinaryImageSettings
 from zoo.training import SampleGrid
 
 
 @dataclasses.dataclass
-class Settings(ImageSettings, SampleQuality):
+class Settings(BinaryImageSettings, SampleQuality):
     epochs: int = option(12, "passes over the training data (≈ 25 min on 2 CPU cores)", at_least(1))
-    learning_rate: float = option(2e-3, "peak Adam learning rate (warm-up, then cosine decay to 0)", positive)
+    learning_rate: float = option(2e-3, "peak Adam learning rate, reached after a short warm-up, then cosine decay "
+                                        "to 0", positive)
     clipnorm: float = option(1.0, "clip the global gradient norm to this (LSTMs' gradients spike)", positive)
-    validation_examples: typing.Optional[int] = option(
-        2000, "held out from the end of the train split for validation curves (--images: 10 % of the folder's "
-              "training files unless given)", optional(at_least(0)))
 
 
 class PixelLSTMRecipe(BinaryImageRecipe):
@@ -49,13 +46,16 @@ class PixelLSTMRecipe(BinaryImageRecipe):
         row_values = given.get("image_size", 28) * given.get("channels", 1)
         return {**self.smoke, "head_units": max(self.smoke["head_units"], row_values - 1)}
 
+    def clipnorm(self, config):
+        return config.clipnorm
+
     def callbacks(self, model, config, data, output):
         return [SampleGrid(output / "samples", lambda m: m.sample(100, seed=config.seed, output="float"))]
 
     def measured(self, model, test, measurement, dataset, test_examples):
         return {**exact_nll(model, test), **self.sample_quality(model, measurement, dataset, test_examples)}
 
-    def pictures(self, model, config, data, output):
+    def pictures(self, model, config, data, results, output):
         """Samples, and completions: the top half of test images given, the rest drawn."""
         plots.save_image_grid(model.sample(100, seed=config.seed, output="float"), output / "samples.png",
                               title="samples, drawn pixel by pixel")

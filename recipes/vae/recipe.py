@@ -15,15 +15,14 @@ the better part of an hour on 2 CPU cores).
 """
 
 import dataclasses
-import typing
 
 import numpy as np
 
 from zoo import plots
 from zoo.plots import fixed_noise
-from zoo.config import at_least, option, optional, positive
+from zoo.config import at_least, option
 from zoo.quality import SampleQuality, quality_notes
-from zoo.recipe import BinaryImageRecipe, ImageSettings
+from zoo.recipe import BinaryImageRecipe, BinaryImageSettings
 from zoo.training import SampleGrid
 
 
@@ -36,12 +35,8 @@ class Measurement(SampleQuality):
 
 
 @dataclasses.dataclass
-class Settings(ImageSettings, Measurement):
+class Settings(BinaryImageSettings, Measurement):
     epochs: int = option(40, "passes over the training data", at_least(1))
-    learning_rate: float = option(1e-3, "peak Adam learning rate (warm-up, then cosine decay to 0)", positive)
-    validation_examples: typing.Optional[int] = option(
-        2000, "held out from the end of the train split for validation curves (--images: 10 % of the folder's "
-              "training files unless given)", optional(at_least(0)))
 
 
 class VAERecipe(BinaryImageRecipe):
@@ -51,6 +46,9 @@ class VAERecipe(BinaryImageRecipe):
     smoke = dict(epochs=1, batch_size=64, latent_dim=4, width=8, validation_examples=128, max_train_examples=512,
                  max_test_examples=256, nll_examples=16, nll_samples=20, quality_samples=64)
 
+    def clipnorm(self, config):
+        return None  # a convolutional VAE's gradients do not spike
+
     def callbacks(self, model, config, data, output):
         noise = fixed_noise(config.seed, model.latent_dim)
         return [SampleGrid(output / "samples", lambda m: m.decode(noise, output="float"))]
@@ -59,7 +57,7 @@ class VAERecipe(BinaryImageRecipe):
         return {**likelihood_metrics(model, test, measurement.nll_examples, measurement.nll_samples),
                 **self.sample_quality(model, measurement, dataset, test_examples)}
 
-    def pictures(self, model, config, data, output):
+    def pictures(self, model, config, data, results, output):
         """Samples, test reconstructions beside their inputs, and (for a 2-D latent) the manifold."""
         noise = fixed_noise(config.seed, model.latent_dim)
         plots.save_image_grid(model.decode(noise, output="float"), output / "samples.png",

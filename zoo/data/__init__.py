@@ -79,13 +79,16 @@ class Splits:
     """A recipe's data: `train` as `Batches` (shuffled, resumable), `validation` (None when no
     examples are held out) and `test` as batched `tf.data.Dataset`s, and `info`, the dataset's
     description that goes into the model card (name, version, split sizes, shapes, classes).
-    `tokenizer`: the text models' `zoo.data.text.Tokenizer`."""
+    `tokenizer`: the text models' `zoo.data.text.Tokenizer`; `sources`: what the splits were
+    made from where a recipe derives other data from it (`video.clip_datasets`' clips, from
+    which a single-frame baseline takes its frames)."""
 
     train: "Batches"
     validation: typing.Optional[tf.data.Dataset]
     test: tf.data.Dataset
     info: dict
     tokenizer: typing.Any = None
+    sources: typing.Any = None
 
 
 class Batches:

@@ -175,7 +175,7 @@ def clip_splits(clips, *, batch_size, seed, cache="disk", eval_batch_size=64, wi
                                cache=_train_cache(cache), batch_map=cut),
         validation=batched(validation, eval_batch_size, cache=False) if validation is not None else None,
         test=batched(clips["test"], eval_batch_size, cache=False),
-        info=clips["info"])
+        info=clips["info"], sources=clips)
 
 
 def random_windows(shortest, longest, *, seed):
