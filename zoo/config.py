@@ -129,8 +129,36 @@ def constructor_defaults(model_cls):
 
 
 def argument_docs(cls):
-    """{argument: its description} from the `Args:` section of `cls`'s docstring."""
-    doc = inspect.getdoc(cls) or ""
+    """{argument: its description} from the `Args:` sections of the docstrings of `cls` and its
+    bases: the nearest class that documents an argument wins, so a subclass repeats only what
+    it says differently (`DCGAN` inherits `ImageGAN`'s lines).
+
+    >>> class Base:
+    ...     '''A base.
+    ...
+    ...     Args:
+    ...         size: how big.
+    ...         seed: the seed.
+    ...     '''
+    >>> class Child(Base):
+    ...     '''A child.
+    ...
+    ...     Args:
+    ...         size: how big, in pixels.
+    ...     '''
+    >>> argument_docs(Child)
+    {'size': 'how big, in pixels.', 'seed': 'the seed.'}
+    """
+    docs = {}
+    for klass in cls.__mro__:
+        for name, text in _own_argument_docs(klass).items():
+            docs.setdefault(name, text)
+    return docs
+
+
+def _own_argument_docs(cls):
+    """{argument: its description} from the `Args:` section of `cls`'s own docstring."""
+    doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
     section = doc.split("Args:", 1)[1] if "Args:" in doc else ""
     docs, names = {}, []
     for line in section.splitlines():
