@@ -24,14 +24,46 @@ class ZooModel(keras.Model):
 
     Subclasses implement `serving_signatures()`; a subclass whose `compile()` takes its own
     arguments (a GAN's two optimizers) records them with `_record_compile_args(...)` and
-    overrides `build_optimizers()`.
+    overrides `build_optimizers()`. The attributes and methods under "hooks" below are what
+    the rest of the zoo asks a model; a model states those that differ from the defaults here.
     """
+
+    # -- hooks: what the rest of the zoo asks a model, with the answer of a model that says nothing
+    FIELD_CHECKS = {}  # {constructor argument: check} (`zoo.config` checks), applied by `check_fields`
+    # {endpoint: why LiteRT and ONNX exports leave it out} (`zoo.portable`, `zoo export`);
+    # every other endpoint of `serving_signatures` is exported in every format.
+    NOT_PORTABLE = {}
+    # What the model's negative log-likelihood is, for a model that has one ("exact", "IWAE
+    # bound"; `benchmarks.generative` reports it beside the NLL); None: no likelihood (a GAN).
+    likelihood = None
+    # What `sample` gives, for an image generator: "grey" levels, "binary" pixels (0 or 255), or
+    # Bernoulli "means"; `benchmarks.generative` picks the real images to compare with by it.
+    sample_pixels = "grey"
+
+    def litert_shapes(self):
+        """{input name: shape} fixing the open sizes (frames, tokens) that a LiteRT export cannot
+        leave open, beside the batch of 1 that `zoo.portable.fixed_shapes` gives every batched
+        input. Default: none."""
+        return {}
+
+    def onnx_shapes(self):
+        """{input name: shape} fixing the open sizes of an ONNX export's inputs. Default: none
+        (an ONNX export takes what the SavedModel takes)."""
+        return {}
+
+    def id_limit(self):
+        """Integer inputs of `serving_signatures` other than scalars (token ids) take values in
+        [0, id_limit()): the test inputs of `zoo.portable.parity_inputs` are drawn below it.
+        Default: 2."""
+        return 2
+
+    _zoo_compile_args = None  # what a custom `compile()` was given (`_record_compile_args`)
 
     def _record_compile_args(self, **kwargs):
         self._zoo_compile_args = kwargs
 
     def get_compile_config(self):
-        args = getattr(self, "_zoo_compile_args", None)
+        args = self._zoo_compile_args
         if args is None:
             return super().get_compile_config()
         return serialize_keras_object(args)
@@ -134,6 +166,8 @@ class ZooClassifier(ZooModel):
     `__init__`, and implement `logits(inputs, training)`; `augment(inputs)` may change
     training inputs (the default leaves them)."""
 
+    class_names = None  # the classes' names, returned by the serving signature where a model has them
+
     def _create_metrics(self):
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
@@ -188,6 +222,6 @@ class ZooClassifier(ZooModel):
         if serving.tracing_portable():
             return {"probabilities": probabilities, "class_id": tf.argmax(probabilities, axis=-1, output_type=tf.int32)}
         outputs = {"probabilities": probabilities, "class_id": keras.ops.argmax(probabilities, axis=-1)}
-        if getattr(self, "class_names", None):
+        if self.class_names:
             outputs["class_name"] = tf.gather(tf.constant(self.class_names), outputs["class_id"])
         return outputs

@@ -72,47 +72,32 @@ class DCGAN(ImageGAN):
     >>> gan.sample(4).shape, gan.sample(4).dtype
     (TensorShape([4, 28, 28, 1]), tf.uint8)
 
+    The settings every image GAN has (latent_dim, loss, label_smoothing, gradient_penalty,
+    r1_penalty, r1_interval, ema_decay, seed) are documented on `ImageGAN`.
+
     Args:
         image_shape: (height, width, channels) of the images; sides divisible by 4.
-        latent_dim: size of the noise vector z.
         width: filters of the discriminator's first convolution (the networks scale with it).
         generator_width: filters of the generator's last transposed convolution (its widest
             layer has twice as many; 0: `width`).
-        loss: "non_saturating" (the standard GAN loss with −log D(G(z)) for the generator) or
-            "wgan_gp" (Wasserstein loss with a gradient penalty).
         label_smoothing: one-sided: real labels become 1 − this for the discriminator, which
             keeps it from growing over-confident early (non-saturating loss only).
-        gradient_penalty: weight of WGAN-GP's penalty.
-        r1_penalty: weight γ of the R1 penalty γ/2 · E‖∇D(real)‖² on the discriminator
-            (non-saturating loss; 0: none).
-        r1_interval: apply the R1 penalty, scaled by this, on one discriminator step in this many
-            (lazy regularisation, StyleGAN2; 1: every step).
-        ema_decay: decay of the moving average of the generator's weights that `call` samples
-            from (0: sample from the trained generator itself).
         spectral_norm: divide each of the discriminator's kernels by its largest singular value.
-        seed: seed of the noise draws (None: Keras' global seed).
     """
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1), generator_width=at_least(0), loss=one_of(*LOSSES),
                         label_smoothing=below(0.5), gradient_penalty=at_least(0), r1_penalty=at_least(0),
                         r1_interval=at_least(1), ema_decay=in_unit_interval)
+    SIDE_MULTIPLE = 4  # two stride-2 upsamplings
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, width=64, loss="non_saturating",
                  label_smoothing=0.0, gradient_penalty=10.0, r1_penalty=0.0, r1_interval=1, ema_decay=0.999,
                  spectral_norm=True, generator_width=0, seed=None, **kwargs):
         check_fields(type(self), locals())
-        super().__init__(**kwargs)
-        self.image_shape = self.image_shape_of(image_shape, divisible_by=4)
-        self.latent_dim = latent_dim
+        super().__init__(image_shape, latent_dim, loss, label_smoothing, gradient_penalty, r1_penalty, r1_interval,
+                         ema_decay, seed, **kwargs)
         self.width = width
         self.generator_width = int(generator_width)
-        self.loss = loss
-        self.label_smoothing = label_smoothing
-        self.gradient_penalty = gradient_penalty
-        self.r1_penalty = float(r1_penalty)
-        self.r1_interval = int(r1_interval)
-        self.ema_decay = ema_decay
-        self.seed = seed
         self.spectral_norm = bool(spectral_norm)
         self._build_gan(lambda name: dcgan_generator(latent_dim, self.image_shape, self.generator_width or width,
                                                         name=name),

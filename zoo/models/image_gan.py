@@ -14,18 +14,46 @@ LOSSES = ("non_saturating", "wgan_gp")
 
 
 class ImageGAN(ZooModel):
-    """Base class of the image GANs (not registered itself). A subclass's `__init__` sets
-    `image_shape`, `latent_dim`, `loss`, `label_smoothing`, `gradient_penalty`, `ema_decay` and
-    `seed`, then calls `_build_gan(make_generator, make_discriminator)`: `make_generator(name)`
-    returns a new generator network (z → images in [-1, 1]), `make_discriminator()` the
-    discriminator (images in [-1, 1] → one logit)."""
+    """Base class of the image GANs (not registered itself). A subclass's `__init__` passes the
+    settings every image GAN has to this constructor, stores its own, then calls
+    `_build_gan(make_generator, make_discriminator)`: `make_generator(name)` returns a new
+    generator network (z → images in [-1, 1]), `make_discriminator()` the discriminator
+    (images in [-1, 1] → one logit).
+
+    Args:
+        image_shape: (height, width, channels) of the images.
+        latent_dim: size of the noise vector z.
+        loss: "non_saturating" (the standard GAN loss with −log D(G(z)) for the generator) or
+            "wgan_gp" (Wasserstein loss with a gradient penalty).
+        label_smoothing: one-sided: real labels become 1 − this for the discriminator
+            (non-saturating loss only).
+        gradient_penalty: weight of WGAN-GP's penalty.
+        r1_penalty: weight γ of the R1 penalty γ/2 · E‖∇D(real)‖² on the discriminator
+            (non-saturating loss; 0: none).
+        r1_interval: apply the R1 penalty, scaled by this, on one discriminator step in this many
+            (lazy regularisation, StyleGAN2; 1: every step).
+        ema_decay: decay of the moving average of the generator's weights that `call` samples
+            from (0: sample from the trained generator itself).
+        seed: seed of the noise draws (None: Keras' global seed).
+    """
 
     MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
-    # LiteRT and ONNX exports (zoo.portable) leave these out, for the reason given.
+    SIDE_MULTIPLE = 1  # the images' height and width must be multiples of this (a subclass's upsampling)
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "
                               "latent yourself and call serving_default)"}
-    r1_penalty = 0.0  # γ of the R1 penalty on D (non-saturating loss): a subclass's field
-    r1_interval = 1  # the D steps between two R1 penalties (lazy regularisation): a subclass's field
+
+    def __init__(self, image_shape, latent_dim, loss, label_smoothing, gradient_penalty, r1_penalty, r1_interval,
+                 ema_decay, seed, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = self.image_shape_of(image_shape, divisible_by=self.SIDE_MULTIPLE)
+        self.latent_dim = latent_dim
+        self.loss = loss
+        self.label_smoothing = label_smoothing
+        self.gradient_penalty = gradient_penalty
+        self.r1_penalty = float(r1_penalty)
+        self.r1_interval = int(r1_interval)
+        self.ema_decay = ema_decay
+        self.seed = seed
 
     def _build_gan(self, make_generator, make_discriminator):
         self.generator = make_generator("generator")

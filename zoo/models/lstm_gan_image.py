@@ -165,10 +165,12 @@ class LSTMGANImage(ImageGAN):
     >>> gan.sample(3).shape, gan.sample(3, output="float").dtype
     (TensorShape([3, 28, 28, 1]), tf.float32)
 
+    The settings every image GAN has (latent_dim, loss, label_smoothing, gradient_penalty,
+    r1_penalty, r1_interval, ema_decay, seed) are documented on `ImageGAN`.
+
     Args:
         image_shape: (height, width, channels) of the images: one row of width × channels values
             per generator step.
-        latent_dim: size of the noise vector z.
         units: units of each of the generator's LSTM layers.
         num_layers: the generator's stacked LSTM layers.
         feed_back: feed each drawn row back as the next step's input (else rows depend on the
@@ -180,19 +182,7 @@ class LSTMGANImage(ImageGAN):
             own, beside the rows.
         minibatch_std: give the discriminator's readout the spread of its features across each
             group of 4 examples (ProGAN), against a generator that ignores its noise.
-        loss: "non_saturating" (the standard GAN loss with −log D(G(z)) for the generator) or
-            "wgan_gp" (Wasserstein loss with a gradient penalty).
-        label_smoothing: one-sided: real labels become 1 − this for the discriminator
-            (non-saturating loss only).
-        gradient_penalty: weight of WGAN-GP's penalty.
-        r1_penalty: weight γ of the R1 penalty γ/2 · E‖∇D(real)‖² on the discriminator
-            (non-saturating loss; 0: none).
-        r1_interval: apply the R1 penalty, scaled by this, on one discriminator step in this many
-            (lazy regularisation, StyleGAN2; 1: every step).
-        ema_decay: decay of the moving average of the generator's weights that `call` samples
-            from (0: sample from the trained generator itself).
         spectral_norm: divide each of the discriminator's kernels by its largest singular value.
-        seed: seed of the noise draws (None: Keras' global seed).
     """
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), units=at_least(1), num_layers=at_least(1), d_units=at_least(1),
@@ -205,21 +195,13 @@ class LSTMGANImage(ImageGAN):
                  loss="non_saturating", label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True,
                  seed=None, **kwargs):
         check_fields(type(self), locals())
-        super().__init__(**kwargs)
-        self.image_shape = self.image_shape_of(image_shape)
-        self.latent_dim = latent_dim
+        super().__init__(image_shape, latent_dim, loss, label_smoothing, gradient_penalty, r1_penalty, r1_interval,
+                         ema_decay, seed, **kwargs)
         self.units, self.num_layers, self.feed_back = units, num_layers, bool(feed_back)
         self.minibatch_std = bool(minibatch_std)
-        self.r1_penalty = float(r1_penalty)
-        self.r1_interval = int(r1_interval)
         self.d_units, self.d_layers, self.bidirectional = d_units, d_layers, bool(bidirectional)
         self.read_columns = bool(read_columns)
-        self.loss = loss
-        self.label_smoothing = label_smoothing
-        self.gradient_penalty = gradient_penalty
-        self.ema_decay = ema_decay
         self.spectral_norm = bool(spectral_norm)
-        self.seed = seed
         self._build_gan(lambda name: lstm_generator(latent_dim, self.image_shape, units, num_layers, self.feed_back,
                                                     name=name),
                         lambda: lstm_discriminator(self.image_shape, d_units, d_layers, self.bidirectional,

@@ -352,6 +352,10 @@ class LSTMGANText(ZooModel):
         shapes); the ONNX export takes any length."""
         return {"tokens": (1, self.sequence_length)}
 
+    def id_limit(self):
+        """Token ids are below the vocabulary's size."""
+        return self.vocab_size
+
     def serving_signatures(self):
         tokens_spec = tf.TensorSpec((None, None), tf.int32, name="tokens")
         count_spec = tf.TensorSpec((), tf.int32, name="num_sequences")
