@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import pytest
 
 import zoo
+from zoo.registry import get_entry
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,6 +24,22 @@ def run_clean_python(code, *args, timeout=300):
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
     return result
+
+
+def smoke_fields(name):
+    """The model fields among recipe `name`'s `smoke` settings: the tiny sizes a --smoke run
+    trains (fields the recipe derives from its data, such as an image shape, are not among them)."""
+    entry = get_entry(name)
+    fields = entry.default_config()
+    return {k: v for k, v in entry.recipe().smoke.items() if k in fields}
+
+
+def tiny(name, **overrides):
+    """A fresh model `name` of its recipe's smoke size, built and run in seconds: the tests' one
+    way to make a small model. `overrides` are the fields a test needs otherwise (a vocabulary,
+    an image shape, another size); Keras' global seed is set first, so the weights repeat."""
+    keras.utils.set_random_seed(0)
+    return zoo.load(name, **{**smoke_fields(name), **overrides})
 
 
 def refusal(argv, capsys):
