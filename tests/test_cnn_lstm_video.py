@@ -19,7 +19,7 @@ from zoo.data import video
 from zoo.datasets import moving_mnist_motion as mmm
 from recipes.cnn_lstm_video import recipe
 
-from conftest import run_clean_python
+from conftest import run_clean_python, tiny
 
 
 def digit_position(clip):
@@ -86,7 +86,7 @@ def test_generated_test_clips_use_mnist_test_digits_deterministically():
 
 
 def test_any_clip_length_and_padding_with_lengths():
-    model = zoo.load("cnn_lstm_video", conv_filters=[4, 8], frame_features=8, units=8)
+    model = tiny("cnn_lstm_video")
     clips = np.random.default_rng(0).integers(0, 256, (2, 7, 64, 64, 1)).astype("uint8")
     for frames in (1, 3, 7):
         assert model.predict(clips[:, :frames], verbose=0).shape == (2, 40)
@@ -97,7 +97,7 @@ def test_any_clip_length_and_padding_with_lengths():
 
 def test_the_answer_after_frame_t_is_the_answer_to_the_first_t_frames():
     # What makes one pass measure every clip length: the LSTM reads forward only.
-    model = zoo.load("cnn_lstm_video", conv_filters=[4, 8], frame_features=8, units=8)
+    model = tiny("cnn_lstm_video")
     clips = np.random.default_rng(1).integers(0, 256, (3, 9, 64, 64, 1)).astype("uint8")
     steps = model.step_logits(clips).numpy()
     assert steps.shape == (3, 9, 40)
@@ -136,7 +136,7 @@ def test_ucf101_loading_path_with_mocked_data(monkeypatch):
         data = recipe.RECIPE.load_data(config)
         videos, labels = next(iter(data.train.dataset))
         test_videos, _ = next(iter(data.test))
-        single, _ = next(iter(video.single_frame(recipe.RECIPE.clips, seed=0)["train"].batch(2)))
+        single, _ = next(iter(video.single_frame(data.sources, seed=0)["train"].batch(2)))
     assert videos.shape[0] == 2 and 2 <= videos.shape[1] <= 5 and videos.shape[2:] == (32, 32, 3)
     assert test_videos.shape[1:] == (5, 32, 32, 3) and videos.dtype == tf.uint8
     assert single.shape[1:] == (1, 32, 32, 3)
@@ -173,8 +173,7 @@ assert "zoo" not in sys.modules
 
 
 def test_export_serves_any_clip_length_flags_one_frame_and_refuses_oversized_requests(tmp_path):
-    model = zoo.load("cnn_lstm_video", conv_filters=[4, 8], frame_features=8, units=8,
-                     class_names=mmm.class_names(), min_frames=2)
+    model = tiny("cnn_lstm_video", class_names=mmm.class_names(), min_frames=2)
     version = zoo.export(model, tmp_path / "serving")
     result = run_clean_python(SERVE_LENGTHS, version, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]  # the serving process lived through all
@@ -188,20 +187,16 @@ def test_export_serves_any_clip_length_flags_one_frame_and_refuses_oversized_req
         assert "at most 4096" in message and "send fewer clips per request" in message
 
 
-def test_shipped_model_reaches_its_targets_beside_the_single_frame_baseline():
+def test_the_shipped_card_is_measured_as_the_issue_asks_beside_the_single_frame_baseline():
+    # Its targets (accuracy at every length, time, memory) are in test_targets.py.
     card = cards.read_card(cards.saved_models_dir() / "cnn_lstm_video")
     assert card["dataset"]["name"].startswith("moving_mnist_motion/") and card["dataset"]["test_examples"] == 5000
     metrics = card["metrics"]
-    assert metrics["num_frames"] == 10 and metrics["test_accuracy"] >= 0.98
-    by_frames = {int(n): accuracy for n, accuracy in metrics["test_accuracy_by_frames"].items()}
-    assert {3, 4, 6, 8, 10, 16, 24, 32, 40} <= set(by_frames) and card["dataset"]["clip_frames"] == 40
-    assert min(accuracy for n, accuracy in by_frames.items() if 3 <= n <= 40) >= 0.95
-    assert by_frames[1] <= mmm.SINGLE_FRAME_CEILING + 0.02  # one frame cannot show the motion
-    assert metrics["digit_accuracy_by_frames"]["1"] >= 0.95  # but it shows the digit
+    assert metrics["num_frames"] == 10
+    assert {"1", "3", "4", "6", "8", "10", "16", "24", "32", "40"} <= set(metrics["test_accuracy_by_frames"])
+    assert card["dataset"]["clip_frames"] == 40
     assert card["model_config"]["min_frames"] == mmm.MIN_FRAMES_FOR_MOTION
     baseline = card["single_frame_baseline"]
     assert baseline["test_accuracy"] <= baseline["accuracy_ceiling"] + 0.02  # sampling noise of 5,000 clips
-    assert card["training_seconds"] <= 30 * 60
-    assert card["peak_memory_mb"] <= 4096
     for name in ("confusion_matrix.png", "clips.png", "accuracy_by_frames.png"):
         assert (cards.saved_models_dir() / "cnn_lstm_video" / name).read_bytes()[:4] == b"\x89PNG"

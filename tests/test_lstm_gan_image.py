@@ -12,7 +12,8 @@ from zoo import cards
 from zoo.models.lstm_gan_image import ReadingLSTM, RowGeneratorCell
 from recipes.lstm_gan_image import recipe
 
-SMALL = dict(latent_dim=8, units=16, d_units=8, seed=0)
+from conftest import params, tiny
+
 BATCH = (np.random.default_rng(0).uniform(size=(32, 28, 28, 1)) * 255).astype("uint8")
 
 
@@ -24,7 +25,7 @@ def all_layers(model):
 
 
 def test_both_networks_are_lstms_without_convolution():
-    model = zoo.load("lstm_gan_image", **SMALL)
+    model = tiny("lstm_gan_image")
     for network in (model.generator, model.discriminator):
         kinds = {type(layer).__name__ for layer in all_layers(network)}
         assert not any("Conv" in kind and kind != "SpectralConv2D" for kind in kinds), kinds
@@ -64,7 +65,7 @@ def test_reading_lstm_with_spectral_norm_divides_each_kernel_by_its_largest_sing
 
 
 def test_discriminator_can_read_the_columns_beside_the_rows():
-    model = zoo.load("lstm_gan_image", **SMALL, bidirectional=False, read_columns=True)
+    model = tiny("lstm_gan_image", bidirectional=False, read_columns=True)
     discriminator = model.discriminator
     assert discriminator.get_layer("logit").kernel.shape == (2 * 28 * 8 + 1, 1)  # rows, columns, spread
     images = (BATCH[:2] / 127.5 - 1).astype("float32")
@@ -87,10 +88,10 @@ def test_each_row_is_drawn_from_the_row_above_it():
 
 # WGAN-GP's train step is dcgan's (test_dcgan.py runs it by default); through LSTMs its double
 # backward pass takes 20 s to build, so here it waits for -m slow.
-@pytest.mark.parametrize("loss", ["non_saturating", pytest.param("wgan_gp", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("loss", params(["non_saturating"], slow=["wgan_gp"]))
 def test_both_losses_train_and_both_optimizers_survive_save_and_load(loss, tmp_path):
     keras.utils.set_random_seed(0)
-    model = zoo.load("lstm_gan_image", loss=loss, **SMALL)
+    model = tiny("lstm_gan_image", loss=loss)
     model.compile()
     model.fit(BATCH, epochs=1, batch_size=16, verbose=0)
     assert all(np.isfinite(float(m.result())) for m in model.metrics)
@@ -107,21 +108,19 @@ def test_both_losses_train_and_both_optimizers_survive_save_and_load(loss, tmp_p
 
 def test_another_dataset_is_not_judged_by_the_mnist_classifier(tmp_path):
     config = recipe.RECIPE.config(dataset="fashion_mnist")
-    assert recipe.RECIPE.measure(None, config, None) == {}  # skipped, not measured by the wrong judge
+    assert recipe.RECIPE.measure(None, config, None).metrics == {}  # skipped, not measured by the wrong judge
     notes = recipe.RECIPE.notes({}, {"name": "fashion_mnist"})
     assert any("not measured" in note and "--judge-weights" in note for note in notes)
     with pytest.raises(zoo.ConfigError, match="--judge-weights is not a folder"):
         recipe.RECIPE.config(judge_weights=str(tmp_path / "nowhere"))
 
 
-def test_shipped_model_reaches_its_target():
+def test_the_shipped_card_is_measured_as_the_issue_asks():
+    # Its targets (the classifier-score ratio under both judges, time) are in test_targets.py.
     card = cards.read_card(cards.saved_models_dir() / "lstm_gan_image")
     metrics = card["metrics"]
-    assert metrics["classifier_score_ratio"] >= 0.80 and metrics["quality_samples"] == 10_000
-    # ... and under the second judge, which nothing was tuned on (0.761 before the two time scales).
-    assert metrics["classifier_score_ratio_conv"] >= 0.80
+    assert metrics["quality_samples"] == 10_000
     assert card["dataset"]["name"] == "mnist" and card["dataset"]["test_examples"] == 10_000
     assert metrics["frechet_distance_floor"] < metrics["frechet_distance"]
-    assert card["training_seconds"] <= 60 * 60
     for name in ("samples.png", "training_curves.png"):
         assert (cards.saved_models_dir() / "lstm_gan_image" / name).read_bytes()[:4] == b"\x89PNG"
