@@ -6,13 +6,11 @@ import os
 import re
 from pathlib import Path
 
-import keras
 import tensorflow as tf
 
-from zoo import atomic, cards, portable
+from zoo import cards, exports
 from zoo import weights as zoo_weights
-from zoo.errors import ConfigError, WeightsError
-from zoo.models.serving import answers_empty_batches
+from zoo.errors import WeightsError
 from zoo.registry import check_overrides, get_entry
 
 
@@ -105,33 +103,12 @@ def export(model, path, version=None, format="saved_model"):
     `version` defaults to one more than the highest integer version already in `path`.
     format="litert": `path/model.tflite`, every endpoint LiteRT can express as a signature.
     format="onnx": `path/<endpoint>.onnx` for every endpoint ONNX can express.
-    `zoo.portable.support(model)` says which endpoints those are, and why not the others.
+    `zoo.exports.support(model)` says which endpoints those are, and why not the others.
 
     Everything is written under a temporary name and renamed, so TF Serving (which watches
     `path`) or an app never sees a half-written export.
     """
-    if format not in portable.FORMATS:
-        raise ConfigError(f"Unknown export format {format!r}: choose one of {', '.join(portable.FORMATS)}.")
-    if format != "saved_model":
-        if version is not None:
-            raise ConfigError(f"version applies to SavedModel exports (TF Serving's layout), not to {format}.")
-        return portable.write_litert(model, path) if format == "litert" else portable.write_onnx(model, path)
-    base = Path(path)
-    base.mkdir(parents=True, exist_ok=True)
-    existing = [int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit()]
-    version = int(version) if version is not None else max(existing, default=0) + 1
-    if version < 1:
-        raise ConfigError(f"Export version must be a positive integer, got {version}.")
-    final = base / str(version)
-    if final.exists():
-        raise ConfigError(f"{final} already exists: choose another version or remove it.")
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-    for endpoint, (fn, specs) in model.serving_signatures().items():
-        archive.add_endpoint(endpoint, answers_empty_batches(fn, specs), specs)
-    with atomic.atomic_path(final) as tmp:
-        archive.write_out(str(tmp), verbose=False)
-    return final
+    return exports.write(model, path, version=version, format=format)
 
 
 def _describe(spec):

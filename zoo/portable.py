@@ -1,181 +1,27 @@
-"""Exports beyond TF Serving: LiteRT (TFLite) for phones and edge devices, ONNX for ONNX
-runtimes.
+"""Does a portable export answer as the SavedModel does? `verify` writes a model's SavedModel
+and its LiteRT or ONNX export, runs the export in its own runtime in a process that never
+imports TensorFlow (`zoo/runtimes.py`) on seeded inputs (`parity_inputs`, real test images where
+given), and compares the outputs (`parity`).
 
-    zoo export lstm_image_classifier --format litert   # exports/<name>/litert/model.tflite
-    zoo export lstm_image_classifier --format onnx     # exports/<name>/onnx/<endpoint>.onnx
-
-The portable endpoints are the model's serving signatures traced under
-`zoo.models.serving.portable()`: the same inputs (uint8 images stay uint8), the same numeric
-outputs, without the SavedModel's run-time checks (neither format has an assert op; their
-runtimes check dtypes and fixed sizes) and without string outputs. An endpoint a format cannot
-express is named in the model's `NOT_PORTABLE` with the reason, and `support` reports it.
-
-A LiteRT export is one `.tflite` file holding every portable endpoint as a signature, built
-from TensorFlow Lite's builtin ops only (no TF Select ops, which the standalone `ai-edge-litert`
-interpreter lacks). An ONNX export is one `.onnx` file per endpoint (an ONNX graph has one
-entry point), converted by tf2onnx; inputs and outputs keep the SavedModel's names.
-
-`zoo/runtimes.py` runs either export in its own runtime, without TensorFlow.
+The exports themselves are written by `zoo.exports`; the names the command line, the benchmarks
+and the tests use (`FORMATS`, `support`, `fixed_shapes`, `portable_signatures`, `write_litert`,
+`write_onnx`, `LITERT_FILE`) are here too.
 """
 
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import atomic
-from zoo.errors import ConfigError
-from zoo.models import serving
+from zoo import exports
+from zoo.exports import FORMATS, LITERT_FILE, fixed_shapes, portable_signatures, support, write_litert, write_onnx
 
-FORMATS = ("saved_model", "litert", "onnx")
-ONNX_OPSET = 18
-LITERT_FILE = "model.tflite"
+__all__ = ["FORMATS", "LITERT_FILE", "fixed_shapes", "portable_signatures", "support", "write_litert", "write_onnx",
+           "parity_inputs", "test_images", "saved_model_outputs", "parity", "verify"]
 
-
-def portable_signatures(model, fmt="onnx"):
-    """{endpoint: (function, specs)} of `model`'s serving signatures that LiteRT and ONNX can
-    express, each tracing in portable mode, their inputs of the shapes `fixed_shapes` gives."""
-    skipped = getattr(model, "NOT_PORTABLE", {})
-    shapes = fixed_shapes(model, fmt)
-    return {endpoint: (_traced_portable(fn), [tf.TensorSpec(shapes.get(s.name, s.shape), s.dtype, s.name)
-                                              for s in specs])
-            for endpoint, (fn, specs) in model.serving_signatures().items() if endpoint not in skipped}
-
-
-def fixed_shapes(model, fmt):
-    """{input name: shape} of the inputs whose open sizes a `fmt` export fixes. LiteRT: batch 1
-    for every batched input (its converter lowers an LSTM's loop to builtin ops only when the
-    state has a static shape), and the sizes the model's `litert_shapes()` gives for its other
-    open axes (frames, tokens). ONNX: what the model's `onnx_shapes()` gives (none, mostly)."""
-    shapes = {}
-    if fmt == "litert":
-        for _, specs in model.serving_signatures().values():
-            for spec in specs:
-                if spec.shape.rank:
-                    shapes[spec.name] = tuple(1 if i == 0 and d is None else d for i, d in enumerate(spec.shape))
-    own = getattr(model, f"{fmt}_shapes", None)
-    shapes.update({name: tuple(shape) for name, shape in (own() if own else {}).items()})
-    return shapes
-
-
-def support(model):
-    """{endpoint: {format: "yes …" or why not}} for `model`: the README's support table."""
-    skipped = getattr(model, "NOT_PORTABLE", {})
-    shapes_of = {fmt: fixed_shapes(model, fmt) for fmt in FORMATS[1:]}
-    table = {}
-    for endpoint, (_, specs) in model.serving_signatures().items():
-        table[endpoint] = {"saved_model": "yes"}
-        for fmt, shapes in shapes_of.items():
-            fixed = ", ".join(f"{s.name} {_shape_text(shapes[s.name])}" for s in specs if s.name in shapes)
-            table[endpoint][fmt] = skipped.get(endpoint, f"yes ({fixed})" if fixed else "yes")
-    return table
-
-
-def _shape_text(shape):
-    return "[" + ", ".join("any" if d is None else str(d) for d in shape) + "]"
-
-
-def write_litert(model, folder):
-    """Writes `folder/model.tflite` (write, then rename); returns its path."""
-    signatures = _require_portable(model, "litert")
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = keras.export.ExportArchive()
-        archive.track(model)
-        for endpoint, (fn, specs) in signatures.items():
-            archive.add_endpoint(endpoint, fn, specs)
-        archive.write_out(tmp, verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=list(signatures))
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-        blob = converter.convert()
-    final = Path(folder) / LITERT_FILE
-    with atomic.atomic_path(final) as tmp_file:
-        Path(tmp_file).write_bytes(blob)
-    return final
-
-
-def write_onnx(model, folder):
-    """Writes `folder/<endpoint>.onnx` for every portable endpoint, the folder as a whole
-    (write, then rename); returns the folder."""
-    try:
-        import onnx  # noqa: F401
-        import tf2onnx
-    except ImportError:
-        raise ConfigError('ONNX export needs tf2onnx and onnx: pip install "zoo[export]".') from None
-
-    folder = Path(folder)
-    if folder.is_dir() and any(not p.name.endswith(".onnx") for p in folder.iterdir()):
-        raise ConfigError(f"{folder} holds files other than an ONNX export's, which writing the export there would "
-                          "replace: choose an empty folder (or one holding only .onnx files).")
-    signatures = _require_portable(model, "onnx")
-    protos = {}
-    for endpoint, (fn, specs) in signatures.items():
-        function = tf.function(fn)
-        outputs = function.get_concrete_function(*specs).structured_outputs
-        proto, _ = tf2onnx.convert.from_function(function, input_signature=specs, opset=ONNX_OPSET)
-        _check_onnx(proto, model.name, endpoint)
-        protos[endpoint] = _named(proto, [s.name for s in specs], sorted(outputs))  # tf.nest's order
-    with atomic.atomic_path(folder) as tmp:
-        Path(tmp).mkdir(parents=True)
-        for endpoint, proto in protos.items():
-            (Path(tmp) / f"{endpoint}.onnx").write_bytes(proto.SerializeToString())
-    return folder
-
-
-def _check_onnx(proto, name, endpoint):
-    """tf2onnx logs an op it cannot convert and leaves it in the graph; refuse such a graph
-    here rather than let onnxruntime refuse it later."""
-    import onnx
-
-    unknown = sorted({node.op_type for node in proto.graph.node
-                      if node.domain not in ("", "ai.onnx", "ai.onnx.ml", "com.microsoft")})
-    try:
-        onnx.checker.check_model(proto, full_check=True)
-    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as e:
-        unknown = unknown or [str(e).splitlines()[0]]
-    if unknown:
-        raise ConfigError(f"{name}'s {endpoint} endpoint has TensorFlow ops ONNX cannot express: "
-                          f"{', '.join(unknown)}.")
-
-
-def _named(proto, input_names, output_names):
-    """`proto` with its graph inputs and outputs named as the SavedModel's (tf2onnx calls them
-    `images:0`, `Identity:0`, ...)."""
-    graph = proto.graph
-    renames = {}
-    for value, name in zip(graph.input, input_names):
-        renames[value.name] = name
-    for value, name in zip(graph.output, output_names):
-        renames[value.name] = name
-    for value in list(graph.input) + list(graph.output):
-        value.name = renames.get(value.name, value.name)
-    for node in graph.node:
-        node.input[:] = [renames.get(n, n) for n in node.input]
-        node.output[:] = [renames.get(n, n) for n in node.output]
-    return proto
-
-
-def _require_portable(model, fmt):
-    signatures = portable_signatures(model, fmt)
-    if not signatures:
-        reasons = "; ".join(f"{k}: {v}" for k, v in model.NOT_PORTABLE.items())
-        raise ConfigError(f"{model.name} has no endpoint that {fmt} can express ({reasons}).")
-    return signatures
-
-
-def _traced_portable(fn):
-    def traced(*args):
-        with serving.portable():
-            return fn(*args)
-
-    return traced
-
-
-# --- parity: does an export answer as the SavedModel does? --------------------------------
 PARITY_TOLERANCE = 1e-4  # largest |difference| of a float32 output allowed against the SavedModel
 OPEN_SIZE = 8  # the size given to an open axis other than the batch (frames, tokens) in test inputs
 COUNT = 3  # the value given to a scalar count (frames to predict) in test inputs
@@ -184,12 +30,12 @@ COUNT = 3  # the value given to a scalar count (frames to predict) in test input
 def parity_inputs(model, fmt, rows=256, seed=0, images=None):
     """{"<endpoint>/<input>": array}: `rows` seeded random valid inputs for every endpoint a
     `fmt` export has, in the shapes it takes (uint8 pixels, unit-normal latents, token ids
-    below the vocabulary size, small counts); an open axis gets the size a LiteRT export fixes
+    below the model's `id_limit()`, small counts); an open axis gets the size a LiteRT export fixes
     it to (else `OPEN_SIZE`), so every format is measured on inputs of the same shape. `images`
     (uint8 [n, h, w, c], e.g. `test_images()`): real images for every uint8 input of their shape,
     the first `rows` of them, in place of random pixels."""
     rng = np.random.default_rng(seed)
-    vocab = int(getattr(model, "vocab_size", 2))
+    vocab = int(model.id_limit())
     litert = fixed_shapes(model, "litert")  # every format gets the sizes a LiteRT export is fixed to
     inputs = {}
     for endpoint, (_, specs) in portable_signatures(model, fmt).items():
@@ -281,8 +127,8 @@ def verify(model, fmt, folder, rows=256, seed=0, repeats=0, images=None):
     p99)} of `repeats` batch-1 calls (when `repeats`), "tensorflow_imported": False,
     "saved_model": the SavedModel's folder}."""
     folder = Path(folder)
-    saved_model = api_export(model, folder / "saved_model")
-    path = api_export(model, folder / fmt, format=fmt)
+    saved_model = exports.write(model, folder / "saved_model")
+    path = exports.write(model, folder / fmt, format=fmt)
     inputs = parity_inputs(model, fmt, rows=rows, seed=seed, images=images)
     np.savez(folder / f"{fmt}-inputs.npz", **inputs)
     reference = saved_model_outputs(saved_model, inputs)
@@ -297,9 +143,3 @@ def verify(model, fmt, folder, rows=256, seed=0, repeats=0, images=None):
     result["agrees"] = all(r["agrees"] for r in result["parity"].values())
     result["saved_model"] = str(saved_model)
     return result
-
-
-def api_export(model, path, **kwargs):
-    from zoo.api import export  # zoo.api imports this module
-
-    return export(model, path, **kwargs)
