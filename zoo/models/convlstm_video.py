@@ -7,79 +7,11 @@ from keras import layers, ops
 
 from zoo.config import at_least, check_fields, one_of, positive, positive_integers
 from zoo.models.base import ZooModel
+from zoo.models.frame_networks import (binary_cross_entropy, frame_decoder, frame_encoder, sharpened, shift_correlation,
+                                       translate)
 from zoo.registry import register_model
 
 TRAINING_MODES = ("teacher_forcing", "free_running")
-
-
-def binary_cross_entropy(target, probabilities, epsilon=1e-6):
-    """Per-pixel cross-entropy (nats) of probabilities in [0, 1] against targets in [0, 1]."""
-    p = tf.clip_by_value(probabilities, epsilon, 1 - epsilon)
-    return -(target * tf.math.log(p) + (1 - target) * tf.math.log(1 - p))
-
-
-def translate(frames, kernels):
-    """Each frame [batch, h, w, c] convolved with its own kernels [batch, s, s, k] (one kernel
-    for all channels) → [batch, h, w, c, k]: a per-clip convolution, run as one depthwise
-    convolution with the batch moved into the channels."""
-    batch, height, width, channels = (tf.shape(frames)[i] for i in range(4))
-    count = kernels.shape[3]
-    stacked = tf.reshape(tf.transpose(frames, [1, 2, 0, 3]), [1, height, width, batch * channels])
-    filters = tf.repeat(tf.transpose(kernels, [1, 2, 0, 3]), channels, axis=2)  # [s, s, batch·c, k]
-    moved = tf.nn.depthwise_conv2d(stacked, filters, [1, 1, 1, 1], "SAME")
-    moved = tf.reshape(moved, [height, width, batch, channels, count])
-    return tf.transpose(moved, [2, 0, 1, 3, 4])
-
-
-def shift_correlation(previous, frames, size):
-    """How well each shift moves `previous` onto `frames` (both [batch, h, w, c]): [batch, s, s],
-    the correlation of the two at every shift of at most (s − 1) / 2 pixels, divided by the
-    frame's own energy, with the axes reversed so that it reads as the `translate` kernel that
-    moves `frames` once more by the same shift (a correlation layer, as in FlowNet)."""
-    batch, height, width, channels = (tf.shape(frames)[i] for i in range(4))
-    r = (size - 1) // 2
-    stacked = tf.reshape(tf.transpose(frames, [1, 2, 0, 3]), [1, height, width, batch * channels])
-    stacked = tf.pad(stacked, [[0, 0], [r, r], [r, r], [0, 0]])
-    kernel = tf.transpose(previous, [1, 2, 0, 3])[..., None]  # [h, w, batch·c... per sample, 1]
-    kernel = tf.reshape(kernel, [height, width, batch * channels, 1])
-    corr = tf.nn.depthwise_conv2d(stacked, kernel, [1, 1, 1, 1], "VALID")  # [1, s, s, batch·c]
-    corr = tf.reduce_sum(tf.reshape(corr, [size, size, batch, channels]), axis=-1)
-    energy = tf.reduce_sum(tf.square(frames), axis=[1, 2, 3])
-    corr = tf.transpose(corr, [2, 0, 1]) / (energy[:, None, None] + 1e-3)
-    return corr[:, ::-1, ::-1]
-
-
-def frame_encoder(frame_shape, filters):
-    """Frame [h, w, c] (the frame and its difference from the previous one) → the features of
-    each level, finest first: a stride-2 3×3 convolution and a 3×3 convolution per level (level
-    i is h / 2^(i+1) pixels high); the coarsest, which the ConvLSTM cells read, layer-normalised."""
-    frame = keras.Input(frame_shape, name="frame")
-    x, levels = frame, []
-    for i, f in enumerate(filters):
-        x = layers.Conv2D(f, 3, strides=2, padding="same", activation="relu", name=f"down_{i}")(x)
-        x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"conv_{i}")(x)
-        levels.append(x)
-    levels[-1] = layers.LayerNormalization(name="memory_input_norm")(levels[-1])  # keeps the cells' gates unsaturated
-    return keras.Model(frame, levels, name="encoder")
-
-
-def frame_decoder(frame_shape, filters, memory_filters, outputs):
-    """(ConvLSTM output at the coarsest level, the encoder's levels of the current frame) →
-    `outputs` logits per pixel [h, w, outputs]. The encoder's levels come in as skip connections
-    (U-Net): the digit's appearance need not pass through the recurrent state, only its motion."""
-    height, width, channels = frame_shape
-    scale = 2 ** len(filters)
-    memory = keras.Input((height // scale, width // scale, memory_filters), name="memory")
-    levels = [keras.Input((height // 2 ** (i + 1), width // 2 ** (i + 1), f), name=f"level_{i}")
-              for i, f in enumerate(filters)]
-    x = memory
-    for i in reversed(range(len(filters))):
-        x = layers.Concatenate(name=f"skip_{i}")([x, levels[i]])
-        x = layers.Conv2D(filters[i], 3, padding="same", activation="relu", name=f"mix_{i}")(x)
-        x = layers.Conv2DTranspose(filters[i - 1] if i else filters[0], 3, strides=2, padding="same",
-                                   activation="relu", name=f"up_{i}")(x)
-    logits = layers.Conv2D(outputs, 3, padding="same", name="pixel_logits")(x)
-    return keras.Model([memory, *levels], logits, name="decoder")
 
 
 @register_model(
@@ -161,7 +93,6 @@ class ConvLSTMVideo(ZooModel):
         self.encoder = frame_encoder((height, width, 2 * channels), self.encoder_filters)
         self.memory = [layers.ConvLSTM2D(f, kernel_size, padding="same", name=f"convlstm_{i}")
                        for i, f in enumerate(self.lstm_filters)]
-        channels = self.frame_shape[2]
         self.decoder = frame_decoder(self.frame_shape, self.encoder_filters, self.lstm_filters[-1],
                                      channels + (self.transform_kernels + 1 if self.transform_kernels else 0))
         if self.transform_kernels:
@@ -190,19 +121,11 @@ class ConvLSTMVideo(ZooModel):
         self.built = True
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "frame_shape": list(self.frame_shape),
-            "encoder_filters": list(self.encoder_filters),
-            "lstm_filters": list(self.lstm_filters),
-            "kernel_size": self.kernel_size,
-            "observed_frames": self.observed_frames,
-            "training_mode": self.training_mode,
-            "transform_kernels": self.transform_kernels,
-            "transform_size": self.transform_size,
-            "frame_temperature": self.frame_temperature,
-            "seed": self.seed,
-        }
+        return {**super().get_config(), "frame_shape": list(self.frame_shape),
+                "encoder_filters": list(self.encoder_filters), "lstm_filters": list(self.lstm_filters),
+                "kernel_size": self.kernel_size, "observed_frames": self.observed_frames,
+                "training_mode": self.training_mode, "transform_kernels": self.transform_kernels,
+                "transform_size": self.transform_size, "frame_temperature": self.frame_temperature, "seed": self.seed}
 
     def compile(self, optimizer="adam", **kwargs):
         """Keras' compile with Adam as the default; the loss is the model's own."""
@@ -278,14 +201,6 @@ class ConvLSTMVideo(ZooModel):
         masks = tf.nn.softmax(out[..., channels:], axis=-1)[:, :, :, None, :]
         return tf.reduce_sum(masks * candidates, axis=-1), new_states
 
-    def _sharpened(self, probabilities):
-        """A generated frame: the predicted probabilities at `frame_temperature`."""
-        if self.frame_temperature == 1.0:
-            return probabilities
-        p = tf.clip_by_value(probabilities, 1e-4, 1 - 1e-4)
-        # log(1 - p), not log1p(-p): ONNX has no Log1p, and 1 - p ≥ 1e-4 loses nothing here.
-        return tf.sigmoid((tf.math.log(p) - tf.math.log(1 - p)) / self.frame_temperature)
-
     def _rollout(self, frames, num_frames):
         """Frames [batch, k, h, w, c] in [0, 1] → the next `num_frames` frames' probabilities, each
         sharpened at `frame_temperature` before it is fed back."""
@@ -301,7 +216,7 @@ class ConvLSTMVideo(ZooModel):
 
         def generate(i, states, frame, out):
             frame, states = self._step(frame, states)
-            frame = self._sharpened(frame)
+            frame = sharpened(frame, self.frame_temperature)
             return i + 1, states, frame, out.write(i, frame)
 
         # No branch inside the loop: tf2onnx mistranslates a transposed convolution inside a
@@ -329,7 +244,7 @@ class ConvLSTMVideo(ZooModel):
             target = frames[:, t + 1]
             bce.append(ops.sum(binary_cross_entropy(target, predicted), axis=(1, 2, 3)))
             mse.append(ops.sum(ops.square(predicted - target), axis=(1, 2, 3)))
-            frame = self._sharpened(predicted) if free and t + 1 >= self.observed_frames else target
+            frame = sharpened(predicted, self.frame_temperature) if free and t + 1 >= self.observed_frames else target
         return ops.mean(ops.stack(bce)), ops.mean(ops.stack(mse))
 
     def train_step(self, data):
