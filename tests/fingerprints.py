@@ -31,23 +31,10 @@ def digest(arrays):
 
 
 def signature_inputs(specs):
-    """Valid inputs for a signature: raw images, latents, token ids, 2 for a count or a seed."""
-    import tensorflow as tf
+    """{input name: value} for a signature: `test_pixels.example_inputs`' valid inputs."""
+    from test_pixels import example_inputs  # this script runs from tests/, beside it
 
-    rng = np.random.default_rng(0)
-    inputs = {}
-    for spec in specs:
-        shape = [2 if i == 0 else (3 if d is None else d) for i, d in enumerate(spec.shape)]
-        if spec.dtype == tf.string:
-            value = np.full(shape, "to be", dtype="U5")
-        elif spec.shape.rank == 0:
-            value = np.array(2, spec.dtype.as_numpy_dtype)
-        elif spec.dtype.is_integer:
-            value = rng.integers(0, 256 if spec.dtype == tf.uint8 else 2, shape).astype(spec.dtype.as_numpy_dtype)
-        else:
-            value = rng.normal(size=shape).astype(spec.dtype.as_numpy_dtype)
-        inputs[spec.name] = tf.constant(value)
-    return inputs
+    return {spec.name: value for spec, value in zip(specs, example_inputs(specs))}
 
 
 def smoke(name, folder):
