@@ -2,7 +2,6 @@
 they were made (in the spirit of torchvision's weights metadata)."""
 
 import datetime
-import hashlib
 import json
 import os
 import platform
@@ -10,19 +9,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zoo import atomic
+from zoo import atomic, weights
 from zoo.errors import WeightsError
 
 CARD = "model_card.json"
 WEIGHTS = "model.weights.h5"
 CONFIG = "config.json"
 
+file_sha256 = weights.file_sha256  # a card records its weights' digest, hashed once per process
+
 
 def saved_models_dir():
     """The folder `weights="pretrained"` reads: $ZOO_SAVED_MODELS, else a source checkout's
     `saved_models/`, else the installed package's copy (`zoo.weights.shipped_root`)."""
-    from zoo import weights  # it reads the cards' checksums: imported here, not at the top
-
     return weights.shipped_root()[0]
 
 
@@ -45,23 +44,6 @@ def read_card(folder):
 
 def write_card(folder, card):
     atomic.write_json(Path(folder) / CARD, card)
-
-
-_digests = {}  # (path, size, mtime) → SHA-256: a file is hashed once per process until it changes
-
-
-def file_sha256(path):
-    """The SHA-256 of the file at `path`, as hex. Loading a shipped model checks its weights
-    against both the package's manifest and its card: the second check reuses the first's hash."""
-    stat = os.stat(path)
-    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _digests:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        _digests[key] = digest.hexdigest()
-    return _digests[key]
 
 
 def environment():

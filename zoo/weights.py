@@ -27,13 +27,14 @@ True
 
 import argparse
 import functools
+import hashlib
 import importlib.resources
 import json
 import os
 import sys
 from pathlib import Path
 
-from zoo import atomic, cards
+from zoo import atomic
 from zoo.errors import WeightsError
 
 MANIFEST = Path(__file__).with_name("weights_manifest.json")
@@ -42,6 +43,23 @@ DISTRIBUTION = "lstm-gan-zoo"
 EXTRA_FOLDERS = ("mnist_conv_judge",)
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+_digests = {}  # (path, size, mtime) → SHA-256: a file is hashed once per process until it changes
+
+
+def file_sha256(path):
+    """The SHA-256 of the file at `path`, as hex. Loading a shipped model checks its weights
+    against both the package's manifest and its card: the second check reuses the first's hash."""
+    stat = os.stat(path)
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _digests:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _digests[key] = digest.hexdigest()
+    return _digests[key]
 
 
 def shipped_root():
@@ -94,7 +112,7 @@ def _check_file(path, relative, expected, source):
     if size != expected["size"]:
         raise WeightsError(f"Shipped file {path} has {size:,} bytes where the manifest ({MANIFEST.name}) "
                            f"records {expected['size']:,}: it is truncated or was replaced. To fix it, {fix}.")
-    if cards.file_sha256(path) != expected["sha256"]:
+    if file_sha256(path) != expected["sha256"]:
         raise WeightsError(f"Shipped file {path} does not match its SHA-256 in the manifest ({MANIFEST.name}): it "
                            f"is corrupt or was altered. To fix it, {fix}.")
 
@@ -107,7 +125,7 @@ def record(root):
         if not folder.is_dir():
             continue
         for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-            files[f"{name}/{path.name}"] = {"size": path.stat().st_size, "sha256": cards.file_sha256(path)}
+            files[f"{name}/{path.name}"] = {"size": path.stat().st_size, "sha256": file_sha256(path)}
     return {"distribution": DISTRIBUTION, "files": files}
 
 
