@@ -144,8 +144,9 @@ class CNNLSTMVideoRecipe(Recipe):
         # The generated test clips depend only on the frame count and the clip's index, so
         # only the test split is generated (with one train clip).
         clips = video.clip_datasets(dataset, clip_frames=settings.clip_frames, frame_size=model.frame_shape[0],
-                                    data_dir=settings.data_dir, train_clips=1,
-                                    test_clips=settings.max_examples or 5_000, max_test_examples=settings.max_examples)
+                                    data_dir=settings.data_dir, generated_data_dir=settings.generated_data_dir,
+                                    train_clips=1, test_clips=settings.max_examples or 5_000,
+                                    max_test_examples=settings.max_examples)
         test = video.clip_splits(clips, batch_size=1, seed=0, cache="none").test
         return length_metrics(model, test, settings.num_frames, clips["info"]["class_names"])
 

@@ -75,8 +75,8 @@ class ConvLSTMVideoRecipe(Recipe):
             download=config.download, generated_data_dir=config.generated_data_dir, digits=config.digits,
             train_clips=config.train_clips, test_clips=config.test_clips, max_examples=config.max_train_examples)
         test, test_info = held_out_clips(config, config.test_dataset or config.dataset, config.observed_frames,
-                                     config.max_test_examples, train_clips=config.train_clips,
-                                     test_clips=config.test_clips)
+                                         config.max_test_examples, train_clips=config.train_clips,
+                                         test_clips=config.test_clips)
         info = {**info, "test_dataset": test_info["name"], "test_version": test_info["version"],
                 "test_examples": test_info["test_examples"],
                 "digits": config.digits, "observed_frames": config.observed_frames,
@@ -96,7 +96,7 @@ class ConvLSTMVideoRecipe(Recipe):
 
     def evaluate(self, model, settings):
         test, _ = held_out_clips(settings, settings.test_dataset or settings.dataset, model.observed_frames,
-                             settings.max_examples, train_clips=1, test_clips=settings.max_examples or 5_000)
+                                 settings.max_examples, train_clips=1, test_clips=settings.max_examples or 5_000)
         return forecast_metrics(model, batched(test, 64, cache=False), model.observed_frames, settings.predicted_frames)
 
     def pictures(self, model, config, data, results, output):
