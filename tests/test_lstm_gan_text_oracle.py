@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recipes.lstm_gan_text import benchmark, oracle, recipe
+from recipes.lstm_gan_text import benchmark, oracle, oracle_report
 from zoo import cards
 
 from conftest import tiny
@@ -18,7 +18,7 @@ README = (REPO / "README.md").read_text()
 def test_oracle_scores_its_own_samples_better_than_a_random_generator():
     the_oracle = oracle.make_oracle(5, vocab_size=50, embedding_dim=8, hidden_dim=8, sequence_length=10)
     held_out = oracle.sample_in_batches(the_oracle, 300, seed=2)
-    random_model = tiny("lstm_gan_text", vocabulary=[str(i) for i in range(50)], sequence_length=10, seed=0)
+    random_model = tiny("lstm_gan_text", vocabulary=[str(i) for i in range(50)], sequence_length=10)
     mine = oracle.measure(the_oracle, the_oracle, held_out, samples=300)
     theirs = oracle.measure(random_model, the_oracle, held_out, samples=300)
     assert mine["nll_oracle"] < theirs["nll_oracle"] and mine["nll_test"] < theirs["nll_test"]
@@ -29,18 +29,18 @@ def test_oracle_scores_its_own_samples_better_than_a_random_generator():
 
 def test_below_curve_interpolates_the_temperature_sweep():
     sweep = [{"temperature": 1.0, "nll_test": 10.0, "nll_oracle": 5.0}, {"temperature": 0.5, "nll_test": 20.0, "nll_oracle": 3.0}]
-    assert benchmark._below_curve({"nll_test": 15.0, "nll_oracle": 3.5}, sweep)
-    assert not benchmark._below_curve({"nll_test": 15.0, "nll_oracle": 4.5}, sweep)
-    assert not benchmark._below_curve({"nll_test": 25.0, "nll_oracle": 1.0}, sweep)
+    assert oracle_report.below_curve({"nll_test": 15.0, "nll_oracle": 3.5}, sweep)
+    assert not oracle_report.below_curve({"nll_test": 15.0, "nll_oracle": 4.5}, sweep)
+    assert not oracle_report.below_curve({"nll_test": 25.0, "nll_oracle": 1.0}, sweep)
     # Above 1 the temperature can turn back in NLL-test: every branch that reaches it counts.
     bent = [{"temperature": 0.5, "nll_test": 20.0, "nll_oracle": 3.0}, {"temperature": 1.0, "nll_test": 10.0, "nll_oracle": 5.0},
             {"temperature": 2.0, "nll_test": 12.0, "nll_oracle": 4.0}]
-    assert benchmark._below_curve({"nll_test": 11.0, "nll_oracle": 4.0}, bent)
-    assert not benchmark._below_curve({"nll_test": 11.0, "nll_oracle": 4.6}, bent)  # above the 1 → 2 branch
+    assert oracle_report.below_curve({"nll_test": 11.0, "nll_oracle": 4.0}, bent)
+    assert not oracle_report.below_curve({"nll_test": 11.0, "nll_oracle": 4.6}, bent)  # above the 1 → 2 branch
 
 
 def test_oracle_benchmark_smoke_writes_table_and_figure(tmp_path):
-    card = recipe.RECIPE.main(["--smoke", "--benchmark", "oracle", "--output", str(tmp_path)])
+    card = benchmark.RECIPE.main(["--smoke", "--output", str(tmp_path)])
     assert set(card["table"]) == {"oracle", "random", "mle", "adversarial"}
     assert (tmp_path / "quality_diversity.png").read_bytes()[:4] == b"\x89PNG"
     assert "| adversarial |" in card["table_markdown"]
@@ -64,9 +64,9 @@ def test_oracle_benchmark_smoke_writes_table_and_figure(tmp_path):
 
 def test_margin_below_the_curve_and_seed_list():
     sweep = [{"temperature": 1.0, "nll_test": 10.0, "nll_oracle": 5.0}, {"temperature": 0.5, "nll_test": 20.0, "nll_oracle": 3.0}]
-    assert benchmark._margin({"nll_test": 15.0, "nll_oracle": 3.5}, sweep) == pytest.approx(0.5)
-    assert benchmark._margin({"nll_test": 15.0, "nll_oracle": 4.5}, sweep) == pytest.approx(-0.5)
-    assert benchmark._margin({"nll_test": 25.0, "nll_oracle": 1.0}, sweep) is None
+    assert oracle_report.margin({"nll_test": 15.0, "nll_oracle": 3.5}, sweep) == pytest.approx(0.5)
+    assert oracle_report.margin({"nll_test": 15.0, "nll_oracle": 4.5}, sweep) == pytest.approx(-0.5)
+    assert oracle_report.margin({"nll_test": 25.0, "nll_oracle": 1.0}, sweep) is None
     assert benchmark._seed_list([0, 1, 2]) is None
     assert "different seeds" in benchmark._seed_list([]) and "different seeds" in benchmark._seed_list([1, 1])
 
@@ -85,7 +85,7 @@ def test_the_shipped_oracle_benchmark_card_is_consistent():
         gain = (rows["mle"]["nll_oracle"] - rows["adversarial"]["nll_oracle"]) / length
         assert run["nll_oracle_gain_per_token"] == pytest.approx(gain, abs=1e-3)
         gains.append(gain)
-        margins.append(benchmark._margin(rows["adversarial"], sweep) / length)
+        margins.append(oracle_report.margin(rows["adversarial"], sweep) / length)
         assert run["margin_below_mle_curve_per_token"] == pytest.approx(margins[-1], abs=1e-3)
         # MLE to convergence: it stopped `patience` epochs after its best validation epoch.
         mle = run["mle"]
