@@ -1,8 +1,6 @@
 """`pixel_lstm`: an autoregressive LSTM over the pixels of a binary image, with an exact
 likelihood p(x) = ∏ p(x_i | x_<i) in raster order (after PixelRNN, van den Oord et al. 2016)."""
 
-import weakref
-
 import keras
 import tensorflow as tf
 from keras import layers, ops
@@ -11,6 +9,7 @@ from zoo.config import at_least, check_fields
 from zoo.errors import ConfigError
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
 from zoo.models.layers import MaskedDense
+from zoo.models.pixel_drawing import draw, drawn
 from zoo.registry import register_model
 
 LOCAL_WIDTH = 5  # columns of each context row the local network sees around a pixel
@@ -62,7 +61,6 @@ class PixelLSTM(BinaryImageModel):
 
     MAX_SAMPLES = 10_000  # most images one request to `sample` or `complete` may draw
     MAX_BATCH = 10_000  # most images one `log_prob` request may score
-    # LiteRT and ONNX exports (zoo.portable) leave these out, for the reason given.
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express",
                     "complete": "no: random draws from a run-time seed, which neither format can express"}
 
@@ -131,17 +129,9 @@ class PixelLSTM(BinaryImageModel):
         self.built = True
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "image_shape": list(self.image_shape),
-            "units": self.units,
-            "num_layers": self.num_layers,
-            "head_units": self.head_units,
-            "head_layers": self.head_layers,
-            "context_rows": self.context_rows,
-            "local_units": self.local_units,
-            "seed": self.seed,
-        }
+        return {**super().get_config(), "image_shape": list(self.image_shape), "units": self.units,
+                "num_layers": self.num_layers, "head_units": self.head_units, "head_layers": self.head_layers,
+                "context_rows": self.context_rows, "local_units": self.local_units, "seed": self.seed}
 
     def compile(self, optimizer="adam", **kwargs):
         """Keras' compile with Adam as the default; the loss is the model's own (NLL in nats)."""
@@ -166,7 +156,7 @@ class PixelLSTM(BinaryImageModel):
         """`n` new binary images [n, h, w, c], drawn pixel by pixel: uint8 0 or 255, or with
         `output="float"` floats 0 or 1."""
         self.checked_output(output)
-        return self.as_output(self._drawn(ops.zeros((n, *self.image_shape)), 0, seed), output)
+        return self.as_output(drawn(self, ops.zeros((n, *self.image_shape)), 0, seed), output)
 
     def complete(self, images, known_rows, seed=None, output="uint8"):
         """Keeps the top `known_rows` rows of each binary image (raw uint8 pixels, ≥ 128 is 1, or
@@ -179,13 +169,7 @@ class PixelLSTM(BinaryImageModel):
         if int(known_rows) != known_rows or not 1 <= known_rows <= height:
             raise ValueError(f"known_rows must lie in [1, {height}] (the image's rows), got {known_rows}; to draw "
                              "whole images use sample().")
-        return self.as_output(self._drawn(images, int(known_rows), seed), output)
-
-    def _drawn(self, images, known_rows, seed):
-        rows = ops.reshape(self.thresholded(images), (-1, self.image_shape[0], self.row_size))
-        uniform = self._uniform(ops.shape(rows)[0], seed)
-        drawn = _drawing_function(self)(tf.convert_to_tensor(rows), tf.constant(known_rows, tf.int32), uniform)
-        return ops.reshape(drawn, (-1, *self.image_shape))
+        return self.as_output(drawn(self, images, int(known_rows), seed), output)
 
     def _uniform(self, n, seed):
         shape = (n, self.image_shape[0], self.row_size)
@@ -205,7 +189,7 @@ class PixelLSTM(BinaryImageModel):
         for lstm in self.lstms[1:]:
             h = lstm(h) + h
         context = ops.concatenate([h, *above[:self.context_rows], positions], axis=-1)
-        logits = self._row_logits(rows, self._context_terms(context, above[:self.context_rows]))
+        logits = self.row_logits(rows, self.context_terms(context, above[:self.context_rows]))
         return ops.reshape(ops.cast(logits, "float32"), (-1, *self.image_shape))
 
     @staticmethod
@@ -213,7 +197,7 @@ class PixelLSTM(BinaryImageModel):
         """The row k above each row (zeros above the image)."""
         return ops.pad(rows[:, :-k], [[0, 0], [k, 0], [0, 0]]) if k < rows.shape[1] else ops.zeros_like(rows)
 
-    def _context_terms(self, context, above):
+    def context_terms(self, context, above):
         """What the rows above add to each masked layer and to the local network: computed once
         per row, reused for each of its pixels when drawing. `above`: the context rows, nearest
         first, each [..., row_size]."""
@@ -224,7 +208,7 @@ class PixelLSTM(BinaryImageModel):
             local = self.local_above(ops.concatenate([_shifted(columns, d) for d in range(-half, half + 1)], axis=-1))
         return [layer(context) for layer in self.context_to_hidden], self.context_to_logits(context), local
 
-    def _row_logits(self, row, context_terms):
+    def row_logits(self, row, context_terms):
         """The logits of a row's values, each from the values before it and the context."""
         to_hidden, to_logits, local = context_terms
         h = ops.relu(self.row_to_hidden(row) + to_hidden[0])
@@ -241,41 +225,6 @@ class PixelLSTM(BinaryImageModel):
     def _columns(self, row):
         """A row [..., row_size] as its pixels [n, width, channels] (leading axes merged)."""
         return ops.reshape(row, (-1, self.image_shape[1], self.image_shape[2]))
-
-    def _draw(self, rows, known_rows, uniform):
-        """Rows [batch, h, row_size] of binary values whose first `known_rows` are kept and the
-        others drawn, value by value: value i is 1 where uniform[..., i] < p(x_i = 1 | x_<i)."""
-        height, size = self.image_shape[0], self.row_size
-        batch = tf.shape(rows)[0]
-        zeros = tf.zeros((batch, self.units), self.lstms[0].compute_dtype)  # bfloat16 under mixed precision
-        states = [[zeros, zeros] for _ in self.lstms]
-        above = [tf.zeros((batch, size)) for _ in range(max(self.context_rows, 1))]  # nearest first
-
-        def draw_row(context_terms, row_uniform):
-            def step(i, row):
-                p = tf.sigmoid(tf.cast(self._row_logits(row, context_terms)[:, i], tf.float32))
-                bit = tf.cast(row_uniform[:, i] < p, row.dtype)
-                return i + 1, row + bit[:, None] * tf.one_hot(i, size)[None]
-
-            return tf.while_loop(lambda i, _: i < size, step, (tf.constant(0), tf.zeros((batch, size))))[1]
-
-        def next_row(r, above, states, drawn):
-            position = tf.broadcast_to(tf.one_hot(r, height)[None], (batch, height))
-            step = tf.cast(tf.concat([above[0], position], axis=-1), zeros.dtype)
-            h, new_states = self.lstms[0].cell(step, states[0])
-            new_states = [new_states]
-            for lstm, state in zip(self.lstms[1:], states[1:]):
-                out, state = lstm.cell(h, state)
-                h = out + h
-                new_states.append(state)
-            context = tf.concat([tf.cast(h, tf.float32), *above[:self.context_rows], position], axis=-1)
-            terms = self._context_terms(context, above[:self.context_rows])
-            row = tf.cond(r < known_rows, lambda: rows[:, r], lambda: draw_row(terms, uniform[:, r]))
-            return r + 1, [row] + above[:-1], [list(s) for s in new_states], drawn.write(r, row)
-
-        drawn = tf.TensorArray(tf.float32, size=height, element_shape=(None, size))
-        drawn = tf.while_loop(lambda r, *_: r < height, next_row, (tf.constant(0), above, states, drawn))[3]
-        return tf.transpose(drawn.stack(), [1, 0, 2])
 
     # --- training ----------------------------------------------------------------------------
     def negative_log_likelihood(self, x):
@@ -313,14 +262,14 @@ class PixelLSTM(BinaryImageModel):
             images = self.checked_batch(self.checked(images, image_spec), image_spec, self.MAX_BATCH, "log_prob")
             return {"log_prob": self.log_prob(images)}
 
-        def drawn(images, known_rows, seed):
+        def drawn_uint8(images, known_rows, seed):
             rows = tf.reshape(self.thresholded(images), (-1, height, self.row_size))
             uniform = self._uniform(tf.shape(rows)[0], seed)
-            return as_uint8(tf.reshape(self._draw(rows, known_rows, uniform), (-1, *self.image_shape)))
+            return as_uint8(tf.reshape(draw(self, rows, known_rows, uniform), (-1, *self.image_shape)))
 
         def sample(num_images, seed):
             num_images = self.checked_count(num_images, count_spec, self.MAX_SAMPLES)
-            return drawn(tf.zeros(tf.concat([[num_images], self.image_shape], 0), tf.uint8), tf.constant(0),
+            return drawn_uint8(tf.zeros(tf.concat([[num_images], self.image_shape], 0), tf.uint8), tf.constant(0),
                          self.checked(seed, seed_spec))
 
         def complete(images, known_rows, seed):
@@ -332,7 +281,7 @@ class PixelLSTM(BinaryImageModel):
                                                      message=f"known_rows must be at most {height} (the image's rows)")]
             with tf.control_dependencies(checks):
                 known_rows = tf.identity(known_rows)
-            return drawn(images, known_rows, self.checked(seed, seed_spec))
+            return drawn_uint8(images, known_rows, self.checked(seed, seed_spec))
 
         return {
             "serving_default": (log_prob, [image_spec]),
@@ -349,21 +298,3 @@ def _shifted(columns, k):
     if k > 0:
         return ops.concatenate([ops.zeros_like(columns[:, :k]), columns[:, :-k]], axis=1)
     return ops.concatenate([columns[:, -k:], ops.zeros_like(columns[:, :-k])], axis=1)
-
-
-# Drawing runs 784 small steps: as a compiled graph, not step by step in eager mode. One graph
-# per model, kept outside the model so that Keras and SavedModel export never track it, and
-# holding the model only weakly so that a model that has drawn can still be freed.
-_DRAWING_FUNCTIONS = weakref.WeakKeyDictionary()
-
-
-def _drawing_function(model):
-    if model not in _DRAWING_FUNCTIONS:
-        spec = tf.TensorSpec((None, model.image_shape[0], model.row_size), tf.float32)
-        owner = weakref.ref(model)
-
-        def draw(rows, known_rows, uniform):
-            return owner()._draw(rows, known_rows, uniform)
-
-        _DRAWING_FUNCTIONS[model] = tf.function(draw, input_signature=[spec, tf.TensorSpec((), tf.int32), spec])
-    return _DRAWING_FUNCTIONS[model]

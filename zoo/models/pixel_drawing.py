@@ -1,0 +1,76 @@
+"""Drawing binary images from a `PixelLSTM` (`zoo.models.pixel_lstm`): row by row, as the
+LSTM reads them, and within a row value by value, each drawn from its logit given the values
+before it. `PixelLSTM.sample` and `complete` run it as a compiled graph; the exported `sample`
+and `complete` signatures trace it.
+"""
+
+import weakref
+
+import tensorflow as tf
+from keras import ops
+
+
+def drawn(model, images, known_rows, seed):
+    """Binary images [batch, h, w, c] whose top `known_rows` rows are kept and the others drawn
+    by `model` (floats 0 or 1), in a compiled graph; `seed` None draws from the model's own
+    random stream."""
+    rows = ops.reshape(model.thresholded(images), (-1, model.image_shape[0], model.row_size))
+    uniform = model._uniform(ops.shape(rows)[0], seed)
+    rows = drawing_function(model)(tf.convert_to_tensor(rows), tf.constant(known_rows, tf.int32), uniform)
+    return ops.reshape(rows, (-1, *model.image_shape))
+
+
+def draw(model, rows, known_rows, uniform):
+    """Rows [batch, h, row_size] of binary values whose first `known_rows` are kept and the
+    others drawn by `model`, value by value: value i is 1 where uniform[..., i] < p(x_i = 1 |
+    x_<i). The LSTM steps once per row; the row's context terms are computed once and reused
+    for each of its values."""
+    height, size = model.image_shape[0], model.row_size
+    batch = tf.shape(rows)[0]
+    zeros = tf.zeros((batch, model.units), model.lstms[0].compute_dtype)  # bfloat16 under mixed precision
+    states = [[zeros, zeros] for _ in model.lstms]
+    above = [tf.zeros((batch, size)) for _ in range(max(model.context_rows, 1))]  # nearest first
+
+    def draw_row(context_terms, row_uniform):
+        def step(i, row):
+            p = tf.sigmoid(tf.cast(model.row_logits(row, context_terms)[:, i], tf.float32))
+            bit = tf.cast(row_uniform[:, i] < p, row.dtype)
+            return i + 1, row + bit[:, None] * tf.one_hot(i, size)[None]
+
+        return tf.while_loop(lambda i, _: i < size, step, (tf.constant(0), tf.zeros((batch, size))))[1]
+
+    def next_row(r, above, states, drawn):
+        position = tf.broadcast_to(tf.one_hot(r, height)[None], (batch, height))
+        step = tf.cast(tf.concat([above[0], position], axis=-1), zeros.dtype)
+        h, new_states = model.lstms[0].cell(step, states[0])
+        new_states = [new_states]
+        for lstm, state in zip(model.lstms[1:], states[1:]):
+            out, state = lstm.cell(h, state)
+            h = out + h
+            new_states.append(state)
+        context = tf.concat([tf.cast(h, tf.float32), *above[:model.context_rows], position], axis=-1)
+        terms = model.context_terms(context, above[:model.context_rows])
+        row = tf.cond(r < known_rows, lambda: rows[:, r], lambda: draw_row(terms, uniform[:, r]))
+        return r + 1, [row] + above[:-1], [list(s) for s in new_states], drawn.write(r, row)
+
+    drawn = tf.TensorArray(tf.float32, size=height, element_shape=(None, size))
+    drawn = tf.while_loop(lambda r, *_: r < height, next_row, (tf.constant(0), above, states, drawn))[3]
+    return tf.transpose(drawn.stack(), [1, 0, 2])
+
+
+# Drawing runs 784 small steps: as a compiled graph, not step by step in eager mode. One graph
+# per model, kept outside the model so that Keras and SavedModel export never track it, and
+# holding the model only weakly so that a model that has drawn can still be freed.
+_DRAWING_FUNCTIONS = weakref.WeakKeyDictionary()
+
+
+def drawing_function(model):
+    if model not in _DRAWING_FUNCTIONS:
+        spec = tf.TensorSpec((None, model.image_shape[0], model.row_size), tf.float32)
+        owner = weakref.ref(model)
+
+        def draw_rows(rows, known_rows, uniform):
+            return draw(owner(), rows, known_rows, uniform)
+
+        _DRAWING_FUNCTIONS[model] = tf.function(draw_rows, input_signature=[spec, tf.TensorSpec((), tf.int32), spec])
+    return _DRAWING_FUNCTIONS[model]
