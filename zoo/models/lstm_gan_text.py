@@ -9,8 +9,8 @@ from keras import ops
 from zoo.config import at_least, check_fields, one_of, positive
 from zoo.data.text import Tokenizer
 from zoo.models.base import ZooModel
-from zoo.models.text_networks import (discriminate_ids, gumbel_rollout, monte_carlo_rewards, text_discriminator,
-                                      text_generator)
+from zoo.models.text_adversarial import adversarial_step
+from zoo.models.text_networks import gumbel_rollout, teacher_forced_logits, text_discriminator, text_generator
 from zoo.registry import register_model
 
 PHASES = ("mle", "adversarial")
@@ -31,15 +31,9 @@ class LSTMGANText(ZooModel):
     sees the start token and tokens[:t]); `sample(n)` draws token ids; `generate_text(n)`
     returns strings. Training has two phases, both through `fit`: `phase="mle"` maximises the
     likelihood of real sequences, `phase="adversarial"` trains against the discriminator.
-    Discrete samples have no gradient, so the generator learns through a Gumbel-softmax
-    relaxation whose inverse temperature rises from 1 to `max_inverse_temperature` over
-    `anneal_steps` steps (RelGAN), or through REINFORCE with the discriminator's probability
-    of "real" as the reward and a moving-average baseline: one reward per sequence
-    ("reinforce"), or one per token, the mean reward of `rollouts` Monte-Carlo completions of
-    the sequence so far ("rollout", SeqGAN's estimator, rolled out by the current generator
-    rather than SeqGAN's delayed copy, and with the moving-average baseline). Under a
-    tf.distribute strategy the rollouts' draws depend on the replica count, so a "rollout" run
-    on several replicas is not the one-device run draw for draw, as the other estimators are.
+    Discrete samples have no gradient: the generator learns through a Gumbel-softmax relaxation
+    ("gumbel", RelGAN) or REINFORCE ("reinforce" with one reward per sequence, "rollout" with
+    one per token, SeqGAN); `zoo.models.text_adversarial` describes the three estimators.
 
     Example:
 
@@ -70,12 +64,10 @@ class LSTMGANText(ZooModel):
                         discriminator_dim=at_least(1), phase=one_of(*PHASES), estimator=one_of(*ESTIMATORS),
                         max_inverse_temperature=positive, anneal_steps=at_least(1), rollouts=at_least(1),
                         discriminator_steps=at_least(1))
-    # Most that one request to the exported `generate` signature may ask for.
-    MAX_SEQUENCES = 1_000
-    # LiteRT and ONNX exports (zoo.portable) leave these out, for the reason given.
+    MAX_SEQUENCES = 1_000  # most sequences one request to the exported `generate` signature may ask for
     NOT_PORTABLE = {"generate": "no: strings in and out (a TensorFlow lookup table) and random draws from a run-time "
                                 "seed; call serving_default (next-token probabilities) in your own sampling loop"}
-    MAX_LENGTH = 1_000
+    MAX_LENGTH = 1_000  # most tokens one such request may ask for
 
     def __init__(self, vocabulary=("a", "b"), sequence_length=64, token_separator="", embedding_dim=64,
                  hidden_dim=256, discriminator_dim=64, bidirectional=False, phase="mle", estimator="gumbel",
@@ -121,23 +113,12 @@ class LSTMGANText(ZooModel):
         pass  # both functional sub-networks are built at construction
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "vocabulary": list(self.vocabulary),
-            "sequence_length": self.sequence_length,
-            "token_separator": self.token_separator,
-            "embedding_dim": self.embedding_dim,
-            "hidden_dim": self.hidden_dim,
-            "discriminator_dim": self.discriminator_dim,
-            "bidirectional": self.bidirectional,
-            "phase": self.phase,
-            "estimator": self.estimator,
-            "max_inverse_temperature": self.max_inverse_temperature,
-            "anneal_steps": self.anneal_steps,
-            "rollouts": self.rollouts,
-            "discriminator_steps": self.discriminator_steps,
-            "seed": self.seed,
-        }
+        return {**super().get_config(), "vocabulary": list(self.vocabulary), "sequence_length": self.sequence_length,
+                "token_separator": self.token_separator, "embedding_dim": self.embedding_dim,
+                "hidden_dim": self.hidden_dim, "discriminator_dim": self.discriminator_dim,
+                "bidirectional": self.bidirectional, "phase": self.phase, "estimator": self.estimator,
+                "max_inverse_temperature": self.max_inverse_temperature, "anneal_steps": self.anneal_steps,
+                "rollouts": self.rollouts, "discriminator_steps": self.discriminator_steps, "seed": self.seed}
 
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
         """Two optimizers, Adam(1e-3) for the generator and Adam(1e-4) for the discriminator by
@@ -187,28 +168,16 @@ class LSTMGANText(ZooModel):
         return [self.nll_tracker, self.g_loss_tracker, self.d_loss_tracker]
 
     # -- the generator as a language model ---------------------------------------------------
-
-    def _zero_state(self, batch):
-        zeros = ops.zeros((batch, self.hidden_dim))
-        return zeros, zeros
-
-    def _teacher_forced_logits(self, tokens, training=False):
-        batch = ops.shape(tokens)[0]
-        start = ops.full((batch, 1), self.vocab_size, dtype="int32")
-        inputs = ops.concatenate([start, ops.cast(tokens[:, :-1], "int32")], axis=1)
-        logits, _, _ = self.generator([inputs, *self._zero_state(batch)], training=training)
-        return logits
-
     def call(self, tokens, training=False):
         """Token ids [batch, time] → next-token probabilities [batch, time, vocab]: position t
         is the distribution of tokens[t] given the tokens before it."""
         self.expect_shape(tokens, (None, None), "tokens")
-        return ops.softmax(self._teacher_forced_logits(tokens, training), axis=-1)
+        return ops.softmax(teacher_forced_logits(self.generator, tokens, training), axis=-1)
 
     def token_nll(self, tokens, temperature=1.0, training=False):
         """Negative log-likelihood of each token [batch, time] in nats given the tokens before
         it, under the model sampled at `temperature` (softmax(logits / temperature))."""
-        logits = self._teacher_forced_logits(tokens, training)
+        logits = teacher_forced_logits(self.generator, tokens, training)
         logits = logits if temperature == 1.0 else logits / temperature
         return keras.losses.sparse_categorical_crossentropy(tokens, logits, from_logits=True)
 
@@ -218,7 +187,6 @@ class LSTMGANText(ZooModel):
         return ops.sum(self.token_nll(tokens, temperature), axis=-1)
 
     # -- sampling --------------------------------------------------------------------------
-
     def _rollout(self, batch, length, temperature=1.0, prompt=None, noise_seed=None, inverse_temperature=None):
         """`gumbel_rollout` of the generator, its noise seeded by `noise_seed` (an int or a
         [2] seed) or, when None, by the model's own seed generator."""
@@ -262,11 +230,10 @@ class LSTMGANText(ZooModel):
                 for text in self.tokenizer.decode(tokens).numpy()]
 
     # -- training ----------------------------------------------------------------------------
-
     def train_step(self, data):
         real = ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "int32")
         if self._traced_phase == "adversarial":
-            self._adversarial_step(real)
+            adversarial_step(self, real)
         else:
             self._mle_step(real)
         return self.step_logs()
@@ -279,74 +246,12 @@ class LSTMGANText(ZooModel):
         self.apply_gradients(self.g_optimizer, grads, self.generator.trainable_variables)
         self.nll_tracker.update_state(nll)
 
-    def _adversarial_step(self, real):
-        batch, length = ops.shape(real)[0], ops.shape(real)[1]
-        real_one_hot = ops.one_hot(real, self.vocab_size)
-        progress = ops.minimum(ops.cast(self.adversarial_steps, "float32") / max(self.anneal_steps, 1), 1.0)
-        beta = self.max_inverse_temperature ** progress  # 1 → max, exponentially (RelGAN)
-        gumbel = self.estimator == "gumbel"
-
-        def fake():
-            tokens, soft = self._rollout(batch, length, inverse_temperature=beta if gumbel else None)
-            return tokens, soft, (soft if gumbel else ops.one_hot(tokens, self.vocab_size))
-
-        def update_discriminator(fake_input):
-            with tf.GradientTape() as d_tape:
-                real_logits = self.discriminator(real_one_hot, training=True)
-                fake_logits = self.discriminator(ops.stop_gradient(fake_input), training=True)
-                d_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(real_logits), real_logits, from_logits=True)) \
-                    + ops.mean(keras.losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits, from_logits=True))
-                scaled = self.per_replica(d_loss)
-            grads = d_tape.gradient(scaled, self.discriminator.trainable_variables)
-            self.apply_gradients(self.d_optimizer, grads, self.discriminator.trainable_variables)
-            return d_loss
-
-        for _ in range(self.discriminator_steps - 1):  # the extra D updates, each on fresh samples
-            update_discriminator(fake()[2])
-        with tf.GradientTape() as g_tape:
-            tokens, soft, fake_input = fake()
-            with g_tape.stop_recording():
-                d_loss = update_discriminator(fake_input)
-            if gumbel:  # non-saturating loss through the relaxed samples
-                logits_for_g = self.discriminator(soft, training=True)
-                g_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(logits_for_g), logits_for_g, from_logits=True))
-            elif self.estimator == "reinforce":  # reward = D's probability of "real", minus a moving average
-                reward = ops.stop_gradient(ops.sigmoid(self.discriminator(fake_input, training=False))[:, 0])
-                advantage = reward - self.reward_baseline
-                g_loss = ops.mean(advantage * self.sequence_nll(tokens))  # −advantage · log p(sequence)
-            else:  # REINFORCE with a reward per token: the mean of D over Monte-Carlo completions
-                with g_tape.stop_recording():
-                    reward = monte_carlo_rewards(self.generator, self._reward, tokens, self.rollouts,
-                                                 self._replica_seed())
-                token_nll = self.token_nll(tokens, training=True)
-                g_loss = ops.mean(ops.sum((reward - self.reward_baseline) * token_nll, axis=-1))
-            scaled = self.per_replica(g_loss)
-        grads = g_tape.gradient(scaled, self.generator.trainable_variables)
-        self.apply_gradients(self.g_optimizer, grads, self.generator.trainable_variables)
-        if not gumbel:
-            self.reward_baseline.assign(0.9 * self.reward_baseline + 0.1 * self.global_mean(ops.mean(reward)))
-        self.adversarial_steps.assign_add(1)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_loss_tracker.update_state(d_loss)
-        self.nll_tracker.update_state(ops.mean(self.sequence_nll(real)))
-
-    def _reward(self, ids):
-        """D's probability that sequences of token ids [n, time] are real: [n]."""
-        return ops.sigmoid(discriminate_ids(self.discriminator, ids))
-
-    def _replica_seed(self):
-        """A sampling seed for this step that differs between the replicas of a strategy."""
-        context = tf.distribute.get_replica_context()
-        replica = context.replica_id_in_sync_group if context is not None else 0
-        return tf.cast(self.seed_generator.next(), tf.int32) + tf.stack([0, 1_000_003 * tf.cast(replica, tf.int32)])
-
     def test_step(self, data):
         real = ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "int32")
         self.nll_tracker.update_state(ops.mean(self.sequence_nll(real)))
         return self.step_logs([self.nll_tracker])
 
     # -- serving -----------------------------------------------------------------------------
-
     def litert_shapes(self):
         """A LiteRT export scores `sequence_length` tokens at a time (its LSTM loop needs static
         shapes); the ONNX export takes any length."""

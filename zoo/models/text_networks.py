@@ -36,6 +36,17 @@ def text_discriminator(vocab_size, embedding_dim, hidden_dim, bidirectional):
     return keras.Model(one_hot, logit, name="discriminator")
 
 
+def teacher_forced_logits(generator, tokens, training=False):
+    """Next-token logits [batch, time, vocab] of `generator` (a `text_generator`) on token ids
+    [batch, time]: position t sees the start token and tokens[:t], from a zero state."""
+    batch = ops.shape(tokens)[0]
+    start = ops.full((batch, 1), generator.output[0].shape[-1], dtype="int32")
+    inputs = ops.concatenate([start, ops.cast(tokens[:, :-1], "int32")], axis=1)
+    zeros = ops.zeros((batch, generator.input[1].shape[-1]))
+    logits, _, _ = generator([inputs, zeros, zeros], training=training)
+    return logits
+
+
 def gumbel_rollout(generator, batch, length, noise_seed, temperature=1.0, prompt=None, inverse_temperature=None):
     """Samples `length` tokens from `generator` (a `text_generator`) autoregressively. Returns
     (tokens [batch, length] int32, relaxed one-hots [batch, length, vocab] or None).
