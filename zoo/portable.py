@@ -69,6 +69,9 @@ def test_images(rows=256, dataset="mnist", data_dir=None):
     return next(iter(splits["test"].batch(rows)))[0].numpy()
 
 
+test_images.__test__ = False  # a helper named like a test: pytest --doctest-modules would run it as one
+
+
 def saved_model_outputs(path, inputs, batch=32):
     """{"<endpoint>/<output>": array} of the SavedModel at `path` (as `zoo.export` writes it)
     on `inputs` (as `parity_inputs` makes them), in batches of `batch` rows."""
