@@ -37,9 +37,26 @@ def smoke_fields(name):
 def tiny(name, **overrides):
     """A fresh model `name` of its recipe's smoke size, built and run in seconds: the tests' one
     way to make a small model. `overrides` are the fields a test needs otherwise (a vocabulary,
-    an image shape, another size); Keras' global seed is set first, so the weights repeat."""
+    an image shape, another size, another seed). Seeded (Keras' global seed and the model's
+    `seed`, 0 unless overridden), so its weights and draws repeat."""
     keras.utils.set_random_seed(0)
-    return zoo.load(name, **{**smoke_fields(name), **overrides})
+    return zoo.load(name, **{**smoke_fields(name), "seed": 0, **overrides})
+
+
+def params(default, slow=()):
+    """Cases for `pytest.mark.parametrize` (or a fixture's `params`): those in `default` run by
+    default, those in `slow` only with `-m slow` — the one way a test sends some of its cases to
+    the slow run (a whole test takes `@pytest.mark.slow`). A case of several arguments is a
+    tuple. Say beside the call which default test keeps each slow case's mechanism covered.
+
+    >>> [getattr(case, "values", case) for case in params(["dcgan"], slow=["vae", ("vae", 2)])]
+    ['dcgan', ('vae',), ('vae', 2)]
+    """
+    both = set(default) & set(slow)
+    if both:
+        raise ValueError(f"{sorted(both, key=str)} are both default and slow cases")
+    return [*default, *(pytest.param(*(case if isinstance(case, tuple) else (case,)), marks=pytest.mark.slow)
+                        for case in slow)]
 
 
 def refusal(argv, capsys):
@@ -67,16 +84,3 @@ def smoke_run(tmp_path_factory):
         card = recipe.main(["--smoke", "--output", str(output)])
         runs[name] = (output, card)
     return runs
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """A module may send some parameters of a test to the slow run: its `SLOW_PARAMS` maps a
-    test function's name to the parameter values (e.g. model names) it runs only with -m slow.
-    First, so that the default run's `-m "not slow"` leaves them out."""
-    for item in items:
-        module = getattr(item, "module", None)  # a doctest item has none
-        slow = getattr(module, "SLOW_PARAMS", {}).get(getattr(item, "originalname", None), ())
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if any(isinstance(v, str) and v in slow for v in params.values()):
-            item.add_marker(pytest.mark.slow)

@@ -8,6 +8,8 @@ import tensorflow as tf
 import zoo
 from benchmarks import flops, run
 
+from conftest import params
+
 
 def test_a_matrix_product_counts_two_flops_per_multiply_add():
     f = tf.function(lambda a, b: tf.matmul(a, b)).get_concrete_function(
@@ -30,8 +32,8 @@ def test_an_unrolled_lstm_counts_every_time_step_and_a_loop_is_refused():
 
 
 # lstm_gan_image's plain version is dcgan's plain GAN on other networks: with -m slow.
-@pytest.mark.parametrize("name", ["dcgan", pytest.param("lstm_gan_image", marks=pytest.mark.slow), "vae",
-                                  "lstm_image_classifier", "cnn_lstm_video", "lstm_gan_text"])
+@pytest.mark.parametrize("name", params(["dcgan", "vae", "lstm_image_classifier", "cnn_lstm_video", "lstm_gan_text"],
+                                         slow=["lstm_gan_image"]))
 def test_each_model_has_a_plain_keras_version_that_trains(name, smoke_run):
     """The yardstick must run: one fit step on a real batch of the recipe's smoke pipeline."""
     import numpy as np

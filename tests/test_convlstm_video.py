@@ -14,7 +14,7 @@ from zoo.data import video
 from zoo.datasets import moving_mnist_motion as mmm
 from recipes.convlstm_video import recipe
 
-SMALL = dict(encoder_filters=[4, 8], lstm_filters=[8], kernel_size=3, observed_frames=2)
+from conftest import tiny
 
 
 def square_digit(value):
@@ -61,7 +61,7 @@ def test_published_moving_mnist_path_with_mocked_data(monkeypatch):
     with tfds.testing.mock_data(num_examples=4):
         clips, info = video.frame_sequences("moving_mnist", clip_frames=20, split="test")
         first, label = next(iter(clips))
-        model = zoo.load("convlstm_video", **SMALL)
+        model = tiny("convlstm_video")
         settings = recipe.RECIPE.evaluate_class()(test_dataset="moving_mnist", predicted_frames=5, max_examples=4)
         metrics = recipe.RECIPE.evaluate(model, settings)
     assert first.shape == (20, 64, 64, 1) and first.dtype == tf.uint8 and int(label) == -1
@@ -75,7 +75,7 @@ def test_one_frame_for_any_batch_in_python_and_from_the_export(tmp_path):
     """A generated frame count of 1 with a batch the trace left open: `predict` after a first
     call of another batch size, and the export's `num_frames=1` (both failed stacking an empty
     array of unknown batch)."""
-    model = zoo.load("convlstm_video", **SMALL)
+    model = tiny("convlstm_video")
     clips = np.random.default_rng(2).integers(0, 256, (3, 3, 64, 64, 1)).astype("uint8")
     assert model.predict(clips[:2], verbose=0).shape == (2, 64, 64, 1)
     assert model.predict(clips, verbose=0).shape == (3, 64, 64, 1)
@@ -86,7 +86,7 @@ def test_one_frame_for_any_batch_in_python_and_from_the_export(tmp_path):
 
 
 def test_frames_are_generated_from_any_number_of_given_frames():
-    model = zoo.load("convlstm_video", **SMALL)
+    model = tiny("convlstm_video")
     clips = np.random.default_rng(1).integers(0, 256, (2, 4, 64, 64, 1)).astype("uint8")
     for given, wanted in ((1, 1), (4, 3)):
         frames = np.asarray(model.predict_frames(clips[:, :given], wanted, output="float"))
@@ -101,8 +101,8 @@ def test_frames_are_generated_from_any_number_of_given_frames():
 
 
 def test_frame_temperature_sharpens_every_generated_frame_and_what_is_fed_back():
-    plain = zoo.load("convlstm_video", seed=3, **SMALL)
-    sharp = zoo.load("convlstm_video", seed=3, frame_temperature=0.5, **SMALL)
+    plain = tiny("convlstm_video", seed=3)
+    sharp = tiny("convlstm_video", seed=3, frame_temperature=0.5)
     sharp.set_weights(plain.get_weights())
     clips = np.random.default_rng(4).integers(0, 256, (2, 3, 64, 64, 1)).astype("uint8")
     p, q = (np.asarray(m.predict_frames(clips, 1, output="float")) for m in (plain, sharp))
@@ -115,20 +115,20 @@ def test_frame_temperature_sharpens_every_generated_frame_and_what_is_fed_back()
     np.testing.assert_allclose(np.asarray(sharp.predict_frames(clips, 2, output="float"))[:, 1:], expected, atol=0.02)
     assert sharp.get_config()["frame_temperature"] == 0.5
     with pytest.raises(zoo.ConfigError, match="'frame_temperature' must be positive, got 0"):
-        zoo.load("convlstm_video", frame_temperature=0, **SMALL)
+        tiny("convlstm_video", frame_temperature=0)
 
 
 def test_sharpened_frames_export_to_onnx(tmp_path):
     # The sharpening is in the served graph (the shipped config generates at 0.5), and ONNX has
     # ops for it: it once used Log1p, which ONNX lacks, and the export failed.
-    model = zoo.load("convlstm_video", frame_temperature=0.5, **SMALL)
+    model = tiny("convlstm_video", frame_temperature=0.5)
     result = portable.verify(model, "onnx", tmp_path, rows=2)
     assert result["agrees"], result["parity"]
 
 
 @pytest.mark.parametrize("mode", ["free_running", "teacher_forcing"])
 def test_both_training_modes_train(mode):
-    model = zoo.load("convlstm_video", training_mode=mode, **SMALL)
+    model = tiny("convlstm_video", training_mode=mode)
     model.compile()
     clips = np.random.default_rng(2).integers(0, 256, (4, 5, 64, 64, 1)).astype("uint8")
     history = model.fit(clips, epochs=1, batch_size=2, verbose=0)
@@ -178,7 +178,7 @@ def test_correlation_kernel_moves_each_clip_once_more_by_its_own_shift():
 
 
 def test_served_requests_are_bounded_in_frames_carried_and_generated():
-    model = zoo.load("convlstm_video", **SMALL)
+    model = tiny("convlstm_video")
     predict, _ = model.serving_signatures()["serving_default"]
     answer = predict(tf.zeros((2, 3, 64, 64, 1), tf.uint8), tf.constant(4))["frames"]
     assert answer.shape == (2, 4, 64, 64, 1) and answer.dtype == tf.uint8
@@ -190,14 +190,12 @@ def test_served_requests_are_bounded_in_frames_carried_and_generated():
 
 
 def test_the_shipped_card_is_measured_as_the_issue_asks():
+    """Its targets (MSE against copy-last, the judge's accuracies, time) are in test_targets.py."""
     from zoo import cards
 
     card = cards.read_card(cards.saved_models_dir() / "convlstm_video")
     metrics = card["metrics"]
     assert card["dataset"]["test_dataset"].startswith("moving_mnist_motion/") and card["dataset"]["digits"] == 1
     assert (metrics["observed_frames"], metrics["predicted_frames"], metrics["test_clips"]) == (5, 5, 5_000)
-    assert metrics["mse_ratio_to_copy_last"] <= 0.5  # the issue's target: MSE at most half copy-last's
     assert metrics["mse_ratio_to_copy_last"] == pytest.approx(metrics["test_mse"] / metrics["copy_last_mse"], abs=1e-3)
-    assert metrics["classifier_accuracy_true"] >= 0.97  # the judge itself reads true continuations
-    assert metrics["classifier_accuracy_generated"] >= 0.90  # the issue's target: digit and motion kept
-    assert card["training_seconds"] <= 30 * 60
+    assert {"classifier_accuracy_true", "classifier_accuracy_generated"} <= set(metrics)

@@ -9,20 +9,20 @@ import zoo
 from zoo import training
 from zoo.models.dcgan import SpectralConv2D
 
+from conftest import tiny
+
 BATCH = (np.random.default_rng(0).uniform(size=(32, 28, 28, 1)) * 255).astype("uint8")
 
 
 def trained_one_step(**overrides):
-    keras.utils.set_random_seed(0)
-    model = zoo.load("dcgan", latent_dim=8, width=8, seed=0, **overrides)
+    model = tiny("dcgan", **overrides)
     model.compile()
     model.fit(BATCH, epochs=1, batch_size=32, verbose=0)
     return model
 
 
 def test_samples_come_from_the_moving_average_of_the_generator():
-    keras.utils.set_random_seed(0)
-    averaged = zoo.load("dcgan", latent_dim=8, width=8, seed=0, ema_decay=0.999)
+    averaged = tiny("dcgan", ema_decay=0.999)
     averaged.compile()
     before = [w.numpy() for w in averaged.generator.weights]  # the average starts as these
     averaged.fit(BATCH, epochs=1, batch_size=32, verbose=0)
@@ -58,7 +58,7 @@ def test_r1_penalty_adds_to_the_discriminator_loss():
 
 
 def test_lazy_r1_is_the_penalty_times_the_interval_on_one_step_in_interval():
-    model = zoo.load("dcgan", latent_dim=8, width=8, seed=0, r1_penalty=10.0, r1_interval=4, spectral_norm=False)
+    model = tiny("dcgan", r1_penalty=10.0, r1_interval=4, spectral_norm=False)
     model.compile()
     model.build_optimizers()
     real = keras.ops.convert_to_tensor(BATCH.astype("float32") / 127.5 - 1.0)
@@ -89,7 +89,7 @@ def test_mixed_precision_model_loads_into_float32():
         mixed = trained_one_step()
     assert mixed.generator.layers[1].compute_dtype == "bfloat16"
     assert keras.mixed_precision.global_policy().name == "float32"  # restored
-    plain = zoo.load("dcgan", latent_dim=8, width=8, seed=0)
+    plain = tiny("dcgan")
     plain.set_weights(mixed.get_weights())
     z = np.random.default_rng(1).normal(size=(4, 8)).astype("float32")
     assert np.asarray(plain(z)).dtype == np.float32

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 import zoo
-from conftest import REPO
+from conftest import REPO, params
 
 TWICE = """
 import json, sys, zoo
@@ -28,8 +28,7 @@ print("RESULT " + json.dumps(digests))
 
 # One model by default (a GAN with two optimizers); every model's seeded rerun without op
 # determinism is in test_recipes.py, the rest here (the text model with XLA among them) with -m slow.
-@pytest.mark.parametrize("name", [n if n == "dcgan" else pytest.param(n, marks=pytest.mark.slow)
-                                  for n in zoo.list_models()])
+@pytest.mark.parametrize("name", params(["dcgan"], slow=[n for n in zoo.list_models() if n != "dcgan"]))
 def test_deterministic_reruns_give_bit_identical_weights(name, tmp_path):
     result = subprocess.run([sys.executable, "-c", TWICE, name, str(tmp_path)], capture_output=True, text=True,
                             timeout=900, cwd=REPO, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})

@@ -16,7 +16,7 @@ import pytest
 
 import zoo
 from zoo import training
-from conftest import REPO
+from conftest import REPO, params
 
 # Same global batch, same draws (each replica keeps its rows of the global draw), batch norm
 # statistics over the global batch, gradients clipped after the replicas' sum: the runs differ
@@ -66,8 +66,7 @@ def _run(args, timeout=900, env=None):
 # CNN's batch norm); the others, the text GAN's clipped gradients among them, with -m slow.
 # By default the mechanism is checked once, on the model with the most to keep in step (two
 # optimizers, batch norm, random draws); every other recipe with -m slow.
-@pytest.mark.parametrize("name", [n if n == "dcgan" else pytest.param(n, marks=pytest.mark.slow)
-                                  for n in zoo.list_models()])
+@pytest.mark.parametrize("name", params(["dcgan"], slow=[n for n in zoo.list_models() if n != "dcgan"]))
 def test_mirrored_strategy_matches_one_device(name, tmp_path):
     stdout = _run(["-c", MIRRORED, name, str(tmp_path), json.dumps(EXTRA.get(name, []))])
     assert "Distributing with MirroredStrategy over 2 replicas" in stdout
@@ -88,7 +87,7 @@ def _free_ports(n):
     return ports
 
 
-@pytest.mark.parametrize("name", [pytest.param("lstm_image_classifier", marks=pytest.mark.slow), "dcgan"])
+@pytest.mark.parametrize("name", params(["dcgan"], slow=["lstm_image_classifier"]))
 def test_two_worker_processes_end_with_identical_weights(name, tmp_path):
     workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
     processes = []

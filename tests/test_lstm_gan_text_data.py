@@ -22,7 +22,7 @@ from conftest import tiny
 REPO = Path(__file__).resolve().parent.parent
 
 def test_phase_switch_callback_follows_the_epoch(tmp_path):
-    model = tiny("lstm_gan_text", seed=0)
+    model = tiny("lstm_gan_text")
     model.compile()
     switch = recipe.AdversarialFrom(first=1, learning_rate=1e-4)
     switch.set_model(model)
@@ -90,8 +90,7 @@ def test_the_shipped_coco_captions_card_is_remeasured_from_its_weights():
         assert quality[f"bleu_{n}"] == pytest.approx(card["metrics"][f"bleu_{n}"], abs=0.002)
         assert quality[f"self_bleu_{n}"] == pytest.approx(card["metrics"][f"self_bleu_{n}"], abs=0.002)
     assert [r["temperature"] for r in card["text_quality_by_temperature"]] == list(recipe.TEMPERATURES)
-    assert card["samples"]["text"] == recipe.samples_text(model)
-    assert card["training_seconds"] <= 30 * 60
+    assert card["samples"]["text"] == recipe.samples_text(model)  # its training time: test_targets.py
 
 # The one tokenizer: the word rule is Texygen's, and training data, model and export agree on ids.
 
@@ -179,7 +178,7 @@ def test_model_encode_and_exported_generate_read_text_as_the_training_data(level
     ids = [int(i) for i in row if i != data.tokenizer.end_id]  # word rows are padded with <eos>
     # Smaller than smoke's networks: with 4× their weights, smoke's sample one character whatever the prompt.
     model = tiny("lstm_gan_text", vocabulary=data.tokenizer.vocabulary, token_separator=data.tokenizer.separator,
-                 sequence_length=12, embedding_dim=4, hidden_dim=8, discriminator_dim=4, seed=0)
+                 sequence_length=12, embedding_dim=4, hidden_dim=8, discriminator_dim=4)
     assert model.encode(line) == ids
     assert level == "characters" or data.tokenizer.unknown_id in ids  # "the" and "walks" were never trained on
     # Logits far from 0 and a low temperature: the samples depend on the prompt, not on the noise alone.

@@ -2,28 +2,24 @@
 unrolled and looped LSTMs compute the same thing, and its shift augmentation moves each image
 whole, within bounds, with zeros where nothing was."""
 
-import keras
 import numpy as np
 import pytest
 
 import zoo
 
+from conftest import tiny
+
 IMAGES = np.random.default_rng(0).integers(0, 256, (6, 28, 28, 1)).astype("uint8")
 
 
-def small(**overrides):
-    keras.utils.set_random_seed(0)
-    return zoo.load("lstm_image_classifier", units=8, **overrides)
-
-
 def test_unrolled_and_looped_lstms_give_the_same_probabilities():
-    unrolled, looped = small(unroll=True), small(unroll=False)
+    unrolled, looped = tiny("lstm_image_classifier", unroll=True), tiny("lstm_image_classifier", unroll=False)
     looped.set_weights(unrolled.get_weights())
     np.testing.assert_allclose(unrolled.predict(IMAGES, verbose=0), looped.predict(IMAGES, verbose=0), atol=1e-5)
 
 
 def test_each_row_is_one_time_step():
-    model = small(bidirectional=False)
+    model = tiny("lstm_image_classifier", bidirectional=False)
     rows = model._rows(IMAGES)
     assert tuple(rows.shape) == (6, 28, 28)
     np.testing.assert_allclose(np.asarray(rows)[2, 5], IMAGES[2, 5, :, 0] / 255.0, atol=1e-7)
@@ -31,7 +27,7 @@ def test_each_row_is_one_time_step():
 
 @pytest.mark.parametrize("shift", [1, 3])
 def test_shift_moves_each_image_whole_within_the_bound(shift):
-    model = small(augment_shift=shift, seed=3)
+    model = tiny("lstm_image_classifier", augment_shift=shift, seed=3)
     image = np.zeros((28, 28, 1), "float32")
     image[10:18, 12:16] = 1.0  # a block well inside the frame: any shift keeps all of it
     shifted = np.asarray(model.augment(np.repeat(image[None], 16, axis=0)))
@@ -46,7 +42,7 @@ def test_shift_moves_each_image_whole_within_the_bound(shift):
 
 
 def test_no_shift_leaves_training_images_as_they_are():
-    np.testing.assert_array_equal(np.asarray(small(augment_shift=0).augment(IMAGES)), IMAGES)
+    np.testing.assert_array_equal(np.asarray(tiny("lstm_image_classifier", augment_shift=0).augment(IMAGES)), IMAGES)
 
 
 def test_bad_settings_are_refused_by_name():

@@ -2,6 +2,7 @@
 build, config round trip, `.keras` round trip that resumes training, one `fit` step on a real
 batch, and an export that a clean process (no zoo) serves with the same outputs."""
 
+import functools
 import json
 
 import keras
@@ -12,7 +13,7 @@ import tensorflow as tf
 import zoo
 from zoo.registry import get_entry
 
-from conftest import run_clean_python
+from conftest import params, run_clean_python, tiny
 
 NAMES = zoo.list_models()
 # lstm_gan_image is dcgan's ImageGAN with other networks and pixel_lstm's particulars are tested
@@ -20,10 +21,9 @@ NAMES = zoo.list_models()
 SLOW = ("lstm_gan_image", "pixel_lstm")
 
 
-@pytest.fixture(scope="module", params=[pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in NAMES])
-def case(request):
-    """(name, smoke-sized config overrides, one real training batch) for each model."""
-    name = request.param
+@functools.cache
+def smoke_case(name):
+    """(name, the model fields of a smoke run, one real training batch of it), made once."""
     recipe = get_entry(name).recipe()
     config = recipe.config(**recipe.smoke)
     data = recipe.load_data(config)
@@ -31,10 +31,14 @@ def case(request):
     return name, recipe.model_config(config, data), batch
 
 
+@pytest.fixture(params=params([n for n in NAMES if n not in SLOW], slow=SLOW))
+def case(request):
+    return smoke_case(request.param)
+
+
 def fresh(case, **extra):
     name, overrides, _ = case
-    keras.utils.set_random_seed(1)
-    return zoo.load(name, **{**overrides, **extra})
+    return tiny(name, **{**overrides, **extra})
 
 
 def call_inputs(model, batch_inputs):
@@ -148,11 +152,13 @@ def example_inputs(specs, batch_inputs):
 # The output check of a clean serving process runs by default for models with different kinds
 # of endpoints (images, latents and counts, clips, token ids and strings); vae's and
 # convlstm_video's signatures are served in a clean process by test_serving_errors too, their
-# output check here with -m slow (to keep the default run within its time). See conftest.
-SLOW_PARAMS = {"test_export_serves_same_outputs_in_clean_process": {"vae", "convlstm_video"}}
+# output check here with -m slow (to keep the default run within its time).
+SERVED_SLOW = ("vae", "convlstm_video", *SLOW)
 
 
-def test_export_serves_same_outputs_in_clean_process(case, tmp_path):
+@pytest.mark.parametrize("name", params([n for n in NAMES if n not in SERVED_SLOW], slow=SERVED_SLOW))
+def test_export_serves_same_outputs_in_clean_process(name, tmp_path):
+    case = smoke_case(name)
     model = fresh(case)
     version = zoo.export(model, tmp_path / "serving")
     assert version == tmp_path / "serving" / "1"

@@ -15,12 +15,11 @@ import tensorflow as tf
 import zoo
 from zoo.data import folders
 from zoo.errors import DataError
-from conftest import refusal
+from conftest import params, refusal
 
 # By default one recipe per image loader: `image_splits` (the classifier's; dcgan's and
 # lstm_gan_image's are the same call) and `binarized_splits` (vae's; pixel_lstm inherits it).
-IMAGE_RECIPES = ["lstm_image_classifier", "vae"] + [pytest.param(n, marks=pytest.mark.slow)
-                                                    for n in ("dcgan", "pixel_lstm", "lstm_gan_image")]
+IMAGE_RECIPES = params(["lstm_image_classifier", "vae"], slow=["dcgan", "pixel_lstm", "lstm_gan_image"])
 
 
 def write_images(folder, classes=("bars", "dots", "rings"), per_class=12, corrupt=True):
@@ -92,10 +91,9 @@ def test_image_recipe_trains_on_a_folder_and_loads(name, image_folder, tmp_path)
 
 # A folder of 120 images with the defaults: --smoke and no --validation-examples (10 % of the 96
 # training files held out), at the shipped shape and at others (two recipes by default).
-SHAPES = [("lstm_image_classifier", 28, 1), ("pixel_lstm", 32, 3)] + [
-    pytest.param(*case, marks=pytest.mark.slow) for case in (
-        ("lstm_image_classifier", 32, 3), ("dcgan", 32, 3), ("vae", 20, 3), ("lstm_gan_image", 20, 1),
-        ("pixel_lstm", 20, 1))]
+SHAPES = params([("lstm_image_classifier", 28, 1), ("pixel_lstm", 32, 3)],
+                slow=[("lstm_image_classifier", 32, 3), ("dcgan", 32, 3), ("vae", 20, 3), ("lstm_gan_image", 20, 1),
+                      ("pixel_lstm", 20, 1)])
 
 
 @pytest.fixture(scope="module")

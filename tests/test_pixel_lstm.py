@@ -7,12 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import zoo
 from zoo import cards
 
-
-def small(image_shape=(28, 28, 1), **fields):
-    return zoo.load("pixel_lstm", image_shape=image_shape, **{"units": 8, "head_units": 32, "seed": 0, **fields})
+from conftest import tiny
 
 
 def binary_images(n, shape=(28, 28, 1), seed=0):
@@ -22,7 +19,7 @@ def binary_images(n, shape=(28, 28, 1), seed=0):
 def test_log_prob_sums_to_one_over_every_image():
     """On 2×2 images with 2 channels (8 binary values, 256 images) the probabilities of all
     images add up to 1: the likelihood is exact, not a bound."""
-    model = small((2, 2, 2), num_layers=2, head_layers=2, context_rows=1)
+    model = tiny("pixel_lstm", image_shape=(2, 2, 2), num_layers=2, head_layers=2, context_rows=1)
     images = np.array(list(itertools.product([0, 255], repeat=8)), "uint8").reshape(-1, 2, 2, 2)
     total = float(np.sum(np.exp(np.asarray(model.log_prob(images), np.float64))))
     assert total == pytest.approx(1.0, abs=1e-4)
@@ -33,7 +30,7 @@ def test_log_prob_sums_to_one_over_every_image():
 def test_a_values_logit_depends_only_on_the_values_before_it(shape, flips):
     """Raster order: row, then pixel, then channel. Flipping one value changes logits after it
     only (and some of them: it is seen)."""
-    model = small(shape, num_layers=2, head_layers=2, context_rows=2)
+    model = tiny("pixel_lstm", image_shape=shape, num_layers=2, head_layers=2, context_rows=2)
     x = binary_images(2, shape).astype("float32") / 255
     before = np.asarray(model.pixel_logits(x)).reshape(2, -1)
     for index in flips:
@@ -48,7 +45,7 @@ def test_a_values_logit_depends_only_on_the_values_before_it(shape, flips):
 def test_draws_follow_the_model_and_the_seed():
     """A drawn pixel is 1 exactly where its uniform draw falls below p(x_i = 1 | x_<i) of the
     teacher-forced network: drawing and scoring are the same model."""
-    model = small(context_rows=2)
+    model = tiny("pixel_lstm", context_rows=2)
     drawn = np.asarray(model.sample(6, seed=3, output="float"))
     np.testing.assert_array_equal(drawn, np.asarray(model.sample(6, seed=3, output="float")))
     assert not np.array_equal(drawn, np.asarray(model.sample(6, seed=4, output="float")))
@@ -61,7 +58,7 @@ def test_draws_follow_the_model_and_the_seed():
 
 
 def test_complete_keeps_the_given_rows_and_refuses_a_bad_count():
-    model = small()
+    model = tiny("pixel_lstm")
     images = binary_images(3)
     completed = np.asarray(model.complete(images, 10, seed=0))
     np.testing.assert_array_equal(completed[:, :10], images[:, :10])
@@ -72,7 +69,7 @@ def test_complete_keeps_the_given_rows_and_refuses_a_bad_count():
 
 
 def test_signatures_bound_what_one_request_may_ask_for():
-    model = small()
+    model = tiny("pixel_lstm")
     signatures = model.serving_signatures()
     sample, specs = signatures["sample"]
     with pytest.raises(tf.errors.InvalidArgumentError, match="num_images must be at most"):
@@ -100,14 +97,15 @@ def test_recipe_draws_samples_and_completions(smoke_run):
 
 def test_too_few_hidden_units_for_a_row_are_refused():
     with pytest.raises(ValueError, match="head_units must be at least 27"):
-        small(head_units=20)
+        tiny("pixel_lstm", head_units=20)
 
 
-def test_shipped_model_reaches_its_target():
+def test_the_shipped_card_is_measured_as_the_issue_asks():
+    # Its targets (the NLL, time) are in test_targets.py.
     card = cards.read_card(cards.saved_models_dir() / "pixel_lstm")
     metrics = card["metrics"]
-    assert metrics["test_nll"] <= 82.5 and metrics["nll_examples"] == 10_000  # exact, every test image
-    assert card["dataset"]["name"] == "mnist" and card["training_seconds"] <= 30 * 60
+    assert metrics["nll_examples"] == 10_000  # exact, every test image
+    assert card["dataset"]["name"] == "mnist"
     assert metrics["quality_samples"] == 10_000 and metrics["frechet_distance_floor"] < metrics["frechet_distance"]
     for name in ("samples.png", "completions.png", "training_curves.png"):
         assert (cards.saved_models_dir() / "pixel_lstm" / name).read_bytes()[:4] == b"\x89PNG"

@@ -16,15 +16,9 @@ import zoo
 from zoo.models.base import ZooModel
 from zoo.registry import get_entry
 
+from conftest import tiny
+
 NAMES = zoo.list_models()
-
-
-def small(name):
-    """A fresh model of its recipe's smoke size: built and run in seconds."""
-    entry = get_entry(name)
-    fields = entry.default_config()
-    keras.utils.set_random_seed(0)
-    return zoo.load(name, **{k: v for k, v in entry.recipe().smoke.items() if k in fields})
 
 
 def output_methods(cls):
@@ -77,7 +71,7 @@ def test_every_image_generator_has_image_methods():
 
 @pytest.mark.parametrize("name,method", CASES)
 def test_image_methods_follow_the_convention(name, method, tmp_path):
-    model = small(name)
+    model = tiny(name)
     assert method in IMAGE_METHODS, f"add {name}.{method} to IMAGE_METHODS"
     args, kwargs, shape = IMAGE_METHODS[method](model)
     fn = getattr(model, method)
@@ -122,7 +116,7 @@ def assert_same(a, b):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_single_channel_images_come_with_or_without_the_channel_axis(name):
-    model = small(name)
+    model = tiny(name)
     shape = image_batch_shape(model)
     if shape is None:
         pytest.skip(f"{name} takes no images")
@@ -183,7 +177,7 @@ def test_exported_image_outputs_are_uint8(name):
     """An exported output with image axes is uint8 (`images`; `reconstruction` and `frames`
     where an input is already named `images`, or for clips), or the float `probabilities` of
     the uint8 image beside it."""
-    model = small(name)
+    model = tiny(name)
     for endpoint, (fn, specs) in model.serving_signatures().items():
         outputs = tf.function(fn, input_signature=specs)(*example_inputs(specs))  # as an export traces it
         images = {k: v for k, v in outputs.items() if v.shape.rank >= 4 and k != "probabilities"}

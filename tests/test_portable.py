@@ -16,6 +16,8 @@ from zoo import portable
 from zoo.errors import ConfigError
 from zoo.registry import get_entry
 
+from conftest import tiny
+
 REPO = Path(__file__).resolve().parent.parent
 NAMES = zoo.list_models()
 
@@ -93,18 +95,18 @@ def test_parity_rules():
 
 
 def test_fixed_shapes_and_support_text():
-    video = zoo.load("cnn_lstm_video")
+    video = tiny("cnn_lstm_video")
     assert portable.fixed_shapes(video, "litert") == {"video": (1, 10, 64, 64, 1)}
     assert portable.fixed_shapes(video, "onnx") == {}
     assert portable.support(video)["serving_default"] == {
         "saved_model": "yes", "litert": "yes (video [1, 10, 64, 64, 1])", "onnx": "yes"}
-    gan = zoo.load("dcgan", latent_dim=8, width=8)
+    gan = tiny("dcgan")
     assert portable.support(gan)["sample"]["onnx"].startswith("no: random draws")
     assert "sample" not in portable.portable_signatures(gan)
 
 
 def test_export_errors(tmp_path):
-    model = zoo.load("vae", latent_dim=4)
+    model = tiny("vae")
     with pytest.raises(ConfigError, match="Unknown export format 'tflite': choose one of saved_model, litert, onnx"):
         zoo.export(model, tmp_path, format="tflite")
     with pytest.raises(ConfigError, match="version applies to SavedModel exports"):
@@ -129,7 +131,7 @@ def test_cli_export_litert_and_runtime_errors(tmp_path):
 
 
 def test_onnx_export_is_whole_or_absent_and_spares_other_files(tmp_path, monkeypatch):
-    model = zoo.load("vae", latent_dim=4)
+    model = tiny("vae")
     folder = zoo.export(model, tmp_path / "onnx", format="onnx")
     first = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert sorted(first) == ["decode.onnx", "encode.onnx", "serving_default.onnx"]
@@ -144,7 +146,7 @@ def test_onnx_export_is_whole_or_absent_and_spares_other_files(tmp_path, monkeyp
 
     monkeypatch.setattr(Path, "write_bytes", dies_on_the_second)
     with pytest.raises(OSError, match="disk full"):
-        zoo.export(zoo.load("vae", latent_dim=4, seed=1), folder, format="onnx")
+        zoo.export(tiny("vae", seed=1), folder, format="onnx")
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in tmp_path.joinpath("onnx").iterdir()} == first  # the old export, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["onnx"]  # no temporary left

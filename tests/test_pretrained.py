@@ -11,6 +11,8 @@ from zoo import cards
 from zoo.recipe import evaluate_like_card
 from zoo.registry import get_entry
 
+from conftest import params
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 SHIPPED = [n for n in zoo.list_models() if (cards.saved_models_dir() / n / cards.CARD).exists()]
 
@@ -74,8 +76,9 @@ LIGHT = {"pixel_lstm": dict(quality_samples=0), "vae": dict(nll_examples=0)}
 SLOW_ONLY = {"lstm_gan_image", "convlstm_video"}
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in LIGHT.keys() | SLOW_ONLY else n
-                                  for n in SHIPPED] + [n + ":light" for n in SHIPPED if n in LIGHT])
+@pytest.mark.parametrize("name", params([n for n in SHIPPED if n not in LIGHT.keys() | SLOW_ONLY] +
+                                         [n + ":light" for n in SHIPPED if n in LIGHT],
+                                         slow=[n for n in SHIPPED if n in LIGHT.keys() | SLOW_ONLY]))
 def test_shipped_metric_is_remeasured_within_tolerance(name):
     name, _, light = name.partition(":")
     card = cards.read_card(cards.saved_models_dir() / name)
@@ -117,11 +120,10 @@ def test_other_shipped_weights_have_a_card_and_a_readme_figure(folder):
     assert f"saved_models/{folder}" in README.read_text()
 
 
-def test_lstm_image_classifier_reaches_its_target():
+# The cards' targets are in test_targets.py; here, that each was measured as its issue asks.
+def test_lstm_image_classifier_card_is_measured_on_every_test_image():
     card = cards.read_card(cards.saved_models_dir() / "lstm_image_classifier")
     assert card["dataset"]["name"] == "mnist" and card["dataset"]["test_examples"] == 10_000
-    assert card["metrics"]["test_accuracy"] >= 0.990
-    assert card["training_seconds"] <= 15 * 60
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -135,20 +137,16 @@ def test_readme_table_shows_the_card_metric(name):
     assert shown in row, f"README shows {row!r}, the card says {shown}"
 
 
-def test_vae_reaches_its_targets():
+def test_vae_card_is_measured_as_the_issue_asks():
     card = cards.read_card(cards.saved_models_dir() / "vae")
     assert card["dataset"]["name"] == "mnist" and card["dataset"]["test_examples"] == 10_000
-    assert card["metrics"]["test_negative_elbo"] <= 96.0
-    assert card["metrics"]["test_nll"] <= 92.0 and card["metrics"]["nll_samples"] == 1000
-    assert card["training_seconds"] <= 30 * 60
+    assert card["metrics"]["nll_samples"] == 1000
     assert card["metrics"]["quality_samples"] == 10_000
     assert card["metrics"]["frechet_distance_floor"] < card["metrics"]["frechet_distance"]
 
 
 def test_dcgan_card_is_measured_as_the_issue_asks():
     card = cards.read_card(cards.saved_models_dir() / "dcgan")
-    assert card["metrics"]["classifier_score_ratio"] >= 0.90  # the issue's target
-    assert card["metrics"]["classifier_score_ratio_conv"] >= 0.90  # and under the second judge (issue 21)
     assert card["metrics"]["classifier_score_ratio_conv"] == pytest.approx(
         card["metrics"]["classifier_score_conv"] / card["metrics"]["classifier_score_real_conv"], abs=1e-3)
     # The recipe's defaults: `zoo train dcgan` remakes it.
@@ -158,5 +156,4 @@ def test_dcgan_card_is_measured_as_the_issue_asks():
     assert card["metrics"]["classifier_score_ratio"] == pytest.approx(
         card["metrics"]["classifier_score"] / card["metrics"]["classifier_score_real"], abs=1e-3)
     assert card["metrics"]["frechet_distance_floor"] < card["metrics"]["frechet_distance"]
-    assert card["training_seconds"] <= 30 * 60
     assert card["recipe"]["config"]["epochs"] == card["epochs"]

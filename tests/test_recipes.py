@@ -12,6 +12,8 @@ from zoo import cards, training
 from zoo.recipe import evaluate_like_card
 from zoo.registry import get_entry
 
+from conftest import params
+
 NAMES = zoo.list_models()
 
 
@@ -94,9 +96,10 @@ def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
 # The seeded rerun of lstm_gan_image and pixel_lstm draws what dcgan's and vae's do (GAN noise,
 # dynamic binarisation), which stay in the default run: theirs with -m slow; convlstm_video's
 # rerun is in tests/test_convlstm_video.py, from freshly generated data.
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow)
-                                  if n in ("lstm_gan_image", "pixel_lstm", "convlstm_video")
-                                  else n for n in NAMES])
+RERUN_SLOW = ("lstm_gan_image", "pixel_lstm", "convlstm_video")
+
+
+@pytest.mark.parametrize("name", params([n for n in NAMES if n not in RERUN_SLOW], slow=RERUN_SLOW))
 def test_same_seed_gives_the_same_numbers(name, smoke_run, tmp_path):
     recipe = get_entry(name).recipe()
     card = recipe.main(["--smoke", "--output", str(tmp_path)])

@@ -16,6 +16,8 @@ import tensorflow as tf
 
 import zoo
 
+from conftest import tiny
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -88,7 +90,7 @@ def test_readme_request_fits_the_loaded_signature(name, body, tmp_path):
 
 
 def test_decoding_refuses_what_tf_serving_would():
-    model = zoo.load("vae", latent_dim=4)
+    model = tiny("vae")
     signature = tf.function(model.serving_signatures()["decode"][0]).get_concrete_function(
         *model.serving_signatures()["decode"][1])
     with pytest.raises(AssertionError, match="inputs"):

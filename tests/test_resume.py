@@ -17,7 +17,7 @@ import pytest
 
 import zoo
 from zoo import training
-from conftest import REPO
+from conftest import REPO, params
 
 # Enough steps per epoch (3–4 s each on 2 cores) that a kill 1 s into the second epoch lands inside it.
 FLAGS = {
@@ -64,8 +64,7 @@ def kill_inside_second_epoch(name, output, timeout=600):
 
 # lstm_image_classifier by default (the mechanism: kill, restart, same weights); dcgan's two
 # optimizers, EMA and noise generator with -m slow.
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "dcgan" else n
-                                  for n in sorted(FLAGS)])
+@pytest.mark.parametrize("name", params([n for n in sorted(FLAGS) if n != "dcgan"], slow=["dcgan"]))
 def test_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_run(name, tmp_path):
     whole = tmp_path / "whole"
     run(name, whole)

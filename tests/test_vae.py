@@ -1,16 +1,15 @@
 """What is particular to the VAE: its bound, its binarisation and its pictures."""
 
-import keras
 import numpy as np
 
-import zoo
 from recipes.vae.recipe import RECIPE as recipe
+
+from conftest import tiny
 
 
 def test_importance_sampling_tightens_the_bound():
     """With k = 1 the IWAE estimate is the ELBO; more samples can only lower it on average."""
-    keras.utils.set_random_seed(0)  # the same initial weights whichever tests ran before
-    model = zoo.load("vae", latent_dim=4, width=8, seed=0)
+    model = tiny("vae")  # seeded: the same initial weights whichever tests ran before
     images = (np.random.default_rng(0).uniform(size=(32, 28, 28, 1)) > 0.7).astype("uint8") * 255
     one = float(np.mean(model.importance_sampled_nll(images, samples=1)))
     many = float(np.mean(model.importance_sampled_nll(images, samples=200)))
@@ -20,7 +19,7 @@ def test_importance_sampling_tightens_the_bound():
 
 
 def test_binarisation_keeps_binary_images_and_samples_grey_ones():
-    model = zoo.load("vae", latent_dim=2, width=8, seed=0)
+    model = tiny("vae", latent_dim=2)
     binary = (np.arange(28 * 28).reshape(1, 28, 28, 1) % 2 * 255).astype("uint8")
     np.testing.assert_array_equal(np.asarray(model.binarize(binary)), binary / 255)
     grey = np.full((64, 28, 28, 1), 64, "uint8")
