@@ -97,7 +97,7 @@ def measure(name, samples, nn_samples, nll_examples, nll_samples, speed_repeats,
     # held out the train split's last ones for validation).
     seen = card.get("dataset", {}).get("train_examples") or len(train)
     real = {"grey": (train[:samples], test, train[:seen])}
-    kind = getattr(model, "sample_pixels", "grey")
+    kind = model.sample_pixels
     variants = [("samples", generated, "grey")]
     if kind != "grey":
         binary_train, binary_test = binarized_real(samples, train_examples, data_dir)

@@ -48,7 +48,7 @@ def likelihood(name, model, card, nll_examples, nll_samples, data_dir):
     from zoo.recipe import evaluate_like_card
     from zoo.registry import get_entry
 
-    if getattr(model, "likelihood", None) is None:
+    if model.likelihood is None:
         return None
     fields = {f.name for f in dataclasses.fields(get_entry(name).recipe().evaluate_class())}
     changes = {"quality_samples": 0, "max_examples": nll_examples, "nll_examples": nll_examples,

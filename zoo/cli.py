@@ -241,7 +241,7 @@ def _export(args, rest):
     if args.format != "saved_model":
         path = zoo.export(model, args.output or Path("exports") / args.name / args.format,
                           version=args.version, format=args.format)
-        skipped = getattr(model, "NOT_PORTABLE", {})
+        skipped = model.NOT_PORTABLE
         print(f"exported {args.name} to {path}" + "".join(f"\n  left out {k}: {v}" for k, v in skipped.items()))
         print(f"run it without TensorFlow: python {Path(portable.__file__).parent / 'runtimes.py'} {path} "
               "INPUTS.npz OUTPUTS.npz")

@@ -87,7 +87,7 @@ def check_fields(cls, values, label=str):
     """Applies `cls.FIELD_CHECKS` (a model's {field: check}) to the fields present in `values`;
     `label(field)` names a field in the message (a flag for a recipe, the field for `zoo.load`).
     The one place a model's argument values are checked, for every entry point."""
-    for name, rule in getattr(cls, "FIELD_CHECKS", {}).items():
+    for name, rule in cls.FIELD_CHECKS.items():
         if name in values and values[name] is not None:
             check(label(name), values[name], rule)
 

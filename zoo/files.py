@@ -45,7 +45,7 @@ def _write_png(image, path):
 def classify(model, paths):
     """[(path, class name or id, probability)] of a classifier's answer for each file."""
     rows = []
-    names = getattr(model, "class_names", None)
+    names = model.class_names  # None where the model knows only class ids
     for path in paths:
         probabilities = np.asarray(model.predict(read_input(model, path)[None], verbose=0))[0]
         best = int(np.argmax(probabilities))
