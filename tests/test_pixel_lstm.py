@@ -49,7 +49,7 @@ def test_draws_follow_the_model_and_the_seed():
     drawn = np.asarray(model.sample(6, seed=3, output="float"))
     np.testing.assert_array_equal(drawn, np.asarray(model.sample(6, seed=3, output="float")))
     assert not np.array_equal(drawn, np.asarray(model.sample(6, seed=4, output="float")))
-    uniform = np.asarray(model._uniform(6, 3)).reshape(drawn.shape)
+    uniform = np.asarray(model.uniform_draws(6, 3)).reshape(drawn.shape)
     p = np.asarray(tf.sigmoid(model.pixel_logits(drawn)))
     disagree = (uniform < p) != (drawn == 1)
     assert disagree.sum() <= 2  # float rounding may flip a draw that falls on p itself

@@ -209,7 +209,8 @@ def _evaluate(args, rest):
         settings = evaluate(dataset=entry.dataset, data_dir=args.data_dir)
     if not args.download:
         _require_prepared(settings.dataset or entry.dataset, args.data_dir)
-    settings = dataclasses.replace(settings, **given, **({"max_examples": args.max_examples} if args.max_examples else {}))
+    settings = dataclasses.replace(settings, **given, download=args.download,
+                                   **({"max_examples": args.max_examples} if args.max_examples else {}))
     metrics = recipe.evaluate(model, settings)
     report = {"model": args.name, "weights": str(args.weights), "dataset": settings.dataset, "metrics": metrics}
     if card:

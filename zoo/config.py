@@ -150,7 +150,8 @@ def argument_docs(cls):
     {'size': 'how big, in pixels.', 'seed': 'the seed.'}
     """
     docs = {}
-    for klass in cls.__mro__:
+    # Keras' own classes are left out: their `Args:` (name, dtype, trainable) are not settings.
+    for klass in (k for k in cls.__mro__ if not k.__module__.startswith(("keras", "tensorflow"))):
         for name, text in _own_argument_docs(klass).items():
             docs.setdefault(name, text)
     return docs

@@ -83,7 +83,7 @@ def sample_quality(model, *, model_name, settings, dataset, test_examples, requi
     if missing:
         return {}
     return generated_image_quality(model, dataset=dataset, model_name=model_name, samples=settings.quality_samples,
-                                   data_dir=settings.data_dir, download=getattr(settings, "download", True),
+                                   data_dir=settings.data_dir, download=settings.download,
                                    test_examples=test_examples, judge_weights=settings.judge_weights)
 
 

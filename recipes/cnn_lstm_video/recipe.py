@@ -38,7 +38,7 @@ from zoo.config import at_least, option, optional, positive
 from zoo.data import video
 from zoo.datasets import moving_mnist_motion as mmm
 from zoo.errors import ConfigError
-from zoo.recipe import (Recipe, Results, VideoMeasurement, VideoSettings, check_value, classification_metrics,
+from zoo.recipe import (Results, VideoMeasurement, VideoRecipe, VideoSettings, check_value, classification_metrics,
                         folder_dataset)
 
 GENERATED = video.GENERATED
@@ -93,7 +93,7 @@ class Settings(VideoSettings, Measurement):
                     f"must be divisible by 2^{halvings} (one halving per convolution of --conv-filters)")
 
 
-class CNNLSTMVideoRecipe(Recipe):
+class CNNLSTMVideoRecipe(VideoRecipe):
     name = "cnn_lstm_video"
     Settings = Settings
     Measurement = Measurement
@@ -103,16 +103,15 @@ class CNNLSTMVideoRecipe(Recipe):
 
     def load_data(self, config):
         clips = video.clip_datasets(
-            config.dataset, clip_frames=config.clip_frames, frame_size=config.frame_size, data_dir=config.data_dir,
-            download=config.download, generated_data_dir=config.generated_data_dir, train_clips=config.train_clips,
-            test_clips=config.test_clips, validation_examples=config.validation_examples,
-            max_train_examples=config.max_train_examples, max_test_examples=config.max_test_examples)
+            config.dataset, clip_frames=config.clip_frames, frame_size=config.frame_size, **self.clip_source(config),
+            validation_examples=config.validation_examples, max_train_examples=config.max_train_examples,
+            max_test_examples=config.max_test_examples)
         return video.clip_splits(clips, batch_size=config.batch_size, seed=config.seed, cache=config.cache,
                                  windows=(config.shortest_window, config.clip_frames))
 
     def derived(self, config, data):
         ours = data.info["class_names"] == mmm.class_names()
-        return dict(frame_shape=data.info["frame_shape"], num_classes=len(data.info["class_names"]),
+        return dict(super().derived(config, data), num_classes=len(data.info["class_names"]),
                     class_names=data.info["class_names"], min_frames=mmm.MIN_FRAMES_FOR_MOTION if ours else 1)
 
     def before_training(self, config, data, output, strategy):

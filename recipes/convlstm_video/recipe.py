@@ -32,13 +32,15 @@ from zoo import plots
 from zoo.config import at_least, one_of, option
 from zoo.data import Splits, batched, shuffled_batches
 from zoo.data import video
-from zoo.recipe import Recipe, Results, VideoMeasurement, VideoSettings, check_value
+from zoo.recipe import Results, VideoMeasurement, VideoRecipe, VideoSettings, check_value
 
 GENERATED = video.GENERATED
 
 
 @dataclasses.dataclass
 class Measurement(VideoMeasurement):
+    clip_frames: int = option(40, "frames per generated clip: training windows of observed + predicted frames are "
+                                  "cut from them, and test clips are their first frames", at_least(2))
     predicted_frames: int = option(5, "frames generated after the observed ones, in training and measurement",
                                    at_least(1))
     test_dataset: typing.Optional[str] = option(
@@ -49,7 +51,7 @@ class Measurement(VideoMeasurement):
 
 
 @dataclasses.dataclass
-class Settings(VideoSettings, Measurement):
+class Settings(Measurement, VideoSettings):  # Measurement first: its clip_frames (at least 2) wins
     epochs: int = option(1, "passes over the training clips (one pass of 30,000 clips ≈ 27 min on 2 CPU cores)",
                          at_least(1))
 
@@ -60,20 +62,18 @@ class Settings(VideoSettings, Measurement):
                     else f"plus --observed-frames {observed} must be at most --clip-frames {self.clip_frames}")
 
 
-class ConvLSTMVideoRecipe(Recipe):
+class ConvLSTMVideoRecipe(VideoRecipe):
     name = "convlstm_video"
     Settings = Settings
     Measurement = Measurement
-    derived_fields = ("frame_shape",)
     smoke = dict(epochs=1, batch_size=4, clip_frames=6, observed_frames=2, predicted_frames=3, train_clips=16,
                  test_clips=8, encoder_filters=[4, 8], lstm_filters=[8])
 
     def load_data(self, config):
         window = config.observed_frames + config.predicted_frames
-        train, info = video.frame_sequences(
-            config.dataset, clip_frames=config.clip_frames, split="train", data_dir=config.data_dir,
-            download=config.download, generated_data_dir=config.generated_data_dir, digits=config.digits,
-            train_clips=config.train_clips, test_clips=config.test_clips, max_examples=config.max_train_examples)
+        train, info = video.frame_sequences(config.dataset, clip_frames=config.clip_frames, split="train",
+                                            digits=config.digits, max_examples=config.max_train_examples,
+                                            **self.clip_source(config))
         test, test_info = held_out_clips(config, config.test_dataset or config.dataset, config.observed_frames,
                                          config.max_test_examples, train_clips=config.train_clips,
                                          test_clips=config.test_clips)
@@ -82,12 +82,9 @@ class ConvLSTMVideoRecipe(Recipe):
                 "digits": config.digits, "observed_frames": config.observed_frames,
                 "predicted_frames": config.predicted_frames}
         return Splits(train=shuffled_batches(train, config.batch_size, seed=config.seed, shuffle_buffer=1024,
-                                             cache=video._train_cache(config.cache),
+                                             cache=video.train_cache(config.cache),
                                              batch_map=video.random_windows(window, window, seed=config.seed)),
                       validation=None, test=batched(test, 64, cache=False), info=info)
-
-    def derived(self, config, data):
-        return dict(frame_shape=data.info["frame_shape"])
 
     def measure(self, model, config, data):
         examples = []

@@ -11,7 +11,7 @@ the real train-vs-test floor (features and logits of the shipped lstm_image_clas
 
 import dataclasses
 
-from zoo.config import at_least, option, optional, positive
+from zoo.config import at_least, option, positive
 from zoo.recipe import GANSettings, ImageGANRecipe
 
 
@@ -21,7 +21,8 @@ class Settings(GANSettings):
     # Two time scales (Heusel et al. 2017): LSTM(384) collapsed with both at 2e-4; G at 1e-4 trained,
     # and D at 4e-4 beside it scored 0.891 / 0.830 after 20 epochs against D at 2e-4's 0.839 / 0.770 (README).
     learning_rate: float = option(1e-4, "Adam learning rate of the generator (β1 = 0.5)", positive)
-    d_learning_rate: float = option(4e-4, "Adam learning rate of the discriminator (β1 = 0.5)", optional(positive))
+    d_learning_rate: float = option(4e-4, "Adam learning rate of the discriminator (β1 = 0.5)", positive)
+    jit_compile: bool = option(False, "XLA-compile the training step")
 
 
 class LSTMGANImageRecipe(ImageGANRecipe):

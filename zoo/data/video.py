@@ -172,7 +172,7 @@ def clip_splits(clips, *, batch_size, seed, cache="disk", eval_batch_size=64, wi
     cut = random_windows(*windows, seed=seed) if windows else None
     return Splits(
         train=shuffled_batches(clips["train"], batch_size, seed=seed, shuffle_buffer=1024,
-                               cache=_train_cache(cache), batch_map=cut),
+                               cache=train_cache(cache), batch_map=cut),
         validation=batched(validation, eval_batch_size, cache=False) if validation is not None else None,
         test=batched(clips["test"], eval_batch_size, cache=False),
         info=clips["info"], sources=clips)
@@ -222,7 +222,7 @@ def single_frame(clips, seed):
             "test": middle(clips["test"])}
 
 
-def _train_cache(kind):
+def train_cache(kind):
     """`shuffled_batches`' `cache` for a --cache kind: on disk, a file in a fresh temporary
     folder that is removed when the process exits (a fresh folder per run: a killed run's
     leftovers never collide with the next one's)."""

@@ -162,15 +162,20 @@ class ZooModel(keras.Model):
 
 class ZooClassifier(ZooModel):
     """A classifier of raw inputs, trained by cross-entropy: what `lstm_image_classifier` and
-    `cnn_lstm_video` share. Subclasses create their network, call `_create_metrics()` in
-    `__init__`, and implement `logits(inputs, training)`; `augment(inputs)` may change
-    training inputs (the default leaves them)."""
+    `cnn_lstm_video` share. Subclasses create their network in `__init__` and end it with
+    `self.build(input_shape)` (there is nothing left to build: `build` does nothing), and
+    implement `logits(inputs, training)`; `augment(inputs)` may change training inputs (the
+    default leaves them)."""
 
     class_names = None  # the classes' names, returned by the serving signature where a model has them
 
-    def _create_metrics(self):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+
+    def build(self, input_shape):
+        pass  # the sub-network was built in the constructor: Keras has no weights left to create
 
     def compile(self, optimizer="adam", **kwargs):
         """Keras' compile with Adam as the default; the loss is the model's own."""

@@ -150,11 +150,7 @@ class CNNLSTMVideo(ZooClassifier):
         encoded = (height, width, 2 * channels) if self.frame_differences else self.frame_shape
         self.network = clip_network(encoded, num_classes, self.conv_filters, frame_features,
                                     units, num_layers, dropout)
-        self._create_metrics()
         self.build((None, None, *self.frame_shape))
-
-    def build(self, input_shape):
-        pass  # the functional sub-network is built at construction
 
     def get_config(self):
         return {

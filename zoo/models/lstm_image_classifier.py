@@ -99,11 +99,7 @@ class LSTMImageClassifier(ZooClassifier):
             height, width * channels, num_classes, units, num_layers, bidirectional, dropout, self.unroll
         )
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self._create_metrics()
         self.build((None, *self.image_shape))
-
-    def build(self, input_shape):
-        pass  # the functional sub-network is built at construction
 
     def get_config(self):
         return {

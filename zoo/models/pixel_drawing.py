@@ -10,17 +10,17 @@ import tensorflow as tf
 from keras import ops
 
 
-def drawn(model, images, known_rows, seed):
+def drawn_images(model, images, known_rows, seed):
     """Binary images [batch, h, w, c] whose top `known_rows` rows are kept and the others drawn
     by `model` (floats 0 or 1), in a compiled graph; `seed` None draws from the model's own
     random stream."""
     rows = ops.reshape(model.thresholded(images), (-1, model.image_shape[0], model.row_size))
-    uniform = model._uniform(ops.shape(rows)[0], seed)
+    uniform = model.uniform_draws(ops.shape(rows)[0], seed)
     rows = drawing_function(model)(tf.convert_to_tensor(rows), tf.constant(known_rows, tf.int32), uniform)
     return ops.reshape(rows, (-1, *model.image_shape))
 
 
-def draw(model, rows, known_rows, uniform):
+def draw_rows(model, rows, known_rows, uniform):
     """Rows [batch, h, row_size] of binary values whose first `known_rows` are kept and the
     others drawn by `model`, value by value: value i is 1 where uniform[..., i] < p(x_i = 1 |
     x_<i). The LSTM steps once per row; the row's context terms are computed once and reused
@@ -69,8 +69,8 @@ def drawing_function(model):
         spec = tf.TensorSpec((None, model.image_shape[0], model.row_size), tf.float32)
         owner = weakref.ref(model)
 
-        def draw_rows(rows, known_rows, uniform):
-            return draw(owner(), rows, known_rows, uniform)
+        def compiled(rows, known_rows, uniform):
+            return draw_rows(owner(), rows, known_rows, uniform)
 
-        _DRAWING_FUNCTIONS[model] = tf.function(draw_rows, input_signature=[spec, tf.TensorSpec((), tf.int32), spec])
+        _DRAWING_FUNCTIONS[model] = tf.function(compiled, input_signature=[spec, tf.TensorSpec((), tf.int32), spec])
     return _DRAWING_FUNCTIONS[model]

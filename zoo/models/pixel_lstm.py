@@ -9,7 +9,7 @@ from zoo.config import at_least, check_fields
 from zoo.errors import ConfigError
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
 from zoo.models.layers import MaskedDense
-from zoo.models.pixel_drawing import draw, drawn
+from zoo.models.pixel_drawing import draw_rows, drawn_images
 from zoo.registry import register_model
 
 LOCAL_WIDTH = 5  # columns of each context row the local network sees around a pixel
@@ -156,7 +156,7 @@ class PixelLSTM(BinaryImageModel):
         """`n` new binary images [n, h, w, c], drawn pixel by pixel: uint8 0 or 255, or with
         `output="float"` floats 0 or 1."""
         self.checked_output(output)
-        return self.as_output(drawn(self, ops.zeros((n, *self.image_shape)), 0, seed), output)
+        return self.as_output(drawn_images(self, ops.zeros((n, *self.image_shape)), 0, seed), output)
 
     def complete(self, images, known_rows, seed=None, output="uint8"):
         """Keeps the top `known_rows` rows of each binary image (raw uint8 pixels, ≥ 128 is 1, or
@@ -169,13 +169,13 @@ class PixelLSTM(BinaryImageModel):
         if int(known_rows) != known_rows or not 1 <= known_rows <= height:
             raise ValueError(f"known_rows must lie in [1, {height}] (the image's rows), got {known_rows}; to draw "
                              "whole images use sample().")
-        return self.as_output(drawn(self, images, int(known_rows), seed), output)
+        return self.as_output(drawn_images(self, images, int(known_rows), seed), output)
 
-    def _uniform(self, n, seed):
+    def uniform_draws(self, n, seed):
+        """U(0, 1) [n, h, row values] that decide each drawn value: from `seed`, else the model's generator."""
         shape = (n, self.image_shape[0], self.row_size)
-        if seed is None:
-            return keras.random.uniform(shape, seed=self.seed_generator)
-        return tf.random.stateless_uniform(shape, seed=tf.stack([tf.cast(seed, tf.int32), 0]))
+        return keras.random.uniform(shape, seed=self.seed_generator) if seed is None else \
+            tf.random.stateless_uniform(shape, seed=tf.stack([tf.cast(seed, tf.int32), 0]))
 
     # --- the network ------------------------------------------------------------------------
     def pixel_logits(self, x):
@@ -264,8 +264,8 @@ class PixelLSTM(BinaryImageModel):
 
         def drawn_uint8(images, known_rows, seed):
             rows = tf.reshape(self.thresholded(images), (-1, height, self.row_size))
-            uniform = self._uniform(tf.shape(rows)[0], seed)
-            return as_uint8(tf.reshape(draw(self, rows, known_rows, uniform), (-1, *self.image_shape)))
+            uniform = self.uniform_draws(tf.shape(rows)[0], seed)
+            return as_uint8(tf.reshape(draw_rows(self, rows, known_rows, uniform), (-1, *self.image_shape)))
 
         def sample(num_images, seed):
             num_images = self.checked_count(num_images, count_spec, self.MAX_SAMPLES)

@@ -16,6 +16,8 @@ from zoo.recipe.settings import EvaluateSettings, TrainSettings, run_settings
 from zoo.registry import get_entry
 from zoo.training import adam_cosine, distribute, fit, save_trained
 
+BEFORE_TRAINING = ".before_training.json"  # `before_training`'s sections, kept until the card has them
+
 
 @dataclasses.dataclass
 class Results:
@@ -110,10 +112,10 @@ class Recipe:
         return {}
 
     def card_sections(self, model, config, data, results):
-        """Sections the card gets beside the metrics, made once training and measurement are
-        done (e.g. peak memory); `results.sections` and, with --init, where training started."""
-        init = {"init": finetune.init_record(self, model, config)} if config.init else {}
-        return {**results.sections, **init}
+        """Sections the card gets beside the metrics and `results.sections`, made once training
+        and measurement are done (e.g. peak memory); by default, with --init, where training
+        started."""
+        return {"init": finetune.init_record(self, model, config)} if config.init else {}
 
     def notes(self, metrics, dataset):
         """Lines for the card that say how each metric was measured."""
@@ -229,7 +231,7 @@ class Recipe:
         files = self.pictures(model, config, data, results, output)
         card = save_trained(model, self.name, output, config=config, history=history, metrics=results.metrics,
                             dataset=data.info, notes=self.notes(results.metrics, data.info), extra_files=files,
-                            extra=self.card_sections(model, config, data, results))
+                            extra={**results.sections, **self.card_sections(model, config, data, results)})
         (output / BEFORE_TRAINING).unlink(missing_ok=True)  # in the card now
         return card
 
@@ -272,5 +274,3 @@ class Recipe:
 
         return zoo.load(self.name, **self.model_config(config, data))
 
-
-BEFORE_TRAINING = ".before_training.json"  # `before_training`'s sections until the card has them

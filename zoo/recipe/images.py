@@ -114,7 +114,9 @@ class GANSettings(ImageSettings, SampleQuality):
     d_learning_rate: typing.Optional[float] = option(
         None, "Adam learning rate of the discriminator (β1 = 0.5; default: --learning-rate)", optional(positive))
     validation_examples: int = option(0, "unused: a GAN has no validation loss worth plotting", at_least(0))
-    jit_compile: bool = option(False, "XLA-compile the training step")
+    jit_compile: typing.Optional[bool] = option(
+        None, "XLA-compile the training step (default: Keras decides: off on CPU, on for one GPU where the model "
+              "allows it)")
 
 
 class ImageGANRecipe(ImageRecipe):
@@ -132,10 +134,10 @@ class ImageGANRecipe(ImageRecipe):
         model.compile(d_optimizer=keras.optimizers.Adam(config.d_learning_rate or config.learning_rate, beta_1=0.5,
                                                         beta_2=beta_2),
                       g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=beta_2),
-                      jit_compile=self.xla(model, config))
+                      jit_compile="auto" if config.jit_compile is None else self.xla(model, config))
 
     def jit_compile(self, config):
-        return config.jit_compile
+        return bool(config.jit_compile)  # Keras' "auto" is off on the CPUs the benchmark compares on
 
     def callbacks(self, model, config, data, output):
         return [SampleGrid(output / "samples", lambda m: m(plots.fixed_noise(config.seed, config.latent_dim)))]

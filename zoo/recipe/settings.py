@@ -126,6 +126,7 @@ class EvaluateSettings:
     dataset: typing.Optional[str] = option(None, "dataset as the model card names it (default: the model's)")
     data_dir: typing.Optional[str] = option(None, "TFDS data folder (default: $TFDS_DATA_DIR)")
     max_examples: int = option(0, "measure only the first N test examples (0: all)", at_least(0))
+    download: bool = option(True, "let TFDS download a dataset that is not prepared (off: fail at once)")
 
 
 def folder_dataset(folder, flag):
