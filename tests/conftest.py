@@ -84,3 +84,12 @@ def smoke_run(tmp_path_factory):
         card = recipe.main(["--smoke", "--output", str(output)])
         runs[name] = (output, card)
     return runs
+
+
+def pytest_collection_modifyitems(config, items):
+    """The default run spreads the tests over two processes (pytest-xdist, `-n 2 --dist
+    loadgroup`: the README's test command): every test that reads the session's smoke runs goes to
+    one of them, so the eight smoke trainings are made once, not once per process."""
+    for item in items:
+        if "smoke_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("smoke_run"))

@@ -15,6 +15,7 @@ TINY = ["--samples", "32", "--train-examples", "256", "--nn-samples", "8", "--nl
         "--nll-samples", "5", "--speed-repeats", "1"]
 
 
+@pytest.mark.slow  # 21 s; the benchmark's run stays covered by default by dcgan's in its own process, below
 def test_every_image_generator_is_measured_and_tabled(tmp_path):
     output = tmp_path / "generative"
     generative.main([*TINY, "--in-process", "--output", str(output)])

@@ -73,6 +73,7 @@ def test_words_and_punctuation_are_separate_tokens():
 
 COCO = cards.saved_models_dir() / "lstm_gan_text_coco"
 
+@pytest.mark.slow  # 15 s; the recipe's evaluate is checked on its smoke run by default (test_recipes.py)
 def test_the_shipped_coco_captions_card_is_remeasured_from_its_weights():
     card = cards.read_card(COCO)
     config = card["recipe"]["config"]

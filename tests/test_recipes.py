@@ -94,9 +94,11 @@ def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
 
 
 # The seeded rerun of lstm_gan_image and pixel_lstm draws what dcgan's and vae's do (GAN noise,
-# dynamic binarisation), which stay in the default run: theirs with -m slow; convlstm_video's
-# rerun is in tests/test_convlstm_video.py, from freshly generated data.
-RERUN_SLOW = ("lstm_gan_image", "pixel_lstm", "convlstm_video")
+# dynamic binarisation), and lstm_image_classifier's and cnn_lstm_video's what lstm_gan_text's and
+# dcgan's do (shuffling, augmentation and dropout draws from the seed), which stay in the default
+# run: theirs with -m slow; convlstm_video's rerun is in tests/test_convlstm_video.py, from freshly
+# generated data. test_determinism.py checks bit-identical weights.
+RERUN_SLOW = ("lstm_gan_image", "pixel_lstm", "convlstm_video", "lstm_image_classifier", "cnn_lstm_video")
 
 
 @pytest.mark.parametrize("name", params([n for n in NAMES if n not in RERUN_SLOW], slow=RERUN_SLOW))
