@@ -87,7 +87,7 @@ def test_consecutive_training_draws_do_not_share_their_noise():
     model = small(sequence_length=40)
     logits = model.generator.get_layer("logits")
     logits.set_weights([np.zeros_like(w) for w in logits.get_weights()])
-    first, second = (model._rollout(64, 40)[0].numpy() for _ in range(2))
+    first, second = (model.rollout(64, 40)[0].numpy() for _ in range(2))
     assert np.mean(second[:, :-1] == first[:, 1:]) < 0.5  # chance: 1/6
     assert np.mean(second == first) < 0.5
 

@@ -193,7 +193,7 @@ def test_model_encode_and_exported_generate_read_text_as_the_training_data(level
 
     def rolled_out(prompt_ids):
         prompt_ids = tf.constant(np.tile(np.asarray(prompt_ids, "int32"), (3, 1)))
-        return model._rollout(3, 6, 0.1, prompt=prompt_ids, noise_seed=tf.constant([7, 0]))[0].numpy()
+        return model.rollout(3, 6, 0.1, prompt=prompt_ids, noise_seed=tf.constant([7, 0]))[0].numpy()
 
     np.testing.assert_array_equal(generated(line), rolled_out(ids))
     assert not np.array_equal(rolled_out(ids), rolled_out(ids[:-1]))  # other ids would have shown

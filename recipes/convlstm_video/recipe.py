@@ -139,7 +139,7 @@ def forecast_metrics(model, test, observed, predicted, keep=None):
     generated) uint8 frames of the first batch, for the pictures."""
     import zoo  # the semantic judge is a registered model: loaded when measuring
 
-    rollout = tf.function(model._rollout, reduce_retracing=True)
+    rollout = tf.function(model.rollout, reduce_retracing=True)
     totals, count, judge = {}, 0, None
     by_step = np.zeros(predicted)
     accuracy = {"generated": 0, "true": 0, "copy_last": 0}

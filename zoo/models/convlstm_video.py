@@ -154,7 +154,7 @@ class ConvLSTMVideo(ZooModel):
             raise ValueError("videos must have at least 1 frame, got a clip of 0 frames.")
         if int(num_frames) < 1:
             raise ValueError(f"num_frames must be at least 1, got {num_frames}.")
-        return self.as_output(self._rollout(self._frames(videos), tf.constant(int(num_frames), tf.int32)), output)
+        return self.as_output(self.rollout(self._frames(videos), tf.constant(int(num_frames), tf.int32)), output)
 
     def _frames(self, videos):
         return ops.cast(videos, "float32") / 255.0
@@ -201,7 +201,7 @@ class ConvLSTMVideo(ZooModel):
         masks = tf.nn.softmax(out[..., channels:], axis=-1)[:, :, :, None, :]
         return tf.reduce_sum(masks * candidates, axis=-1), new_states
 
-    def _rollout(self, frames, num_frames):
+    def rollout(self, frames, num_frames):
         """Frames [batch, k, h, w, c] in [0, 1] → the next `num_frames` frames' probabilities, each
         sharpened at `frame_temperature` before it is fed back."""
         batch, given = tf.shape(frames)[0], tf.shape(frames)[1]
@@ -289,6 +289,6 @@ class ConvLSTMVideo(ZooModel):
                 video, size[0] * (size[1] + tf.cast(num_frames, tf.int64)), most,
                 f"video carries more than {most} frames (batch × (given + num_frames)): one request may carry at "
                 f"most {most}; send fewer clips or ask for fewer frames per request")
-            return {"frames": self.as_output(self._rollout(self._frames(video), num_frames), "uint8")}
+            return {"frames": self.as_output(self.rollout(self._frames(video), num_frames), "uint8")}
 
         return {"serving_default": (predict, [video_spec, count_spec])}

@@ -187,7 +187,7 @@ class LSTMGANText(ZooModel):
         return ops.sum(self.token_nll(tokens, temperature), axis=-1)
 
     # -- sampling --------------------------------------------------------------------------
-    def _rollout(self, batch, length, temperature=1.0, prompt=None, noise_seed=None, inverse_temperature=None):
+    def rollout(self, batch, length, temperature=1.0, prompt=None, noise_seed=None, inverse_temperature=None):
         """`gumbel_rollout` of the generator, its noise seeded by `noise_seed` (an int or a
         [2] seed) or, when None, by the model's own seed generator."""
         if noise_seed is None:
@@ -202,7 +202,7 @@ class LSTMGANText(ZooModel):
 
     def sample(self, n, length=None, temperature=1.0, seed=None):
         """`n` sequences of token ids [n, length] sampled at `temperature`."""
-        return self._rollout(n, length or self.sequence_length, temperature, noise_seed=seed)[0]
+        return self.rollout(n, length or self.sequence_length, temperature, noise_seed=seed)[0]
 
     def encode(self, text):
         """Text → token ids (a list), split as the training text was; unknown tokens map to
@@ -223,7 +223,7 @@ class LSTMGANText(ZooModel):
         """`n` strings: the prompt followed by `length` sampled tokens."""
         prompt_ids = self.encode(prompt) if prompt else []
         prompt_tensor = ops.convert_to_tensor(np.tile(np.asarray(prompt_ids, "int32"), (n, 1))) if prompt_ids else None
-        tokens = self._rollout(n, length or self.sequence_length, temperature, prompt=prompt_tensor,
+        tokens = self.rollout(n, length or self.sequence_length, temperature, prompt=prompt_tensor,
                                noise_seed=seed)[0]
         sep = self.token_separator
         return [prompt + (sep if prompt and sep else "") + text.decode("utf-8")
@@ -284,8 +284,8 @@ class LSTMGANText(ZooModel):
                                        "prompt holds tokens outside the vocabulary")
                 prompt_ids = tf.tile(ids[None], [num_sequences, 1])
             noise_seed = tf.stack([self.checked(seed, seed_spec), 0])
-            with_prompt = lambda: self._rollout(num_sequences, max_length, temperature, prompt_ids, noise_seed)[0]
-            without = lambda: self._rollout(num_sequences, max_length, temperature, None, noise_seed)[0]
+            with_prompt = lambda: self.rollout(num_sequences, max_length, temperature, prompt_ids, noise_seed)[0]
+            without = lambda: self.rollout(num_sequences, max_length, temperature, None, noise_seed)[0]
             tokens = tf.cond(tf.size(ids) > 0, with_prompt, without)
             text = self.tokenizer.decode(tokens)
             joiner = tf.where(tf.logical_and(tf.size(ids) > 0, self.token_separator != ""), self.token_separator, "")

@@ -32,7 +32,7 @@ def adversarial_step(model, real):
     gumbel = model.estimator == "gumbel"
 
     def fake():
-        tokens, soft = model._rollout(batch, length, inverse_temperature=beta if gumbel else None)
+        tokens, soft = model.rollout(batch, length, inverse_temperature=beta if gumbel else None)
         return tokens, soft, (soft if gumbel else ops.one_hot(tokens, model.vocab_size))
 
     def update_discriminator(fake_input):
