@@ -45,12 +45,12 @@ def saved_model_latency(path, inputs, repeats):
 def measure(name, rows, repeats, images):
     """{"model", "support", "formats": {fmt: verify's report}, "saved_model_latency_ms"}."""
     import zoo
-    from zoo import api, portable
+    from zoo import api, exports, portable
 
     model = zoo.load(name, weights="pretrained")
-    result = {"model": name, "support": portable.support(model), "formats": {}}
+    result = {"model": name, "support": exports.support(model), "formats": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        for fmt in portable.FORMATS[1:]:
+        for fmt in exports.FORMATS[1:]:
             try:
                 result["formats"][fmt] = portable.verify(model, fmt, Path(tmp) / fmt, rows=rows, repeats=repeats,
                                                          images=images)
@@ -90,15 +90,15 @@ def markdown(results, rows, repeats):
 
 
 def support_markdown(names):
-    """The README's support table: model × endpoint × format, from `zoo.portable.support`."""
-    from zoo import portable
+    """The README's support table: model × endpoint × format, from `zoo.exports.support`."""
+    from zoo import exports
     from zoo.registry import get_entry
 
     lines = ["| model | endpoint | SavedModel | LiteRT | ONNX |", "|---|---|---|---|---|"]
     for name in names:
         model = get_entry(name).cls(**get_entry(name).default_config())
-        for endpoint, formats in portable.support(model).items():
-            lines.append(f"| `{name}` | {endpoint} | " + " | ".join(formats[f] for f in portable.FORMATS) + " |")
+        for endpoint, formats in exports.support(model).items():
+            lines.append(f"| `{name}` | {endpoint} | " + " | ".join(formats[f] for f in exports.FORMATS) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -46,15 +46,11 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.command import argument_parser, chosen_models, write_results
-from benchmarks.generative_report import COLUMNS, figure, table, text_table
+from benchmarks.generative_report import figure, table, text_table
 from benchmarks.machine import machine
 from benchmarks.processes import measured_in_subprocess, report
-from benchmarks.samples import binarized, binarized_real, class_entropy, likelihood, nearest_distances, real_images
+from benchmarks.samples import binarized_real, class_entropy, likelihood, nearest_distances, real_images
 from benchmarks.timing import sampling_speed
-
-# What this module offers, the measures and the table's columns included (its tests read them here).
-__all__ = ["COLUMNS", "binarized", "class_entropy", "generators", "is_image_generator", "main", "measure",
-           "nearest_distances"]
 
 HERE = Path(__file__).resolve().parent
 

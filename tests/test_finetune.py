@@ -15,6 +15,7 @@ from conftest import refusal
 from zoo.recipe import run_settings
 from zoo.registry import get_entry
 from zoo.training.transfer import transfer_weights
+from zoo.weights import file_sha256
 
 
 def write_pngs(folder, classes=("bars", "dots", "rings"), per_class=8, size=28):
@@ -69,8 +70,8 @@ def test_init_pretrained_smoke_run_on_a_three_class_folder(tmp_path):
     assert card["model_config"]["units"] == shipped["units"]  # the weights' architecture, not --smoke's
     init = card["init"]
     assert init["from"] == "pretrained" and init["rebuilt"] == ["logits/kernel", "logits/bias"]
-    assert init["weights_sha256"] == zoo.cards.file_sha256(zoo.cards.saved_models_dir() / "lstm_image_classifier"
-                                                           / "model.weights.h5")
+    assert init["weights_sha256"] == file_sha256(zoo.cards.saved_models_dir() / "lstm_image_classifier"
+                                                 / "model.weights.h5")
     assert init["kept"] == len(zoo.load("lstm_image_classifier", weights=output).weights) - 2
     assert card["recipe"]["config"]["init"] == "pretrained"
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import zoo
-from benchmarks import generative
+from benchmarks import generative, generative_report, samples
 from zoo import judges
 from zoo.registry import get_entry
 
@@ -41,7 +41,7 @@ def test_every_image_generator_is_measured_and_tabled(tmp_path):
     assert report["settings"]["sample_seed"] and report["machine"]["cpu_count"] >= 1
     lines = output.with_suffix(".md").read_text().splitlines()
     table = lines[:lines.index("")]
-    assert len(table) == 2 + rows and all(line.count("|") == len(generative.COLUMNS) + 1 for line in table)
+    assert len(table) == 2 + rows and all(line.count("|") == len(generative_report.COLUMNS) + 1 for line in table)
     assert all(" | – | " in line for line in table if line.startswith(("| `dcgan`", "| `lstm_gan_image`")))
     assert "/ token" in "\n".join(lines[len(table):])  # the text models' rows, in the papers' unit
     assert output.with_suffix(".png").stat().st_size > 0
@@ -59,12 +59,12 @@ def test_helpers_on_known_cases():
     train[2] = 255
     images = train[[2, 0]].copy()
     images[1, 0, 0] = 255  # one pixel from its nearest
-    np.testing.assert_allclose(generative.nearest_distances(images, train, chunk=1), [0.0, 1.0], atol=1e-3)
+    np.testing.assert_allclose(samples.nearest_distances(images, train, chunk=1), [0.0, 1.0], atol=1e-3)
     uniform = np.eye(10)[np.arange(100) % 10]
-    assert generative.class_entropy(uniform)[0] == pytest.approx(1.0)
-    assert generative.class_entropy(np.eye(10)[np.zeros(100, int)]) == (0.0, [100] + [0] * 9)
+    assert samples.class_entropy(uniform)[0] == pytest.approx(1.0)
+    assert samples.class_entropy(np.eye(10)[np.zeros(100, int)]) == (0.0, [100] + [0] * 9)
     grey = np.full((4, 28, 28, 1), 128, np.uint8)
-    first, again = generative.binarized(grey, 0), generative.binarized(grey, 0)
+    first, again = samples.binarized(grey, 0), samples.binarized(grey, 0)
     np.testing.assert_array_equal(first, again)
     assert set(np.unique(first)) <= {0, 255} and 0.3 < first.mean() / 255 < 0.7
 

@@ -9,6 +9,7 @@ import pytest
 
 from recipes.lstm_gan_text import benchmark, oracle, oracle_report
 from zoo import cards
+from zoo.weights import file_sha256
 
 from conftest import params, tiny
 
@@ -59,7 +60,7 @@ def test_oracle_benchmark_smoke_writes_table_and_figure(tmp_path):
         assert mle["best_epoch"] <= mle["epochs"] and mle["history"]
     # Each seed's two generators beside the card, as the card hashed them.
     assert len(card["files"]["generators_sha256"]) == 4
-    assert all(cards.file_sha256(tmp_path / name) == sha for name, sha in card["files"]["generators_sha256"].items())
+    assert all(file_sha256(tmp_path / name) == sha for name, sha in card["files"]["generators_sha256"].items())
 
 
 def test_margin_below_the_curve_and_seed_list():
@@ -112,7 +113,7 @@ def test_the_shipped_oracle_benchmark_card_is_consistent():
     # The shipped generators are the ones this card measured.
     files = card["files"]["generators_sha256"]
     assert set(files) == {name for seed in seeds for name in card["files"]["generators"][str(seed)].values()}
-    assert all(cards.file_sha256(folder / name) == sha for name, sha in files.items())
+    assert all(file_sha256(folder / name) == sha for name, sha in files.items())
 
 
 def test_the_held_out_seeds_run_is_the_one_the_readme_quotes():

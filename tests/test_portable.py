@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import portable
+from zoo import exports, portable
 from zoo.errors import ConfigError
 from zoo.registry import get_entry
 
@@ -38,9 +38,9 @@ def readme_support():
 def test_readme_support_table_is_the_registry(name):
     model = get_entry(name).cls(**get_entry(name).default_config())
     rows = readme_support()
-    support = portable.support(model)
+    support = exports.support(model)
     for endpoint, formats in support.items():
-        assert rows.get((name, endpoint)) == [formats[f] for f in portable.FORMATS], (name, endpoint)
+        assert rows.get((name, endpoint)) == [formats[f] for f in exports.FORMATS], (name, endpoint)
     assert {e for (n, e) in rows if n == name} == set(support)
 
 
@@ -76,7 +76,7 @@ def test_classifier_exports_agree_with_the_saved_model(fmt, tmp_path, images):
 def test_every_export_agrees_with_the_saved_model(name, fmt, tmp_path, images):
     model = zoo.load(name, weights="pretrained")
     result = check_export(model, fmt, tmp_path, rows=256, images=images)
-    assert set(result["inputs"]) == {e for e, f in portable.support(model).items() if f[fmt].startswith("yes")}
+    assert set(result["inputs"]) == {e for e, f in exports.support(model).items() if f[fmt].startswith("yes")}
 
 
 def test_parity_rules():
@@ -96,13 +96,13 @@ def test_parity_rules():
 
 def test_fixed_shapes_and_support_text():
     video = tiny("cnn_lstm_video")
-    assert portable.fixed_shapes(video, "litert") == {"video": (1, 10, 64, 64, 1)}
-    assert portable.fixed_shapes(video, "onnx") == {}
-    assert portable.support(video)["serving_default"] == {
+    assert exports.fixed_shapes(video, "litert") == {"video": (1, 10, 64, 64, 1)}
+    assert exports.fixed_shapes(video, "onnx") == {}
+    assert exports.support(video)["serving_default"] == {
         "saved_model": "yes", "litert": "yes (video [1, 10, 64, 64, 1])", "onnx": "yes"}
     gan = tiny("dcgan")
-    assert portable.support(gan)["sample"]["onnx"].startswith("no: random draws")
-    assert "sample" not in portable.portable_signatures(gan)
+    assert exports.support(gan)["sample"]["onnx"].startswith("no: random draws")
+    assert "sample" not in exports.portable_signatures(gan)
 
 
 def test_export_errors(tmp_path):
@@ -117,7 +117,7 @@ def test_cli_export_litert_and_runtime_errors(tmp_path):
     from zoo.cli import main
 
     assert main(["export", "vae", "--format", "litert", "--output", str(tmp_path / "litert")]) == 0
-    path = tmp_path / "litert" / portable.LITERT_FILE
+    path = tmp_path / "litert" / exports.LITERT_FILE
     assert path.exists() and not list((tmp_path / "litert").glob(".tmp-*"))
     runtime = [sys.executable, str(REPO / "zoo" / "runtimes.py")]
     np.savez(tmp_path / "in.npz", **{"nope/images": np.zeros((1, 28, 28, 1), np.uint8)})

@@ -10,6 +10,7 @@ import zoo
 from zoo import cards
 from zoo.recipe import evaluate_like_card
 from zoo.registry import get_entry
+from zoo.weights import file_sha256
 
 from conftest import params
 
@@ -57,7 +58,7 @@ def test_shipped_card_has_the_schema_that_says_how_it_was_made(name):
     assert card["name"] == name and card["epochs"] == len(card["history"])
     assert card["recipe"]["module"] == get_entry(name).recipe_module and "config" in card["recipe"]
     assert {"name", "version", "test_examples"} <= set(card["dataset"])
-    assert card["weights_sha256"] == cards.file_sha256(folder / card["files"]["weights"])
+    assert card["weights_sha256"] == file_sha256(folder / card["files"]["weights"])
     assert all((folder / file).exists() for file in card["files"].values())
     assert card["model_config"] == json.loads((folder / cards.CONFIG).read_text())
 
@@ -118,7 +119,7 @@ def test_other_shipped_weights_are_remeasured_within_tolerance(folder):
 def test_other_shipped_weights_have_a_card_and_a_readme_figure(folder):
     path = cards.saved_models_dir() / folder
     card = cards.read_card(path)
-    assert card["weights_sha256"] == cards.file_sha256(path / card["files"]["weights"])
+    assert card["weights_sha256"] == file_sha256(path / card["files"]["weights"])
     assert f"{card['metrics'][get_entry(card['name']).metric]:.2f}" in README.read_text()
     assert f"saved_models/{folder}" in README.read_text()
 

@@ -11,6 +11,7 @@ import zoo
 from zoo import cards, training
 from zoo.recipe import evaluate_like_card
 from zoo.registry import get_entry
+from zoo.weights import file_sha256
 
 from conftest import params
 
@@ -71,7 +72,7 @@ def test_smoke_run_writes_a_complete_model_folder(name, smoke_run):
     assert not [n for n in names if n.startswith((".tmp-", ".old-", ".backup", ".epochs"))], names
     assert (output / "training_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((output / cards.CARD).read_text()) == card
-    assert card["weights_sha256"] == cards.file_sha256(output / cards.WEIGHTS)
+    assert card["weights_sha256"] == file_sha256(output / cards.WEIGHTS)
     for key in ("metrics", "dataset", "seed", "num_params", "training_seconds", "history", "environment"):
         assert card[key] not in (None, {}, []), key
     assert card["dataset"]["version"] and card["environment"]["tensorflow"]

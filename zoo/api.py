@@ -156,7 +156,7 @@ def _locate_weights(name, weights):
             raise WeightsError(f"Config file {config_file} is unreadable ({e}).") from None
     card = cards.read_card(folder)
     expected = (card or {}).get("weights_sha256")
-    if expected and weights_file.name == cards.WEIGHTS and cards.file_sha256(weights_file) != expected:
+    if expected and weights_file.name == cards.WEIGHTS and zoo_weights.file_sha256(weights_file) != expected:
         raise WeightsError(
             f"{weights_file} does not match the checksum in its model card {folder / cards.CARD}: "
             f"the file is corrupt or was replaced. Retrain with `zoo train {name} --output {folder}`."

@@ -16,8 +16,6 @@ CARD = "model_card.json"
 WEIGHTS = "model.weights.h5"
 CONFIG = "config.json"
 
-file_sha256 = weights.file_sha256  # a card records its weights' digest, hashed once per process
-
 
 def saved_models_dir():
     """The folder `weights="pretrained"` reads: $ZOO_SAVED_MODELS, else a source checkout's

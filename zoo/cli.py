@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import zoo
-from zoo import cards, files, portable
+from zoo import cards, exports, files
 from zoo import config as cfg
 from zoo.recipe import EvaluateSettings, settings_from_card
 from zoo.errors import ConfigError, ZooError
@@ -113,7 +113,7 @@ def _parser():
             p.add_argument("--record", action="store_true",
                            help="write the measured metrics into the weights' model card")
         else:
-            p.add_argument("--format", default="saved_model", choices=portable.FORMATS,
+            p.add_argument("--format", default="saved_model", choices=exports.FORMATS,
                            help="saved_model (default: for TF Serving), litert (one .tflite file) or onnx (one "
                                 ".onnx file per endpoint)")
             p.add_argument("--output", help="export folder (default: exports/<name>/serving for a SavedModel, "
@@ -244,7 +244,7 @@ def _export(args, rest):
                           version=args.version, format=args.format)
         skipped = model.NOT_PORTABLE
         print(f"exported {args.name} to {path}" + "".join(f"\n  left out {k}: {v}" for k, v in skipped.items()))
-        print(f"run it without TensorFlow: python {Path(portable.__file__).parent / 'runtimes.py'} {path} "
+        print(f"run it without TensorFlow: python {Path(exports.__file__).parent / 'runtimes.py'} {path} "
               "INPUTS.npz OUTPUTS.npz")
         return
     base = args.output or Path("exports") / args.name / "serving"

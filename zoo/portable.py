@@ -3,9 +3,7 @@ and its LiteRT or ONNX export, runs the export in its own runtime in a process t
 imports TensorFlow (`zoo/runtimes.py`) on seeded inputs (`parity_inputs`, real test images where
 given), and compares the outputs (`parity`).
 
-The exports themselves are written by `zoo.exports`; the names the command line, the benchmarks
-and the tests use (`FORMATS`, `support`, `fixed_shapes`, `portable_signatures`, `write_litert`,
-`write_onnx`, `LITERT_FILE`) are here too.
+The exports themselves, and which endpoints each format can hold (`support`), are `zoo.exports`'.
 """
 
 import json
@@ -17,10 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import exports
-from zoo.exports import FORMATS, LITERT_FILE, fixed_shapes, portable_signatures, support, write_litert, write_onnx
-
-__all__ = ["FORMATS", "LITERT_FILE", "fixed_shapes", "portable_signatures", "support", "write_litert", "write_onnx",
-           "parity_inputs", "test_images", "saved_model_outputs", "parity", "verify"]
+from zoo.exports import fixed_shapes, portable_signatures
 
 PARITY_TOLERANCE = 1e-4  # largest |difference| of a float32 output allowed against the SavedModel
 OPEN_SIZE = 8  # the size given to an open axis other than the batch (frames, tokens) in test inputs

@@ -24,6 +24,7 @@ from zoo.config import at_least, option, positive
 from zoo.data import text as text_data
 from zoo.runs import check_overwrite, locked
 from zoo.training import distribute, fit
+from zoo.weights import file_sha256
 from recipes.lstm_gan_text import oracle as oracle_lib
 from recipes.lstm_gan_text import oracle_report as report
 from recipes.lstm_gan_text.oracle_report import PUBLISHED, TARGET_GAIN, TEMPERATURES
@@ -149,7 +150,7 @@ def _run_seeds(recipe, config, oracle, output):
         for name in generators[str(seed)].values():
             with atomic.atomic_path(output / name) as tmp:
                 shutil.copyfile(output / f"seed-{seed}" / name, tmp)
-            hashes[name] = cards.file_sha256(output / name)
+            hashes[name] = file_sha256(output / name)
     card = {
         "name": recipe.name + "_oracle",
         "benchmark": "SeqGAN synthetic oracle",

@@ -42,7 +42,7 @@ class ZooModel(keras.Model):
 
     def litert_shapes(self):
         """{input name: shape} fixing the open sizes (frames, tokens) that a LiteRT export cannot
-        leave open, beside the batch of 1 that `zoo.portable.fixed_shapes` gives every batched
+        leave open, beside the batch of 1 that `zoo.exports.fixed_shapes` gives every batched
         input. Default: none."""
         return {}
 

@@ -6,11 +6,11 @@ does the weight matching)."""
 import dataclasses
 from pathlib import Path
 
-from zoo import cards
 from zoo import config as cfg
 from zoo.errors import ConfigError
 from zoo.registry import get_entry
 from zoo.training import transfer
+from zoo.weights import file_sha256
 
 
 def init_fields(recipe, init):
@@ -73,4 +73,4 @@ def init_record(recipe, model, config):
     report = transfer.transfer_weights(init_model(recipe, config), fresh)
     shown = Path(weights).resolve()
     shown = shown.relative_to(Path.cwd()) if shown.is_relative_to(Path.cwd()) else shown
-    return {"from": config.init, "weights": str(shown), "weights_sha256": cards.file_sha256(weights), **report}
+    return {"from": config.init, "weights": str(shown), "weights_sha256": file_sha256(weights), **report}

@@ -11,6 +11,7 @@ import numpy as np
 from zoo import atomic, cards, plots
 from zoo.registry import get_entry
 from zoo.training.distribute import is_chief
+from zoo.weights import file_sha256
 
 
 def save_trained(model, name, output, *, config, history, metrics, dataset, notes=None, extra_files=None,
@@ -48,7 +49,7 @@ def save_trained(model, name, output, *, config, history, metrics, dataset, note
         "training_seconds": round(sum(r["seconds"] for r in history), 1),
         "history": history,
         "files": {"weights": cards.WEIGHTS, "config": cards.CONFIG, "curves": curves, **(extra_files or {})},
-        "weights_sha256": cards.file_sha256(output / cards.WEIGHTS),
+        "weights_sha256": file_sha256(output / cards.WEIGHTS),
         "environment": cards.environment(),
         **(extra or {}),
     }
