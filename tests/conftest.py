@@ -86,6 +86,7 @@ def smoke_run(tmp_path_factory):
     return runs
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups
 def pytest_collection_modifyitems(config, items):
     """The default run spreads the tests over two processes (pytest-xdist, `-n 2 --dist
     loadgroup`: the README's test command): every test that reads the session's smoke runs goes to
