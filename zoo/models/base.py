@@ -30,6 +30,8 @@ class ZooModel(keras.Model):
 
     # -- hooks: what the rest of the zoo asks a model, with the answer of a model that says nothing
     FIELD_CHECKS = {}  # {constructor argument: check} (`zoo.config` checks), applied by `check_fields`
+    # {endpoint: {input: value}}: the example requests the docs show (`serving_example`).
+    SERVING_EXAMPLES = {}
     # {endpoint: why LiteRT and ONNX exports leave it out} (`zoo.portable`, `zoo export`);
     # every other endpoint of `serving_signatures` is exported in every format.
     NOT_PORTABLE = {}
@@ -120,6 +122,43 @@ class ZooModel(keras.Model):
         """{endpoint name: (function, [tf.TensorSpec, ...])} for `zoo.export`; the function
         returns a dict of named outputs. The first is `serving_default`."""
         raise NotImplementedError
+
+    def serving_example(self, endpoint):
+        """Example inputs of `endpoint`, as a TF Serving request would send them (the docs' REST
+        requests are made from them): {input name: value}.
+
+        `SERVING_EXAMPLES[endpoint]` gives a model's own values; any input it leaves out gets one
+        example of zeros (a batch of one; a length the signature leaves open is 1), and a scalar
+        input gets 1 (1.0, or "" for a string).
+
+        Args:
+            endpoint: a name from `serving_signatures()`.
+
+        Returns:
+            {input name: NumPy array or Python scalar}, one per input of the signature.
+
+        Raises:
+            KeyError: `endpoint` is not one of the model's signatures.
+
+        Example:
+            >>> import zoo
+            >>> example = zoo.load("lstm_image_classifier").serving_example("serving_default")
+            >>> example["images"].shape, example["images"].dtype.name
+            ((1, 28, 28, 1), 'uint8')
+        """
+        _, specs = self.serving_signatures()[endpoint]
+        own = self.SERVING_EXAMPLES.get(endpoint, {})
+        example = {}
+        for spec in specs:
+            if spec.name in own:
+                example[spec.name] = own[spec.name]
+            elif spec.shape.rank == 0:
+                example[spec.name] = "" if spec.dtype == tf.string else 1.0 if spec.dtype.is_floating else 1
+            else:
+                shape = [1 if d is None else d for d in spec.shape]
+                example[spec.name] = (np.full(shape, "", object) if spec.dtype == tf.string
+                                      else np.zeros(shape, spec.dtype.as_numpy_dtype))
+        return example
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Under a strategy, Keras' TF trainer reads a batch from a fresh iterator before every

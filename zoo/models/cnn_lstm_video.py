@@ -111,6 +111,7 @@ class CNNLSTMVideo(ZooClassifier):
     # Most frames (batch × frames) one request to the exported signature may carry: 4,096 frames
     # of 64×64 take about 1 GB of activations in the frame encoder; 100,000 took a serving
     # process past 6 GB and down.
+    SERVING_EXAMPLES = {"serving_default": {"video": [[[[[0]] * 64] * 64] * 10]}}  # one clip of 10 frames
     MAX_REQUEST_FRAMES = 4_096
 
     FIELD_CHECKS = dict(conv_filters=positive_integers, frame_features=at_least(1), units=at_least(1),

@@ -67,6 +67,7 @@ class ConvLSTMVideo(ZooModel):
         seed: seed of the model's random draws (None: Keras' global seed).
     """
 
+    SERVING_EXAMPLES = {"serving_default": {"video": [[[[[0]] * 64] * 64] * 5], "num_frames": 5}}
     MAX_REQUEST_FRAMES = 2_048  # batch × (given + generated frames) one request may carry
     MAX_GENERATED_FRAMES = 1_000  # frames one request may ask to generate
 

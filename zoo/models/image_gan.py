@@ -37,6 +37,7 @@ class ImageGAN(ZooModel):
         seed: seed of the noise draws (None: Keras' global seed).
     """
 
+    SERVING_EXAMPLES = {"sample": {"num_images": 2, "seed": 7}}
     MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
     SIDE_MULTIPLE = 1  # the images' height and width must be multiples of this (a subclass's upsampling)
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "

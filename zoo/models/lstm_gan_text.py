@@ -65,6 +65,9 @@ class LSTMGANText(ZooModel):
                         max_inverse_temperature=positive, anneal_steps=at_least(1), rollouts=at_least(1),
                         discriminator_steps=at_least(1))
     MAX_SEQUENCES = 1_000  # most sequences one request to the exported `generate` signature may ask for
+    SERVING_EXAMPLES = {"serving_default": {"tokens": [[1, 2, 3, 4]]},
+                        "generate": {"num_sequences": 2, "max_length": 40, "temperature": 0.8, "seed": 1,
+                                     "prompt": "ROMEO:"}}
     NOT_PORTABLE = {"generate": "no: strings in and out (a TensorFlow lookup table) and random draws from a run-time "
                                 "seed; call serving_default (next-token probabilities) in your own sampling loop"}
     MAX_LENGTH = 1_000  # most tokens one such request may ask for

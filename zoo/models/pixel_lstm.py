@@ -59,6 +59,7 @@ class PixelLSTM(BinaryImageModel):
     likelihood = "exact"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
     sample_pixels = "binary"  # `sample` gives binary images (0 or 255; 0 or 1 with output="float")
 
+    SERVING_EXAMPLES = {"sample": {"num_images": 1, "seed": 3}, "complete": {"known_rows": 14, "seed": 0}}
     MAX_SAMPLES = 10_000  # most images one request to `sample` or `complete` may draw
     MAX_BATCH = 10_000  # most images one `log_prob` request may score
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express",
