@@ -57,6 +57,8 @@ class Recipe:
     smoke: dict = {}  # settings (and model fields) that shrink the run to seconds: --smoke
     benchmark_note: str = ""  # what `benchmarks.run` should say beside the model's FLOP count
     command: str = ""  # the command that runs the recipe, for its --help (default: zoo train <name>)
+    # The question from the articles the zoo grew from that this model answers (its docs page).
+    answers: str = ""
 
     # -- hooks: what a recipe supplies -----------------------------------------------------------
 
@@ -120,6 +122,28 @@ class Recipe:
     def notes(self, metrics, dataset):
         """Lines for the card that say how each metric was measured."""
         return []
+
+    def headline(self, card):
+        """The card's result in one line of markdown: the model table's "shipped metric" cell (the
+        README's and the docs site's). By default the registered metric; a recipe whose card
+        holds more (a baseline, a second judge) says so in its own.
+
+        Args:
+            card: a model card written by this recipe (a dict, as `zoo.cards.read_card` reads it).
+
+        Returns:
+            A markdown string, every figure in it read from `card`.
+
+        Example:
+            >>> from zoo.registry import get_entry
+            >>> card = {"metrics": {"test_accuracy": 0.9923}}
+            >>> get_entry("lstm_image_classifier").recipe().headline(card)
+            '**99.23 %** test accuracy'
+        """
+        metric = get_entry(self.name).metric
+        value = card["metrics"][metric]
+        shown = f"{100 * value:.2f} %" if "accuracy" in metric else f"{value:.2f}"
+        return f"**{shown}** {metric.replace('_', ' ')}"
 
     def smoke_settings(self, given):
         """The settings --smoke applies to the fields not `given`: `smoke`, unless a recipe
