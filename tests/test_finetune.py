@@ -133,7 +133,7 @@ def test_a_killed_init_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     assert cards[1]["weights_sha256"] == cards[0]["weights_sha256"] and cards[1]["init"] == cards[0]["init"]
 
 
-def test_the_benchmark_draws_the_same_garments_and_the_readme_quotes_its_measurement():
+def test_the_benchmark_draws_the_same_garments_and_the_guide_quotes_its_measurement():
     from pathlib import Path
 
     from benchmarks import finetune
@@ -143,8 +143,8 @@ def test_the_benchmark_draws_the_same_garments_and_the_readme_quotes_its_measure
     assert images.shape == (30, 28, 28) and images.dtype == np.uint8 and np.array_equal(images, again)
     assert sorted(set(labels.tolist())) == list(range(10))
     result = json.loads((Path(finetune.HERE) / "finetune.json").read_text())
-    readme = (Path(finetune.HERE).parent / "README.md").read_text()
-    section = readme.split("### Fine-tuning from the shipped weights", 1)[1].split("\n### ", 1)[0]
+    guide = (Path(finetune.HERE).parent / "docs" / "pages" / "guides" / "training.md").read_text()
+    section = guide.split("## Fine-tuning from the shipped weights", 1)[1].split("\n## ", 1)[0]
     for per_class in finetune.SIZES:
         for start in ("scratch", "pretrained"):
             arm = [r["test_accuracy"] for r in result["classifier"] if r["per_class"] == per_class

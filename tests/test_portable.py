@@ -1,7 +1,7 @@
-"""LiteRT and ONNX exports (`zoo.portable`): the README's support table is the registry's, every
-portable endpoint answers as the SavedModel does in its own runtime in a process without
-TensorFlow (one model by default, every model with `-m slow`), the uint8-in contract holds,
-and bad export requests get clear errors."""
+"""LiteRT and ONNX exports (`zoo.portable`; the docs' support tables are generated from
+`zoo.exports.support`): every portable endpoint answers as the SavedModel does in its own
+runtime in a process without TensorFlow (one model by default, every model with `-m slow`), the
+uint8-in contract holds, and bad export requests get clear errors."""
 
 import re
 import subprocess
@@ -14,34 +14,11 @@ import pytest
 import zoo
 from zoo import exports, portable
 from zoo.errors import ConfigError
-from zoo.registry import get_entry
 
 from conftest import tiny
 
 REPO = Path(__file__).resolve().parent.parent
 NAMES = zoo.list_models()
-
-
-def readme_support():
-    """{(model, endpoint): [SavedModel, LiteRT, ONNX cells]} of the README's support table."""
-    text = (REPO / "README.md").read_text()
-    rows = {}
-    for line in text.split("<!-- support-table -->", 2)[1].strip().splitlines()[2:]:
-        if not line.startswith("| `"):
-            break
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        rows[(cells[0].strip("`"), cells[1])] = cells[2:]
-    return rows
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_readme_support_table_is_the_registry(name):
-    model = get_entry(name).cls(**get_entry(name).default_config())
-    rows = readme_support()
-    support = exports.support(model)
-    for endpoint, formats in support.items():
-        assert rows.get((name, endpoint)) == [formats[f] for f in exports.FORMATS], (name, endpoint)
-    assert {e for (n, e) in rows if n == name} == set(support)
 
 
 @pytest.fixture(scope="module")

@@ -99,7 +99,8 @@ def test_shipped_metric_is_remeasured_within_tolerance(name):
 
 
 # Weights shipped beside a model's own, for another dataset or protocol: {folder: model name}.
-# Each is re-measured (with -m slow: like its model's, it takes minutes) and shown in the README.
+# Each is re-measured (with -m slow: like its model's, it takes minutes) and shown in its model's
+# notes (recipes/<name>/README.md, on the model's docs page).
 OTHER_WEIGHTS = {"convlstm_video_two_digits": "convlstm_video"}
 
 
@@ -116,12 +117,13 @@ def test_other_shipped_weights_are_remeasured_within_tolerance(folder):
 
 
 @pytest.mark.parametrize("folder", sorted(OTHER_WEIGHTS))
-def test_other_shipped_weights_have_a_card_and_a_readme_figure(folder):
+def test_other_shipped_weights_have_a_card_and_a_figure_in_the_model_notes(folder):
     path = cards.saved_models_dir() / folder
     card = cards.read_card(path)
     assert card["weights_sha256"] == file_sha256(path / card["files"]["weights"])
-    assert f"{card['metrics'][get_entry(card['name']).metric]:.2f}" in README.read_text()
-    assert f"saved_models/{folder}" in README.read_text()
+    notes = (README.parent / "recipes" / card["name"] / "README.md").read_text()
+    assert f"{card['metrics'][get_entry(card['name']).metric]:.2f}" in notes
+    assert f"saved_models/{folder}" in notes
 
 
 # The cards' targets are in test_targets.py; here, that each was measured as its issue asks.

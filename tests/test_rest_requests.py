@@ -1,7 +1,8 @@
-"""The README's TF Serving requests, model by model: each `curl` body is decoded as TF Serving's
-REST API decodes it (row format `instances`, columnar `inputs`, `signature_name`) and sent
-through the exported model's loaded SavedModel signature, so the documented request is known to
-match the signature's names, dtypes and shapes. Every registered model has one."""
+"""The docs' TF Serving requests, model by model and endpoint by endpoint (each model page's
+serving block, `docs.generate.serving_block`): each `curl` body is decoded as TF Serving's REST
+API decodes it (row format `instances`, columnar `inputs`, `signature_name`) and sent through the
+exported model's loaded SavedModel signature, so the documented request is known to match the
+signature's names, dtypes and shapes. Every endpoint of every registered model has one."""
 
 import json
 import re
@@ -17,14 +18,14 @@ import tensorflow as tf
 import zoo
 
 from conftest import tiny
+from docs import generate
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def readme_requests():
-    """[(model, docker command, JSON body)] of the README's serving-requests block."""
-    text = (REPO / "README.md").read_text().split("<!-- serving-requests -->", 1)[1]
-    block = text.split("```bash\n", 1)[1].split("```", 1)[0]
+def page_requests(name, model):
+    """[(model, docker command, JSON body)] of the serving block on `name`'s docs page."""
+    block = generate.serving_block(name, model)
     requests, made, docker = [], None, {}
     for line in block.splitlines():
         if line.startswith("docker run"):
@@ -36,8 +37,8 @@ def readme_requests():
             words = shlex.split(line)
             body = words[words.index("-d") + 1]
             body = made if body == "@request.json" else body
-            name = re.fullmatch(r"http://localhost:8501/v1/models/(\w+):predict", words[-1]).group(1)
-            requests.append((name, docker.get(name), json.loads(body)))
+            served = re.fullmatch(r"http://localhost:8501/v1/models/(\w+):predict", words[-1]).group(1)
+            requests.append((served, docker.get(served), json.loads(body)))
     return requests
 
 
@@ -69,24 +70,21 @@ def decoded(body, signature):
     return tensors
 
 
-REQUESTS = readme_requests()
-
-
-def test_every_model_has_a_request():
-    assert sorted(name for name, _, _ in REQUESTS) == sorted(zoo.list_models())
-    for name, docker, _ in REQUESTS:
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_every_endpoint_has_a_request_that_fits_the_loaded_signature(name, tmp_path):
+    model = zoo.load(name, weights="pretrained")
+    requests = page_requests(name, model)
+    assert sorted(b.get("signature_name", "serving_default") for _, _, b in requests) == sorted(
+        model.serving_signatures())
+    exported = tf.saved_model.load(str(zoo.export(model, tmp_path)))
+    for served, docker, body in requests:
+        assert served == name
         assert docker == (f'docker run -p 8501:8501 -v "$PWD/exports/{name}/serving:/models/{name}" '
                           f"-e MODEL_NAME={name} tensorflow/serving")
-
-
-@pytest.mark.parametrize("name, body", [(n, b) for n, _, b in REQUESTS], ids=[n for n, _, _ in REQUESTS])
-def test_readme_request_fits_the_loaded_signature(name, body, tmp_path):
-    model = zoo.load(name, weights="pretrained")
-    signature = tf.saved_model.load(str(zoo.export(model, tmp_path))).signatures[
-        body.get("signature_name", "serving_default")]
-    outputs = signature(**decoded(body, signature))
-    rows = {int(v.shape[0]) for v in outputs.values() if v.shape.rank}
-    assert len(rows) == 1 and rows.pop() >= 1
+        signature = exported.signatures[body.get("signature_name", "serving_default")]
+        outputs = signature(**decoded(body, signature))
+        rows = {int(v.shape[0]) for v in outputs.values() if v.shape.rank}
+        assert len(rows) == 1 and rows.pop() >= 1, body.get("signature_name")
 
 
 def test_decoding_refuses_what_tf_serving_would():

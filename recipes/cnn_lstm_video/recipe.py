@@ -133,6 +133,24 @@ class CNNLSTMVideoRecipe(VideoRecipe):
         shutil.rmtree(output / ".baseline", ignore_errors=True)
         return {"single_frame_baseline": baseline}
 
+    answers = ("Can a CNN that sees one frame at a time, feeding an LSTM, classify what happens over a clip "
+               "(the digit and its motion), at clip lengths it was never trained on?")
+
+    def headline(self, card):
+        m = card["metrics"]
+        by = {int(k): v for k, v in m.get("test_accuracy_by_frames", {}).items()}
+        text = (f"**{100 * m['test_accuracy']:.2f} %** test accuracy on {m.get('num_frames', '?')}-frame clips "
+                f"({card['dataset']['test_examples']:,} clips)")
+        longer = [v for k, v in by.items() if k >= 3]
+        if longer:
+            text += (f"; {100 * min(longer):.2f}–{100 * max(longer):.2f} % at every length from 3 to {max(by)} "
+                     f"frames" + (f", {100 * by[2]:.2f} % at 2" if 2 in by else ""))
+        baseline = card.get("single_frame_baseline")
+        if baseline:
+            text += (f"; single-frame baseline {100 * baseline['test_accuracy']:.2f} % (ceiling "
+                     f"{100 * baseline['accuracy_ceiling']:.0f} %)")
+        return text
+
     def measure(self, model, config, data):
         metrics, (labels, predictions) = length_metrics(model, data.test, config.num_frames,
                                                         data.info["class_names"], keep_predictions=True)

@@ -86,6 +86,16 @@ class ConvLSTMVideoRecipe(VideoRecipe):
                                              batch_map=video.random_windows(window, window, seed=config.seed)),
                       validation=None, test=batched(test, 64, cache=False), info=info)
 
+    answers = "Can a ConvLSTM generate the next frames of a video, sharp enough that a classifier still names them?"
+
+    def headline(self, card):
+        m = card["metrics"]
+        return (f"**{m['test_mse']:.2f}** per-frame MSE, {m['observed_frames']} frames seen → {m['predicted_frames']} "
+                f"generated ({m['test_clips']:,} test clips): {m['mse_ratio_to_copy_last']:.2f} of copying the last "
+                f"frame ({m['copy_last_mse']:.2f}); `cnn_lstm_video` names digit and motion of "
+                f"**{100 * m['classifier_accuracy_generated']:.2f} %** of generated continuations "
+                f"({100 * m['classifier_accuracy_true']:.2f} % of true ones)")
+
     def measure(self, model, config, data):
         examples = []
         metrics = forecast_metrics(model, data.test, config.observed_frames, config.predicted_frames, keep=examples)

@@ -24,6 +24,7 @@ class Settings(GANSettings):
 
 class DCGANRecipe(ImageGANRecipe):
     name = "dcgan"
+    answers = "How close do a convolutional GAN's samples come to real digits, judged by two different classifiers?"
     Settings = Settings
     # Smoothed real labels keep D from growing over-confident early in the run; R1 (γ = 5) keeps
     # it flat on the data (measured: second judge's score ratio 0.860 without, 0.876 at γ = 1,

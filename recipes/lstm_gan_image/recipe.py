@@ -27,6 +27,8 @@ class Settings(GANSettings):
 
 class LSTMGANImageRecipe(ImageGANRecipe):
     name = "lstm_gan_image"
+    answers = ("Can a GAN whose generator and discriminator are both LSTMs (no convolution) draw images row by "
+               "row, and how close does it come to the convolutional GAN?")
     Settings = Settings
     # R1 on D is what stopped the collapse (one epoch: 0.24 of real with it, 0.10-0.15 without).
     # R1 every 4th step, 4 times as strong (StyleGAN2's lazy regularisation): its extra gradient

@@ -87,6 +87,14 @@ class LSTMGANTextRecipe(Recipe):
     def callbacks(self, model, config, data, output):
         return [AdversarialFrom(config.epochs, config.adversarial_learning_rate)]
 
+    answers = ("Does adversarial training make an LSTM text generator better than maximum likelihood alone? "
+               "Measured on SeqGAN's oracle benchmark, in its own units (NLL-oracle).")
+
+    def headline(self, card):
+        m = card["metrics"]
+        return (f"**{m['test_nll']:.2f} nats** test NLL per sequence ({m['test_nll_per_token']:.2f} per character, "
+                f"{card['dataset']['test_examples']:,} test sequences)")
+
     def measure(self, model, config, data):
         results = Results(test_metrics(model, data.test))
         if data.info["level"] == "word":

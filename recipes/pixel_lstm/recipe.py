@@ -52,6 +52,16 @@ class PixelLSTMRecipe(BinaryImageRecipe):
     def callbacks(self, model, config, data, output):
         return [SampleGrid(output / "samples", lambda m: m.sample(100, seed=config.seed, output="float"))]
 
+    answers = ("How well does an LSTM model images pixel by pixel, in exact likelihood, against a VAE's bound and "
+               "beside the GANs' samples?")
+
+    def headline(self, card):
+        m = card["metrics"]
+        return (f"**{m['test_nll']:.2f} nats** exact test NLL ({m['nll_examples']:,} test images; "
+                f"{m['bits_per_pixel']:.3f} bits per pixel); samples: classifier score {m['classifier_score']:.2f} "
+                f"(real {m['classifier_score_real']:.2f}), Fréchet distance {m['frechet_distance']:.2f} "
+                f"(floor {m['frechet_distance_floor']:.2f})")
+
     def measured(self, model, test, measurement, dataset, test_examples):
         return {**exact_nll(model, test), **self.sample_quality(model, measurement, dataset, test_examples)}
 

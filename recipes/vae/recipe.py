@@ -53,6 +53,15 @@ class VAERecipe(BinaryImageRecipe):
         noise = fixed_noise(config.seed, model.latent_dim)
         return [SampleGrid(output / "samples", lambda m: m.decode(noise, output="float"))]
 
+    answers = "How does a VAE compare with the GANs and the pixel LSTM: likelihood, sample quality, blur?"
+
+    def headline(self, card):
+        m = card["metrics"]
+        return (f"**{m['test_nll']:.2f} nats** test NLL (importance-sampled, k = {m['nll_samples']:,}, first "
+                f"{m['nll_examples']:,} test images); negative ELBO {m['test_negative_elbo']:.2f}; classifier score "
+                f"{m['classifier_score']:.2f} (real {m['classifier_score_real']:.2f}), Fréchet distance "
+                f"{m['frechet_distance']:.2f} (floor {m['frechet_distance_floor']:.2f})")
+
     def measured(self, model, test, measurement, dataset, test_examples):
         return {**likelihood_metrics(model, test, measurement.nll_examples, measurement.nll_samples),
                 **self.sample_quality(model, measurement, dataset, test_examples)}

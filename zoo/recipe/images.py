@@ -142,6 +142,17 @@ class ImageGANRecipe(ImageRecipe):
     def callbacks(self, model, config, data, output):
         return [SampleGrid(output / "samples", lambda m: m(plots.fixed_noise(config.seed, config.latent_dim)))]
 
+    def headline(self, card):
+        """The GAN's classifier-score ratio and Fréchet distance under both judges (see `Recipe`)."""
+        m = card["metrics"]
+        text = (f"classifier score ratio **{m['classifier_score_ratio']:.2f}** ({m['classifier_score']:.2f} of real "
+                f"test images' {m['classifier_score_real']:.2f}), Fréchet distance {m['frechet_distance']:.2f} "
+                f"(floor {m['frechet_distance_floor']:.2f})")
+        if "classifier_score_ratio_conv" in m:
+            text += (f"; second judge: ratio **{m['classifier_score_ratio_conv']:.3f}**, Fréchet distance "
+                     f"{m['frechet_distance_conv']:.2f} (floor {m['frechet_distance_floor_conv']:.2f})")
+        return text + f"; {m['quality_samples']:,} samples"
+
     def measure(self, model, config, data):
         return Results(sample_quality(model, model_name=self.name, settings=config, dataset=config.dataset,
                                       test_examples=config.max_test_examples))

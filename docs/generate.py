@@ -1,0 +1,404 @@
+"""The generated parts of the docs site, from the registry, the model cards and the parsers.
+
+`docs/gen_pages.py` writes them into the site at build time (mkdocs-gen-files), so a model
+registered later gets its page with no edit here, and a retrain changes its page with no edit at
+all. `python -m docs.generate --readme` rewrites the model table between the README's markers
+(`tests/test_docs.py` checks that it is current).
+"""
+
+import argparse
+import inspect
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import zoo
+from zoo import cards, config as cfg, exports
+from zoo.models.base import ZooModel
+from zoo.registry import get_entry
+
+REPO = Path(__file__).resolve().parent.parent
+TABLE_START, TABLE_END = "<!-- models-table -->", "<!-- /models-table -->"
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
+# Methods of keras.Model the zoo's models override to train and serve: documented by Keras.
+KERAS_NAMES = set(dir(keras.Model))
+
+
+# -- cards ----------------------------------------------------------------------------------------
+
+
+def shipped_card(name):
+    """The shipped model card of `name`, or None when no weights ship for it."""
+    return cards.read_card(cards.saved_models_dir() / name)
+
+
+def metric_text(metric, value):
+    """A card metric as the tables show it: accuracies in per cent, the rest to two decimals."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if "accuracy" in metric and value <= 1:
+        return f"{100 * value:.2f} %"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.4g}" if abs(value) < 0.01 else f"{value:.2f}"
+
+
+def headline(name, card):
+    """The model table's metric cell: the recipe's own summary of its card (`Recipe.headline`)."""
+    return get_entry(name).recipe().headline(card)
+
+
+def training_text(card):
+    """'15 epochs, 23.8 min on 2 CPU cores' from a card."""
+    env = card.get("environment", {})
+    where = f"{env['gpus']} GPU" if env.get("gpus") else f"{env.get('cpu_count', '?')} CPU cores"
+    minutes = card.get("training_seconds", 0) / 60
+    epochs = card.get("epochs")
+    if not epochs:
+        return f"{minutes:.1f} min on {where}"
+    return f"{epochs} epoch{'s' if epochs != 1 else ''}, {minutes:.1f} min on {where}"
+
+
+def data_text(card, entry):
+    data = card.get("dataset", {}) if card else {}
+    name = data.get("name", entry.dataset) if isinstance(data, dict) else entry.dataset
+    version = data.get("version") if isinstance(data, dict) else None
+    return f"{name} {version}" if version else str(name)
+
+
+def model_table(link=None):
+    """The model table (markdown): one row per registered model, every figure from its card.
+    `link(name)` gives the target of a model's name (none by default)."""
+    rows = ["| name | what it is | data | parameters | shipped metric | training |",
+            "|---|---|---|---|---|---|"]
+    for name in zoo.list_models():
+        entry, card = get_entry(name), shipped_card(name)
+        shown = f"[`{name}`]({link(name)})" if link else f"`{name}`"
+        if card is None:
+            rows.append(f"| {shown} | {entry.description} | {entry.dataset} | – | no shipped weights | – |")
+            continue
+        rows.append(f"| {shown} | {entry.description} | {data_text(card, entry)} | {card['num_params']:,} | "
+                    f"{headline(name, card)} | {training_text(card)} |")
+    return "\n".join(rows)
+
+
+def shipped_commit(folder, card):
+    """(commit, how it is known): the card's own record of the code it ran from, else the commit
+    that last changed the shipped weights file (from git, in a checkout), else (None, why)."""
+    source = (card.get("environment") or {}).get("source") or card.get("source")
+    if source:
+        return source, "recorded by the run"
+    weights = folder / card.get("files", {}).get("weights", cards.WEIGHTS)
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%H", "--", str(weights)],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    if out:
+        return out, "the commit that shipped these weights (git log; this card predates recording it)"
+    return None, "not recorded (an installed package has no git history)"
+
+
+def command_text(card):
+    """The card's training command as a user types it (the interpreter's path left out)."""
+    command = (card.get("environment") or {}).get("command", "")
+    words = command.split()
+    if words and words[0].endswith("/zoo"):
+        words[0] = "zoo"
+    elif words and words[0].endswith(".py"):
+        module = Path(words[0]).resolve().relative_to(REPO) if REPO in Path(words[0]).resolve().parents else None
+        words[0] = f"python -m {'.'.join(module.with_suffix('').parts)}" if module else words[0]
+    return " ".join(words)
+
+
+def flat_metrics(metrics, prefix=""):
+    """[(name, value)] with nested tables flattened as `table[key]`."""
+    rows = []
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            rows += flat_metrics(value, f"{prefix}{key}" + "[")
+        else:
+            rows.append((f"{prefix}{key}" + ("]" if prefix.endswith("[") else ""), value))
+    return rows
+
+
+# -- model pages ----------------------------------------------------------------------------------
+
+
+def public_methods(cls):
+    """The methods a model's users call: public, defined by the model's own class family (not
+    `ZooModel`'s helpers for model authors, not the Keras methods it overrides)."""
+    own = []
+    for klass in cls.__mro__:
+        if klass is ZooModel or not issubclass(klass, ZooModel):
+            break
+        own += [n for n, v in vars(klass).items()
+                if not n.startswith("_") and callable(v) and n not in KERAS_NAMES and n not in own]
+    return sorted(own)
+
+
+def example_expression(value):
+    """Python source for `value` (a list tree), with runs of equal items written `[x] * n`."""
+    if not isinstance(value, list):
+        return json.dumps(value)
+    if value and all(item == value[0] for item in value):
+        inner = example_expression(value[0])
+        return f"[{inner}]" if len(value) == 1 else f"[{inner}] * {len(value)}"
+    return "[" + ", ".join(example_expression(v) for v in value) + "]"
+
+
+def rest_body(model, endpoint):
+    """A TF Serving REST predict body for `endpoint`, from the model's `serving_example`: row
+    format (`instances`) where every input has a batch axis, else columnar (`inputs`)."""
+    _, specs = model.serving_signatures()[endpoint]
+    values = model.serving_example(endpoint)
+    batched = all(s.shape.rank and s.shape[0] is None for s in specs)
+    body = {} if endpoint == "serving_default" else {"signature_name": endpoint}
+    listed = {s.name: np.asarray(values[s.name]).tolist() for s in specs}
+    if batched and len(specs) == 1:
+        body["instances"] = listed[specs[0].name]
+    elif batched:
+        rows = len(next(iter(listed.values())))
+        body["instances"] = [{k: v[i] for k, v in listed.items()} for i in range(rows)]
+    else:
+        body["inputs"] = listed
+    return body
+
+
+def rest_request(name, model, endpoint):
+    """Shell lines that send `endpoint`'s example to TF Serving: the body inline when short,
+    else written by a Python one-liner (a picture is thousands of numbers)."""
+    body = rest_body(model, endpoint)
+    url = f"http://localhost:8501/v1/models/{name}:predict"
+    text = json.dumps(body)
+    if len(text) <= 160:
+        return [f"curl -d '{text}' {url}"]
+    parts = ", ".join(f'"{k}": ' + (example_expression(v) if k != "inputs" else
+                                    "{" + ", ".join(f'"{a}": {example_expression(b)}' for a, b in v.items()) + "}")
+                      for k, v in body.items())
+    return [f"python3 -c 'import json; print(json.dumps({{{parts}}}))' > request.json",
+            f"curl -d @request.json {url}"]
+
+
+def serving_block(name, model):
+    """The shell block that exports `name` and serves it with TF Serving, a request per endpoint."""
+    lines = [f"zoo export {name}",
+             f'docker run -p 8501:8501 -v "$PWD/exports/{name}/serving:/models/{name}" '
+             f"-e MODEL_NAME={name} tensorflow/serving"]
+    for endpoint in model.serving_signatures():
+        lines.append(f"# {endpoint}")
+        lines += rest_request(name, model, endpoint)
+    return "\n".join(lines)
+
+
+def _cell(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def config_table(entry):
+    docs = cfg.argument_docs(entry.cls)
+    rows = ["| field | default | what it sets |", "|---|---|---|"]
+    for field, default in entry.default_config().items():
+        rows.append(f"| `{field}` | `{default!r}` | {_cell(docs.get(field, ''))} |")
+    return "\n".join(rows)
+
+
+def model_page(name, picture_link=None):
+    """The markdown page of registered model `name`. `picture_link(folder, file)` gives the site
+    path of `saved_models/<folder>/<file>` (the build copies it there); none: pictures are left
+    out."""
+    entry = get_entry(name)
+    recipe = entry.recipe()
+    folder = cards.saved_models_dir() / name
+    card = shipped_card(name)
+    model = entry.cls(**{**entry.default_config(), **_shipped_config(folder)})
+    record = zoo.info(name)
+    cls = f"{entry.cls.__module__}.{entry.cls.__qualname__}"
+    lines = [f"# `{name}`", "", f"**{entry.description}**", "",
+             f"Task: {entry.task} · data: `{entry.dataset}` · parameters: {record.num_params:,} · "
+             f"class: [`{cls}`](#python-class) · recipe: `{entry.recipe_module}`", ""]
+    if recipe.answers:
+        lines += ["!!! question \"What it answers\"", "", f"    {recipe.answers}", ""]
+    doc = inspect.getdoc(entry.cls) or ""
+    # The class docstring after its first line, up to its first section (Args:, Example:, ...)
+    overview = re.split(r"\n(?:Args|Arguments|Attributes|Example|Examples|Raises|Returns|Note|Notes):\s*\n",
+                        doc.split("\n\n", 1)[1])[0].strip() if "\n\n" in doc else ""
+    if overview:
+        lines += [overview, ""]
+
+    lines += ["## Use it", "", "```python", "import zoo", "",
+              f'model = zoo.load("{name}", weights="pretrained")   # built, compiled, shipped weights',
+              f'fresh = zoo.load("{name}")                           # fresh weights, default config',
+              f'mine = zoo.load("{name}", weights="runs/{name}")     # weights `zoo train` wrote',
+              f'zoo.export(model, "exports/{name}/serving")', "```", "", "```bash",
+              f"zoo train {name} --output runs/{name}          # retrain: the recipe's defaults",
+              f"zoo train {name} --smoke --output /tmp/{name}   # seconds: does it run here?",
+              f"zoo evaluate {name} --weights runs/{name}       # its card's metrics on the test data",
+              f"zoo export {name} --weights runs/{name}         # SavedModel for TF Serving",
+              f"zoo export {name} --format onnx                 # or litert", "```", "",
+              f"Every flag of `zoo train {name}`: [command line reference](../reference/cli.md#zoo-train-{name}).", ""]
+
+    lines += ["## Shipped weights", ""]
+    if card is None:
+        lines += ["No weights ship for this model yet: `zoo train` makes them.", ""]
+    else:
+        commit, how = shipped_commit(folder, card)
+        env = card.get("environment", {})
+        lines += [f"{headline(name, card)}.", "",
+                  "| metric | value |", "|---|---|"]
+        lines += [f"| `{_cell(k)}` | {metric_text(k, v)} |" for k, v in flat_metrics(card.get("metrics", {}))]
+        lines += ["", f"- **Measured** {env.get('date', 'on an unrecorded date')}, by `{command_text(card)}` "
+                      f"(seed {card.get('seed')}; {training_text(card)}; TensorFlow {env.get('tensorflow')}, "
+                      f"Keras {env.get('keras')}).",
+                  f"- **Commit**: `{commit[:12] if commit else '–'}` ({how}).",
+                  f"- **Re-measured** by `tests/test_pretrained.py` from the shipped weights; "
+                  f"`zoo evaluate {name}` measures them again.",
+                  f"- **Card**: `saved_models/{name}/model_card.json` (`zoo info {name}` prints it)."]
+        lines += [f"- {_cell(note)}" for note in card.get("notes", [])]
+        lines.append("")
+        pictures = [(k, f) for k, f in card.get("files", {}).items()
+                    if isinstance(f, str) and f.lower().endswith(PICTURE_SUFFIXES) and (folder / f).exists()]
+        if picture_link and pictures:
+            lines += ["### Pictures", ""]
+            for key, file in pictures:
+                lines += [f"![{name}: {key.replace('_', ' ')}]({picture_link(name, file)})",
+                          f"*{key.replace('_', ' ')}* (`saved_models/{name}/{file}`)", ""]
+
+    lines += ["## Configuration", "",
+              f"The model's constructor fields: `zoo.load(\"{name}\", field=value)` and `zoo train {name} "
+              f"--field value` take each.", "", config_table(entry), ""]
+
+    lines += ["## Serving", "", "The exported SavedModel's signatures (`zoo info` lists them too):", "",
+              "| endpoint | inputs | outputs |", "|---|---|---|"]
+    for endpoint in record.inputs:
+        ins = "<br>".join(f"`{k}`: {v}" for k, v in record.inputs[endpoint].items())
+        outs = "<br>".join(f"`{k}`: {v}" for k, v in record.outputs[endpoint].items())
+        lines.append(f"| `{endpoint}` | {ins} | {outs} |")
+    lines += ["", "Served with TF Serving, one request per endpoint (the bodies are checked against the "
+                  "exported signatures by `tests/test_rest_requests.py`):", "",
+              "```bash", serving_block(name, model), "```", "",
+              "### LiteRT and ONNX", "",
+              "| endpoint | SavedModel | LiteRT | ONNX |", "|---|---|---|---|"]
+    for endpoint, formats in exports.support(model).items():
+        lines.append(f"| `{endpoint}` | " + " | ".join(_cell(formats[f]) for f in exports.FORMATS) + " |")
+    lines.append("")
+
+    notes = Path(inspect.getfile(type(recipe))).parent / "README.md"  # beside the recipe
+    if notes.exists():
+        text = notes.read_text()
+        text = re.sub(r"^# .*\n", "", text, count=1)  # the page has its title
+        # Pictures of the shipped folders, linked from the recipe's folder: copied into the site
+        # (those of the card's own files are shown above already)
+        shown = {(name, f) for f in (card or {}).get("files", {}).values() if isinstance(f, str)}
+        pictures = r"!\[([^]]*)\]\(\.\./\.\./saved_models/([^/)]+)/([^)]+)\)\n?"
+        text = re.sub(pictures, lambda m: (f"![{m.group(1)}]({picture_link(m.group(2), m.group(3))})\n"
+                                           if picture_link and (m.group(2), m.group(3)) not in shown else ""), text)
+        lines += ["## Notes from the recipe", "",
+                  f"From `{_shown_path(notes)}`: how the recipe got here, and what else it measured.", "",
+                  _demote(text), ""]
+
+    members = public_methods(entry.cls)
+    lines += ["## Python class", "", f"::: {cls}", "    options:", "      show_root_heading: false",
+              "      heading_level: 3", f"      members: {json.dumps(members)}", ""]
+    return "\n".join(lines)
+
+
+def _shown_path(path):
+    return path.relative_to(REPO) if REPO in path.parents else path.name
+
+
+def _demote(text):
+    """Headings one level down, below the page's own `##`."""
+    return re.sub(r"^(#+) ", lambda m: "#" * max(3, len(m.group(1)) + 1) + " ", text, flags=re.M)
+
+
+def _shipped_config(folder):
+    path = folder / cards.CONFIG
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+
+def _flags_table(parser):
+    rows = ["| flag | default | what it does |", "|---|---|---|"]
+    for action in parser._actions:  # argparse keeps no public list of its arguments
+        if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+            continue
+        names = ", ".join(f"`{s}`" for s in action.option_strings) or f"`{action.dest}`"
+        if isinstance(action, argparse.BooleanOptionalAction):
+            names = f"`{action.option_strings[0]}` / `{action.option_strings[1]}`"
+        help_text = (action.help or "").replace("%%", "%")
+        default = re.search(r"\(default: (.*)\)\s*$", help_text)
+        if default:
+            help_text, shown = help_text[:default.start()].strip(), default.group(1)
+        elif action.default in (None, argparse.SUPPRESS) or not action.option_strings:
+            shown = "–" if action.option_strings else "(required)"
+        else:
+            shown = repr(action.default)
+        if action.choices:
+            help_text += f" (one of: {', '.join(map(str, action.choices))})"
+        rows.append(f"| {names} | {_cell(shown)} | {_cell(help_text)} |")
+    return "\n".join(rows)
+
+
+def cli_page():
+    """The command-line reference: every `zoo` subcommand's flags, then every recipe's."""
+    from zoo import cli
+
+    parser = cli._parser()
+    lines = ["# Command line", "", "Generated from the `zoo` command's argparse parsers and from every "
+             "recipe's settings; `zoo COMMAND --help` prints the same.", "", "```text",
+             parser.format_usage().strip(), "```", "", _flags_table(parser), ""]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for command, subparser in sub.choices.items():
+        lines += [f"## `zoo {command}`", "", sub._choices_actions[list(sub.choices).index(command)].help.capitalize()
+                  + ".", "", "```text", subparser.format_usage().strip(), "```", "", _flags_table(subparser), ""]
+        if command == "train":
+            lines += ["`zoo train NAME` runs the model's recipe (`python -m recipes.NAME.recipe` is the same); "
+                      "its flags are below, one section per model.", ""]
+        if command == "evaluate":
+            lines += ["`zoo evaluate NAME` also takes the settings of how NAME's card was measured "
+                      "(listed with each recipe below).", ""]
+    for name in zoo.list_models():
+        recipe = get_entry(name).recipe()
+        flags = cfg.flag_parser(recipe.config_class(), prog=f"zoo train {name}")
+        doc = (sys.modules[type(recipe).__module__].__doc__ or "").strip()
+        lines += [f"## `zoo train {name}`", "", "```text", doc, "```", "", _flags_table(flags), ""]
+        if recipe.Measurement:
+            measured = cfg.flag_parser(recipe.evaluate_class(), prog=f"zoo evaluate {name}")
+            lines += [f"### `zoo evaluate {name}` settings", "", _flags_table(measured), ""]
+    return "\n".join(lines)
+
+
+# -- the README's table -----------------------------------------------------------------------------
+
+
+def readme_with_table(text):
+    """`text` (the README) with its model table replaced by the generated one."""
+    if TABLE_START not in text or TABLE_END not in text:
+        raise ValueError(f"README.md has no {TABLE_START} … {TABLE_END} block")
+    head, rest = text.split(TABLE_START, 1)
+    tail = rest.split(TABLE_END, 1)[1]
+    return f"{head}{TABLE_START}\n{model_table()}\n{TABLE_END}{tail}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--readme", action="store_true", help="rewrite README.md's model table")
+    parser.add_argument("--page", metavar="NAME", help="print NAME's model page")
+    args = parser.parse_args(argv)
+    if args.readme:
+        path = REPO / "README.md"
+        path.write_text(readme_with_table(path.read_text()))
+    if args.page:
+        print(model_page(args.page))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""The docs site (docs/mkdocs.yml): it builds in strict mode (a broken link, a missing reference or
+a docstring that fails to render fails the build), every registered model gets its page with no
+docs edit (a throwaway model registered outside the zoo too), and the built site works in a real
+headless browser: every model page renders with its pictures loaded, the search finds a model by
+name, and the console shows no error. Screenshots of the home page and a model page are written
+to build/docs-screenshots/ to be looked at.
+
+The browser is Debian's chromium with its chromedriver, driven by Selenium (.ci/run installs
+them); where they are missing the browser test is skipped, except in CI (CI=true), where that
+fails."""
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import zoo
+from zoo.registry import get_entry
+
+REPO = Path(__file__).resolve().parent.parent
+SCREENSHOTS = REPO / "build" / "docs-screenshots"
+THROWAWAY = "throwaway_classifier"
+
+pytestmark = pytest.mark.xdist_group("docs")  # one build, shared by the tests of this file
+
+THROWAWAY_MODEL = '''
+"""A model registered outside the zoo's package, for the docs test."""
+from zoo.models.lstm_image_classifier import LSTMImageClassifier
+from zoo.registry import register_model
+
+
+@register_model("throwaway_classifier", task="image classification", dataset="mnist",
+                recipe="throwaway_recipe", metric="test_accuracy")
+class ThrowawayClassifier(LSTMImageClassifier):
+    """A throwaway classifier that exists only to get a docs page.
+
+    Args:
+        units: LSTM units of the throwaway.
+    """
+'''
+
+THROWAWAY_RECIPE = '''
+from recipes.lstm_image_classifier.recipe import LSTMImageClassifierRecipe
+
+
+class ThrowawayRecipe(LSTMImageClassifierRecipe):
+    name = "throwaway_classifier"
+
+
+RECIPE = ThrowawayRecipe()
+'''
+
+
+def _environment(extra_path):
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true", TF_CPP_MIN_LOG_LEVEL="3",
+               ZOO_DOCS_IMPORT="throwaway_model")
+    env["PYTHONPATH"] = os.pathsep.join([str(extra_path), str(REPO), env.get("PYTHONPATH", "")])
+    return env
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site, built strictly with the throwaway model registered: (folder, build seconds)."""
+    pytest.importorskip("mkdocs", reason='the docs extra: pip install -e ".[docs]"')
+    extra = tmp_path_factory.mktemp("throwaway")
+    (extra / "throwaway_model.py").write_text(THROWAWAY_MODEL)
+    (extra / "throwaway_recipe.py").write_text(THROWAWAY_RECIPE)
+    folder = tmp_path_factory.mktemp("site") / "site"
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "docs/mkdocs.yml", "-d",
+                           str(folder)], cwd=REPO, env=_environment(extra), capture_output=True, text=True,
+                          timeout=300)
+    seconds = time.perf_counter() - start
+    warnings = [line for line in done.stderr.splitlines() if re.match(r"(WARNING|ERROR)\s+-", line)]
+    assert done.returncode == 0, "\n".join(warnings) or done.stderr[-3000:]
+    print(f"docs build: {seconds:.1f} s")
+    return folder, seconds
+
+
+def test_the_site_builds_strictly_with_a_page_per_model(site):
+    folder, _ = site
+    names = zoo.list_models()
+    for name in [*names, THROWAWAY]:
+        page = (folder / "models" / f"{name}.html").read_text()
+        assert f"<code>{name}</code>" in page, name
+        for heading in ("Use it", "Configuration", "Serving", "Python class"):
+            assert f">{heading}<" in page, (name, heading)
+    for name in names:  # a shipped model's page: its card's figures, dated, and its pictures
+        page = (folder / "models" / f"{name}.html").read_text()
+        card = json.loads((REPO / "saved_models" / name / "model_card.json").read_text())
+        assert card["environment"]["date"] in page, name
+        assert "Measured" in page and "Commit" in page and "<img" in page, name
+        for file in (f for f in card["files"].values() if isinstance(f, str) and f.endswith(".png")):
+            assert (folder / "models" / name / name / file).exists(), (name, file)
+    throwaway = (folder / "models" / f"{THROWAWAY}.html").read_text()
+    assert "A throwaway classifier that exists only to get a docs page." in throwaway
+    assert "LSTM units of the throwaway." in throwaway  # its config field's help, from its docstring
+    assert "No weights ship for this model yet" in throwaway
+    assert f'href="models/{THROWAWAY}.html"' in (folder / "index.html").read_text()  # in the navigation
+    cli = (folder / "reference" / "cli.html").read_text()
+    for name in names:
+        assert f"zoo train {name}" in cli
+        for flag in get_entry(name).recipe().config_class().__dataclass_fields__:
+            assert f"--{flag.replace('_', '-')}" in cli, (name, flag)
+    api = (folder / "reference" / "api.html").read_text()
+    for name in ("zoo.load", "zoo.info", "zoo.list_models", "zoo.export", "zoo.ConfigError", "zoo.WeightsError"):
+        assert f'id="{name}"' in api, name
+
+
+def test_the_readme_model_table_is_generated_from_the_cards():
+    from docs import generate
+
+    readme = (REPO / "README.md").read_text()
+    assert generate.readme_with_table(readme) == readme, "run: python -m docs.generate --readme"
+    assert len(readme.splitlines()) <= 200
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver_path):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Debian's chromium and chromium-driver (.ci/run installs them)")
+        pytest.skip("no chromium/chromedriver here: apt-get install chromium chromium-driver")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    folder, _ = site
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        driver.quit()
+        server.shutdown()
+
+
+def _console_errors(driver):
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def test_the_site_works_in_a_browser(site, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver, root = browser
+    start = time.perf_counter()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.get(f"{root}/index.html")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "zoo"
+    driver.save_screenshot(str(SCREENSHOTS / "home.png"))
+    for name in [*zoo.list_models(), THROWAWAY]:
+        driver.get(f"{root}/models/{name}.html")
+        assert name in driver.find_element(By.TAG_NAME, "h1").text, name
+        images = driver.find_elements(By.CSS_SELECTOR, "article img")
+        if name != THROWAWAY:
+            assert images, f"{name}'s page shows no picture"
+        WebDriverWait(driver, 20).until(lambda d: d.execute_script(
+            "return Array.from(document.images).every(i => i.complete)"))
+        broken = driver.execute_script(
+            "return Array.from(document.querySelectorAll('article img'))"
+            ".filter(i => !(i.naturalWidth > 0)).map(i => i.getAttribute('src'))")
+        assert not broken, (name, broken)
+        if name == "dcgan":
+            driver.save_screenshot(str(SCREENSHOTS / "model-dcgan.png"))
+        assert not _console_errors(driver), (name, _console_errors(driver))
+    # The search box finds a model by its name (Material's search runs in a web worker)
+    driver.get(f"{root}/index.html")
+    box = WebDriverWait(driver, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "input.md-search__input"))
+    box.click()
+    box.send_keys("convlstm_video")
+
+    def found(d):
+        links = d.find_elements(By.CSS_SELECTOR, ".md-search-result__link")
+        return [a.get_attribute("href") for a in links if "models/convlstm_video.html" in (a.get_attribute("href") or "")]
+
+    assert WebDriverWait(driver, 30).until(found)
+    driver.save_screenshot(str(SCREENSHOTS / "search.png"))
+    assert not _console_errors(driver), _console_errors(driver)
+    print(f"browser check: {time.perf_counter() - start:.1f} s (build {site[1]:.1f} s)")
