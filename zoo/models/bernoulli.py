@@ -1,6 +1,7 @@
-"""What the zoo's models of binary images share (`vae`, `pixel_lstm`): pixels as Bernoulli
-variables, training images binarised afresh at every step, and the Bernoulli log-likelihood
-computed stably from logits."""
+"""What the zoo's models of binary images share (`vae`, `pixel_lstm`).
+
+Pixels as Bernoulli variables, training images binarised afresh at every step, and the
+Bernoulli log-likelihood computed stably from logits."""
 
 import keras
 from keras import ops
@@ -9,30 +10,102 @@ from zoo.models.base import ZooModel
 
 
 class BinaryImageModel(ZooModel):
-    """Base class of a model of binary images (not registered itself): a subclass sets
-    `image_shape` and a `seed_generator` in its `__init__`."""
+    """Base class of a model of binary images (not registered itself).
+
+    A subclass sets `image_shape` (height, width, channels) and a `seed_generator` (a
+    `keras.random.SeedGenerator`) in its `__init__`; `binarize` draws from that generator.
+    `VAE` and `PixelLSTM` are its subclasses.
+
+    Examples:
+        >>> import zoo
+        >>> from zoo.models.bernoulli import BinaryImageModel
+        >>> isinstance(zoo.load("vae", latent_dim=2), BinaryImageModel)
+        True
+    """
 
     def _pixels(self, images):
         return ops.reshape(ops.cast(images, "float32") / 255.0, (-1, *self.image_shape))
 
     def binarize(self, images):
-        """One Bernoulli draw per pixel of raw uint8 images with p = pixel / 255 (images already
-        in {0, 255} stay): dynamic binarisation, a fresh binary image of the digit at every step."""
+        """Draws one binary image per raw image: each pixel 1 with probability pixel / 255.
+
+        Dynamic binarisation: called at every training step, it gives a fresh binary image of
+        the digit each time. Images already in {0, 255} stay as they are. The draws come from
+        the model's `seed_generator` (the same on every replica under a `tf.distribute`
+        strategy, each replica keeping its own rows).
+
+        Args:
+            images: raw pixels (0–255, `uint8` or any number type), [batch, h, w, c] or
+                [batch, h, w] for one channel; reshaped to [-1, *image_shape].
+
+        Returns:
+            The binary images, float32 0 or 1, [batch, h, w, c].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> white = vae.binarize(np.full((2, 28, 28), 255, "uint8"))
+            >>> white.shape, white.dtype, float(white.numpy().min())
+            (TensorShape([2, 28, 28, 1]), tf.float32, 1.0)
+            >>> float(vae.binarize(np.zeros((2, 28, 28, 1), "uint8")).numpy().max())
+            0.0
+        """
         p = self._pixels(images)
         uniform = self.replica_rows(lambda n: keras.random.uniform((n, *self.image_shape), seed=self.seed_generator),
                                     ops.shape(p)[0])
         return ops.cast(uniform < p, "float32")
 
     def thresholded(self, images):
-        """Binary images as 0/1 floats [batch, h, w, c]: raw integer pixels are 1 from 128 up;
-        floats (e.g. the model's own samples, 0 or 1) are 1 above 0.5."""
+        """Binary images as 0/1 floats, thresholded (no random draw).
+
+        Raw integer pixels are 1 from 128 up; floats (e.g. the model's own samples with
+        `output="float"`, 0 or 1) are 1 above 0.5.
+
+        Args:
+            images: integer pixels (0–255) or floats, [batch, h, w, c] or [batch, h, w] for
+                one channel; reshaped to [-1, *image_shape].
+
+        Returns:
+            The binary images, float32 0 or 1, [batch, h, w, c].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> images = np.zeros((1, 28, 28, 1), "uint8")
+            >>> images[0, 0, :4, 0] = [0, 127, 128, 255]
+            >>> vae.thresholded(images)[0, 0, :4, 0].numpy().tolist()
+            [0.0, 0.0, 1.0, 1.0]
+            >>> floats = np.full((1, 28, 28, 1), 0.6, "float32")
+            >>> float(vae.thresholded(floats).numpy().min())
+            1.0
+        """
         images = ops.convert_to_tensor(images)
         cut = 0.5 if "float" in str(images.dtype) else 127.5
         return ops.reshape(ops.cast(ops.cast(images, "float32") > cut, "float32"), (-1, *self.image_shape))
 
 
 def bernoulli_nll(x, logits):
-    """−log Bernoulli(x; sigmoid(logits)), elementwise, computed stably from the logits (in
-    float32 whatever the logits' dtype: a sum over hundreds of pixels loses digits in bfloat16)."""
+    """−log Bernoulli(x; sigmoid(logits)), elementwise, computed stably from the logits.
+
+    Computed in float32 whatever the logits' dtype: a sum over hundreds of pixels loses
+    digits in bfloat16.
+
+    Args:
+        x: the binary values, 0 or 1 (floats), broadcastable against `logits`.
+        logits: the Bernoulli logits, log(p / (1 − p)).
+
+    Returns:
+        The negative log-likelihood of each value in nats, float32, of the broadcast shape.
+
+    Examples:
+        >>> import math
+        >>> from zoo.models.bernoulli import bernoulli_nll
+        >>> round(float(bernoulli_nll(1.0, 0.0)), 4) == round(math.log(2), 4)
+        True
+        >>> round(float(bernoulli_nll(0.0, 100.0)), 1)  # no overflow for confident logits
+        100.0
+        >>> bernoulli_nll([0.0, 1.0], [2.0, 2.0]).dtype
+        tf.float32
+    """
     logits = ops.cast(logits, "float32")
     return ops.maximum(logits, 0) - logits * x + ops.softplus(-ops.abs(logits))

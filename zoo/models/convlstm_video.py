@@ -1,5 +1,6 @@
-"""`convlstm_video`: a convolutional LSTM that generates the next frames of a video (Shi et al.
-2015), trained and measured on moving MNIST digits."""
+"""`convlstm_video`: a convolutional LSTM that generates the next frames of a video.
+
+After Shi et al. (2015); trained and measured on moving MNIST digits."""
 
 import keras
 import tensorflow as tf
@@ -37,15 +38,6 @@ class ConvLSTMVideo(ZooModel):
     way stays sharp over many generated frames. Pixel values are Bernoulli
     probabilities; to generate, each predicted frame is fed back in as the next input.
 
-    Example:
-
-    >>> import numpy as np
-    >>> model = ConvLSTMVideo(encoder_filters=[4, 8], lstm_filters=[8])
-    >>> clips = np.zeros((2, 3, 64, 64, 1), "uint8")
-    >>> frames = model.predict_frames(clips, 4)   # 3 frames seen, 4 generated
-    >>> frames.shape, frames.dtype
-    (TensorShape([2, 4, 64, 64, 1]), tf.uint8)
-
     Args:
         frame_shape: (height, width, channels); height and width divisible by 2^levels.
         encoder_filters: filters of each encoder level (each halves the frame's side).
@@ -65,6 +57,23 @@ class ConvLSTMVideo(ZooModel):
             blur compounds frame after frame. Training losses are of p itself; free-running
             training feeds back the sharpened frames it will generate from.
         seed: seed of the model's random draws (None: Keras' global seed).
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Raises:
+        zoo.ConfigError: a field fails its check (`encoder_filters` or `lstm_filters` not
+            positive integers, `kernel_size`, `observed_frames` or `transform_size` below 1,
+            `transform_kernels` below 0, an unknown `training_mode`, `frame_temperature` not
+            positive).
+        ValueError: `frame_shape` is not (height, width, channels) with height and width
+            divisible by 2^levels (levels: the length of `encoder_filters`).
+
+    Examples:
+        >>> import numpy as np, zoo
+        >>> model = zoo.load("convlstm_video", encoder_filters=[4, 8], lstm_filters=[8])
+        >>> clips = np.zeros((2, 3, 64, 64, 1), "uint8")
+        >>> frames = model.predict_frames(clips, 4)   # 3 frames seen, 4 generated
+        >>> frames.shape, frames.dtype
+        (TensorShape([2, 4, 64, 64, 1]), tf.uint8)
     """
 
     SERVING_EXAMPLES = {"serving_default": {"video": [[[[[0]] * 64] * 64] * 5], "num_frames": 5}}
@@ -108,6 +117,13 @@ class ConvLSTMVideo(ZooModel):
         self.build((None, None, *self.frame_shape))
 
     def build(self, input_shape):
+        """Builds the ConvLSTM cells and the kernel layers for frames of `frame_shape`.
+
+        The constructor calls it; the encoder and decoder are built at construction.
+
+        Args:
+            input_shape: unused: every layer's shape follows from the model's fields.
+        """
         height, width, _ = self.frame_shape
         scale = 2 ** len(self.encoder_filters)
         size = self.encoder_filters[-1]
@@ -122,6 +138,12 @@ class ConvLSTMVideo(ZooModel):
         self.built = True
 
     def get_config(self):
+        """The constructor fields, for a `.keras` round trip.
+
+        Returns:
+            A dict: `keras.Model`'s config plus every constructor field (shapes and filters as
+            lists).
+        """
         return {**super().get_config(), "frame_shape": list(self.frame_shape),
                 "encoder_filters": list(self.encoder_filters), "lstm_filters": list(self.lstm_filters),
                 "kernel_size": self.kernel_size, "observed_frames": self.observed_frames,
@@ -129,26 +151,76 @@ class ConvLSTMVideo(ZooModel):
                 "transform_size": self.transform_size, "frame_temperature": self.frame_temperature, "seed": self.seed}
 
     def compile(self, optimizer="adam", **kwargs):
-        """Keras' compile with Adam as the default; the loss is the model's own."""
+        """Keras' compile with Adam as the default; the loss is the model's own.
+
+        The loss is the binary cross-entropy of the predicted frames (nats summed over a
+        frame's pixels, averaged over frames).
+
+        Args:
+            optimizer: a Keras optimizer or its name; default "adam".
+            **kwargs: further `keras.Model.compile` arguments (e.g. `jit_compile`); a `loss` goes
+                unused: the model computes its own.
+        """
         super().compile(optimizer=optimizer, **kwargs)
 
     @property
     def metrics(self):
+        """The metrics Keras resets each epoch: `loss` (cross-entropy) and `mse`, per frame.
+
+        Returns:
+            A list: the two `keras.metrics.Mean` trackers.
+        """
         return [self.loss_tracker, self.mse_tracker]
 
     # --- the public methods: raw uint8 frames in, uint8 frames (or probabilities) out --------
     def call(self, videos, training=False):
-        """Raw frames [batch, frames, h, w, c] → the next frame's pixel probabilities
-        [batch, h, w, c], floats in [0, 1] (what `predict` gives; `predict_frames` gives
-        uint8 frames)."""
+        """Raw frames → the next frame's pixel probabilities.
+
+        What `predict` gives; `predict_frames` gives uint8 frames, and more than one.
+
+        Args:
+            videos: raw frames [batch, frames, h, w, c] (or [batch, frames, h, w] for one
+                channel), at least one frame.
+            training: unused: prediction runs the network in inference mode.
+
+        Returns:
+            The next frame's pixel probabilities, float32 in [0, 1], [batch, h, w, c].
+        """
         return self.predict_frames(videos, 1, output="float")[:, 0]
 
     def predict_frames(self, videos, num_frames, output="uint8"):
-        """Raw frames [batch, k, h, w, c] (any k ≥ 1; [batch, k, h, w] for one channel) → the
-        `num_frames` frames that follow [batch, num_frames, h, w, c], each generated from the
-        frames before it (the given ones, then its own predictions): uint8, as the export gives
-        them, or with `output="float"` the pixel probabilities in [0, 1] (at
-        `frame_temperature`)."""
+        """Generates the `num_frames` frames that follow each clip.
+
+        Each frame is generated from the frames before it: the given ones, then the model's
+        own predictions, each sharpened at `frame_temperature` before it is fed back.
+
+        Args:
+            videos: raw frames (0–255) [batch, k, h, w, c], any k ≥ 1 ([batch, k, h, w] for
+                one channel).
+            num_frames: how many frames to generate, at least 1.
+            output: "uint8" (default) for frames as the export gives them, "float" for the
+                pixel probabilities in [0, 1] (at `frame_temperature`).
+
+        Returns:
+            The generated frames [batch, num_frames, h, w, c]: uint8, or float32 in [0, 1].
+
+        Raises:
+            ValueError: `output` is not "uint8" or "float", `videos` is not of shape
+                [batch, k, *frame_shape] or has no frame, or `num_frames` is below 1.
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> model = zoo.load("convlstm_video", frame_shape=(16, 16, 1), encoder_filters=[4, 8],
+            ...                  lstm_filters=[8], transform_kernels=2, transform_size=3)
+            >>> clips = np.zeros((2, 3, 16, 16), "uint8")  # one channel: its axis may be left out
+            >>> frames = model.predict_frames(clips, 2, output="float")
+            >>> frames.shape, frames.dtype
+            (TensorShape([2, 2, 16, 16, 1]), tf.float32)
+            >>> model.predict_frames(clips, 0)
+            Traceback (most recent call last):
+            ...
+            ValueError: num_frames must be at least 1, got 0.
+        """
         self.checked_output(output)
         videos = self.expect_images(videos, (None, None, *self.frame_shape), "videos")
         if videos.shape[1] == 0:
@@ -203,8 +275,26 @@ class ConvLSTMVideo(ZooModel):
         return tf.reduce_sum(masks * candidates, axis=-1), new_states
 
     def rollout(self, frames, num_frames):
-        """Frames [batch, k, h, w, c] in [0, 1] → the next `num_frames` frames' probabilities, each
-        sharpened at `frame_temperature` before it is fed back."""
+        """Frames in [0, 1] → the next `num_frames` frames' probabilities, no checks.
+
+        The loop `predict_frames` and the exported signature run: every given frame updates
+        the state, then each generated frame, sharpened at `frame_temperature`, is returned
+        and fed back.
+
+        Args:
+            frames: float32 frames in [0, 1], [batch, k, h, w, c], k ≥ 1.
+            num_frames: how many frames to generate (an int or a scalar int32 tensor), ≥ 1.
+
+        Returns:
+            The generated frames' pixel probabilities, float32 [batch, num_frames, h, w, c].
+
+        Examples:
+            >>> import tensorflow as tf, zoo
+            >>> model = zoo.load("convlstm_video", frame_shape=(16, 16, 1), encoder_filters=[4, 8],
+            ...                  lstm_filters=[8], transform_kernels=2, transform_size=3)
+            >>> model.rollout(tf.zeros((1, 2, 16, 16, 1)), 3).shape
+            TensorShape([1, 3, 16, 16, 1])
+        """
         batch, given = tf.shape(frames)[0], tf.shape(frames)[1]
 
         def observe(t, states):
@@ -249,6 +339,22 @@ class ConvLSTMVideo(ZooModel):
         return ops.mean(ops.stack(bce)), ops.mean(ops.stack(mse))
 
     def train_step(self, data):
+        """One optimizer step on a batch of clips' per-frame cross-entropy.
+
+        After the first `observed_frames` the inputs are the model's own (sharpened)
+        predictions when `training_mode` is "free_running", the true frames otherwise.
+
+        Args:
+            data: raw clips [batch, frames, h, w, c] with a fixed number (≥ 2) of frames, or
+                a tuple whose first item they are.
+
+        Returns:
+            A dict: the logs, {"loss": binary cross-entropy, "mse": squared error}, each per
+            frame (summed over its pixels), means so far this epoch.
+
+        Raises:
+            ValueError: the clips' frame count is unknown or below 2.
+        """
         videos = data[0] if isinstance(data, (tuple, list)) else data
         with tf.GradientTape() as tape:
             loss, mse = self._clip_losses(videos, training=True)
@@ -258,6 +364,18 @@ class ConvLSTMVideo(ZooModel):
         return self._track(loss, mse)
 
     def test_step(self, data):
+        """Tracks a batch of clips' per-frame cross-entropy and squared error.
+
+        Args:
+            data: raw clips [batch, frames, h, w, c] with a fixed number (≥ 2) of frames, or
+                a tuple whose first item they are.
+
+        Returns:
+            A dict: the logs, {"loss": binary cross-entropy, "mse": squared error} per frame.
+
+        Raises:
+            ValueError: the clips' frame count is unknown or below 2.
+        """
         videos = data[0] if isinstance(data, (tuple, list)) else data
         return self._track(*self._clip_losses(videos, training=False))
 
@@ -268,16 +386,36 @@ class ConvLSTMVideo(ZooModel):
 
     # --- serving -----------------------------------------------------------------------------
     def litert_shapes(self):
-        """A LiteRT export is given `observed_frames` frames (its ConvLSTM loop needs static
-        shapes); the ONNX export takes any number."""
+        """The fixed input shapes of a LiteRT export: `observed_frames` frames per clip.
+
+        Its ConvLSTM loop needs static shapes; the ONNX export takes any number.
+
+        Returns:
+            A dict: {"video": (1, observed_frames, h, w, c)}.
+        """
         return {"video": (1, self.observed_frames, *self.frame_shape)}
 
     def onnx_shapes(self):
-        """An ONNX export predicts one clip per call: with an open batch tf2onnx writes the
-        frame loop's convolutions with attributes onnxruntime rejects."""
+        """The input shapes of an ONNX export: one clip per call, any number of frames.
+
+        With an open batch tf2onnx writes the frame loop's convolutions with attributes
+        onnxruntime rejects.
+
+        Returns:
+            A dict: {"video": (1, None, h, w, c)}.
+        """
         return {"video": (1, None, *self.frame_shape)}
 
     def serving_signatures(self):
+        """The one endpoint `zoo.export` writes: `serving_default`.
+
+        It takes a uint8 `video` [batch, k, h, w, c] and `num_frames` (at most
+        `MAX_GENERATED_FRAMES`; batch × (k + num_frames) at most `MAX_REQUEST_FRAMES`) and
+        gives the generated uint8 `frames`.
+
+        Returns:
+            A dict: {"serving_default": (function, [tf.TensorSpec, tf.TensorSpec])}.
+        """
         video_spec = tf.TensorSpec((None, None, *self.frame_shape), tf.uint8, name="video")
         count_spec = tf.TensorSpec((), tf.int32, name="num_frames")
         most = self.MAX_REQUEST_FRAMES

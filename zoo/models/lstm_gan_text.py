@@ -1,5 +1,7 @@
-"""`lstm_gan_text`: an LSTM generator of token sequences and an LSTM discriminator, trained by
-maximum likelihood, then adversarially (Gumbel-softmax as RelGAN, or REINFORCE as SeqGAN)."""
+"""`lstm_gan_text`: an LSTM generator of token sequences and an LSTM discriminator.
+
+Trained by maximum likelihood, then adversarially (Gumbel-softmax as RelGAN, or REINFORCE as
+SeqGAN)."""
 
 import keras
 import numpy as np
@@ -35,19 +37,14 @@ class LSTMGANText(ZooModel):
     ("gumbel", RelGAN) or REINFORCE ("reinforce" with one reward per sequence, "rollout" with
     one per token, SeqGAN); `zoo.models.text_adversarial` describes the three estimators.
 
-    Example:
-
-    >>> gan = LSTMGANText(vocabulary=list("abc"), sequence_length=5, embedding_dim=4, hidden_dim=4)
-    >>> gan.sample(2).shape
-    TensorShape([2, 5])
-
     Args:
         vocabulary: the tokens, in id order (characters or words; `"<unk>"` is the id that
             unknown prompt tokens map to, when present).
         sequence_length: tokens per training sequence and default length of samples.
         token_separator: "" for characters, " " for words: how text splits into tokens and
             tokens join into text (`zoo.data.text.Tokenizer`, shared with the training data).
-        embedding_dim, hidden_dim: the generator's sizes.
+        embedding_dim: the generator's token embedding size.
+        hidden_dim: the generator's LSTM units.
         discriminator_dim: embedding and LSTM size of the discriminator.
         bidirectional: a bidirectional discriminator LSTM.
         phase: "mle" or "adversarial" (see above); switch with `set_phase`.
@@ -58,6 +55,22 @@ class LSTMGANText(ZooModel):
         max_inverse_temperature: Gumbel-softmax inverse temperature reached after annealing.
         anneal_steps: adversarial steps over which it rises (exponentially, as RelGAN).
         seed: seed of the sampling noise (None: Keras' global seed).
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Raises:
+        zoo.ConfigError: a field fails its check (a size, `sequence_length`, `rollouts`,
+            `anneal_steps` or `discriminator_steps` below 1, `max_inverse_temperature` not
+            positive, an unknown `phase` or `estimator`).
+        ValueError: `vocabulary` holds fewer than 2 tokens, or a token twice.
+
+    Examples:
+        >>> import zoo
+        >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), sequence_length=5,
+        ...                embedding_dim=4, hidden_dim=4, discriminator_dim=4)
+        >>> gan.sample(2).shape
+        TensorShape([2, 5])
+        >>> len(gan.generate_text(3, seed=0)), gan.phase
+        (3, 'mle')
     """
 
     FIELD_CHECKS = dict(sequence_length=at_least(1), embedding_dim=at_least(1), hidden_dim=at_least(1),
@@ -113,9 +126,19 @@ class LSTMGANText(ZooModel):
         self.build((None, self.sequence_length))
 
     def build(self, input_shape):
+        """Does nothing: both functional sub-networks are built at construction.
+
+        Args:
+            input_shape: unused.
+        """
         pass  # both functional sub-networks are built at construction
 
     def get_config(self):
+        """The constructor fields, for a `.keras` round trip (`phase` as it is now).
+
+        Returns:
+            A dict: `keras.Model`'s config plus every constructor field.
+        """
         return {**super().get_config(), "vocabulary": list(self.vocabulary), "sequence_length": self.sequence_length,
                 "token_separator": self.token_separator, "embedding_dim": self.embedding_dim,
                 "hidden_dim": self.hidden_dim, "discriminator_dim": self.discriminator_dim,
@@ -124,23 +147,61 @@ class LSTMGANText(ZooModel):
                 "rollouts": self.rollouts, "discriminator_steps": self.discriminator_steps, "seed": self.seed}
 
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Two optimizers, Adam(1e-3) for the generator and Adam(1e-4) for the discriminator by
-        default (RelGAN used 1e-4 for both in the adversarial phase; MLE likes 1e-3)."""
+        """Compiles with two optimizers, one per network.
+
+        By default Adam(1e-3) for the generator and Adam(1e-4) for the discriminator, both
+        with gradients clipped to norm 5 (RelGAN used 1e-4 for both in the adversarial phase;
+        MLE likes 1e-3). The generator's optimizer is also Keras' `optimizer`.
+
+        Args:
+            g_optimizer: the generator's optimizer (a Keras optimizer, or what
+                `keras.optimizers.get` takes); None for the default.
+            d_optimizer: the discriminator's optimizer; None for the default.
+            **kwargs: further `keras.Model.compile` arguments (e.g. `jit_compile`, applied to
+                the maximum-likelihood step only).
+        """
         self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else keras.optimizers.Adam(1e-3, clipnorm=5.0)
         self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else keras.optimizers.Adam(1e-4, clipnorm=5.0)
         self._record_compile_args(g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer)
         super().compile(optimizer=self.g_optimizer, **kwargs)
 
     def build_optimizers(self):
+        """Builds both optimizers' state for their networks' variables (after `compile`)."""
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
 
     @property
     def phase(self):
+        """The training phase, "mle" or "adversarial" (kept in a variable; see `set_phase`).
+
+        Returns:
+            The phase: "mle" or "adversarial".
+        """
         return "adversarial" if bool(self.adversarial_phase.numpy()) else "mle"
 
     def set_phase(self, phase):
-        """Switches between "mle" and "adversarial" training (also between epochs of a `fit`)."""
+        """Switches between "mle" and "adversarial" training (also between epochs of a `fit`).
+
+        Called from a callback mid-`fit`, it retraces the training step for the new phase.
+
+        Args:
+            phase: "mle" (maximum likelihood) or "adversarial".
+
+        Raises:
+            ValueError: `phase` is neither.
+
+        Examples:
+            >>> import zoo
+            >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4,
+            ...                hidden_dim=4, discriminator_dim=4)
+            >>> gan.set_phase("adversarial")
+            >>> gan.phase, gan.get_config()["phase"]
+            ('adversarial', 'adversarial')
+            >>> gan.set_phase("gan")
+            Traceback (most recent call last):
+            ...
+            ValueError: phase must be one of ('mle', 'adversarial'), got 'gan'.
+        """
         if phase not in PHASES:
             raise ValueError(f"phase must be one of {PHASES}, got {phase!r}.")
         self.adversarial_phase.assign(phase == "adversarial")
@@ -148,6 +209,18 @@ class LSTMGANText(ZooModel):
             self.make_train_function()
 
     def make_train_function(self, force=False):
+        """Keras' `make_train_function`, traced for the current phase.
+
+        The maximum-likelihood step may be XLA-compiled (as `compile(jit_compile=...)` asks);
+        the adversarial step never is. Builds both optimizers first, and retraces when the
+        phase has changed since the last trace.
+
+        Args:
+            force: retrace even if a function is already traced for this phase.
+
+        Returns:
+            What `keras.Model.make_train_function` returns (the step is `self.train_function`).
+        """
         # The phase is chosen when the step is traced, not by a `tf.cond` in it: under a
         # tf.distribute strategy an optimizer update inside control flow fails (merge_call).
         phase = self.phase
@@ -168,31 +241,113 @@ class LSTMGANText(ZooModel):
 
     @property
     def metrics(self):
+        """The metrics Keras resets each epoch: `nll` (nats per sequence), `g_loss`, `d_loss`.
+
+        Returns:
+            A list: the three `keras.metrics.Mean` trackers.
+        """
         return [self.nll_tracker, self.g_loss_tracker, self.d_loss_tracker]
 
     # -- the generator as a language model ---------------------------------------------------
     def call(self, tokens, training=False):
-        """Token ids [batch, time] → next-token probabilities [batch, time, vocab]: position t
-        is the distribution of tokens[t] given the tokens before it."""
+        """Token ids → the generator's next-token probabilities (teacher forcing).
+
+        Position t is the distribution of tokens[t] given the start token and tokens[:t].
+
+        Args:
+            tokens: token ids [batch, time], each in [0, vocab_size).
+            training: whether the generator runs in training mode.
+
+        Returns:
+            The probabilities, float32 [batch, time, vocab_size].
+
+        Raises:
+            ValueError: `tokens` is not of shape [batch, time].
+        """
         self.expect_shape(tokens, (None, None), "tokens")
         return ops.softmax(teacher_forced_logits(self.generator, tokens, training), axis=-1)
 
     def token_nll(self, tokens, temperature=1.0, training=False):
-        """Negative log-likelihood of each token [batch, time] in nats given the tokens before
-        it, under the model sampled at `temperature` (softmax(logits / temperature))."""
+        """Negative log-likelihood of each token in nats, given the tokens before it.
+
+        Under the model sampled at `temperature`: softmax(logits / temperature).
+
+        Args:
+            tokens: token ids [batch, time] (an int array or tensor), each in
+                [0, vocab_size).
+            temperature: the sampling temperature (positive); default 1.0, the model itself.
+            training: whether the generator runs in training mode.
+
+        Returns:
+            The NLL of each token in nats, float32 [batch, time].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4,
+            ...                hidden_dim=4, discriminator_dim=4)
+            >>> nll = gan.token_nll(np.array([[0, 1, 2, 1]]))
+            >>> nll.shape, nll.dtype
+            (TensorShape([1, 4]), tf.float32)
+        """
         logits = teacher_forced_logits(self.generator, tokens, training)
         logits = logits if temperature == 1.0 else logits / temperature
         return keras.losses.sparse_categorical_crossentropy(tokens, logits, from_logits=True)
 
     def sequence_nll(self, tokens, temperature=1.0):
-        """Negative log-likelihood of each sequence [batch] in nats (summed over its tokens),
-        under the model sampled at `temperature`."""
+        """Negative log-likelihood of each sequence in nats: `token_nll` summed over its tokens.
+
+        Args:
+            tokens: token ids [batch, time] (an int array or tensor), each in
+                [0, vocab_size).
+            temperature: the sampling temperature (positive); default 1.0, the model itself.
+
+        Returns:
+            The NLL of each sequence in nats, float32 [batch].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4,
+            ...                hidden_dim=4, discriminator_dim=4)
+            >>> tokens = np.array([[0, 1, 2, 1], [2, 2, 0, 0]])
+            >>> nll = gan.sequence_nll(tokens)
+            >>> nll.shape, bool(np.allclose(nll, np.sum(gan.token_nll(tokens), axis=-1)))
+            (TensorShape([2]), True)
+        """
         return ops.sum(self.token_nll(tokens, temperature), axis=-1)
 
     # -- sampling --------------------------------------------------------------------------
     def rollout(self, batch, length, temperature=1.0, prompt=None, noise_seed=None, inverse_temperature=None):
-        """`gumbel_rollout` of the generator, its noise seeded by `noise_seed` (an int or a
-        [2] seed) or, when None, by the model's own seed generator."""
+        """Samples token sequences from the generator (`gumbel_rollout`), token by token.
+
+        Gumbel-max sampling: the same seed gives the same tokens. With `inverse_temperature`
+        it also gives the differentiable Gumbel-softmax relaxation the adversarial phase
+        trains through.
+
+        Args:
+            batch: how many sequences.
+            length: tokens per sequence (after the prompt).
+            temperature: the sampling temperature (positive); default 1.0.
+            prompt: int32 token ids [batch, prompt_length] that the generator reads first and
+                the samples continue; None starts from the start token.
+            noise_seed: an int or a [2] seed for reproducible noise; None (the default) uses
+                the model's own seed generator, which advances.
+            inverse_temperature: the relaxation's inverse temperature; None (the default)
+                computes no relaxation.
+
+        Returns:
+            A pair (tokens, relaxed): tokens int32 [batch, length]; relaxed one-hots float32
+            [batch, length, vocab_size], or None without `inverse_temperature`.
+
+        Examples:
+            >>> import zoo
+            >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4,
+            ...                hidden_dim=4, discriminator_dim=4)
+            >>> tokens, relaxed = gan.rollout(2, 3, noise_seed=1)
+            >>> tokens.shape, tokens.dtype, relaxed
+            (TensorShape([2, 3]), tf.int32, None)
+            >>> gan.rollout(2, 3, noise_seed=1, inverse_temperature=5.0)[1].shape
+            TensorShape([2, 3, 3])
+        """
         if noise_seed is None:
             # Folded into a key of its own: the generator's next seed differs from this one by
             # [0, 1], and the rollout keys its steps (seed + [0, t]), so consecutive training
@@ -204,12 +359,56 @@ class LSTMGANText(ZooModel):
                               inverse_temperature)
 
     def sample(self, n, length=None, temperature=1.0, seed=None):
-        """`n` sequences of token ids [n, length] sampled at `temperature`."""
+        """Samples `n` sequences of token ids at `temperature`.
+
+        Args:
+            n: how many sequences.
+            length: tokens per sequence; None (the default) for `sequence_length`.
+            temperature: the sampling temperature (positive; below 1 sharper, above 1
+                flatter); default 1.0.
+            seed: an int or a [2] seed for reproducible samples; None (the default) uses the
+                model's own seed generator.
+
+        Returns:
+            Token ids, int32 [n, length].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), sequence_length=5,
+            ...                embedding_dim=4, hidden_dim=4, discriminator_dim=4)
+            >>> tokens = gan.sample(2, seed=0)
+            >>> tokens.shape, tokens.dtype, gan.sample(2, length=7).shape
+            (TensorShape([2, 5]), tf.int32, TensorShape([2, 7]))
+            >>> bool(np.array_equal(tokens, gan.sample(2, seed=0)))
+            True
+        """
         return self.rollout(n, length or self.sequence_length, temperature, noise_seed=seed)[0]
 
     def encode(self, text):
-        """Text → token ids (a list), split as the training text was; unknown tokens map to
-        "<unk>" when the vocabulary has it, else a ValueError names them."""
+        """Text → token ids, split as the training text was.
+
+        Args:
+            text: a string: characters, or words and punctuation marks with
+                `token_separator=" "`.
+
+        Returns:
+            A list: the token ids (ints); unknown tokens are "<unk>"'s id when the vocabulary
+            has it.
+
+        Raises:
+            ValueError: `text` holds tokens not in the vocabulary, and it has no "<unk>".
+
+        Examples:
+            >>> import zoo
+            >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4,
+            ...                hidden_dim=4, discriminator_dim=4)
+            >>> gan.encode("cab")
+            [2, 0, 1]
+            >>> gan.encode("cabd")  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            ValueError: Tokens not in the vocabulary: ['d']; use only tokens of the model's ...
+        """
         tokens = self.tokenizer.split(text)
         ids = self.tokenizer.lookup(tokens).numpy().tolist()
         unknown = sorted({t.decode("utf-8") for t, i in zip(tokens.numpy(), ids) if i < 0})
@@ -219,11 +418,53 @@ class LSTMGANText(ZooModel):
         return ids
 
     def decode(self, token_ids):
-        """Token ids → text, up to the first "<eos>" when the vocabulary has one."""
+        """Token ids of one sequence → text, up to the first "<eos>" when the vocabulary has one.
+
+        Args:
+            token_ids: the ids [length] of one sequence, each in [0, vocab_size).
+
+        Returns:
+            The text: the tokens joined by `token_separator`.
+
+        Raises:
+            tensorflow.errors.InvalidArgumentError: an id is outside [0, vocab_size).
+
+        Examples:
+            >>> import zoo
+            >>> gan = zoo.load("lstm_gan_text", vocabulary=["the", "cat", "sat", "."],
+            ...                token_separator=" ", embedding_dim=4, hidden_dim=4,
+            ...                discriminator_dim=4)
+            >>> gan.decode([0, 1, 2, 3])
+            'the cat sat .'
+        """
         return self.tokenizer.decode(np.asarray(token_ids, "int32")).numpy().decode("utf-8")
 
     def generate_text(self, n, length=None, temperature=1.0, prompt="", seed=None):
-        """`n` strings: the prompt followed by `length` sampled tokens."""
+        """Generates `n` strings: the prompt followed by `length` sampled tokens.
+
+        Args:
+            n: how many strings.
+            length: tokens sampled after the prompt; None (the default) for `sequence_length`.
+            temperature: the sampling temperature (positive); default 1.0.
+            prompt: text the samples continue (joined to them by `token_separator`); "" (the
+                default) for none.
+            seed: an int or a [2] seed for reproducible text; None (the default) uses the
+                model's own seed generator.
+
+        Returns:
+            A list: `n` strings, each cut at the first "<eos>" when the vocabulary has one.
+
+        Raises:
+            ValueError: `prompt` holds tokens not in the vocabulary, and it has no "<unk>".
+
+        Examples:
+            >>> import zoo
+            >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4,
+            ...                hidden_dim=4, discriminator_dim=4)
+            >>> texts = gan.generate_text(2, length=5, prompt="ab", seed=0)
+            >>> [(len(text), text.startswith("ab")) for text in texts]
+            [(7, True), (7, True)]
+        """
         prompt_ids = self.encode(prompt) if prompt else []
         prompt_tensor = ops.convert_to_tensor(np.tile(np.asarray(prompt_ids, "int32"), (n, 1))) if prompt_ids else None
         tokens = self.rollout(n, length or self.sequence_length, temperature, prompt=prompt_tensor,
@@ -234,6 +475,15 @@ class LSTMGANText(ZooModel):
 
     # -- training ----------------------------------------------------------------------------
     def train_step(self, data):
+        """One step of the traced phase: maximum likelihood, or adversarial.
+
+        Args:
+            data: token ids [batch, sequence_length], or a tuple whose first item they are.
+
+        Returns:
+            A dict: the logs: `nll` in the maximum-likelihood phase; `g_loss`, `d_loss` and
+            `nll` in the adversarial one.
+        """
         real = ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "int32")
         if self._traced_phase == "adversarial":
             adversarial_step(self, real)
@@ -250,21 +500,48 @@ class LSTMGANText(ZooModel):
         self.nll_tracker.update_state(nll)
 
     def test_step(self, data):
+        """Tracks the mean NLL of the batch's sequences.
+
+        Args:
+            data: token ids [batch, time], or a tuple whose first item they are.
+
+        Returns:
+            A dict: the logs, {"nll": the mean NLL in nats per sequence}.
+        """
         real = ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "int32")
         self.nll_tracker.update_state(ops.mean(self.sequence_nll(real)))
         return self.step_logs([self.nll_tracker])
 
     # -- serving -----------------------------------------------------------------------------
     def litert_shapes(self):
-        """A LiteRT export scores `sequence_length` tokens at a time (its LSTM loop needs static
-        shapes); the ONNX export takes any length."""
+        """The fixed input shapes of a LiteRT export: `sequence_length` tokens at a time.
+
+        Its LSTM loop needs static shapes; the ONNX export takes any length.
+
+        Returns:
+            A dict: {"tokens": (1, sequence_length)}.
+        """
         return {"tokens": (1, self.sequence_length)}
 
     def id_limit(self):
-        """Token ids are below the vocabulary's size."""
+        """Token ids are below the vocabulary's size.
+
+        Returns:
+            The bound: `vocab_size`, the bound the exports check ids against.
+        """
         return self.vocab_size
 
     def serving_signatures(self):
+        """The endpoints `zoo.export` writes: `serving_default` and `generate`.
+
+        `serving_default` takes int32 `tokens` [batch, time] and gives next-token
+        `probabilities`; `generate` takes `num_sequences`, `max_length`, `temperature`, `seed`
+        and a `prompt` string and gives `text` and `tokens` (left out of LiteRT and ONNX
+        exports: `NOT_PORTABLE`).
+
+        Returns:
+            A dict: {endpoint name: (function, [tf.TensorSpec, ...])}, `serving_default` first.
+        """
         tokens_spec = tf.TensorSpec((None, None), tf.int32, name="tokens")
         count_spec = tf.TensorSpec((), tf.int32, name="num_sequences")
         length_spec = tf.TensorSpec((), tf.int32, name="max_length")

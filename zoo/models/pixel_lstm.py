@@ -1,5 +1,7 @@
-"""`pixel_lstm`: an autoregressive LSTM over the pixels of a binary image, with an exact
-likelihood p(x) = ∏ p(x_i | x_<i) in raster order (after PixelRNN, van den Oord et al. 2016)."""
+"""`pixel_lstm`: an autoregressive LSTM over the pixels of a binary image.
+
+Its likelihood is exact: p(x) = ∏ p(x_i | x_<i) in raster order (after PixelRNN, van den Oord
+et al. 2016)."""
 
 import keras
 import tensorflow as tf
@@ -35,15 +37,8 @@ class PixelLSTM(BinaryImageModel):
     and the 2 pixels to its left. The pixels of one row are trained in parallel (teacher
     forcing) and drawn one after another.
 
-    `log_prob` is exact: the sum of the pixels' log-probabilities, in nats.
-
-    Example:
-
-    >>> import numpy as np
-    >>> model = PixelLSTM(units=16, head_units=32)
-    >>> images = np.zeros((4, 28, 28, 1), "uint8")
-    >>> model.log_prob(images).shape, model.sample(2, seed=0).shape, model.sample(2, seed=0).dtype
-    (TensorShape([4]), TensorShape([2, 28, 28, 1]), tf.uint8)
+    `log_prob` is exact: the sum of the pixels' log-probabilities, in nats. Images go in as
+    raw pixels (a pixel ≥ 128 is 1); `sample` and `complete` give uint8 images of 0 or 255.
 
     Args:
         image_shape: (height, width, channels); a row's pixels (and channels) are one step.
@@ -54,6 +49,22 @@ class PixelLSTM(BinaryImageModel):
         context_rows: rows just above that the per-row network reads straight, beside the LSTM.
         local_units: hidden units of the local network (0: none; it needs `context_rows` ≥ 1).
         seed: seed of the binarisation and sampling draws (None: Keras' global seed).
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Raises:
+        zoo.ConfigError: a field fails its check (`units`, `num_layers`, `head_units` or
+            `head_layers` below 1, `context_rows` or `local_units` below 0), `local_units` is
+            set with `context_rows=0`, or `head_units` is below a row's values less one
+            (width × channels − 1).
+        ValueError: `image_shape` is not (height, width, channels).
+
+    Examples:
+        >>> import numpy as np, zoo
+        >>> model = zoo.load("pixel_lstm", units=16, head_units=32)
+        >>> images = np.zeros((4, 28, 28, 1), "uint8")
+        >>> samples = model.sample(2, seed=0)
+        >>> model.log_prob(images).shape, samples.shape, samples.dtype
+        (TensorShape([4]), TensorShape([2, 28, 28, 1]), tf.uint8)
     """
 
     likelihood = "exact"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
@@ -109,6 +120,11 @@ class PixelLSTM(BinaryImageModel):
         self.build((None, *self.image_shape))
 
     def build(self, input_shape):
+        """Builds every layer for images of `image_shape` (the constructor calls it).
+
+        Args:
+            input_shape: unused: every layer's shape follows from the model's fields.
+        """
         height = self.image_shape[0]
         size = self.row_size + height
         for lstm in self.lstms:
@@ -130,40 +146,140 @@ class PixelLSTM(BinaryImageModel):
         self.built = True
 
     def get_config(self):
+        """The constructor fields, for a `.keras` round trip.
+
+        Returns:
+            A dict: `keras.Model`'s config plus every constructor field (`image_shape` as a list).
+        """
         return {**super().get_config(), "image_shape": list(self.image_shape), "units": self.units,
                 "num_layers": self.num_layers, "head_units": self.head_units, "head_layers": self.head_layers,
                 "context_rows": self.context_rows, "local_units": self.local_units, "seed": self.seed}
 
     def compile(self, optimizer="adam", **kwargs):
-        """Keras' compile with Adam as the default; the loss is the model's own (NLL in nats)."""
+        """Keras' compile with Adam as the default; the loss is the model's own (NLL in nats).
+
+        Args:
+            optimizer: a Keras optimizer or its name; default "adam".
+            **kwargs: further `keras.Model.compile` arguments (e.g. `jit_compile`); a `loss` goes
+                unused: the model computes its own.
+        """
         super().compile(optimizer=optimizer, **kwargs)
 
     @property
     def metrics(self):
+        """The metrics Keras resets each epoch: `loss`, the mean NLL in nats per image.
+
+        Returns:
+            A list: the one `keras.metrics.Mean` tracker.
+        """
         return [self.loss_tracker]
 
     # --- the public methods: raw uint8 pixels in -------------------------------------------
     def call(self, images, training=False):
-        """Binary images (raw uint8: a pixel ≥ 128 is 1) → log p(image) [batch] in nats."""
+        """Binary images (raw uint8: a pixel ≥ 128 is 1) → log p(image) [batch] in nats.
+
+        What `predict` gives: `log_prob` of the images.
+
+        Args:
+            images: raw pixels [batch, h, w, c] (or [batch, h, w] for one channel).
+            training: unused: the likelihood is the same in training and inference.
+
+        Returns:
+            The log-likelihood of each image in nats, float32 [batch].
+        """
         return self.log_prob(images)
 
     def log_prob(self, images):
-        """Exact log-likelihood [batch] in nats of binary images [batch, h, w, c] (or [batch, h,
-        w] for one channel): raw uint8 pixels (≥ 128 is 1), such as `sample`'s, or 0/1 floats."""
+        """Exact log-likelihood in nats of binary images.
+
+        The sum over pixels of log p(x_i | x_<i), pixels in raster order.
+
+        Args:
+            images: binary images [batch, h, w, c] (or [batch, h, w] for one channel): raw
+                uint8 pixels (≥ 128 is 1), such as `sample`'s, or 0/1 floats.
+
+        Returns:
+            The log-likelihood of each image in nats, float32 [batch] (≤ 0).
+
+        Raises:
+            ValueError: `images` is not a numeric array of shape [batch, *image_shape].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> model = zoo.load("pixel_lstm", image_shape=(4, 4, 1), units=8, head_units=8,
+            ...                  local_units=8)
+            >>> log_p = model.log_prob(np.zeros((3, 4, 4), "uint8"))
+            >>> log_p.shape, log_p.dtype, bool(np.all(log_p.numpy() < 0))
+            (TensorShape([3]), tf.float32, True)
+            >>> model.log_prob(np.zeros((3, 5, 5, 1), "uint8"))
+            Traceback (most recent call last):
+            ...
+            ValueError: images must have shape [batch, 4, 4, 1], got [3, 5, 5, 1].
+        """
         x = self.thresholded(self.expect_images(images, (None, *self.image_shape), "images"))
         return -ops.sum(bernoulli_nll(x, self.pixel_logits(x)), axis=(1, 2, 3))
 
     def sample(self, n, seed=None, output="uint8"):
-        """`n` new binary images [n, h, w, c], drawn pixel by pixel: uint8 0 or 255, or with
-        `output="float"` floats 0 or 1."""
+        """Draws `n` new binary images pixel by pixel, in raster order.
+
+        Args:
+            n: how many images.
+            seed: an int for reproducible draws (the same seed, the same images); None (the
+                default) draws from the model's own seed generator, which advances.
+            output: "uint8" (default) for pixels 0 or 255, "float" for floats 0 or 1.
+
+        Returns:
+            Binary images [n, h, w, c]: uint8 0 or 255, or float32 0 or 1.
+
+        Raises:
+            ValueError: `output` is not "uint8" or "float".
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> model = zoo.load("pixel_lstm", image_shape=(4, 4, 1), units=8, head_units=8,
+            ...                  local_units=8)
+            >>> images = model.sample(3, seed=0)
+            >>> images.shape, images.dtype, set(np.unique(images.numpy())) <= {0, 255}
+            (TensorShape([3, 4, 4, 1]), tf.uint8, True)
+            >>> bool(np.array_equal(images, model.sample(3, seed=0)))
+            True
+        """
         self.checked_output(output)
         return self.as_output(drawn_images(self, ops.zeros((n, *self.image_shape)), 0, seed), output)
 
     def complete(self, images, known_rows, seed=None, output="uint8"):
-        """Keeps the top `known_rows` rows of each binary image (raw uint8 pixels, ≥ 128 is 1, or
-        0/1 floats; [batch, h, w, c] or [batch, h, w] for one channel) and draws the rest pixel
-        by pixel: binary images [batch, h, w, c], uint8 0 or 255, or with `output="float"`
-        floats 0 or 1."""
+        """Keeps the top `known_rows` rows of each binary image and draws the rest pixel by pixel.
+
+        Args:
+            images: binary images [batch, h, w, c] (or [batch, h, w] for one channel): raw
+                uint8 pixels (≥ 128 is 1) or 0/1 floats.
+            known_rows: how many rows to keep, an integer in [1, h]; `sample` draws whole
+                images.
+            seed: an int for reproducible draws; None (the default) draws from the model's own
+                seed generator.
+            output: "uint8" (default) for pixels 0 or 255, "float" for floats 0 or 1.
+
+        Returns:
+            Binary images [batch, h, w, c]: uint8 0 or 255, or float32 0 or 1; the top
+            `known_rows` rows are the given ones, thresholded.
+
+        Raises:
+            ValueError: `output` is not "uint8" or "float", `images` is not of shape
+                [batch, *image_shape], or `known_rows` is not an integer in [1, h].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> model = zoo.load("pixel_lstm", image_shape=(4, 4, 1), units=8, head_units=8,
+            ...                  local_units=8)
+            >>> images = np.full((2, 4, 4, 1), 255, "uint8")
+            >>> completed = model.complete(images, known_rows=3, seed=0)
+            >>> completed.shape, bool(np.all(completed.numpy()[:, :3] == 255))
+            (TensorShape([2, 4, 4, 1]), True)
+            >>> model.complete(images, known_rows=0)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            ValueError: known_rows must lie in [1, 4] (the image's rows), got 0; ...
+        """
         self.checked_output(output)
         images = self.expect_images(images, (None, *self.image_shape), "images")
         height = self.image_shape[0]
@@ -173,15 +289,54 @@ class PixelLSTM(BinaryImageModel):
         return self.as_output(drawn_images(self, images, int(known_rows), seed), output)
 
     def uniform_draws(self, n, seed):
-        """U(0, 1) [n, h, row values] that decide each drawn value: from `seed`, else the model's generator."""
+        """The U(0, 1) draws that decide each drawn value: value i is 1 where its draw < p(x_i = 1).
+
+        Args:
+            n: how many images are drawn (an int or a scalar int tensor).
+            seed: an int (or a scalar int32 tensor) for stateless draws, the same for the same
+                seed; None draws from the model's seed generator.
+
+        Returns:
+            float32 draws in [0, 1), [n, h, width × channels] (one per value of each row).
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> model = zoo.load("pixel_lstm", image_shape=(4, 4, 1), units=8, head_units=8,
+            ...                  local_units=8)
+            >>> draws = model.uniform_draws(2, seed=7)
+            >>> draws.shape, bool(np.array_equal(draws, model.uniform_draws(2, seed=7)))
+            (TensorShape([2, 4, 4]), True)
+        """
         shape = (n, self.image_shape[0], self.row_size)
         return keras.random.uniform(shape, seed=self.seed_generator) if seed is None else \
             tf.random.stateless_uniform(shape, seed=tf.stack([tf.cast(seed, tf.int32), 0]))
 
     # --- the network ------------------------------------------------------------------------
     def pixel_logits(self, x):
-        """Binary images [batch, h, w, c] → each pixel's Bernoulli logit given the pixels before
-        it (teacher forcing: every pixel at once)."""
+        """Each pixel's Bernoulli logit given the pixels before it, for every pixel at once.
+
+        Teacher forcing: the logit of a pixel depends only on the pixels before it in raster
+        order, so one pass scores a whole image (how training and `log_prob` use it).
+
+        Args:
+            x: binary images [batch, h, w, c], floats 0 or 1.
+
+        Returns:
+            The logits, float32 [batch, h, w, c].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> model = zoo.load("pixel_lstm", image_shape=(4, 4, 1), units=8, head_units=8,
+            ...                  local_units=8)
+            >>> x = np.zeros((1, 4, 4, 1), "float32")
+            >>> logits = model.pixel_logits(x)
+            >>> logits.shape, logits.dtype
+            (TensorShape([1, 4, 4, 1]), tf.float32)
+            >>> x[0, 3, 3, 0] = 1.0  # the last pixel changes no logit before it
+            >>> before = np.reshape(logits, -1)[:15]
+            >>> bool(np.allclose(before, np.reshape(model.pixel_logits(x), -1)[:15]))
+            True
+        """
         height = self.image_shape[0]
         rows = ops.reshape(x, (-1, height, self.row_size))
         positions = ops.broadcast_to(ops.eye(height)[None], (ops.shape(rows)[0], height, height))
@@ -199,9 +354,32 @@ class PixelLSTM(BinaryImageModel):
         return ops.pad(rows[:, :-k], [[0, 0], [k, 0], [0, 0]]) if k < rows.shape[1] else ops.zeros_like(rows)
 
     def context_terms(self, context, above):
-        """What the rows above add to each masked layer and to the local network: computed once
-        per row, reused for each of its pixels when drawing. `above`: the context rows, nearest
-        first, each [..., row_size]."""
+        """What the rows above add to each masked layer and to the local network.
+
+        Computed once per row, reused for each of its pixels when drawing.
+
+        Args:
+            context: [..., units + context_rows × row_size + h]: the last LSTM layer's output,
+                the `context_rows` rows above (nearest first) and the row's one-hot position.
+            above: the `context_rows` rows above, nearest first, each [..., row_size]
+                (row_size = width × channels).
+
+        Returns:
+            A triple (to_hidden, to_logits, local): a list of `head_layers` terms
+            [..., head_units], one per masked layer; the term [..., row_size] added to the
+            logits; and the local network's term [n, width, local_units] (leading axes merged
+            into n), or None without a local network.
+
+        Examples:
+            >>> import zoo
+            >>> from keras import ops
+            >>> model = zoo.load("pixel_lstm", image_shape=(4, 4, 1), units=8, head_units=8,
+            ...                  local_units=8)
+            >>> context = ops.zeros((2, 8 + 3 * 4 + 4))  # units + context_rows × row_size + h
+            >>> to_hidden, to_logits, local = model.context_terms(context, [ops.zeros((2, 4))] * 3)
+            >>> [tuple(t.shape) for t in to_hidden], tuple(to_logits.shape), tuple(local.shape)
+            ([(2, 8), (2, 8)], (2, 4), (2, 4, 8))
+        """
         local = None
         if self.local_units:  # each pixel's window of the rows above: columns j − 2 … j + 2
             columns = ops.concatenate([self._columns(row) for row in above], axis=-1)
@@ -210,7 +388,25 @@ class PixelLSTM(BinaryImageModel):
         return [layer(context) for layer in self.context_to_hidden], self.context_to_logits(context), local
 
     def row_logits(self, row, context_terms):
-        """The logits of a row's values, each from the values before it and the context."""
+        """The logits of a row's values, each from the values before it and the context.
+
+        Args:
+            row: the row's binary values [..., row_size] (row_size = width × channels); a
+                value's logit reads only the values before it.
+            context_terms: the row's `context_terms(...)`.
+
+        Returns:
+            The logits [..., row_size].
+
+        Examples:
+            >>> import zoo
+            >>> from keras import ops
+            >>> model = zoo.load("pixel_lstm", image_shape=(4, 4, 1), units=8, head_units=8,
+            ...                  local_units=8)
+            >>> terms = model.context_terms(ops.zeros((2, 24)), [ops.zeros((2, 4))] * 3)
+            >>> model.row_logits(ops.zeros((2, 4)), terms).shape
+            TensorShape([2, 4])
+        """
         to_hidden, to_logits, local = context_terms
         h = ops.relu(self.row_to_hidden(row) + to_hidden[0])
         for layer, term in zip(self.hidden_to_hidden, to_hidden[1:]):
@@ -229,10 +425,34 @@ class PixelLSTM(BinaryImageModel):
 
     # --- training ----------------------------------------------------------------------------
     def negative_log_likelihood(self, x):
-        """Per-image NLL [batch] in nats of binary pixels `x` (floats 0 or 1)."""
+        """Per-image negative log-likelihood in nats of binary pixels: the training loss.
+
+        Args:
+            x: binary images [batch, h, w, c], floats 0 or 1 (as `binarize` gives them).
+
+        Returns:
+            The NLL of each image in nats, float32 [batch]: −`log_prob`.
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> model = zoo.load("pixel_lstm", image_shape=(4, 4, 1), units=8, head_units=8,
+            ...                  local_units=8)
+            >>> x = np.zeros((2, 4, 4, 1), "float32")
+            >>> bool(np.allclose(model.negative_log_likelihood(x), -model.log_prob(x)))
+            True
+        """
         return ops.sum(bernoulli_nll(x, self.pixel_logits(x)), axis=(1, 2, 3))
 
     def train_step(self, data):
+        """One optimizer step on the mean NLL of freshly binarised images.
+
+        Args:
+            data: a batch of raw images [batch, h, w, c], or an (images, labels) tuple whose
+                labels are ignored.
+
+        Returns:
+            A dict: the logs, {"loss": the mean NLL in nats per image so far this epoch}.
+        """
         images = data[0] if isinstance(data, (tuple, list)) else data
         x = self.binarize(images)
         with tf.GradientTape() as tape:
@@ -244,12 +464,31 @@ class PixelLSTM(BinaryImageModel):
         return self.step_logs()
 
     def test_step(self, data):
+        """Tracks the mean NLL of the batch, binarised with the model's generator.
+
+        Args:
+            data: a batch of raw images [batch, h, w, c], or an (images, labels) tuple whose
+                labels are ignored.
+
+        Returns:
+            A dict: the logs, {"loss": the mean NLL in nats per image}.
+        """
         images = data[0] if isinstance(data, (tuple, list)) else data
         self.loss_tracker.update_state(ops.mean(self.negative_log_likelihood(self.binarize(images))))
         return self.step_logs()
 
     # --- serving -----------------------------------------------------------------------------
     def serving_signatures(self):
+        """The endpoints `zoo.export` writes: `serving_default`, `sample` and `complete`.
+
+        `serving_default` takes uint8 `images` and gives `log_prob` [batch]; `sample` takes
+        `num_images` and `seed` and gives uint8 `images`; `complete` takes `images`,
+        `known_rows` and `seed`. `sample` and `complete` are left out of LiteRT and ONNX
+        exports (`NOT_PORTABLE`).
+
+        Returns:
+            A dict: {endpoint name: (function, [tf.TensorSpec, ...])}, `serving_default` first.
+        """
         height = self.image_shape[0]
         image_spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
         count_spec = tf.TensorSpec((), tf.int32, name="num_images")

@@ -14,7 +14,26 @@ LOG_2PI = math.log(2 * math.pi)
 
 
 def conv_encoder(image_shape, latent_dim, width):
-    """[batch, h, w, c] pixels in [0, 1] → (mean, log-variance) of q(z|x), each [batch, latent]."""
+    """The VAE's encoder: pixels → (mean, log-variance) of q(z|x).
+
+    Two stride-2 convolutions (`width`, 2 × `width` filters), a dense layer of 8 × `width`
+    units, then two dense heads.
+
+    Args:
+        image_shape: (height, width, channels) of the images.
+        latent_dim: size of z.
+        width: filters of the first convolution.
+
+    Returns:
+        A `keras.Model`: pixels [batch, h, w, c] in [0, 1] → [mean, log_variance], each
+        [batch, latent_dim].
+
+    Examples:
+        >>> from zoo.models.vae import conv_encoder
+        >>> encoder = conv_encoder((28, 28, 1), latent_dim=2, width=4)
+        >>> [tuple(output.shape) for output in encoder.outputs]
+        [(None, 2), (None, 2)]
+    """
     pixels = keras.Input(image_shape, name="pixels")
     x = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(pixels)
     x = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(x)
@@ -26,7 +45,25 @@ def conv_encoder(image_shape, latent_dim, width):
 
 
 def conv_decoder(image_shape, latent_dim, width):
-    """[batch, latent] → [batch, h, w, c] Bernoulli logits; h and w divisible by 4."""
+    """The VAE's decoder: latent vectors → Bernoulli logits of each pixel.
+
+    Two dense layers, then two stride-2 transposed convolutions (`width`, `width` // 2
+    filters) and a convolution to the image's channels.
+
+    Args:
+        image_shape: (height, width, channels) of the images; height and width divisible
+            by 4.
+        latent_dim: size of z.
+        width: filters of the first transposed convolution (at least 2).
+
+    Returns:
+        A `keras.Model`: z [batch, latent_dim] → logits [batch, h, w, c].
+
+    Examples:
+        >>> from zoo.models.vae import conv_decoder
+        >>> conv_decoder((28, 28, 1), latent_dim=2, width=4).output.shape
+        (None, 28, 28, 1)
+    """
     height, breadth, channels = image_shape
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(8 * width, activation="relu")(z)
@@ -50,21 +87,29 @@ class VAE(BinaryImageModel):
 
     Pixels are Bernoulli variables: during training each image is binarised afresh with
     p = pixel / 255 (dynamic binarisation), and the loss is the negative ELBO in nats per
-    image, tracked as `loss`, `reconstruction` and `kl`.
-
-    Example:
-
-    >>> import numpy as np
-    >>> vae = VAE(latent_dim=2)
-    >>> images = np.zeros((4, 28, 28, 1), "uint8")
-    >>> vae.reconstruct(images).shape, vae.sample(3).dtype, vae.sample(3, output="float").dtype
-    (TensorShape([4, 28, 28, 1]), tf.uint8, tf.float32)
+    image, tracked as `loss`, `reconstruction` and `kl`. Images go in as raw pixels (0–255)
+    and come out as uint8 images of the decoded pixel means, or with `output="float"` the
+    means themselves. Its NLL (`importance_sampled_nll`) is the IWAE bound.
 
     Args:
         image_shape: (height, width, channels); height and width divisible by 4.
         latent_dim: size of z (2 gives a plottable manifold).
         width: filters of the first convolution (the others are multiples of it).
         seed: seed of the binarisation and sampling draws (None: Keras' global seed).
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Raises:
+        zoo.ConfigError: `latent_dim` or `width` is below 1.
+        ValueError: `image_shape` is not (height, width, channels) with height and width
+            divisible by 4; also `width=1`, which Keras refuses (the decoder's last
+            transposed convolution would have 0 filters).
+
+    Examples:
+        >>> import numpy as np, zoo
+        >>> vae = zoo.load("vae", latent_dim=2)
+        >>> images = np.zeros((4, 28, 28, 1), "uint8")
+        >>> vae.reconstruct(images).shape, vae.sample(3).dtype, vae.sample(3, output="float").dtype
+        (TensorShape([4, 28, 28, 1]), tf.uint8, tf.float32)
     """
 
     likelihood = "IWAE bound"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
@@ -88,9 +133,19 @@ class VAE(BinaryImageModel):
         self.build((None, *self.image_shape))
 
     def build(self, input_shape):
+        """Does nothing: both functional sub-networks are built at construction.
+
+        Args:
+            input_shape: unused.
+        """
         pass  # both functional sub-networks are built at construction
 
     def get_config(self):
+        """The constructor fields, for a `.keras` round trip.
+
+        Returns:
+            A dict: `keras.Model`'s config plus every constructor field (`image_shape` as a list).
+        """
         return {
             **super().get_config(),
             "image_shape": list(self.image_shape),
@@ -100,47 +155,162 @@ class VAE(BinaryImageModel):
         }
 
     def compile(self, optimizer="adam", **kwargs):
-        """Keras' compile with Adam as the default; the loss is the model's own (negative ELBO)."""
+        """Keras' compile with Adam as the default; the loss is the model's own (negative ELBO).
+
+        Args:
+            optimizer: a Keras optimizer or its name; default "adam".
+            **kwargs: further `keras.Model.compile` arguments (e.g. `jit_compile`); a `loss` goes
+                unused: the model computes its own.
+        """
         super().compile(optimizer=optimizer, **kwargs)
 
     @property
     def metrics(self):
+        """The metrics Keras resets each epoch: `loss`, `reconstruction` and `kl`, in nats.
+
+        Returns:
+            A list: the three `keras.metrics.Mean` trackers.
+        """
         return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
 
     # --- the public methods: raw uint8 pixels in, uint8 images (or probabilities) out ---------
     def call(self, images, training=False):
-        """Raw pixels → the reconstructions' pixel probabilities [batch, h, w, c], floats in
-        [0, 1] (what `predict` and the export's `probabilities` give)."""
+        """Raw pixels → the reconstructions' pixel probabilities.
+
+        What `predict` and the export's `probabilities` give: `reconstruct(images,
+        output="float")`.
+
+        Args:
+            images: raw pixels [batch, h, w, c] (or [batch, h, w] for one channel).
+            training: unused: the reconstruction decodes the posterior mean either way.
+
+        Returns:
+            The pixel probabilities, float32 in [0, 1], [batch, h, w, c].
+        """
         return self.reconstruct(images, output="float")
 
     def encode(self, images):
-        """Raw pixels [batch, h, w, c] (or [batch, h, w] for one channel) → (mean,
-        log-variance) of q(z|x)."""
+        """Raw pixels → (mean, log-variance) of the posterior q(z|x).
+
+        Args:
+            images: raw pixels (0–255) [batch, h, w, c] (or [batch, h, w] for one channel).
+
+        Returns:
+            (mean, log_variance), each float32 [batch, latent_dim].
+
+        Raises:
+            ValueError: `images` is not a numeric array of shape [batch, *image_shape].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> mean, log_variance = vae.encode(np.zeros((3, 28, 28), "uint8"))
+            >>> mean.shape, log_variance.shape, mean.dtype
+            (TensorShape([3, 2]), TensorShape([3, 2]), tf.float32)
+        """
         return self.encoder(self._pixels(self.expect_images(images, (None, *self.image_shape), "images")))
 
     def decode(self, z, output="uint8"):
-        """Latent vectors → images [batch, h, w, c]: uint8, or with `output="float"` the pixel
-        probabilities in [0, 1]."""
+        """Latent vectors → images of the decoded pixel means.
+
+        Args:
+            z: latent vectors [batch, latent_dim].
+            output: "uint8" (default) for images round(255 · p), "float" for the pixel
+                probabilities p in [0, 1].
+
+        Returns:
+            Images [batch, h, w, c]: uint8, or float32 in [0, 1].
+
+        Raises:
+            ValueError: `output` is not "uint8" or "float", or `z` is not of shape
+                [batch, latent_dim].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> images = vae.decode(np.zeros((5, 2), "float32"))
+            >>> images.shape, images.dtype
+            (TensorShape([5, 28, 28, 1]), tf.uint8)
+            >>> probabilities = vae.decode(np.zeros((5, 2), "float32"), output="float")
+            >>> bool(0 <= probabilities.numpy().min() <= probabilities.numpy().max() <= 1)
+            True
+        """
         self.checked_output(output)
         logits = self.decoder(self.expect_shape(z, (None, self.latent_dim), "latent vectors"))
         return self.as_output(ops.sigmoid(logits), output)
 
     def reconstruct(self, images, output="uint8"):
-        """Decodes the posterior mean of each image: uint8 images, or with `output="float"` the
-        pixel probabilities in [0, 1]."""
+        """Decodes the posterior mean of each image.
+
+        Args:
+            images: raw pixels (0–255) [batch, h, w, c] (or [batch, h, w] for one channel).
+            output: "uint8" (default) for images, "float" for the pixel probabilities in [0, 1].
+
+        Returns:
+            The reconstructions [batch, h, w, c]: uint8, or float32 in [0, 1].
+
+        Raises:
+            ValueError: `output` is not "uint8" or "float", or `images` is not of shape
+                [batch, *image_shape].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> vae.reconstruct(np.zeros((2, 28, 28, 1), "uint8"), output="float").shape
+            TensorShape([2, 28, 28, 1])
+        """
         self.checked_output(output)
         return self.decode(self.encode(images)[0], output)
 
     def sample(self, n, seed=None, output="uint8"):
-        """`n` new images decoded from z ~ N(0, I): uint8 images of the pixel means, or with
-        `output="float"` the means (probabilities) in [0, 1]."""
+        """Draws `n` new images: z ~ N(0, I), decoded to pixel means.
+
+        The pixels are Bernoulli means (rounded to uint8 unless `output="float"`), not binary
+        draws.
+
+        Args:
+            n: how many images.
+            seed: an int for reproducible draws (the same seed, the same images); None (the
+                default) draws from the model's own seed generator, which advances.
+            output: "uint8" (default) for images, "float" for the means in [0, 1].
+
+        Returns:
+            Images [n, h, w, c]: uint8, or float32 in [0, 1].
+
+        Raises:
+            ValueError: `output` is not "uint8" or "float".
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> images = vae.sample(4, seed=0)
+            >>> images.shape, images.dtype, bool(np.array_equal(images, vae.sample(4, seed=0)))
+            (TensorShape([4, 28, 28, 1]), tf.uint8, True)
+        """
         self.checked_output(output)
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
         return self.decode(z, output)
 
     # --- training ----------------------------------------------------------------------
     def negative_elbo_terms(self, x):
-        """Per-image (reconstruction, KL) in nats for binary pixels `x`."""
+        """The two terms of each image's negative ELBO, in nats: the training loss is their sum.
+
+        One reparameterised draw z ~ q(z|x) per image (from the model's seed generator).
+
+        Args:
+            x: binary images [batch, h, w, c], floats 0 or 1 (as `binarize` gives them).
+
+        Returns:
+            (reconstruction, kl), each float32 [batch]: −log p(x|z) and KL(q(z|x) ‖ N(0, I)).
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> x = vae.binarize(np.zeros((3, 28, 28, 1), "uint8"))
+            >>> reconstruction, kl = vae.negative_elbo_terms(x)
+            >>> reconstruction.shape, kl.shape, bool(np.all(kl.numpy() >= 0))
+            (TensorShape([3]), TensorShape([3]), True)
+        """
         mean, log_variance = self.encoder(x)
         noise = self.replica_rows(lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator),
                                   ops.shape(mean)[0])
@@ -151,6 +321,16 @@ class VAE(BinaryImageModel):
         return reconstruction, kl
 
     def train_step(self, data):
+        """One optimizer step on the mean negative ELBO of freshly binarised images.
+
+        Args:
+            data: a batch of raw images [batch, h, w, c], or an (images, labels) tuple whose
+                labels are ignored.
+
+        Returns:
+            A dict: the logs, {"loss", "reconstruction", "kl"}: means in nats per image so far
+            this epoch.
+        """
         images = data[0] if isinstance(data, (tuple, list)) else data
         x = self.binarize(images)
         with tf.GradientTape() as tape:
@@ -162,6 +342,15 @@ class VAE(BinaryImageModel):
         return self._track(loss, reconstruction, kl)
 
     def test_step(self, data):
+        """Tracks the negative ELBO of the batch, binarised with the model's generator.
+
+        Args:
+            data: a batch of raw images [batch, h, w, c], or an (images, labels) tuple whose
+                labels are ignored.
+
+        Returns:
+            A dict: the logs, {"loss", "reconstruction", "kl"}: means in nats per image.
+        """
         images = data[0] if isinstance(data, (tuple, list)) else data
         reconstruction, kl = self.negative_elbo_terms(self.binarize(images))
         return self._track(ops.mean(reconstruction + kl), reconstruction, kl)
@@ -173,9 +362,30 @@ class VAE(BinaryImageModel):
         return self.step_logs()
 
     def importance_sampled_nll(self, binary_images, samples=1000, chunk=100):
-        """−log p(x) per image, estimated with `samples` draws from q(z|x) (the IWAE bound,
-        Burda et al. 2016): −log (1/k) Σ p(x|z_i) p(z_i) / q(z_i|x). `binary_images` are raw
-        {0, 255} pixels or 0/1 floats. Returns a [batch] tensor of nats."""
+        """−log p(x) per image, estimated by importance sampling (the IWAE bound).
+
+        With k = `samples` draws z_i from q(z|x) (Burda et al. 2016):
+        −log (1/k) Σ p(x|z_i) p(z_i) / q(z_i|x), an upper bound on the NLL that tightens as k
+        grows. The draws come from the model's seed generator.
+
+        Args:
+            binary_images: binary images [batch, h, w, c] (or [batch, h, w]): raw {0, 255}
+                pixels (≥ 128 is 1) or 0/1 floats.
+            samples: k, the importance samples per image (at least 1); default 1000.
+            chunk: samples decoded at a time (at least 1; memory grows with chunk × batch);
+                default 100.
+
+        Returns:
+            The estimated NLL of each image in nats, float32 [batch].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> images = np.zeros((3, 28, 28, 1), "uint8")
+            >>> nll = vae.importance_sampled_nll(images, samples=10, chunk=5)
+            >>> nll.shape, nll.dtype, bool(np.all(nll.numpy() > 0))
+            (TensorShape([3]), tf.float32, True)
+        """
         x = self.thresholded(binary_images)
         mean, log_variance = self.encoder(x)
         batch = ops.shape(x)[0]
@@ -194,6 +404,15 @@ class VAE(BinaryImageModel):
         return -(ops.logsumexp(log_weights, axis=0) - math.log(samples))
 
     def serving_signatures(self):
+        """The endpoints `zoo.export` writes: `serving_default` (reconstruct), `encode`, `decode`.
+
+        `serving_default` takes uint8 `images` and gives the uint8 `reconstruction` and its
+        `probabilities`; `encode` gives `mean` and `log_variance`; `decode` takes `latent`
+        [batch, latent_dim] and gives uint8 `images` and their `probabilities`.
+
+        Returns:
+            A dict: {endpoint name: (function, [tf.TensorSpec, ...])}, `serving_default` first.
+        """
         image_spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
         latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="latent")
 

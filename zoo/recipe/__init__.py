@@ -1,9 +1,19 @@
-"""The recipe layer: how a registered model is trained and measured. `Recipe` (base.py) owns the
-run, the same for every model, and declares every hook a recipe may define; a recipe states its
-settings as a dataclass (settings.py: each field a flag) and only what is its own. The shared
-bases own what recipes of a kind repeat: `ImageRecipe`, `BinaryImageRecipe` and `ImageGANRecipe`
-(images.py), `VideoRecipe` (video.py). finetune.py is what a run does with `--init`;
-evaluate.py re-measures a model the way its card was measured.
+"""The recipe layer: how a registered model is trained and measured.
+
+`Recipe` (base.py) owns the run, the same for every model, and declares every hook a recipe may
+define; a recipe states its settings as a dataclass (settings.py: each field a flag) and only
+what is its own. The shared bases own what recipes of a kind repeat: `ImageRecipe`,
+`BinaryImageRecipe` and `ImageGANRecipe` (images.py), `VideoRecipe` (video.py). finetune.py is
+what a run does with `--init`; evaluate.py re-measures a model the way its card was measured.
+
+Each registered model names its recipe module, whose `RECIPE` instance `zoo train <name>` runs.
+
+Examples:
+    >>> from zoo.recipe import BinaryImageRecipe
+    >>> from zoo.registry import get_entry
+    >>> recipe = get_entry("vae").recipe()
+    >>> type(recipe).__module__, isinstance(recipe, BinaryImageRecipe)
+    ('recipes.vae.recipe', True)
 """
 
 from zoo.recipe.base import Recipe, Results
