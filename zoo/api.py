@@ -17,20 +17,50 @@ from zoo.registry import check_overrides, get_entry
 def load(name, weights=None, **overrides):
     """A built, compiled model from the registry.
 
+    The configuration is the model's defaults, then (with `weights`) the configuration saved
+    beside the weights, then `overrides`. The model is compiled after its weights are loaded
+    (shipped weights carry no optimizer state).
+
     Args:
         name: a name from `zoo.list_models()`.
-        weights: None for fresh weights; "pretrained" for the shipped weights (from
-            `$ZOO_SAVED_MODELS/<name>/`, a source checkout's `saved_models/<name>/` or the
-            installed package's copy, each file checked against the package's manifest:
-            `zoo.weights`); or the path of a model folder (as `zoo train` writes it) or of a
-            `.weights.h5` file.
+        weights: None (the default) for fresh weights; "pretrained" for the shipped weights
+            (from `$ZOO_SAVED_MODELS/<name>/`, a source checkout's `saved_models/<name>/` or
+            the installed package's copy, each file checked against the package's manifest:
+            `zoo.weights`); or the path (a str or `os.PathLike`) of a model folder (as
+            `zoo train` writes it) or of a `.weights.h5` file.
         **overrides: config fields to change (see `zoo.info(name).default_config`). With
             weights, the saved configuration is the starting point.
 
-    >>> import zoo
-    >>> model = zoo.load("lstm_image_classifier", units=64)
-    >>> model.units
-    64
+    Returns:
+        zoo.models.base.ZooModel: the model, built and compiled, of the registered class.
+
+    Raises:
+        zoo.UnknownModelError: if `name` is not a registered model.
+        zoo.ConfigError: if an override is not a config field of the model, has the wrong
+            type, or fails the field's check (`width=0`).
+        zoo.WeightsError: if `weights` is neither "pretrained", a folder nor a `.weights.h5`
+            file; if the file is missing or does not match its checksum (the manifest's or its
+            model card's); or if its variables do not fit the configuration (the message names
+            the override or the variable that differs).
+        ValueError: if the model's constructor refuses a combination of values that the
+            field checks pass, e.g. an `image_shape` that is not (height, width, channels),
+            or `class_names` of another length than `num_classes`.
+
+    Examples:
+        >>> import zoo
+        >>> model = zoo.load("lstm_image_classifier", units=64)
+        >>> model.units
+        64
+
+        Shipped weights come with the configuration they were trained with:
+
+        >>> gan = zoo.load("dcgan", weights="pretrained")
+        >>> gan.generator_width, zoo.info("dcgan").default_config["generator_width"]
+        (96, 0)
+        >>> zoo.load("dcgan", widht=8)
+        Traceback (most recent call last):
+        ...
+        zoo.errors.ConfigError: dcgan has no config field 'widht'. Did you mean 'width'? ...
     """
     entry = get_entry(name)
     config = entry.default_config()
@@ -48,6 +78,34 @@ def load(name, weights=None, **overrides):
 
 @dataclasses.dataclass(frozen=True)
 class ModelInfo:
+    """What `zoo.info(name)` says of a model; `str()` gives it as indented JSON (`zoo info`).
+
+    Attributes:
+        name: the registered name.
+        description: the first line of the model class's docstring.
+        task: what the model does, e.g. "image classification".
+        dataset: the dataset its shipped weights were trained on.
+        recipe: module path of the recipe that trains them.
+        default_config: the constructor's defaults: what `zoo.load(name)` builds.
+        shipped_config: the configuration of the shipped weights ({} when none are shipped).
+        inputs: {endpoint: {input name: "dtype[shape]"}} of the shipped model (else of the
+            default one), e.g. `{"serving_default": {"images": "uint8[batch, 28, 28, 1]"}}`.
+        outputs: {endpoint: {output name: "dtype[shape]"}}, likewise.
+        num_params: the parameter count of the shipped model (of the default configuration
+            when none ships).
+        metrics: the shipped weights' measures, from their model card ({} when none are
+            shipped).
+        card: the whole model card as a dict (None when none is shipped).
+
+    Examples:
+        >>> import zoo
+        >>> record = zoo.info("lstm_image_classifier")
+        >>> record.outputs["serving_default"]["class_id"]
+        'int32[batch]'
+        >>> print(str(record).splitlines()[1])
+          "name": "lstm_image_classifier",
+    """
+
     name: str
     description: str
     task: str
@@ -62,12 +120,42 @@ class ModelInfo:
     card: dict = None
 
     def __str__(self):
+        """The record as indented JSON (values JSON cannot hold written with `str`).
+
+        Returns:
+            str: what `zoo info <name>` prints.
+        """
         return json.dumps(dataclasses.asdict(self), indent=2, default=str)
 
 
 def info(name):
-    """What `name` is, what it takes and returns, how it is trained, and what its shipped
-    weights reach."""
+    """What `name` is, what it takes and returns, how it is trained, and what its weights reach.
+
+    The inputs, outputs and parameter count are those of the shipped model (its signatures'
+    outputs include `class_name` where it ships with class names), or of the default
+    configuration where no weights ship. Builds the model once (fresh weights; nothing is
+    loaded).
+
+    Args:
+        name: a name from `zoo.list_models()`.
+
+    Returns:
+        ModelInfo: the model's description, task, dataset, recipe, configurations, serving
+            inputs and outputs, parameter count, and its model card's metrics.
+
+    Raises:
+        zoo.UnknownModelError: if `name` is not a registered model.
+
+    Examples:
+        >>> import zoo
+        >>> record = zoo.info("dcgan")
+        >>> record.task, record.dataset
+        ('image generation (GAN)', 'mnist')
+        >>> record.inputs["sample"]
+        {'num_images': 'int32[]', 'seed': 'int32[]'}
+        >>> record.outputs["serving_default"]
+        {'images': 'uint8[batch, 28, 28, 1]'}
+    """
     entry = get_entry(name)
     folder = cards.saved_models_dir() / name
     card = cards.read_card(folder)
@@ -99,14 +187,43 @@ def info(name):
 def export(model, path, version=None, format="saved_model"):
     """Writes `model` for serving; returns what it wrote.
 
-    format="saved_model" (the default): a SavedModel in TF Serving's layout, `path/<version>/`.
-    `version` defaults to one more than the highest integer version already in `path`.
-    format="litert": `path/model.tflite`, every endpoint LiteRT can express as a signature.
-    format="onnx": `path/<endpoint>.onnx` for every endpoint ONNX can express.
-    `zoo.exports.support(model)` says which endpoints those are, and why not the others.
+    Every endpoint of `model.serving_signatures()` is exported. `zoo.exports.support(model)`
+    says which endpoints LiteRT and ONNX can express, and why not the others. Everything is
+    written under a temporary name and renamed, so TF Serving (which watches `path`) or an
+    app never sees a half-written export.
 
-    Everything is written under a temporary name and renamed, so TF Serving (which watches
-    `path`) or an app never sees a half-written export.
+    Args:
+        model: a zoo model (`zoo.load(...)`).
+        path: the folder to write in (str or `os.PathLike`); created if missing.
+        version: the SavedModel's version folder, a positive integer; None (the default):
+            one more than the highest integer version already in `path`. SavedModel only.
+        format: "saved_model" (the default): a SavedModel in TF Serving's layout,
+            `path/<version>/`. "litert": `path/model.tflite`, every endpoint LiteRT can
+            express as a signature. "onnx": `path/<endpoint>.onnx` for every endpoint ONNX
+            can express (needs the `export` extra: tf2onnx and onnx).
+
+    Returns:
+        pathlib.Path: the version folder (SavedModel), the `.tflite` file (LiteRT) or the
+            folder of `.onnx` files (ONNX).
+
+    Raises:
+        zoo.ConfigError: for an unknown `format`; a `version` with another format than
+            SavedModel, below 1, or already in `path`; for ONNX, when tf2onnx or onnx is not
+            installed or `path` holds other files; or when the model has no endpoint the
+            format can express.
+
+    Examples:
+        >>> import tempfile
+        >>> import zoo
+        >>> model = zoo.load("dcgan", latent_dim=8, width=8)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     written = zoo.export(model, folder)  # the first version in `folder`
+        ...     print(written.name, (written / "saved_model.pb").is_file())
+        1 True
+        >>> zoo.export(model, "exports/dcgan", format="pdf")
+        Traceback (most recent call last):
+        ...
+        zoo.errors.ConfigError: Unknown export format 'pdf': choose one of saved_model, litert, ...
     """
     return exports.write(model, path, version=version, format=format)
 

@@ -22,6 +22,25 @@ _REGISTRY = {}
 
 @dataclasses.dataclass(frozen=True)
 class ModelEntry:
+    """One registered model: its class and what `zoo list`, `zoo info` and `zoo train` say of it.
+
+    Made by `register_model`; read with `get_entry`.
+
+    Attributes:
+        name: the name the model loads by (`zoo.load(name)`).
+        cls: the model class, a `zoo.models.base.ZooModel` subclass.
+        task: what the model does, e.g. "image classification".
+        dataset: the dataset its shipped weights were trained on, e.g. "mnist".
+        recipe_module: module path of the recipe that trains the shipped weights.
+        metric: the model card metric shown in `zoo list`.
+        description: the first line of the class docstring.
+
+    Examples:
+        >>> entry = get_entry("dcgan")
+        >>> entry.cls.__name__, entry.task, entry.dataset, entry.metric
+        ('DCGAN', 'image generation (GAN)', 'mnist', 'classifier_score_ratio')
+    """
+
     name: str
     cls: type
     task: str
@@ -31,18 +50,80 @@ class ModelEntry:
     description: str
 
     def default_config(self):
-        """The constructor's keyword defaults: every field `zoo.load` accepts as an override."""
+        """The constructor's keyword defaults: every field `zoo.load` accepts as an override.
+
+        Returns:
+            dict: {field: default value}, a fresh dict on every call; what `zoo.load(name)`
+                builds.
+
+        Examples:
+            >>> config = get_entry("dcgan").default_config()
+            >>> config["latent_dim"], config["width"], config["loss"]
+            (64, 64, 'non_saturating')
+        """
         return constructor_defaults(self.cls)
 
     def recipe(self):
-        """The `zoo.recipe.Recipe` that trains this model: `RECIPE` in the module `recipe` names
-        (imported on demand: recipes are not part of the library's import)."""
+        """The `zoo.recipe.Recipe` that trains this model.
+
+        It is `RECIPE` in the module `recipe_module` names, imported on demand: recipes are
+        not part of the library's import.
+
+        Returns:
+            zoo.recipe.Recipe: the recipe object (`zoo train <name>` runs it).
+
+        Raises:
+            ModuleNotFoundError: when the recipe module is not importable (the `recipes`
+                package is not installed beside `zoo`).
+
+        Examples:
+            >>> recipe = get_entry("dcgan").recipe()
+            >>> type(recipe).__module__
+            'recipes.dcgan.recipe'
+        """
         return importlib.import_module(self.recipe_module).RECIPE
 
 
 def register_model(name, *, task, dataset, recipe, metric):
-    """Class decorator that lists a model under `name` (and registers it with Keras'
-    serialization); the class docstring's first line describes it."""
+    """Class decorator that lists a model under `name` in the registry.
+
+    The class is also registered with Keras' serialization as `"zoo>ClassName"`, so a `.keras`
+    file finds it. The first line of the class docstring becomes its description (`zoo list`,
+    `zoo info`), and its default configuration is its constructor's keyword defaults.
+
+    Args:
+        name: the name the model loads by (`zoo.load(name)`, `zoo train name`).
+        task: what the model does, e.g. "image classification".
+        dataset: the dataset its shipped weights were trained on, e.g. "mnist".
+        recipe: module path of the recipe that trains it (a module with a `RECIPE`).
+        metric: the model card metric `zoo list` shows for it.
+
+    Returns:
+        Callable[[type], type]: the decorator; it returns the class itself, registered.
+
+    Raises:
+        ValueError: (when the decorator is applied) if `name` is already registered by
+            another class.
+
+    Examples:
+        Registering a model, in a sandbox that forgets it afterwards (a model module just
+        decorates its class):
+
+        >>> from unittest import mock
+        >>> import keras
+        >>> from zoo import registry
+        >>> from zoo.models.base import ZooModel
+        >>> sandbox = mock.patch.dict(registry._REGISTRY)
+        >>> with sandbox, mock.patch.dict(keras.saving.get_custom_objects()):
+        ...     @register_model("toy", task="image generation", dataset="mnist",
+        ...                     recipe="recipes.toy.recipe", metric="loss")
+        ...     class Toy(ZooModel):
+        ...         '''A toy model that draws nothing.'''
+        ...     print(get_entry("toy").description, "toy" in list_models())
+        A toy model that draws nothing. True
+        >>> "toy" in list_models()
+        False
+    """
 
     def decorator(cls):
         # Registered with Keras too (as "zoo>ClassName"): a `.keras` file finds the class by it.
@@ -59,11 +140,41 @@ def register_model(name, *, task, dataset, recipe, metric):
 
 
 def list_models():
-    """The registered model names, sorted."""
+    """The registered model names, sorted.
+
+    Returns:
+        list[str]: every name `zoo.load` accepts.
+
+    Examples:
+        >>> list_models()[:3]
+        ['cnn_lstm_video', 'convlstm_video', 'dcgan']
+        >>> "lstm_image_classifier" in list_models()
+        True
+    """
     return sorted(_REGISTRY)
 
 
 def get_entry(name):
+    """The registry's entry for `name`.
+
+    Args:
+        name: a name from `list_models()`.
+
+    Returns:
+        ModelEntry: the model's class, task, dataset, recipe, metric and description.
+
+    Raises:
+        zoo.UnknownModelError: if no model is registered as `name` (the message suggests
+            the closest name and lists them all).
+
+    Examples:
+        >>> get_entry("vae").description
+        'Variational autoencoder: conv encoder, reparameterised sampling, conv decoder, ELBO.'
+        >>> get_entry("dcgn")
+        Traceback (most recent call last):
+        ...
+        zoo.errors.UnknownModelError: Unknown model 'dcgn'. Did you mean 'dcgan'? Available: ...
+    """
     if name not in _REGISTRY:
         raise UnknownModelError(
             f"Unknown model {name!r}. {did_you_mean(name, _REGISTRY)}"
@@ -73,7 +184,33 @@ def get_entry(name):
 
 
 def check_overrides(entry, overrides):
-    """Returns `overrides` if every key is a config field and every value fits its type."""
+    """Checks config overrides against a model's fields, their types and their checks.
+
+    Every key must be a constructor field of `entry.cls`; every value must have the type of
+    its default (an int for an int, an int or a float for a float, a list or a tuple for a
+    sequence; `True` is never an int; a field whose default is None takes any value), and pass
+    the model's `FIELD_CHECKS`.
+
+    Args:
+        entry: the model's `ModelEntry`.
+        overrides: {field: value} to check.
+
+    Returns:
+        dict: a copy of `overrides`, when all of them fit.
+
+    Raises:
+        zoo.ConfigError: for the first override that is not a field (the message suggests the
+            closest), has the wrong type, or fails its check.
+
+    Examples:
+        >>> entry = get_entry("dcgan")
+        >>> check_overrides(entry, {"width": 8})
+        {'width': 8}
+        >>> check_overrides(entry, {"width": True})
+        Traceback (most recent call last):
+        ...
+        zoo.errors.ConfigError: dcgan config field 'width' must be int (default 64), got True ...
+    """
     defaults = entry.default_config()
     for key, value in overrides.items():
         if key not in defaults:

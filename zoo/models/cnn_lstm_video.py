@@ -11,10 +11,28 @@ from zoo.registry import register_model
 
 
 def frame_encoder_network(frame_shape, conv_filters, frame_features):
-    """One frame [height, width, channels] in [0, 1] → [frame_features]. Strided 3×3 convolutions
-    halve the frame per layer. The last map is flattened, because where a thing is in the frame
-    is what the LSTM compares across time, and also max-pooled over the frame: what is there,
-    the same wherever it is."""
+    """The frame encoder: one frame [height, width, channels] in [0, 1] → [frame_features].
+
+    Strided 3×3 convolutions (batch norm, ReLU) halve the frame per layer. The last map is
+    flattened, because where a thing is in the frame is what the LSTM compares across time,
+    and also max-pooled over the frame: what is there, the same wherever it is. A dense ReLU
+    layer turns both into the frame's features.
+
+    Args:
+        frame_shape: (height, width, channels) of a frame (with frame differences: twice
+            the frame's channels).
+        conv_filters: filters of each convolution; its length is the encoder's depth.
+        frame_features: size of the output feature vector.
+
+    Returns:
+        keras.Model: frames [batch, height, width, channels] → features
+            [batch, frame_features], named "frame_encoder".
+
+    Examples:
+        >>> encoder = frame_encoder_network((64, 64, 1), [16, 32], frame_features=128)
+        >>> encoder.input_shape, encoder.output_shape
+        ((None, 64, 64, 1), (None, 128))
+    """
     frame = keras.Input(frame_shape, name="frame")
     x = frame
     for i, filters in enumerate(conv_filters):
@@ -30,23 +48,66 @@ def frame_encoder_network(frame_shape, conv_filters, frame_features):
 
 @keras.saving.register_keras_serializable(package="zoo")
 class FrameDistributed(layers.TimeDistributed):
-    """`TimeDistributed` that folds time into the batch: one call of the wrapped layer on all
-    `batch × frames` frames, then back to [batch, frames, ...]. Keras' own version loops over
-    a static time axis and `vectorized_map`s a dynamic one, which fails in an exported
-    SavedModel served a frame count it was not traced with; a reshape works for any count
-    (and batch norm sees every frame of the batch at once)."""
+    """`TimeDistributed` that folds time into the batch.
+
+    One call of the wrapped layer on all `batch × frames` frames, then back to
+    [batch, frames, ...]. Keras' own version loops over a static time axis and
+    `vectorized_map`s a dynamic one, which fails in an exported SavedModel served a frame
+    count it was not traced with; a reshape works for any count (and batch norm sees every
+    frame of the batch at once). It is constructed as `TimeDistributed` is: with the layer
+    (or model) to apply to every frame.
+
+    Examples:
+        >>> import tensorflow as tf
+        >>> import keras
+        >>> per_frame = FrameDistributed(keras.layers.Flatten())
+        >>> per_frame(tf.zeros((2, 5, 4, 4, 1))).shape
+        TensorShape([2, 5, 16])
+    """
 
     def call(self, inputs, training=None, mask=None):
+        """Applies the wrapped layer to every frame at once.
+
+        Args:
+            inputs: [batch, frames, ...] (frames may be unknown when traced).
+            training: passed on to the wrapped layer.
+            mask: unused (Keras passes it).
+
+        Returns:
+            tf.Tensor: [batch, frames, ...the wrapped layer's output shape].
+        """
         shape = ops.shape(inputs)
         outputs = self.layer(ops.reshape(inputs, (-1, *inputs.shape[2:])), training=training)
         return ops.reshape(outputs, (shape[0], shape[1], *outputs.shape[1:]))
 
 
 def clip_network(frame_shape, num_classes, conv_filters, frame_features, units, num_layers, dropout):
-    """frames [batch, time, *frame_shape] in [0, 1] → logits after every frame [batch, time,
-    classes]: step t's logits classify the clip of frames 0 … t. The LSTM reads forward only,
-    so step t never sees a later frame, and any number of frames works; a clip padded at the
-    end is read at its last real frame."""
+    """The clip network: frames in [0, 1] → logits after every frame.
+
+    Step t's logits classify the clip of frames 0 … t. The frame encoder
+    (`frame_encoder_network`, applied by `FrameDistributed`) feeds stacked LSTMs that read
+    forward only, so step t never sees a later frame, and any number of frames works; a clip
+    padded at the end is read at its last real frame.
+
+    Args:
+        frame_shape: (height, width, channels) of what the encoder reads per frame.
+        num_classes: number of classes.
+        conv_filters: filters of each strided convolution of the frame encoder.
+        frame_features: size of each frame's feature vector.
+        units: LSTM units.
+        num_layers: stacked LSTM layers.
+        dropout: dropout rate on the LSTM's output, during training.
+
+    Returns:
+        keras.Model: frames [batch, time, *frame_shape] → logits [batch, time, num_classes],
+            named "cnn_lstm".
+
+    Examples:
+        >>> network = clip_network((64, 64, 2), 40, [4], frame_features=8, units=8,
+        ...                        num_layers=1, dropout=0.25)
+        >>> network.input_shape, network.output_shape
+        ((None, None, 64, 64, 2), (None, None, 40))
+    """
     frames = keras.Input((None, *frame_shape), name="frames")
     x = FrameDistributed(frame_encoder_network(frame_shape, conv_filters, frame_features), name="per_frame")(frames)
     for i in range(num_layers):
@@ -78,18 +139,6 @@ class CNNLSTMVideo(ZooClassifier):
     probability spread over the motions); the exported signature flags it with
     `enough_frames = False`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> model = CNNLSTMVideo(frame_shape=(64, 64, 1), num_classes=40)
-    >>> clips = np.zeros((2, 7, 64, 64, 1), "uint8")        # 2 clips of 7 frames
-    >>> model.predict(clips, verbose=0).shape                # class probabilities
-    (2, 40)
-    >>> model(clips[:, :5], lengths=[5, 3]).shape            # the second clip has 3 frames
-    TensorShape([2, 40])
-    >>> model.step_logits(clips).shape                       # the answer after each frame
-    TensorShape([2, 7, 40])
-
     Args:
         frame_shape: (height, width, channels) of a frame.
         num_classes: number of classes.
@@ -106,6 +155,34 @@ class CNNLSTMVideo(ZooClassifier):
             optical flow (Simonyan & Zisserman 2014), at the cost of one subtraction.
         class_names: optional names of the classes, returned by the exported signature.
         seed: seed of the model's random draws (None: from Keras' global seed).
+
+    Raises:
+        zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: conv_filters positive
+            integers, sizes and min_frames at least 1, dropout in [0, 1)).
+        ValueError: if `frame_shape` is not (height, width, channels) with height and width
+            divisible by 2 ** len(conv_filters), or `class_names` does not have
+            `num_classes` names.
+
+    Attributes:
+        FIELD_CHECKS: the checks of the constructor's fields (`zoo.config`).
+        MAX_REQUEST_FRAMES: the most frames (batch × frames) one request to the exported
+            signature may carry (4,096: 4,096 frames of 64×64 take about 1 GB of activations
+            in the frame encoder; 100,000 took a serving process past 6 GB and down).
+        LITERT_FRAMES: the clip length of a LiteRT export (10: that of the shipped weights'
+            headline accuracy).
+        SERVING_EXAMPLES: the docs' example request: one clip of 10 black frames.
+        network: the clip network (`clip_network`): frames → logits after every frame.
+
+    Examples:
+        >>> import numpy as np
+        >>> model = CNNLSTMVideo(frame_shape=(64, 64, 1), num_classes=40)
+        >>> clips = np.zeros((2, 7, 64, 64, 1), "uint8")        # 2 clips of 7 frames
+        >>> model.predict(clips, verbose=0).shape                # class probabilities
+        (2, 40)
+        >>> model(clips[:, :5], lengths=[5, 3]).shape            # the second clip has 3 frames
+        TensorShape([2, 40])
+        >>> model.step_logits(clips).shape                       # the answer after each frame
+        TensorShape([2, 7, 40])
     """
 
     # Most frames (batch × frames) one request to the exported signature may carry: 4,096 frames
@@ -154,6 +231,12 @@ class CNNLSTMVideo(ZooClassifier):
         self.build((None, None, *self.frame_shape))
 
     def get_config(self):
+        """The constructor's fields, for `from_config` and a `.keras` file.
+
+        Returns:
+            dict: `keras.Model`'s config plus every constructor field (`frame_shape` and
+                `conv_filters` as lists).
+        """
         return {
             **super().get_config(),
             "frame_shape": list(self.frame_shape),
@@ -170,22 +253,68 @@ class CNNLSTMVideo(ZooClassifier):
         }
 
     def call(self, videos, lengths=None, training=False):
-        """Raw frames [batch, frames, height, width, channels] (optionally `lengths` [batch]:
-        the real frames of each clip, the rest padding) → class probabilities [batch, classes]."""
+        """Raw frames → class probabilities of each clip.
+
+        Args:
+            videos: raw frames (0..255) [batch, frames, height, width, channels] (or
+                without the channel axis for one channel).
+            lengths: optional [batch]: the real frames of each clip, the rest padding; None
+                (the default): every clip has all the frames.
+            training: whether to run in training mode (batch norm, dropout). Default: False.
+
+        Returns:
+            tf.Tensor: float32 class probabilities [batch, num_classes].
+        """
         return ops.softmax(self.logits(videos, training=training, lengths=lengths))
 
     def step_logits(self, videos, training=False):
-        """Raw frames [batch, frames, height, width, channels] ([batch, frames, height, width]
-        for one channel) → logits after every frame [batch, frames, classes]: entry t
-        classifies the clip's first t + 1 frames."""
+        """Raw frames → logits after every frame.
+
+        Entry t classifies the clip's first t + 1 frames.
+
+        Args:
+            videos: raw frames (0..255) [batch, frames, height, width, channels]
+                ([batch, frames, height, width] for one channel).
+            training: whether to run in training mode (batch norm, dropout). Default: False.
+
+        Returns:
+            tf.Tensor: float32 logits [batch, frames, num_classes].
+
+        Raises:
+            ValueError: if `videos` are not of the model's frame shape, or have no frames.
+
+        Examples:
+            >>> import numpy as np
+            >>> model = CNNLSTMVideo(frame_shape=(16, 16, 1), num_classes=4, conv_filters=[4],
+            ...                      frame_features=8, units=8)
+            >>> model.step_logits(np.zeros((2, 5, 16, 16), "uint8")).shape
+            TensorShape([2, 5, 4])
+        """
         videos = self.expect_images(videos, (None, None, *self.frame_shape), "videos")
         if videos.shape[1] == 0:
             raise ValueError("videos must have at least 1 frame, got a clip of 0 frames.")
         return self.network(self.network_inputs(videos), training=training)
 
     def network_inputs(self, videos):
-        """Raw frames → what `network` reads: frames in [0, 1], each beside its difference from
-        the frame before when `frame_differences`."""
+        """Raw frames → what `network` reads.
+
+        Args:
+            videos: raw frames (0..255) [batch, frames, height, width, channels].
+
+        Returns:
+            tf.Tensor: float32 frames in [0, 1]; when `frame_differences`, each beside its
+                difference from the frame before (zero for the first), doubling the channels.
+
+        Examples:
+            >>> import numpy as np
+            >>> model = CNNLSTMVideo(frame_shape=(16, 16, 1), num_classes=4, conv_filters=[4],
+            ...                      frame_features=8, units=8)
+            >>> clips = np.zeros((1, 3, 16, 16, 1), "uint8")
+            >>> clips[:, 2] = 255  # the last frame turns white
+            >>> inputs = model.network_inputs(clips)
+            >>> inputs.shape, inputs[0, :, 0, 0, 1].numpy().tolist()  # the differences
+            (TensorShape([1, 3, 16, 16, 2]), [0.0, 0.0, 1.0])
+        """
         frames = ops.cast(videos, "float32") / 255.0
         if not self.frame_differences:
             return frames
@@ -193,6 +322,34 @@ class CNNLSTMVideo(ZooClassifier):
         return ops.concatenate([frames, frames - before], axis=-1)
 
     def logits(self, videos, training=False, lengths=None):
+        """Raw frames → class logits of each clip, the answer after its last (real) frame.
+
+        Args:
+            videos: raw frames (0..255) [batch, frames, height, width, channels] (or
+                without the channel axis for one channel).
+            training: whether to run in training mode (batch norm, dropout). Default: False.
+            lengths: optional [batch]: the real frames of each clip, the rest padding; None
+                (the default): the last frame.
+
+        Returns:
+            tf.Tensor: float32 logits [batch, num_classes].
+
+        Raises:
+            ValueError: if `videos` are not of the model's frame shape or have no frames, or
+                (run eagerly) a length is not in 1 … frames.
+
+        Examples:
+            >>> import numpy as np
+            >>> model = CNNLSTMVideo(frame_shape=(16, 16, 1), num_classes=4, conv_filters=[4],
+            ...                      frame_features=8, units=8)
+            >>> clips = np.zeros((2, 5, 16, 16, 1), "uint8")
+            >>> model.logits(clips, lengths=[5, 2]).shape
+            TensorShape([2, 4])
+            >>> model.logits(clips, lengths=[6, 2])
+            Traceback (most recent call last):
+            ...
+            ValueError: lengths must lie in 1 … 5 (the clips' frames), got [6 2].
+        """
         steps = self.step_logits(videos, training=training)
         if lengths is None:
             return steps[:, -1]
@@ -205,6 +362,17 @@ class CNNLSTMVideo(ZooClassifier):
         return ops.take_along_axis(steps, last, axis=1)[:, 0]
 
     def train_step(self, data):
+        """One optimizer step on a batch, with the loss on the answer after every frame.
+
+        Every clip length the batch's clips contain is trained at once; the accuracy is that
+        of the answer after the last frame.
+
+        Args:
+            data: (videos, labels): raw frames and class ids [batch].
+
+        Returns:
+            dict: the metrics so far (`step_logs`): loss and accuracy.
+        """
         videos, labels = data[0], data[1]
         with tf.GradientTape() as tape:
             steps = self.step_logits(videos, training=True)
@@ -215,6 +383,14 @@ class CNNLSTMVideo(ZooClassifier):
         return self._track(loss, labels, steps[:, -1])
 
     def test_step(self, data):
+        """Measures a batch: the loss after every frame, the accuracy after the last.
+
+        Args:
+            data: (videos, labels): raw frames and class ids [batch].
+
+        Returns:
+            dict: the metrics so far (`step_logs`): loss and accuracy.
+        """
         steps = self.step_logits(data[0], training=False)
         return self._track(self._step_loss(data[1], steps), data[1], steps[:, -1])
 
@@ -229,10 +405,42 @@ class CNNLSTMVideo(ZooClassifier):
     LITERT_FRAMES = 10  # the clip length of the shipped weights' headline accuracy
 
     def litert_shapes(self):
-        """A LiteRT export classifies clips of a fixed length (its LSTM loop needs static shapes)."""
+        """A LiteRT export classifies clips of a fixed length: `LITERT_FRAMES` frames.
+
+        Its LSTM loop needs static shapes.
+
+        Returns:
+            dict: {"video": (1, LITERT_FRAMES, height, width, channels)}.
+
+        Examples:
+            >>> model = CNNLSTMVideo(frame_shape=(16, 16, 1), num_classes=4, conv_filters=[4],
+            ...                      frame_features=8, units=8)
+            >>> model.litert_shapes()
+            {'video': (1, 10, 16, 16, 1)}
+        """
         return {"video": (1, self.LITERT_FRAMES, *self.frame_shape)}
 
     def serving_signatures(self):
+        """The endpoint `zoo.export` writes: `serving_default`.
+
+        It takes `video`, uint8 [batch, frames, height, width, channels] (at most
+        `MAX_REQUEST_FRAMES` frames in all), and returns `probabilities` (float32
+        [batch, num_classes]), `class_id` (int32 [batch]), `enough_frames` (bool [batch]:
+        whether the clips have at least `min_frames` frames) and, when the model has
+        `class_names`, `class_name` (string [batch]).
+
+        Returns:
+            dict: {"serving_default": (function, [tf.TensorSpec])}.
+
+        Examples:
+            >>> import tensorflow as tf
+            >>> model = CNNLSTMVideo(frame_shape=(16, 16, 1), num_classes=4, conv_filters=[4],
+            ...                      frame_features=8, units=8, min_frames=2)
+            >>> classify, specs = model.serving_signatures()["serving_default"]
+            >>> outputs = classify(tf.zeros((3, 1, 16, 16, 1), tf.uint8))  # clips of 1 frame
+            >>> sorted(outputs), outputs["enough_frames"].numpy().tolist()
+            (['class_id', 'enough_frames', 'probabilities'], [False, False, False])
+        """
         spec = tf.TensorSpec((None, None, *self.frame_shape), tf.uint8, name="video")
         most = self.MAX_REQUEST_FRAMES
 

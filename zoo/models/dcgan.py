@@ -11,10 +11,29 @@ from zoo.registry import register_model
 
 
 def dcgan_generator(latent_dim, image_shape, width, name="generator"):
-    """z [batch, latent] → images [batch, h, w, c] in [-1, 1] (tanh); h and w divisible by 4.
+    """The DCGAN generator: z [batch, latent] → images [batch, h, w, c] in [-1, 1] (tanh).
 
-    4×4 kernels at stride 2 (no checkerboard: the kernel is a multiple of the stride) and the
-    widest layer at the smallest resolution, where it is cheapest."""
+    A dense layer to a (h/4)×(w/4) map of 2 × `width` channels, then two transposed
+    convolutions with 4×4 kernels at stride 2 (no checkerboard: the kernel is a multiple of
+    the stride), batch norm and ReLU, and a 3×3 convolution to the image's channels. The
+    widest layer is at the smallest resolution, where it is cheapest.
+
+    Args:
+        latent_dim: size of the noise vector z.
+        image_shape: (height, width, channels) of the images; height and width divisible by
+            4 (not checked here: `DCGAN` checks it).
+        width: filters of the first transposed convolution (the second has half as many; the
+            dense layer's map twice as many).
+        name: the Keras model's name. Default: "generator".
+
+    Returns:
+        keras.Model: z [batch, latent_dim] → images [batch, h, w, c], float32 in [-1, 1].
+
+    Examples:
+        >>> generator = dcgan_generator(8, (28, 28, 1), width=8)
+        >>> generator.input_shape, generator.output_shape
+        ((None, 8), (None, 28, 28, 1))
+    """
     height, breadth, channels = image_shape
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense((height // 4) * (breadth // 4) * 2 * width, use_bias=False)(z)
@@ -33,11 +52,28 @@ def dcgan_generator(latent_dim, image_shape, width, name="generator"):
 
 
 def dcgan_discriminator(image_shape, width, spectral_norm=True):
-    """images in [-1, 1] → one real/fake logit. No batch norm: WGAN-GP's penalty is per sample.
+    """The DCGAN discriminator: images in [-1, 1] → one real/fake logit.
 
-    Three strided convolutions: with two, samples stalled at a lower classifier score (a weak
-    discriminator passes strokes that no digit has). `spectral_norm` divides every kernel by
-    its largest singular value, which bounds how fast D can change (Miyato et al. 2018)."""
+    Three strided 4×4 convolutions (`width`, 2 × `width`, 4 × `width` filters) with leaky
+    ReLUs, then a dense logit: with two convolutions, samples stalled at a lower classifier
+    score (a weak discriminator passes strokes that no digit has). No batch norm: WGAN-GP's
+    penalty is per sample.
+
+    Args:
+        image_shape: (height, width, channels) of the images.
+        width: filters of the first convolution.
+        spectral_norm: divide every kernel by its largest singular value, which bounds how
+            fast D can change (Miyato et al. 2018). Default: True.
+
+    Returns:
+        keras.Model: images [batch, h, w, c] → logits [batch, 1], float32, named
+            "discriminator".
+
+    Examples:
+        >>> discriminator = dcgan_discriminator((28, 28, 1), width=8)
+        >>> discriminator.input_shape, discriminator.output_shape
+        ((None, 28, 28, 1), (None, 1))
+    """
     images = keras.Input(image_shape, name="images")
     x = images
     conv = (lambda filters: SpectralConv2D(filters, 4, strides=2)) if spectral_norm else (
@@ -66,14 +102,9 @@ class DCGAN(ImageGAN):
     from an exponential moving average of the generator's weights (`ema_generator`), which
     smooths out the generator's oscillation around the discriminator (as in ProGAN, BigGAN).
 
-    Example:
-
-    >>> gan = DCGAN(latent_dim=16, width=8)
-    >>> gan.sample(4).shape, gan.sample(4).dtype
-    (TensorShape([4, 28, 28, 1]), tf.uint8)
-
     The settings every image GAN has (latent_dim, loss, label_smoothing, gradient_penalty,
-    r1_penalty, r1_interval, ema_decay, seed) are documented on `ImageGAN`.
+    r1_penalty, r1_interval, ema_decay, seed) are documented on `ImageGAN`; the defaults are
+    in the signature.
 
     Args:
         image_shape: (height, width, channels) of the images; sides divisible by 4.
@@ -83,6 +114,25 @@ class DCGAN(ImageGAN):
         label_smoothing: one-sided: real labels become 1 − this for the discriminator, which
             keeps it from growing over-confident early (non-saturating loss only).
         spectral_norm: divide each of the discriminator's kernels by its largest singular value.
+
+    Raises:
+        zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: sizes at least 1,
+            label_smoothing in [0, 0.5), ema_decay in [0, 1), a known loss).
+        ValueError: if `image_shape` is not (height, width, channels) with height and width
+            divisible by 4.
+
+    Attributes:
+        FIELD_CHECKS: the checks of the constructor's fields (`zoo.config`).
+        SIDE_MULTIPLE: 4: the generator's two stride-2 upsamplings.
+
+    Examples:
+        >>> gan = DCGAN(latent_dim=16, width=8)
+        >>> gan.sample(4).shape, gan.sample(4).dtype
+        (TensorShape([4, 28, 28, 1]), tf.uint8)
+        >>> DCGAN(image_shape=(30, 30, 1))
+        Traceback (most recent call last):
+        ...
+        ValueError: image_shape must be (height, width, channels) with ... divisible by 4, got ...
     """
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1), generator_width=at_least(0), loss=one_of(*LOSSES),
@@ -104,6 +154,12 @@ class DCGAN(ImageGAN):
                         lambda: dcgan_discriminator(self.image_shape, width, self.spectral_norm))
 
     def get_config(self):
+        """The constructor's fields, for `from_config` and a `.keras` file.
+
+        Returns:
+            dict: `keras.Model`'s config plus every constructor field (`image_shape` as a
+                list).
+        """
         return {**super().get_config(), **self.gan_config(), "width": self.width,
                 "generator_width": self.generator_width, "spectral_norm": self.spectral_norm,
                 "seed": self.seed}

@@ -14,11 +14,13 @@ LOSSES = ("non_saturating", "wgan_gp")
 
 
 class ImageGAN(ZooModel):
-    """Base class of the image GANs (not registered itself). A subclass's `__init__` passes the
-    settings every image GAN has to this constructor, stores its own, then calls
-    `_build_gan(make_generator, make_discriminator)`: `make_generator(name)` returns a new
-    generator network (z → images in [-1, 1]), `make_discriminator()` the discriminator
-    (images in [-1, 1] → one logit).
+    """Base class of the image GANs (not registered itself).
+
+    A subclass's `__init__` passes the settings every image GAN has to this constructor,
+    stores its own, then calls `_build_gan(make_generator, make_discriminator)`:
+    `make_generator(name)` returns a new generator network (z → images in [-1, 1]),
+    `make_discriminator()` the discriminator (images in [-1, 1] → one logit). The subclass
+    also gives `get_config()` (`gan_config()` plus its own fields) and `FIELD_CHECKS`.
 
     Args:
         image_shape: (height, width, channels) of the images.
@@ -35,6 +37,31 @@ class ImageGAN(ZooModel):
         ema_decay: decay of the moving average of the generator's weights that `call` samples
             from (0: sample from the trained generator itself).
         seed: seed of the noise draws (None: Keras' global seed).
+
+    Attributes:
+        MAX_SAMPLES: the most images one request to the exported `sample` signature may ask
+            for (10,000).
+        SIDE_MULTIPLE: the images' height and width must be multiples of this (a subclass's
+            upsampling; 1 here).
+        NOT_PORTABLE: `sample` is left out of LiteRT and ONNX exports: its random draws from a
+            run-time seed cannot be expressed there (draw the latent yourself and call
+            `serving_default`).
+        generator: the trained generator network (z → images in [-1, 1]).
+        ema_generator: the exponential moving average of the generator's weights, which
+            `call`, `generate` and `sample` draw from.
+        discriminator: the discriminator network (images in [-1, 1] → one logit).
+        d_optimizer: the discriminator's optimizer (after `compile`).
+        g_optimizer: the generator's optimizer (after `compile`).
+
+    Examples:
+        `dcgan` and `lstm_gan_image` are image GANs:
+
+        >>> import zoo
+        >>> gan = zoo.load("dcgan", latent_dim=8, width=8)
+        >>> isinstance(gan, ImageGAN), gan.MAX_SAMPLES, gan.SIDE_MULTIPLE
+        (True, 10000, 4)
+        >>> gan.generator.output_shape, gan.discriminator.output_shape
+        ((None, 28, 28, 1), (None, 1))
     """
 
     SERVING_EXAMPLES = {"sample": {"num_images": 2, "seed": 7}}
@@ -71,17 +98,44 @@ class ImageGAN(ZooModel):
         self.build((None, self.latent_dim))
 
     def build(self, input_shape):
+        """Does nothing: both functional sub-networks are built at construction.
+
+        Args:
+            input_shape: the latent vectors' shape (Keras passes it; unused).
+        """
         pass  # both functional sub-networks are built at construction
 
     def gan_config(self):
-        """The config entries every image GAN has."""
+        """The config entries every image GAN has, for a subclass's `get_config`.
+
+        Returns:
+            dict: image_shape (a list), latent_dim, loss, label_smoothing, gradient_penalty,
+                r1_penalty, r1_interval and ema_decay (the subclass adds its own fields and
+                seed).
+
+        Examples:
+            >>> import zoo
+            >>> config = zoo.load("dcgan", latent_dim=8, width=8).gan_config()
+            >>> config["image_shape"], config["latent_dim"], config["loss"]
+            ([28, 28, 1], 8, 'non_saturating')
+        """
         return {"image_shape": list(self.image_shape), "latent_dim": self.latent_dim, "loss": self.loss,
                 "label_smoothing": self.label_smoothing, "gradient_penalty": self.gradient_penalty,
                 "r1_penalty": self.r1_penalty, "r1_interval": self.r1_interval, "ema_decay": self.ema_decay}
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Two optimizers; both default to Adam(2e-4, β1 = 0.5) as in the DCGAN paper
-        (WGAN-GP: Adam(1e-4, β1 = 0.5, β2 = 0.9), as in its paper)."""
+        """Keras' compile with two optimizers, the discriminator's and the generator's.
+
+        Both default to Adam(2e-4, β1 = 0.5) as in the DCGAN paper (WGAN-GP: Adam(1e-4,
+        β1 = 0.5, β2 = 0.9), as in its paper). They are recorded, so a `.keras` file restores
+        them (`get_compile_config`).
+
+        Args:
+            d_optimizer: the discriminator's optimizer (a Keras optimizer, its name or its
+                config); None: the default Adam.
+            g_optimizer: the generator's optimizer, likewise.
+            **kwargs: passed on to `keras.Model.compile`.
+        """
         adam = dict(learning_rate=1e-4, beta_1=0.5, beta_2=0.9) if self.loss == "wgan_gp" else dict(learning_rate=2e-4, beta_1=0.5)
         self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else keras.optimizers.Adam(**adam)
         self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else keras.optimizers.Adam(**adam)
@@ -89,28 +143,97 @@ class ImageGAN(ZooModel):
         super().compile(optimizer=self.g_optimizer, **kwargs)
 
     def build_optimizers(self):
+        """Creates both optimizers' variables now, each for its own network's weights.
+
+        Examples:
+            >>> import zoo
+            >>> gan = zoo.load("dcgan", latent_dim=8, width=8)
+            >>> gan.build_optimizers()
+            >>> gan.d_optimizer.built, gan.g_optimizer.built
+            (True, True)
+        """
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
     @property
     def metrics(self):
+        """The metrics a training step updates and reports.
+
+        Returns:
+            list: the means of the discriminator's and the generator's losses (`d_loss`,
+                `g_loss`), and the discriminator's accuracy on real and on generated images
+                (`d_real_accuracy`, `d_fake_accuracy`).
+        """
         return [self.d_loss_tracker, self.g_loss_tracker, self.real_accuracy, self.fake_accuracy]
 
     def call(self, z, training=False):
-        """Latent vectors [batch, latent_dim] → the generator's pixels [batch, h, w, c], floats
-        in [0, 1] (what the pictures and measures use; `generate` gives uint8 images)."""
+        """Latent vectors → the moving-average generator's pixels in [0, 1].
+
+        What the pictures and measures use; `generate` gives uint8 images.
+
+        Args:
+            z: latent vectors [batch, latent_dim].
+            training: unused: the average generator always runs in inference mode.
+
+        Returns:
+            tf.Tensor: float32 pixels in [0, 1], [batch, h, w, c].
+
+        Raises:
+            ValueError: if `z` is not of shape [batch, latent_dim].
+        """
         self.expect_shape(z, (None, self.latent_dim), "latent vectors")
         return (self.ema_generator(z, training=False) + 1.0) / 2.0
 
     def generate(self, z, output="uint8"):
-        """Latent vectors [batch, latent_dim] → images [batch, h, w, c]: uint8, or with
-        `output="float"` the pixels in [0, 1]."""
+        """Latent vectors → images, drawn by the moving average of the generator.
+
+        Args:
+            z: latent vectors [batch, latent_dim] (float).
+            output: "uint8" (the default): images, round(255 · pixel); "float": the pixels
+                in [0, 1].
+
+        Returns:
+            tf.Tensor: images [batch, h, w, c], uint8 or float32.
+
+        Raises:
+            ValueError: if `output` is neither "uint8" nor "float", or `z` is not of shape
+                [batch, latent_dim].
+
+        Examples:
+            >>> import numpy as np
+            >>> import zoo
+            >>> gan = zoo.load("dcgan", latent_dim=8, width=8)
+            >>> images = gan.generate(np.zeros((2, 8), "float32"))
+            >>> images.shape, images.dtype
+            (TensorShape([2, 28, 28, 1]), tf.uint8)
+        """
         self.checked_output(output)
         return self.as_output(self(z), output)
 
     def sample(self, n, seed=None, output="uint8"):
-        """`n` generated images [n, h, w, c] from fresh noise: uint8, or with `output="float"`
-        the pixels in [0, 1]."""
+        """`n` generated images from fresh noise.
+
+        Args:
+            n: how many images.
+            seed: an int seed for the noise, so the same images come again; None (the
+                default): the model's own seed generator, which moves on with every draw.
+            output: "uint8" (the default): images, round(255 · pixel); "float": the pixels
+                in [0, 1].
+
+        Returns:
+            tf.Tensor: images [n, h, w, c], uint8 or float32.
+
+        Raises:
+            ValueError: if `output` is neither "uint8" nor "float" (before anything is drawn).
+
+        Examples:
+            >>> import zoo
+            >>> gan = zoo.load("dcgan", latent_dim=8, width=8)
+            >>> gan.sample(3).shape, gan.sample(3, output="float").dtype
+            (TensorShape([3, 28, 28, 1]), tf.float32)
+            >>> bool((gan.sample(2, seed=1) == gan.sample(2, seed=1)).numpy().all())
+            True
+        """
         self.checked_output(output)
         return self.generate(self._noise(n, seed), output)
 
@@ -118,6 +241,20 @@ class ImageGAN(ZooModel):
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
 
     def train_step(self, data):
+        """One discriminator update, then one generator update, then the moving average.
+
+        Both updates use one batch of generated images: the discriminator learns from it
+        (held constant), then the generator is scored by the updated discriminator, as in the
+        alternating DCGAN recipe.
+
+        Args:
+            data: a batch of real images, raw pixels 0..255 (or a tuple whose first item it
+                is).
+
+        Returns:
+            dict: the metrics so far (`step_logs`): d_loss, g_loss, d_real_accuracy,
+                d_fake_accuracy.
+        """
         images = data[0] if isinstance(data, (tuple, list)) else data
         real = ops.cast(images, "float32") / 127.5 - 1.0
         real = ops.reshape(real, (-1, *self.image_shape))
@@ -195,6 +332,25 @@ class ImageGAN(ZooModel):
         return loss + tf.cond(due, penalty, lambda: tf.zeros((), "float32"))
 
     def serving_signatures(self):
+        """The endpoints `zoo.export` writes: `serving_default` and `sample`.
+
+        `serving_default` takes `latent` (float32 [batch, latent_dim]) and returns `images`
+        (uint8 [batch, h, w, c]); `sample` takes `num_images` (int32, 1 … `MAX_SAMPLES`) and
+        `seed` (int32) and returns as many `images`, the same for the same seed.
+
+        Returns:
+            dict: {endpoint name: (function, [tf.TensorSpec, ...])}.
+
+        Examples:
+            >>> import tensorflow as tf
+            >>> import zoo
+            >>> gan = zoo.load("dcgan", latent_dim=8, width=8)
+            >>> sample, specs = gan.serving_signatures()["sample"]
+            >>> [spec.name for spec in specs]
+            ['num_images', 'seed']
+            >>> sample(tf.constant(3), tf.constant(0))["images"].shape
+            TensorShape([3, 28, 28, 1])
+        """
         latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="latent")
         count_spec = tf.TensorSpec((), tf.int32, name="num_images")
         seed_spec = tf.TensorSpec((), tf.int32, name="seed")

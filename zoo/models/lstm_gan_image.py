@@ -12,11 +12,33 @@ from zoo.registry import register_model
 
 @keras.saving.register_keras_serializable(package="zoo")
 class RowGeneratorCell(layers.Layer):
-    """One step of the generator: the noise z and the row drawn at the previous step go into
-    stacked LSTM cells, whose top output is drawn as the next row (tanh, in [-1, 1]). The row
-    is fed back as the next step's input, so each row is drawn knowing the rows above it.
+    """One step of the generator: draws the next row of the image.
 
-    State: (h, c) of each LSTM layer, then the previous row."""
+    The noise z and the row drawn at the previous step go into stacked LSTM cells, whose top
+    output is drawn as the next row (tanh, in [-1, 1]). The row is fed back as the next step's
+    input, so each row is drawn knowing the rows above it. A `keras.layers.RNN` runs it.
+
+    Args:
+        units: units of each LSTM cell.
+        num_layers: stacked LSTM cells.
+        row_size: values per row (width × channels).
+        feed_back: feed the previous row in beside the step's input. Default: True.
+        **kwargs: passed on to `keras.layers.Layer` (name, dtype).
+
+    Attributes:
+        state_size: the state: (h, c) of each LSTM layer, then the previous row.
+        output_size: `row_size`.
+
+    Examples:
+        >>> import tensorflow as tf
+        >>> cell = RowGeneratorCell(units=16, num_layers=1, row_size=28)
+        >>> cell.state_size
+        [16, 16, 28]
+        >>> h, c, previous_row = tf.zeros((3, 16)), tf.zeros((3, 16)), tf.zeros((3, 28))
+        >>> row, states = cell(tf.zeros((3, 8)), [h, c, previous_row])
+        >>> row.shape, len(states)
+        (TensorShape([3, 28]), 3)
+    """
 
     def __init__(self, units, num_layers, row_size, feed_back=True, **kwargs):
         super().__init__(**kwargs)
@@ -28,6 +50,11 @@ class RowGeneratorCell(layers.Layer):
         self.output_size = row_size
 
     def build(self, input_shape):
+        """Builds the LSTM cells and the row readout for inputs of `input_shape`.
+
+        Args:
+            input_shape: the step input's shape, [batch, features].
+        """
         size = input_shape[-1] + (self.row_size if self.feed_back else 0)
         for cell in self.cells:
             cell.build((None, size))
@@ -35,6 +62,16 @@ class RowGeneratorCell(layers.Layer):
         self.to_row.build((None, self.units))
 
     def call(self, inputs, states, training=False):
+        """One step: the next row and the new state.
+
+        Args:
+            inputs: the step's input [batch, features] (z beside the row's position).
+            states: (h, c) of each LSTM layer, then the previous row [batch, row_size].
+            training: passed on to the LSTM cells. Default: False.
+
+        Returns:
+            tuple: (row [batch, row_size] in [-1, 1], float32; the new states, the row last).
+        """
         x = inputs
         if self.feed_back:
             x = ops.concatenate([inputs, ops.cast(states[-1], inputs.dtype)], axis=-1)
@@ -46,15 +83,35 @@ class RowGeneratorCell(layers.Layer):
         return row, new_states + [row]
 
     def get_config(self):
+        """The layer's constructor arguments, for `from_config`.
+
+        Returns:
+            dict: Keras' layer config plus units, num_layers, row_size and feed_back.
+        """
         return {**super().get_config(), "units": self.units, "num_layers": self.num_layers, "row_size": self.row_size,
                 "feed_back": self.feed_back}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
 class InitialStates(layers.Layer):
-    """z → the generator's initial state: (h, c) of each LSTM layer from one dense layer of z
-    (h through tanh, as an LSTM's own h is), and a blank previous row (0: mid-grey is −1 … 1's 0;
-    the first row is drawn from z alone)."""
+    """z → the generator's initial state.
+
+    (h, c) of each LSTM layer come from one dense layer of z (h through tanh, as an LSTM's own
+    h is), and the previous row is blank (0: mid-grey is −1 … 1's 0; the first row is drawn
+    from z alone).
+
+    Args:
+        units: units of each LSTM layer.
+        num_layers: stacked LSTM layers.
+        row_size: values per row (width × channels).
+        **kwargs: passed on to `keras.layers.Layer` (name, dtype).
+
+    Examples:
+        >>> import tensorflow as tf
+        >>> states = InitialStates(units=16, num_layers=1, row_size=28)(tf.zeros((3, 8)))
+        >>> [tuple(state.shape) for state in states]
+        [(3, 16), (3, 16), (3, 28)]
+    """
 
     def __init__(self, units, num_layers, row_size, **kwargs):
         super().__init__(**kwargs)
@@ -62,9 +119,23 @@ class InitialStates(layers.Layer):
         self.dense = layers.Dense(2 * units * num_layers, name="dense")
 
     def build(self, input_shape):
+        """Builds the dense layer for z of `input_shape`.
+
+        Args:
+            input_shape: z's shape, [batch, latent_dim].
+        """
         self.dense.build(input_shape)
 
     def call(self, z):
+        """z → the initial states.
+
+        Args:
+            z: latent vectors [batch, latent_dim].
+
+        Returns:
+            list: h and c [batch, units] of each LSTM layer, then a row of zeros
+                [batch, row_size].
+        """
         x = self.dense(z)
         states = []
         for i in range(self.num_layers):
@@ -74,28 +145,78 @@ class InitialStates(layers.Layer):
         return states + [ops.zeros((ops.shape(z)[0], self.row_size), dtype=x.dtype)]
 
     def get_config(self):
+        """The layer's constructor arguments, for `from_config`.
+
+        Returns:
+            dict: Keras' layer config plus units, num_layers and row_size.
+        """
         return {**super().get_config(), "units": self.units, "num_layers": self.num_layers, "row_size": self.row_size}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
 class WithRowPositions(layers.Layer):
-    """[batch, rows, features] → [batch, rows, features + rows]: each step's input beside the
-    one-hot index of its row. Without it every step gets the same input (z), and the LSTM drew
-    nearly the same row again and again (vertical streaks)."""
+    """[batch, rows, features] → [batch, rows, features + rows]: each step's input beside its row.
+
+    The row's index is appended one-hot. Without it every step gets the same input (z), and
+    the LSTM drew nearly the same row again and again (vertical streaks).
+
+    Examples:
+        >>> import tensorflow as tf
+        >>> steps = WithRowPositions()(tf.zeros((2, 4, 3)))
+        >>> steps.shape
+        TensorShape([2, 4, 7])
+        >>> steps[0, :, 3:].numpy().argmax(axis=-1).tolist()
+        [0, 1, 2, 3]
+    """
 
     def call(self, x):
+        """Appends the one-hot row index to each step.
+
+        Args:
+            x: steps [batch, rows, features]; the number of rows must be static.
+
+        Returns:
+            tf.Tensor: [batch, rows, features + rows].
+        """
         rows = x.shape[1]
         positions = ops.broadcast_to(ops.eye(rows, dtype=x.dtype)[None], (ops.shape(x)[0], rows, rows))
         return ops.concatenate([x, positions], axis=-1)
 
     def compute_output_shape(self, input_shape):
+        """The output's shape for inputs of `input_shape`.
+
+        Args:
+            input_shape: (batch, rows, features).
+
+        Returns:
+            tuple: (batch, rows, features + rows).
+        """
         return (*input_shape[:-1], input_shape[-1] + input_shape[1])
 
 
 def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, name="generator"):
-    """z [batch, latent] → images [batch, h, w, c] in [-1, 1], one row of w × c values per LSTM
-    step: z sets the initial state and is the input of every step, beside the row's index and
-    the previous row."""
+    """The LSTM generator: z [batch, latent] → images [batch, h, w, c] in [-1, 1].
+
+    One row of w × c values per LSTM step (`RowGeneratorCell`, unrolled): z sets the initial
+    state (`InitialStates`) and is the input of every step, beside the row's index
+    (`WithRowPositions`) and the previous row.
+
+    Args:
+        latent_dim: size of the noise vector z.
+        image_shape: (height, width, channels) of the images.
+        units: units of each LSTM layer.
+        num_layers: stacked LSTM layers.
+        feed_back: feed each drawn row back as the next step's input. Default: True.
+        name: the Keras model's name. Default: "generator".
+
+    Returns:
+        keras.Model: z [batch, latent_dim] → images [batch, h, w, c], float32 in [-1, 1].
+
+    Examples:
+        >>> generator = lstm_generator(8, (28, 28, 1), units=16, num_layers=1)
+        >>> generator.input_shape, generator.output_shape
+        ((None, 8), (None, 28, 28, 1))
+    """
     height, width, channels = image_shape
     z = keras.Input((latent_dim,), name="z")
     states = InitialStates(units, num_layers, width * channels, name="initial_states")(z)
@@ -108,13 +229,35 @@ def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, n
 
 def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_norm, minibatch_std=True,
                        read_columns=False, name="discriminator"):
-    """images [batch, h, w, c] in [-1, 1] → one real/fake logit. LSTM layers read the image row
-    by row (both ways when `bidirectional`) and, with `read_columns`, other LSTM layers read it
-    column by column (a row reader sees a vertical stroke only through its memory); the logit is
-    a dense readout of the top layers' outputs at every row (and column), so D judges each row
-    in the context of the rows it has read. With `spectral_norm` every kernel (the LSTMs' and the
-    readout's) is divided by its largest singular value. No batch norm: WGAN-GP's penalty is per
-    sample."""
+    """The LSTM discriminator: images [batch, h, w, c] in [-1, 1] → one real/fake logit.
+
+    LSTM layers read the image row by row (both ways when `bidirectional`) and, with
+    `read_columns`, other LSTM layers read it column by column (a row reader sees a vertical
+    stroke only through its memory); the logit is a dense readout of the top layers' outputs
+    at every row (and column), so D judges each row in the context of the rows it has read.
+    No batch norm: WGAN-GP's penalty is per sample.
+
+    Args:
+        image_shape: (height, width, channels) of the images.
+        units: units of each LSTM layer (per direction).
+        num_layers: stacked LSTM layers (per reading direction).
+        bidirectional: read the rows (and columns) both ways.
+        spectral_norm: divide every kernel (the LSTMs' and the readout's) by its largest
+            singular value.
+        minibatch_std: give the readout the spread of its features across each group of 4
+            examples (`MinibatchStd`, ProGAN). Default: True.
+        read_columns: also read the image column by column. Default: False.
+        name: the Keras model's name. Default: "discriminator".
+
+    Returns:
+        keras.Model: images [batch, h, w, c] → logits [batch, 1], float32.
+
+    Examples:
+        >>> discriminator = lstm_discriminator((28, 28, 1), units=8, num_layers=1,
+        ...                                    bidirectional=True, spectral_norm=True)
+        >>> discriminator.input_shape, discriminator.output_shape
+        ((None, 28, 28, 1), (None, 1))
+    """
     height, width, channels = image_shape
     images = keras.Input(image_shape, name="images")
     sequences = {"rows": layers.Reshape((height, width * channels), name="rows")(images)}
@@ -159,14 +302,9 @@ class LSTMGANImage(ImageGAN):
     from an exponential moving average of the generator's weights (`ema_generator`), as in
     `dcgan`.
 
-    Example:
-
-    >>> gan = LSTMGANImage(latent_dim=8, units=16, d_units=8)
-    >>> gan.sample(3).shape, gan.sample(3, output="float").dtype
-    (TensorShape([3, 28, 28, 1]), tf.float32)
-
     The settings every image GAN has (latent_dim, loss, label_smoothing, gradient_penalty,
-    r1_penalty, r1_interval, ema_decay, seed) are documented on `ImageGAN`.
+    r1_penalty, r1_interval, ema_decay, seed) are documented on `ImageGAN`; the defaults are
+    in the signature.
 
     Args:
         image_shape: (height, width, channels) of the images: one row of width × channels values
@@ -183,6 +321,19 @@ class LSTMGANImage(ImageGAN):
         minibatch_std: give the discriminator's readout the spread of its features across each
             group of 4 examples (ProGAN), against a generator that ignores its noise.
         spectral_norm: divide each of the discriminator's kernels by its largest singular value.
+
+    Raises:
+        zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: sizes at least 1,
+            label_smoothing in [0, 0.5), ema_decay in [0, 1), a known loss).
+        ValueError: if `image_shape` is not (height, width, channels).
+
+    Attributes:
+        FIELD_CHECKS: the checks of the constructor's fields (`zoo.config`).
+
+    Examples:
+        >>> gan = LSTMGANImage(latent_dim=8, units=16, d_units=8)
+        >>> gan.sample(3).shape, gan.sample(3, output="float").dtype
+        (TensorShape([3, 28, 28, 1]), tf.float32)
     """
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), units=at_least(1), num_layers=at_least(1), d_units=at_least(1),
@@ -208,6 +359,12 @@ class LSTMGANImage(ImageGAN):
                                                    self.spectral_norm, self.minibatch_std, self.read_columns))
 
     def get_config(self):
+        """The constructor's fields, for `from_config` and a `.keras` file.
+
+        Returns:
+            dict: `keras.Model`'s config plus every constructor field (`image_shape` as a
+                list).
+        """
         return {**super().get_config(), **self.gan_config(), "units": self.units, "num_layers": self.num_layers,
                 "feed_back": self.feed_back, "minibatch_std": self.minibatch_std,
                 "d_units": self.d_units, "d_layers": self.d_layers, "bidirectional": self.bidirectional,

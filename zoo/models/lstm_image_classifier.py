@@ -11,7 +11,31 @@ from zoo.registry import register_model
 
 
 def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirectional, dropout, unroll=False):
-    """[batch, rows, row_features] floats in [0, 1] → [batch, num_classes] logits."""
+    """The row LSTM: [batch, rows, row_features] floats in [0, 1] → [batch, num_classes] logits.
+
+    Stacked LSTM layers (each bidirectional when asked) read the rows; the last layer's final
+    output, after dropout, goes to a dense layer of logits (named "logits").
+
+    Args:
+        rows: time steps: the image's height.
+        row_features: features per step: width × channels.
+        num_classes: number of classes.
+        units: LSTM units per direction.
+        num_layers: stacked LSTM layers.
+        bidirectional: read the rows top-down and bottom-up.
+        dropout: dropout rate on the final sequence summary, during training.
+        unroll: run the LSTMs as one unrolled graph. Default: False.
+
+    Returns:
+        keras.Model: rows [batch, rows, row_features] → logits [batch, num_classes], named
+            "row_lstm".
+
+    Examples:
+        >>> network = row_lstm_network(28, 28, 10, units=8, num_layers=1, bidirectional=True,
+        ...                            dropout=0.25)
+        >>> network.input_shape, network.output_shape
+        ((None, 28, 28), (None, 10))
+    """
     sequences = keras.Input((rows, row_features), name="rows")
     x = sequences
     for i in range(num_layers):
@@ -36,14 +60,6 @@ class LSTMImageClassifier(ZooClassifier):
     takes raw pixel values (0..255, `uint8` or any number type), [batch, height, width,
     channels] or, for one channel, [batch, height, width], and scales them itself.
 
-    Example:
-
-    >>> import numpy as np
-    >>> model = LSTMImageClassifier(units=32)
-    >>> images = np.zeros((2, 28, 28, 1), "uint8")
-    >>> model.predict(images, verbose=0).shape  # class probabilities
-    (2, 10)
-
     Args:
         image_shape: (height, width, channels) of the input images.
         num_classes: number of classes.
@@ -59,6 +75,23 @@ class LSTMImageClassifier(ZooClassifier):
         unroll: run the LSTMs as one unrolled graph over the rows instead of a while loop:
             the same maths, faster for 28 steps on CPU (benchmarks/run.py: 6–16 % more
             training examples/s on 2 cores).
+
+    Raises:
+        zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: units and num_layers at
+            least 1, dropout in [0, 1), augment_shift at least 0).
+        ValueError: if `image_shape` is not (height, width, channels), or `class_names` does
+            not have `num_classes` names.
+
+    Attributes:
+        FIELD_CHECKS: the checks of the constructor's fields (`zoo.config`).
+        network: the row LSTM (`row_lstm_network`): rows in [0, 1] → logits.
+
+    Examples:
+        >>> import numpy as np
+        >>> model = LSTMImageClassifier(units=32)
+        >>> images = np.zeros((2, 28, 28, 1), "uint8")
+        >>> model.predict(images, verbose=0).shape  # class probabilities
+        (2, 10)
     """
 
     FIELD_CHECKS = dict(units=at_least(1), num_layers=at_least(1), dropout=in_unit_interval,
@@ -102,6 +135,12 @@ class LSTMImageClassifier(ZooClassifier):
         self.build((None, *self.image_shape))
 
     def get_config(self):
+        """The constructor's fields, for `from_config` and a `.keras` file.
+
+        Returns:
+            dict: `keras.Model`'s config plus every constructor field (`image_shape` as a
+                list).
+        """
         return {
             **super().get_config(),
             "image_shape": list(self.image_shape),
@@ -117,14 +156,54 @@ class LSTMImageClassifier(ZooClassifier):
         }
 
     def features_and_logits(self, images, batch_size=500):
-        """(penultimate features [n, units × directions], logits [n, classes]) as NumPy arrays:
-        the embedding `zoo.metrics` measures generated images with."""
+        """The penultimate features and the logits of `images`.
+
+        The features are the embedding `zoo.metrics` measures generated images with.
+
+        Args:
+            images: raw pixels (0..255) [n, height, width, channels] (or [n, height, width]
+                for one channel).
+            batch_size: images per forward pass. Default: 500.
+
+        Returns:
+            tuple: (features [n, units × directions], logits [n, num_classes]), float32 NumPy
+                arrays.
+
+        Raises:
+            ValueError: if `images` are not of the model's image shape.
+
+        Examples:
+            >>> import numpy as np
+            >>> model = LSTMImageClassifier(image_shape=(8, 8, 1), units=8)
+            >>> features, logits = model.features_and_logits(np.zeros((3, 8, 8, 1), "uint8"))
+            >>> features.shape, logits.shape  # 8 units in each of 2 directions
+            ((3, 16), (3, 10))
+        """
         head = self.network.get_layer("logits")
         # Built per call and never stored, so the saved weights keep their layout.
         extractor = keras.Model(self.network.inputs, [head.input, head.output])
         return extractor.predict(self._rows(images), batch_size=batch_size, verbose=0)
 
     def logits(self, images, training=False):
+        """Raw images → class logits.
+
+        Args:
+            images: raw pixels (0..255, any number type) [batch, height, width, channels],
+                or [batch, height, width] for one channel.
+            training: whether to run in training mode (dropout). Default: False.
+
+        Returns:
+            tf.Tensor: float32 logits [batch, num_classes].
+
+        Raises:
+            ValueError: if `images` are not of the model's image shape.
+
+        Examples:
+            >>> import numpy as np
+            >>> model = LSTMImageClassifier(units=8)
+            >>> model.logits(np.zeros((2, 28, 28), "uint8")).shape
+            TensorShape([2, 10])
+        """
         return self.network(self._rows(images), training=training)
 
     def _rows(self, images):
@@ -148,9 +227,47 @@ class LSTMImageClassifier(ZooClassifier):
         return ops.take_along_axis(padded, cols[:, None, :, None], axis=2)
 
     def augment(self, images):
+        """Training images, each shifted by its own random offset when `augment_shift` is set.
+
+        Each image moves by up to `augment_shift` pixels in x and y, its edges zero-filled;
+        with `augment_shift=0` the images are returned as they are.
+
+        Args:
+            images: a batch of raw training images [batch, height, width, channels].
+
+        Returns:
+            The shifted images, of the same shape and dtype (or `images` itself).
+
+        Examples:
+            >>> import numpy as np
+            >>> model = LSTMImageClassifier(units=8, augment_shift=2, seed=0)
+            >>> images = np.zeros((2, 28, 28, 1), "uint8")
+            >>> images[:, 10:18, 10:18] = 255
+            >>> shifted = model.augment(images)
+            >>> shifted.shape, int(np.sum(shifted)) == int(images.sum())  # moved, not cut
+            (TensorShape([2, 28, 28, 1]), True)
+        """
         return self._shifted(images) if self.augment_shift else images
 
     def serving_signatures(self):
+        """The endpoint `zoo.export` writes: `serving_default`.
+
+        It takes `images`, uint8 [batch, height, width, channels], and returns
+        `probabilities` (float32 [batch, num_classes]), `class_id` (int32 [batch]) and, when
+        the model has `class_names`, `class_name` (string [batch]).
+
+        Returns:
+            dict: {"serving_default": (function, [tf.TensorSpec])}.
+
+        Examples:
+            >>> import tensorflow as tf
+            >>> model = LSTMImageClassifier(units=8)
+            >>> classify, specs = model.serving_signatures()["serving_default"]
+            >>> specs[0].name, specs[0].shape
+            ('images', TensorShape([None, 28, 28, 1]))
+            >>> sorted(classify(tf.zeros((2, 28, 28, 1), tf.uint8)))
+            ['class_id', 'probabilities']
+        """
         spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
 
         def classify(images):
