@@ -232,15 +232,19 @@ def model_page(name, picture_link=None):
         lines += [overview, ""]
 
     lines += ["## Use it", "", "```python", "import zoo", "",
-              f'model = zoo.load("{name}", weights="pretrained")   # built, compiled, shipped weights',
-              f'fresh = zoo.load("{name}")                           # fresh weights, default config',
-              f'mine = zoo.load("{name}", weights="runs/{name}")     # weights `zoo train` wrote',
-              f'zoo.export(model, "exports/{name}/serving")', "```", "", "```bash",
-              f"zoo train {name} --output runs/{name}          # retrain: the recipe's defaults",
-              f"zoo train {name} --smoke --output /tmp/{name}   # seconds: does it run here?",
-              f"zoo evaluate {name} --weights runs/{name}       # its card's metrics on the test data",
-              f"zoo export {name} --weights runs/{name}         # SavedModel for TF Serving",
-              f"zoo export {name} --format onnx                 # or litert", "```", "",
+              "# the shipped weights, built and compiled",
+              f'model = zoo.load("{name}", weights="pretrained")',
+              "# fresh weights (any configuration field below can be changed here)",
+              f'fresh = zoo.load("{name}")',
+              "# weights that `zoo train` wrote",
+              f'mine = zoo.load("{name}", weights="runs/{name}")',
+              f'zoo.export(model, "exports/{name}/serving")   # SavedModel for TF Serving', "```", "",
+              "```bash",
+              f"zoo train {name} --output runs/{name}      # retrain with the recipe's defaults",
+              f"zoo train {name} --smoke --output /tmp/{name}   # a few seconds: does it run?",
+              f"zoo evaluate {name} --weights runs/{name}   # the card's metrics again",
+              f"zoo export {name} --weights runs/{name}     # SavedModel for TF Serving",
+              f"zoo export {name} --format onnx             # or --format litert", "```", "",
               f"Every flag of `zoo train {name}`: [command line reference](../reference/cli.md#zoo-train-{name}).", ""]
 
     lines += ["## Shipped weights", ""]

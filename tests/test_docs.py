@@ -9,14 +9,17 @@ The browser is Debian's chromium with its chromedriver, driven by Selenium (.ci/
 them); where they are missing the browser test is skipped, except in CI (CI=true), where that
 fails."""
 
+import ast
 import functools
 import http.server
+import inspect
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -182,7 +185,8 @@ def test_the_site_works_in_a_browser(site, browser):
             "return Array.from(document.querySelectorAll('article img'))"
             ".filter(i => !(i.naturalWidth > 0)).map(i => i.getAttribute('src'))")
         assert not broken, (name, broken)
-        if name == "dcgan":
+        if name == "dcgan":  # the page's pictures, in view
+            driver.execute_script("document.getElementById('pictures').scrollIntoView()")
             driver.save_screenshot(str(SCREENSHOTS / "model-dcgan.png"))
         assert not _console_errors(driver), (name, _console_errors(driver))
     # The search box finds a model by its name (Material's search runs in a web worker)
@@ -199,3 +203,71 @@ def test_the_site_works_in_a_browser(site, browser):
     driver.save_screenshot(str(SCREENSHOTS / "search.png"))
     assert not _console_errors(driver), _console_errors(driver)
     print(f"browser check: {time.perf_counter() - start:.1f} s (build {site[1]:.1f} s)")
+
+
+def _public_objects():
+    """{dotted name: object} of what the API reference documents: the `zoo` and `zoo.recipe`
+    names, the public methods of those classes, every registered model class and the methods its
+    page lists, and `ZooModel`'s methods."""
+    import zoo.recipe
+    from docs.generate import public_methods
+    from zoo.models.base import ZooModel
+
+    objects = {}
+    for module in (zoo, zoo.recipe):
+        for name in module.__all__:
+            objects[f"{module.__name__}.{name}"] = getattr(module, name)
+    for name in zoo.list_models():
+        cls = get_entry(name).cls
+        objects[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        for method in public_methods(cls):
+            objects[f"{cls.__module__}.{cls.__qualname__}.{method}"] = getattr(cls, method)
+    for owner in (ZooModel, *(o for o in list(objects.values()) if inspect.isclass(o) and o.__module__.startswith("zoo"))):
+        for method, value in vars(owner).items():
+            if not method.startswith("_") and inspect.isfunction(value):
+                objects.setdefault(f"{owner.__module__}.{owner.__qualname__}.{method}", value)
+    return objects
+
+
+def _returns_a_value(function):
+    source = textwrap.dedent(inspect.getsource(function))
+    return any(isinstance(node, ast.Return) and node.value is not None
+               and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+               for node in ast.walk(ast.parse(source)))
+
+
+def test_every_public_function_and_class_is_documented():
+    """Summary; Args where it takes any; Returns where it returns a value; and an example that
+    runs as a doctest (`--doctest-modules` runs them), except on what a subclass overrides: the
+    Keras methods a model overrides, the model hooks `ZooModel` declares, and the methods of the
+    recipe classes (hooks that say what to override, and steps of a run that needs data)."""
+    import keras
+
+    import zoo.recipe
+    from zoo.models.base import ZooModel
+    from zoo.recipe import Recipe
+
+    overrides = set(dir(keras.Model)) | {n for n, v in vars(ZooModel).items() if callable(v)}
+    recipe_classes = {o.__qualname__ for o in vars(zoo.recipe).values() if inspect.isclass(o) and issubclass(o, Recipe)}
+    missing = {}
+    for name, obj in _public_objects().items():
+        doc = inspect.getdoc(obj) or ""
+        short = name.rsplit(".", 1)[1]
+        problems = []
+        if not doc or not doc.splitlines()[0].rstrip().endswith((".", ":")):
+            problems.append("a one-line summary")
+        if inspect.isfunction(obj):
+            taken = [p for p in inspect.signature(obj).parameters if p not in ("self", "cls")]
+            if taken and "Args:" not in doc:
+                problems.append("Args")
+            if _returns_a_value(obj) and not re.search(r"^(Returns|Yields):", doc, re.M):
+                problems.append("Returns")
+        owner = name.rsplit(".", 2)[-2]
+        exempt = inspect.isfunction(obj) and owner[:1].isupper() and (
+            owner in recipe_classes or (short in overrides and not name.startswith("zoo.models.base.ZooModel.")) or
+            short in set(dir(keras.Model)))
+        if not exempt and ">>>" not in doc:
+            problems.append("a doctest example")
+        if problems:
+            missing[name] = problems
+    assert not missing, "\n".join(f"{k}: needs {', '.join(v)}" for k, v in sorted(missing.items()))

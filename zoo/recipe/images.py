@@ -419,7 +419,14 @@ class ImageGANRecipe(ImageRecipe):
         return [SampleGrid(output / "samples", lambda m: m(plots.fixed_noise(config.seed, config.latent_dim)))]
 
     def headline(self, card):
-        """The GAN's classifier-score ratio and Fréchet distance under both judges (see `Recipe`)."""
+        """The GAN's classifier-score ratio and Fréchet distance, under both judges when measured.
+
+        Args:
+            card: a model card this recipe wrote (a dict).
+
+        Returns:
+            str: the model table's "shipped metric" cell, in markdown (see `Recipe.headline`).
+        """
         m = card["metrics"]
         text = (f"classifier score ratio **{m['classifier_score_ratio']:.2f}** ({m['classifier_score']:.2f} of real "
                 f"test images' {m['classifier_score_real']:.2f}), Fréchet distance {m['frechet_distance']:.2f} "
