@@ -270,8 +270,8 @@ def model_page(name, picture_link=None):
         if picture_link and pictures:
             lines += ["### Pictures", ""]
             for key, file in pictures:
-                lines += [f"![{name}: {key.replace('_', ' ')}]({picture_link(name, file)})",
-                          f"*{key.replace('_', ' ')}* (`saved_models/{name}/{file}`)", ""]
+                lines += [f"**{key.replace('_', ' ').capitalize()}** (`saved_models/{name}/{file}`)", "",
+                          f"![{name}: {key.replace('_', ' ')}]({picture_link(name, file)})", ""]
 
     lines += ["## Configuration", "",
               f"The model's constructor fields: `zoo.load(\"{name}\", field=value)` and `zoo train {name} "

@@ -127,6 +127,19 @@ def test_the_readme_model_table_is_generated_from_the_cards():
     assert len(readme.splitlines()) <= 200
 
 
+def test_the_readme_python_example_runs(tmp_path):
+    """The README's ten-line example, as printed, in a fresh process (it exports into its folder)."""
+    readme = (REPO / "README.md").read_text()
+    code = re.search(r"## Python\n\n```python\n(.*?)\n```", readme, re.S).group(1)
+    assert len(code.splitlines()) <= 11  # ten lines and the import's blank line
+    done = subprocess.run([sys.executable, "-c", code + "\nprint('DIGITS', list(reader.predict(images, verbose=0).argmax(-1)))"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="3"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(re.search(r"DIGITS \[(.*)\]", done.stdout).group(1).split(",")) == 8
+    assert (tmp_path / "exports" / "lstm_image_classifier" / "serving" / "1" / "saved_model.pb").exists()
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -187,6 +200,7 @@ def test_the_site_works_in_a_browser(site, browser):
         assert not broken, (name, broken)
         if name == "dcgan":  # the page's pictures, in view
             driver.execute_script("document.getElementById('pictures').scrollIntoView()")
+            time.sleep(0.5)  # the header's title changes with the scroll, animated
             driver.save_screenshot(str(SCREENSHOTS / "model-dcgan.png"))
         assert not _console_errors(driver), (name, _console_errors(driver))
     # The search box finds a model by its name (Material's search runs in a web worker)
