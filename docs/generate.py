@@ -197,7 +197,10 @@ def serving_block(name, model):
 
 
 def _cell(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """`text` as one markdown table cell: no line breaks, pipes escaped, and `<...>` shown as
+    written (outside code spans, markdown would take it for an HTML tag)."""
+    parts = str(text).replace("|", "\\|").replace("\n", " ").split("`")
+    return "`".join(p.replace("<", "&lt;").replace(">", "&gt;") if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
 def config_table(entry):
@@ -338,9 +341,12 @@ def _flags_table(parser):
         if isinstance(action, argparse.BooleanOptionalAction):
             names = f"`{action.option_strings[0]}` / `{action.option_strings[1]}`"
         help_text = (action.help or "").replace("%%", "%")
-        default = re.search(r"\(default: (.*)\)\s*$", help_text)
-        if default:
-            help_text, shown = help_text[:default.start()].strip(), default.group(1)
+        # "(default: …)": what the parser appends (the value), after what the help may say in
+        # words (the first wins: "$TFDS_DATA_DIR, else ~/tensorflow_datasets" over "None")
+        defaults = list(re.finditer(r"\(default: ((?:[^()]|\([^()]*\))*)\)", help_text))
+        if defaults:
+            shown = defaults[0].group(1)
+            help_text = re.sub(r"\s*\(default: ((?:[^()]|\([^()]*\))*)\)", "", help_text).strip()
         elif action.default in (None, argparse.SUPPRESS) or not action.option_strings:
             shown = "–" if action.option_strings else "(required)"
         else:

@@ -123,3 +123,48 @@ def test_weights_file_of_another_configuration_names_the_variable_and_both_shape
     message = str(e.value)
     assert re.search(r"variable \S*lstm\S* has shape \(28, 128\) in this model but \(28, 64\) in the file", message), message
     assert "other.weights.h5" in message and "zoo train" in message
+
+
+@pytest.fixture(scope="module")
+def small_text_gan():
+    return zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4, hidden_dim=4, discriminator_dim=4)
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda gan: gan.sample(2, temperature=0), "temperature must be positive, got 0."),
+    (lambda gan: gan.generate_text(2, temperature=-1.0), "temperature must be positive, got -1.0."),
+    (lambda gan: gan.token_nll([[0, 1]], temperature=0.0), "temperature must be positive, got 0.0."),
+    (lambda gan: gan.decode([0, 7]), r"token ids must be in \[0, 3\) \(the vocabulary's size\), got 0 … 7."),
+], ids=["sample", "generate_text", "token_nll", "decode"])
+def test_text_gan_methods_name_a_bad_argument(small_text_gan, call, expected):
+    with pytest.raises(zoo.ConfigError, match=expected):
+        call(small_text_gan)
+
+
+def test_text_gan_scores_a_list_of_token_lists(small_text_gan):
+    assert tuple(small_text_gan.token_nll([[0, 1, 2]]).shape) == (1, 3)
+
+
+@pytest.mark.parametrize("name, overrides, expected", [
+    ("vae", {"width": 1}, "'width' must be at least 2, got 1"),
+    ("lstm_image_classifier", {"num_classes": 0}, "'num_classes' must be at least 2, got 0"),
+    ("cnn_lstm_video", {"num_classes": 1}, "'num_classes' must be at least 2, got 1"),
+])
+def test_fields_keras_would_refuse_are_refused_first(name, overrides, expected):
+    with pytest.raises(zoo.ConfigError, match=expected):
+        zoo.load(name, **overrides)
+
+
+@pytest.mark.parametrize("argument", ["samples", "chunk"])
+def test_vae_importance_sampling_needs_a_sample(argument):
+    import numpy as np
+
+    vae = zoo.load("vae", latent_dim=2)
+    with pytest.raises(zoo.ConfigError, match=f"{argument} must be at least 1, got 0"):
+        vae.importance_sampled_nll(np.zeros((1, 28, 28, 1), "uint8"), **{argument: 0})
+
+
+def test_a_refused_export_version_leaves_no_folder(tmp_path):
+    with pytest.raises(zoo.ConfigError, match="positive integer"):
+        zoo.export(zoo.load("dcgan", latent_dim=4, width=4), tmp_path / "serving", version=0)
+    assert not (tmp_path / "serving").exists()

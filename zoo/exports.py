@@ -51,11 +51,11 @@ def write_saved_model(model, path, version=None):
     (write, then rename); `version` defaults to one more than the highest already in `path`.
     Returns the version's folder."""
     base = Path(path)
-    base.mkdir(parents=True, exist_ok=True)
-    existing = [int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit()]
+    existing = [int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit()] if base.is_dir() else []
     version = int(version) if version is not None else max(existing, default=0) + 1
-    if version < 1:
+    if version < 1:  # refused before anything is written: no empty folder left behind
         raise ConfigError(f"Export version must be a positive integer, got {version}.")
+    base.mkdir(parents=True, exist_ok=True)
     final = base / str(version)
     if final.exists():
         raise ConfigError(f"{final} already exists: choose another version or remove it.")

@@ -192,7 +192,8 @@ class CNNLSTMVideo(ZooClassifier):
     MAX_REQUEST_FRAMES = 4_096
 
     FIELD_CHECKS = dict(conv_filters=positive_integers, frame_features=at_least(1), units=at_least(1),
-                        num_layers=at_least(1), dropout=in_unit_interval, min_frames=at_least(1))
+                        num_layers=at_least(1), dropout=in_unit_interval, min_frames=at_least(1),
+                        num_classes=at_least(2))
 
     def __init__(
         self,

@@ -8,7 +8,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from zoo.config import at_least, check_fields, one_of, positive
+from zoo.config import at_least, check, check_fields, one_of, positive
+from zoo.errors import ConfigError
 from zoo.data.text import Tokenizer
 from zoo.models.base import ZooModel
 from zoo.models.text_adversarial import adversarial_step
@@ -18,6 +19,13 @@ from zoo.registry import register_model
 PHASES = ("mle", "adversarial")
 ESTIMATORS = ("gumbel", "reinforce", "rollout")
 
+
+
+def _check_temperature(temperature):
+    """A sampling temperature given as a Python number must be positive (a tensor is the exported
+    signature's, which checks its own)."""
+    if isinstance(temperature, (int, float)):
+        check("temperature", temperature, positive)
 
 @register_model(
     "lstm_gan_text",
@@ -281,6 +289,9 @@ class LSTMGANText(ZooModel):
         Returns:
             The NLL of each token in nats, float32 [batch, time].
 
+        Raises:
+            zoo.ConfigError: `temperature` (a number) is not positive.
+
         Examples:
             >>> import numpy as np, zoo
             >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4,
@@ -289,6 +300,8 @@ class LSTMGANText(ZooModel):
             >>> nll.shape, nll.dtype
             (TensorShape([1, 4]), tf.float32)
         """
+        _check_temperature(temperature)
+        tokens = ops.convert_to_tensor(tokens)  # a list of lists too
         logits = teacher_forced_logits(self.generator, tokens, training)
         logits = logits if temperature == 1.0 else logits / temperature
         return keras.losses.sparse_categorical_crossentropy(tokens, logits, from_logits=True)
@@ -338,6 +351,9 @@ class LSTMGANText(ZooModel):
             A pair (tokens, relaxed): tokens int32 [batch, length]; relaxed one-hots float32
             [batch, length, vocab_size], or None without `inverse_temperature`.
 
+        Raises:
+            zoo.ConfigError: `temperature` (a number) is not positive.
+
         Examples:
             >>> import zoo
             >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4,
@@ -355,6 +371,7 @@ class LSTMGANText(ZooModel):
             noise_seed = tf.random.experimental.stateless_fold_in(tf.cast(self.seed_generator.next(), tf.int32), 0)
         elif isinstance(noise_seed, int):
             noise_seed = tf.constant([noise_seed, 0])
+        _check_temperature(temperature)
         return gumbel_rollout(self.generator, batch, length, tf.cast(noise_seed, tf.int32), temperature, prompt,
                               inverse_temperature)
 
@@ -371,6 +388,9 @@ class LSTMGANText(ZooModel):
 
         Returns:
             Token ids, int32 [n, length].
+
+        Raises:
+            zoo.ConfigError: `temperature` (a number) is not positive.
 
         Examples:
             >>> import numpy as np, zoo
@@ -427,7 +447,7 @@ class LSTMGANText(ZooModel):
             The text: the tokens joined by `token_separator`.
 
         Raises:
-            tensorflow.errors.InvalidArgumentError: an id is outside [0, vocab_size).
+            zoo.ConfigError: an id is outside [0, vocab_size).
 
         Examples:
             >>> import zoo
@@ -437,7 +457,11 @@ class LSTMGANText(ZooModel):
             >>> gan.decode([0, 1, 2, 3])
             'the cat sat .'
         """
-        return self.tokenizer.decode(np.asarray(token_ids, "int32")).numpy().decode("utf-8")
+        ids = np.asarray(token_ids, "int32")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
+            raise ConfigError(f"token ids must be in [0, {self.vocab_size}) (the vocabulary's size), got "
+                              f"{int(ids.min())} … {int(ids.max())}.")
+        return self.tokenizer.decode(ids).numpy().decode("utf-8")
 
     def generate_text(self, n, length=None, temperature=1.0, prompt="", seed=None):
         """Generates `n` strings: the prompt followed by `length` sampled tokens.
@@ -455,6 +479,7 @@ class LSTMGANText(ZooModel):
             A list: `n` strings, each cut at the first "<eos>" when the vocabulary has one.
 
         Raises:
+            zoo.ConfigError: `temperature` is not positive.
             ValueError: `prompt` holds tokens not in the vocabulary, and it has no "<unk>".
 
         Examples:

@@ -95,7 +95,7 @@ class LSTMImageClassifier(ZooClassifier):
     """
 
     FIELD_CHECKS = dict(units=at_least(1), num_layers=at_least(1), dropout=in_unit_interval,
-                        augment_shift=at_least(0))
+                        augment_shift=at_least(0), num_classes=at_least(2))
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
-from zoo.config import at_least, check_fields
+from zoo.config import at_least, check, check_fields
 from zoo.registry import register_model
 
 LOG_2PI = math.log(2 * math.pi)
@@ -99,10 +99,10 @@ class VAE(BinaryImageModel):
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Raises:
-        zoo.ConfigError: `latent_dim` or `width` is below 1.
+        zoo.ConfigError: `latent_dim` is below 1 or `width` below 2 (the decoder's last
+            transposed convolution has `width // 2` filters).
         ValueError: `image_shape` is not (height, width, channels) with height and width
-            divisible by 4; also `width=1`, which Keras refuses (the decoder's last
-            transposed convolution would have 0 filters).
+            divisible by 4.
 
     Examples:
         >>> import numpy as np, zoo
@@ -115,7 +115,7 @@ class VAE(BinaryImageModel):
     likelihood = "IWAE bound"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
     sample_pixels = "means"  # `sample` gives Bernoulli means (rounded, unless output="float"), not binary draws
 
-    FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1))
+    FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(2))  # the decoder halves width
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, width=32, seed=None, **kwargs):
         check_fields(type(self), locals())
@@ -378,6 +378,9 @@ class VAE(BinaryImageModel):
         Returns:
             The estimated NLL of each image in nats, float32 [batch].
 
+        Raises:
+            zoo.ConfigError: `samples` or `chunk` is below 1.
+
         Examples:
             >>> import numpy as np, zoo
             >>> vae = zoo.load("vae", latent_dim=2)
@@ -386,6 +389,8 @@ class VAE(BinaryImageModel):
             >>> nll.shape, nll.dtype, bool(np.all(nll.numpy() > 0))
             (TensorShape([3]), tf.float32, True)
         """
+        check("samples", samples, at_least(1))
+        check("chunk", chunk, at_least(1))
         x = self.thresholded(binary_images)
         mean, log_variance = self.encoder(x)
         batch = ops.shape(x)[0]
