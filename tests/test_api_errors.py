@@ -168,3 +168,14 @@ def test_a_refused_export_version_leaves_no_folder(tmp_path):
     with pytest.raises(zoo.ConfigError, match="positive integer"):
         zoo.export(zoo.load("dcgan", latent_dim=4, width=4), tmp_path / "serving", version=0)
     assert not (tmp_path / "serving").exists()
+
+
+@pytest.mark.parametrize("name, overrides, field", [
+    ("dcgan", {"image_shape": (30, 30, 1)}, "image_shape"),
+    ("lstm_image_classifier", {"image_shape": (28, 28)}, "image_shape"),
+    ("cnn_lstm_video", {"frame_shape": (63, 64, 1)}, "frame_shape"),
+    ("convlstm_video", {"frame_shape": (0, 64, 1)}, "frame_shape"),
+])
+def test_a_bad_shape_names_its_own_field(name, overrides, field):
+    with pytest.raises(zoo.ConfigError, match=f"^{field} must be \\(height, width, channels\\)"):
+        zoo.load(name, **overrides)

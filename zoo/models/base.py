@@ -474,7 +474,7 @@ class ZooModel(keras.Model):
         return pixels.as_output(values, output)
 
     @staticmethod
-    def image_shape_of(value, divisible_by=1):
+    def image_shape_of(value, divisible_by=1, field="image_shape"):
         """`value` as a (height, width, channels) tuple of ints.
 
         (`zoo.models.serving.image_shape_of`.)
@@ -483,13 +483,14 @@ class ZooModel(keras.Model):
             value: a sequence of three sizes (a list from a JSON config, a tuple).
             divisible_by: what the height and width must be multiples of (the networks'
                 upsampling or strides). Default: 1.
+            field: the configuration field the error names. Default: "image_shape".
 
         Returns:
             tuple: (height, width, channels).
 
         Raises:
-            ValueError: if `value` does not have three sizes, or the height or width is not a
-                multiple of `divisible_by`.
+            zoo.ConfigError: (a ValueError) if `value` is not three positive sizes, or the
+                height or width is not a multiple of `divisible_by`.
 
         Examples:
             >>> ZooModel.image_shape_of([28, 28, 1])
@@ -497,9 +498,9 @@ class ZooModel(keras.Model):
             >>> ZooModel.image_shape_of((30, 30, 1), divisible_by=4)
             Traceback (most recent call last):
             ...
-            ValueError: image_shape must be (height, width, channels) with height and width ...
+            zoo.errors.ConfigError: image_shape must be (height, width, channels) of positive sizes ...
         """
-        return serving.image_shape_of(value, divisible_by)
+        return serving.image_shape_of(value, divisible_by, field)
 
     @staticmethod
     def checked(tensor, spec):

@@ -159,7 +159,7 @@ class CNNLSTMVideo(ZooClassifier):
     Raises:
         zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: conv_filters positive
             integers, sizes and min_frames at least 1, dropout in [0, 1)).
-        ValueError: if `frame_shape` is not (height, width, channels) with height and width
+        zoo.ConfigError: (a ValueError) if `frame_shape` is not (height, width, channels) with height and width
             divisible by 2 ** len(conv_filters), or `class_names` does not have
             `num_classes` names.
 
@@ -212,7 +212,7 @@ class CNNLSTMVideo(ZooClassifier):
     ):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
-        self.frame_shape = self.image_shape_of(frame_shape, divisible_by=2 ** len(conv_filters))
+        self.frame_shape = self.image_shape_of(frame_shape, divisible_by=2 ** len(conv_filters), field="frame_shape")
         self.num_classes = num_classes
         self.conv_filters = [int(f) for f in conv_filters]
         self.frame_features = frame_features

@@ -64,7 +64,7 @@ class ConvLSTMVideo(ZooModel):
             positive integers, `kernel_size`, `observed_frames` or `transform_size` below 1,
             `transform_kernels` below 0, an unknown `training_mode`, `frame_temperature` not
             positive).
-        ValueError: `frame_shape` is not (height, width, channels) with height and width
+        zoo.ConfigError: (a ValueError) `frame_shape` is not (height, width, channels) with height and width
             divisible by 2^levels (levels: the length of `encoder_filters`).
 
     Examples:
@@ -89,7 +89,7 @@ class ConvLSTMVideo(ZooModel):
                  frame_temperature=1.0, seed=None, **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
-        self.frame_shape = self.image_shape_of(frame_shape, divisible_by=2 ** len(encoder_filters))
+        self.frame_shape = self.image_shape_of(frame_shape, divisible_by=2 ** len(encoder_filters), field="frame_shape")
         self.encoder_filters = [int(f) for f in encoder_filters]
         self.lstm_filters = [int(f) for f in lstm_filters]
         self.kernel_size = kernel_size

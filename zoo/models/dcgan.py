@@ -118,7 +118,7 @@ class DCGAN(ImageGAN):
     Raises:
         zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: sizes at least 1,
             label_smoothing in [0, 0.5), ema_decay in [0, 1), a known loss).
-        ValueError: if `image_shape` is not (height, width, channels) with height and width
+        zoo.ConfigError: (a ValueError) if `image_shape` is not (height, width, channels) with height and width
             divisible by 4.
 
     Attributes:
@@ -132,7 +132,7 @@ class DCGAN(ImageGAN):
         >>> DCGAN(image_shape=(30, 30, 1))
         Traceback (most recent call last):
         ...
-        ValueError: image_shape must be (height, width, channels) with ... divisible by 4, got ...
+        zoo.errors.ConfigError: image_shape must be (height, width, channels) ... divisible by 4, got ...
     """
 
     FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(1), generator_width=at_least(0), loss=one_of(*LOSSES),

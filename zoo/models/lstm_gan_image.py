@@ -325,7 +325,7 @@ class LSTMGANImage(ImageGAN):
     Raises:
         zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: sizes at least 1,
             label_smoothing in [0, 0.5), ema_decay in [0, 1), a known loss).
-        ValueError: if `image_shape` is not (height, width, channels).
+        zoo.ConfigError: (a ValueError) if `image_shape` is not (height, width, channels).
 
     Attributes:
         FIELD_CHECKS: the checks of the constructor's fields (`zoo.config`).

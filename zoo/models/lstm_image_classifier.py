@@ -79,7 +79,7 @@ class LSTMImageClassifier(ZooClassifier):
     Raises:
         zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: units and num_layers at
             least 1, dropout in [0, 1), augment_shift at least 0).
-        ValueError: if `image_shape` is not (height, width, channels), or `class_names` does
+        zoo.ConfigError: (a ValueError) if `image_shape` is not (height, width, channels), or `class_names` does
             not have `num_classes` names.
 
     Attributes:

@@ -56,7 +56,7 @@ class PixelLSTM(BinaryImageModel):
             `head_layers` below 1, `context_rows` or `local_units` below 0), `local_units` is
             set with `context_rows=0`, or `head_units` is below a row's values less one
             (width × channels − 1).
-        ValueError: `image_shape` is not (height, width, channels).
+        zoo.ConfigError: (a ValueError) `image_shape` is not (height, width, channels).
 
     Examples:
         >>> import numpy as np, zoo

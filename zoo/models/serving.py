@@ -12,6 +12,8 @@ import threading
 
 import tensorflow as tf
 
+from zoo.errors import ConfigError
+
 _tracing = threading.local()
 
 
@@ -72,12 +74,16 @@ def _checked_when_run(x, sizes, name):
     return x
 
 
-def image_shape_of(value, divisible_by=1):
-    """`value` as a (height, width, channels) tuple, or a ValueError saying what is wrong."""
-    shape = tuple(int(d) for d in value)
-    if len(shape) != 3 or shape[0] % divisible_by or shape[1] % divisible_by:
+def image_shape_of(value, divisible_by=1, field="image_shape"):
+    """`value` as a (height, width, channels) tuple, or a ConfigError (a ValueError) naming
+    `field` and saying what is wrong."""
+    try:
+        shape = tuple(int(d) for d in value)
+    except (TypeError, ValueError):
+        shape = ()
+    if len(shape) != 3 or min(shape) < 1 or shape[0] % divisible_by or shape[1] % divisible_by:
         sides = f" with height and width divisible by {divisible_by}" if divisible_by > 1 else ""
-        raise ValueError(f"image_shape must be (height, width, channels){sides}, got {value!r}.")
+        raise ConfigError(f"{field} must be (height, width, channels) of positive sizes{sides}, got {value!r}.")
     return shape
 
 

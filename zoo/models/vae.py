@@ -101,7 +101,7 @@ class VAE(BinaryImageModel):
     Raises:
         zoo.ConfigError: `latent_dim` is below 1 or `width` below 2 (the decoder's last
             transposed convolution has `width // 2` filters).
-        ValueError: `image_shape` is not (height, width, channels) with height and width
+        zoo.ConfigError: (a ValueError) `image_shape` is not (height, width, channels) with height and width
             divisible by 4.
 
     Examples:
