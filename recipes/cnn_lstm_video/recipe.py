@@ -95,6 +95,8 @@ class Settings(VideoSettings, Measurement):
 
 class CNNLSTMVideoRecipe(VideoRecipe):
     name = "cnn_lstm_video"
+    answers = ("Can a CNN that sees one frame at a time, feeding an LSTM, classify what happens over a clip "
+               "(the digit and its motion), at clip lengths it was never trained on?")
     Settings = Settings
     Measurement = Measurement
     derived_fields = ("frame_shape", "num_classes", "class_names", "min_frames")
@@ -132,9 +134,6 @@ class CNNLSTMVideoRecipe(VideoRecipe):
         print(f"Single-frame baseline: {baseline}")
         shutil.rmtree(output / ".baseline", ignore_errors=True)
         return {"single_frame_baseline": baseline}
-
-    answers = ("Can a CNN that sees one frame at a time, feeding an LSTM, classify what happens over a clip "
-               "(the digit and its motion), at clip lengths it was never trained on?")
 
     def headline(self, card):
         m = card["metrics"]

@@ -64,6 +64,7 @@ class Settings(Measurement, VideoSettings):  # Measurement first: its clip_frame
 
 class ConvLSTMVideoRecipe(VideoRecipe):
     name = "convlstm_video"
+    answers = "Can a ConvLSTM generate the next frames of a video, sharp enough that a classifier still names them?"
     Settings = Settings
     Measurement = Measurement
     smoke = dict(epochs=1, batch_size=4, clip_frames=6, observed_frames=2, predicted_frames=3, train_clips=16,
@@ -85,8 +86,6 @@ class ConvLSTMVideoRecipe(VideoRecipe):
                                              cache=video.train_cache(config.cache),
                                              batch_map=video.random_windows(window, window, seed=config.seed)),
                       validation=None, test=batched(test, 64, cache=False), info=info)
-
-    answers = "Can a ConvLSTM generate the next frames of a video, sharp enough that a classifier still names them?"
 
     def headline(self, card):
         m = card["metrics"]

@@ -55,6 +55,8 @@ class Settings(TrainSettings):
 
 class LSTMGANTextRecipe(Recipe):
     name = "lstm_gan_text"
+    answers = ("Does adversarial training make an LSTM text generator better than maximum likelihood alone? "
+               "Measured on SeqGAN's oracle benchmark, in its own units (NLL-oracle).")
     Settings = Settings
     derived_fields = ("vocabulary", "token_separator", "anneal_steps", "phase")
     smoke = dict(epochs=1, adversarial_epochs=1, batch_size=16, sequence_length=12, embedding_dim=8, hidden_dim=16,
@@ -86,9 +88,6 @@ class LSTMGANTextRecipe(Recipe):
 
     def callbacks(self, model, config, data, output):
         return [AdversarialFrom(config.epochs, config.adversarial_learning_rate)]
-
-    answers = ("Does adversarial training make an LSTM text generator better than maximum likelihood alone? "
-               "Measured on SeqGAN's oracle benchmark, in its own units (NLL-oracle).")
 
     def headline(self, card):
         m = card["metrics"]

@@ -21,13 +21,12 @@ class Settings(ImageSettings):
 
 class LSTMImageClassifierRecipe(ImageRecipe):
     name = "lstm_image_classifier"
+    answers = "Can an LSTM, which reads sequences, classify an image read as a sequence of its rows?"
     Settings = Settings
     model_defaults = dict(augment_shift=2)
     derived_fields = ("image_shape", "num_classes", "class_names")
     smoke = dict(epochs=1, batch_size=64, units=16, validation_examples=128, max_train_examples=512,
                  max_test_examples=256)
-
-    answers = "Can an LSTM, which reads sequences, classify an image read as a sequence of its rows?"
 
     def measure(self, model, config, data):
         return Results(classification_metrics(model, data.test))

@@ -35,6 +35,8 @@ class Settings(BinaryImageSettings, SampleQuality):
 
 class PixelLSTMRecipe(BinaryImageRecipe):
     name = "pixel_lstm"
+    answers = ("How well does an LSTM model images pixel by pixel, in exact likelihood, against a VAE's bound and "
+               "beside the GANs' samples?")
     Settings = Settings
     Measurement = SampleQuality
     smoke = dict(epochs=1, batch_size=64, units=16, num_layers=1, head_units=32, head_layers=1,
@@ -52,15 +54,10 @@ class PixelLSTMRecipe(BinaryImageRecipe):
     def callbacks(self, model, config, data, output):
         return [SampleGrid(output / "samples", lambda m: m.sample(100, seed=config.seed, output="float"))]
 
-    answers = ("How well does an LSTM model images pixel by pixel, in exact likelihood, against a VAE's bound and "
-               "beside the GANs' samples?")
-
     def headline(self, card):
         m = card["metrics"]
         return (f"**{m['test_nll']:.2f} nats** exact test NLL ({m['nll_examples']:,} test images; "
-                f"{m['bits_per_pixel']:.3f} bits per pixel); samples: classifier score {m['classifier_score']:.2f} "
-                f"(real {m['classifier_score_real']:.2f}), Fréchet distance {m['frechet_distance']:.2f} "
-                f"(floor {m['frechet_distance_floor']:.2f})")
+                f"{m['bits_per_pixel']:.3f} bits per pixel); samples: {self.samples_headline(m)}")
 
     def measured(self, model, test, measurement, dataset, test_examples):
         return {**exact_nll(model, test), **self.sample_quality(model, measurement, dataset, test_examples)}

@@ -41,6 +41,7 @@ class Settings(BinaryImageSettings, Measurement):
 
 class VAERecipe(BinaryImageRecipe):
     name = "vae"
+    answers = "How does a VAE compare with the GANs and the pixel LSTM: likelihood, sample quality, blur?"
     Settings = Settings
     Measurement = Measurement
     smoke = dict(epochs=1, batch_size=64, latent_dim=4, width=8, validation_examples=128, max_train_examples=512,
@@ -53,14 +54,11 @@ class VAERecipe(BinaryImageRecipe):
         noise = fixed_noise(config.seed, model.latent_dim)
         return [SampleGrid(output / "samples", lambda m: m.decode(noise, output="float"))]
 
-    answers = "How does a VAE compare with the GANs and the pixel LSTM: likelihood, sample quality, blur?"
-
     def headline(self, card):
         m = card["metrics"]
         return (f"**{m['test_nll']:.2f} nats** test NLL (importance-sampled, k = {m['nll_samples']:,}, first "
-                f"{m['nll_examples']:,} test images); negative ELBO {m['test_negative_elbo']:.2f}; classifier score "
-                f"{m['classifier_score']:.2f} (real {m['classifier_score_real']:.2f}), Fréchet distance "
-                f"{m['frechet_distance']:.2f} (floor {m['frechet_distance_floor']:.2f})")
+                f"{m['nll_examples']:,} test images); negative ELBO {m['test_negative_elbo']:.2f}; "
+                f"{self.samples_headline(m)}")
 
     def measured(self, model, test, measurement, dataset, test_examples):
         return {**likelihood_metrics(model, test, measurement.nll_examples, measurement.nll_samples),

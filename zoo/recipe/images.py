@@ -188,6 +188,25 @@ class BinaryImageRecipe(ImageRecipe):
 
     Settings = BinaryImageSettings
 
+    @staticmethod
+    def samples_headline(metrics):
+        """The sample-quality part of a binary-image model's headline (see `Recipe.headline`).
+
+        Args:
+            metrics: a card's metrics, with the classifier score and Fréchet distance.
+
+        Returns:
+            str: "classifier score … (real …), Fréchet distance … (floor …)".
+
+        Examples:
+            >>> from zoo.recipe import BinaryImageRecipe
+            >>> BinaryImageRecipe.samples_headline({"classifier_score": 9.51, "classifier_score_real": 9.87,
+            ...                                     "frechet_distance": 0.64, "frechet_distance_floor": 0.2})
+            'classifier score 9.51 (real 9.87), Fréchet distance 0.64 (floor 0.20)'
+        """
+        return (f"classifier score {metrics['classifier_score']:.2f} (real {metrics['classifier_score_real']:.2f}), "
+                f"Fréchet distance {metrics['frechet_distance']:.2f} (floor {metrics['frechet_distance_floor']:.2f})")
+
     def load_data(self, config):
         """The run's images: raw for training (binarised at every step), binary for testing.
 
