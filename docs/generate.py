@@ -45,7 +45,7 @@ def metric_text(metric, value):
         return f"{100 * value:.2f} %"
     if isinstance(value, int):
         return f"{value:,}"
-    return f"{value:.4g}" if abs(value) < 0.01 else f"{value:.2f}"
+    return f"{value:.4g}"  # four significant digits: 0.9043, 18.91, 155.8
 
 
 def headline(name, card):
@@ -92,16 +92,22 @@ def shipped_commit(folder, card):
     that last changed the shipped weights file (from git, in a checkout), else (None, why)."""
     source = (card.get("environment") or {}).get("source") or card.get("source")
     if source:
-        return source, "recorded by the run"
+        return source, "recorded by the run; +dirty: with changes to zoo/ or recipes/ not yet committed"
     weights = folder / card.get("files", {}).get("weights", cards.WEIGHTS)
-    try:
-        out = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%H", "--", str(weights)],
-                             capture_output=True, text=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        out = ""
+
+    def git(*args):
+        try:
+            return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    if git("rev-parse", "--is-shallow-repository") == "true":  # its history is cut: no answer
+        return None, "not recorded by this card, and this clone's history is shallow"
+    out = git("log", "-1", "--format=%H", "--", str(weights))
     if out:
-        return out, "the commit that shipped these weights (git log; this card predates recording it)"
-    return None, "not recorded (an installed package has no git history)"
+        return out, "not recorded by this card, which predates recording it: the commit that shipped the weights"
+    return None, "not recorded by this card (and no git history here)"
 
 
 def command_text(card):
@@ -117,13 +123,15 @@ def command_text(card):
 
 
 def flat_metrics(metrics, prefix=""):
-    """[(name, value)] with nested tables flattened as `table[key]`."""
+    """[(name, value)] with nested tables flattened as `table[key]` (`table[key][key]` …).
+
+    >>> flat_metrics({"a": 1, "b": {"2": 0.5, "3": {"x": 7}}})
+    [('a', 1), ('b[2]', 0.5), ('b[3][x]', 7)]
+    """
     rows = []
     for key, value in metrics.items():
-        if isinstance(value, dict):
-            rows += flat_metrics(value, f"{prefix}{key}" + "[")
-        else:
-            rows.append((f"{prefix}{key}" + ("]" if prefix.endswith("[") else ""), value))
+        name = f"{prefix}[{key}]" if prefix else key
+        rows += flat_metrics(value, name) if isinstance(value, dict) else [(name, value)]
     return rows
 
 
@@ -145,7 +153,7 @@ def public_methods(cls):
 def example_expression(value):
     """Python source for `value` (a list tree), with runs of equal items written `[x] * n`."""
     if not isinstance(value, list):
-        return json.dumps(value)
+        return repr(value) if isinstance(value, (bool, type(None))) else json.dumps(value)
     if value and all(item == value[0] for item in value):
         inner = example_expression(value[0])
         return f"[{inner}]" if len(value) == 1 else f"[{inner}] * {len(value)}"
@@ -203,11 +211,30 @@ def _cell(text):
     return "`".join(p.replace("<", "&lt;").replace(">", "&gt;") if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
-def config_table(entry):
+def config_table(entry, shipped):
+    """Each constructor field: its default in `zoo.load`, what the recipe trains with (its
+    `model_defaults`; "from the data" for its `derived_fields`, which are not flags), the value
+    of the shipped weights (`shipped`: their config.json), and its help."""
+    recipe = entry.recipe()
     docs = cfg.argument_docs(entry.cls)
-    rows = ["| field | default | what it sets |", "|---|---|---|"]
+    rows = ["| field | `zoo.load` default | `zoo train` default | shipped weights | what it sets |",
+            "|---|---|---|---|---|"]
+
+    def shown(value):
+        text = repr(value)
+        return f"`{text if len(text) <= 40 else text[:37] + '…'}`"
+
     for field, default in entry.default_config().items():
-        rows.append(f"| `{field}` | `{default!r}` | {_cell(docs.get(field, ''))} |")
+        if field in recipe.derived_fields:
+            trained = "from the data"
+        elif field == "seed":  # the run's --seed
+            trained = f"`--seed` ({recipe.config_class().__dataclass_fields__['seed'].default})"
+        elif field in recipe.model_defaults:
+            trained = f"**{shown(recipe.model_defaults[field])}**"
+        else:
+            trained = "the same"
+        ships = shown(shipped[field]) if field in shipped else "–"
+        rows.append(f"| `{field}` | {shown(default)} | {trained} | {ships} | {_cell(docs.get(field, ''))} |")
     return "\n".join(rows)
 
 
@@ -262,7 +289,7 @@ def model_page(name, picture_link=None):
         lines += ["", f"- **Measured** {env.get('date', 'on an unrecorded date')}, by `{command_text(card)}` "
                       f"(seed {card.get('seed')}; {training_text(card)}; TensorFlow {env.get('tensorflow')}, "
                       f"Keras {env.get('keras')}).",
-                  f"- **Commit**: `{commit[:12] if commit else '–'}` ({how}).",
+                  f"- **Commit**: `{_short(commit) if commit else '–'}`: {how}.",
                   f"- **Re-measured** by `tests/test_pretrained.py` from the shipped weights; "
                   f"`zoo evaluate {name}` measures them again.",
                   f"- **Card**: `saved_models/{name}/model_card.json` (`zoo info {name}` prints it)."]
@@ -277,8 +304,11 @@ def model_page(name, picture_link=None):
                           f"![{name}: {key.replace('_', ' ')}]({picture_link(name, file)})", ""]
 
     lines += ["## Configuration", "",
-              f"The model's constructor fields: `zoo.load(\"{name}\", field=value)` and `zoo train {name} "
-              f"--field value` take each.", "", config_table(entry), ""]
+              f"The model's constructor fields. `zoo.load(\"{name}\", field=value)` takes each; "
+              f"`zoo train {name} --field-name value` takes each but those the recipe sets from the data. "
+              "The recipe trains with its own default where it differs (in bold), and the shipped weights "
+              "were trained with the values of their `config.json`.", "",
+              config_table(entry, _shipped_config(folder)), ""]
 
     lines += ["## Serving", "", "The exported SavedModel's signatures (`zoo info` lists them too):", "",
               "| endpoint | inputs | outputs |", "|---|---|---|"]
@@ -298,7 +328,7 @@ def model_page(name, picture_link=None):
     notes = Path(inspect.getfile(type(recipe))).parent / "README.md"  # beside the recipe
     if notes.exists():
         text = notes.read_text()
-        text = re.sub(r"^# .*\n", "", text, count=1)  # the page has its title
+        text = re.sub(r"\A# .*\n", "", text)  # the page has its title
         # Pictures of the shipped folders, linked from the recipe's folder: copied into the site
         # (those of the card's own files are shown above already)
         shown = {(name, f) for f in (card or {}).get("files", {}).values() if isinstance(f, str)}
@@ -311,8 +341,14 @@ def model_page(name, picture_link=None):
 
     members = public_methods(entry.cls)
     lines += ["## Python class", "", f"::: {cls}", "    options:", "      show_root_heading: false",
-              "      heading_level: 3", f"      members: {json.dumps(members)}", ""]
+              "      heading_level: 3", "      inherited_members: true", f"      members: {json.dumps(members)}", ""]
     return "\n".join(lines)
+
+
+def _short(commit):
+    """A commit's first 12 digits, with its "+dirty" mark kept."""
+    head, _, mark = commit.partition("+")
+    return head[:12] + (f"+{mark}" if mark else "")
 
 
 def _shown_path(path):
@@ -320,8 +356,15 @@ def _shown_path(path):
 
 
 def _demote(text):
-    """Headings one level down, below the page's own `##`."""
-    return re.sub(r"^(#+) ", lambda m: "#" * max(3, len(m.group(1)) + 1) + " ", text, flags=re.M)
+    r"""Headings one level down, below the page's own `##` (not a `#` line in a code block).
+
+    >>> _demote("## Oracle\n```bash\n# a comment\n```\n")
+    '### Oracle\n```bash\n# a comment\n```\n'
+    """
+    parts = re.split(r"(^```.*?^```)", text, flags=re.M | re.S)
+    return "".join(p if i % 2 else re.sub(r"^(#+) ", lambda m: "#" * max(3, len(m.group(1)) + 1) + " ", p,
+                                          flags=re.M)
+                   for i, p in enumerate(parts))
 
 
 def _shipped_config(folder):
@@ -335,7 +378,7 @@ def _shipped_config(folder):
 def _flags_table(parser):
     rows = ["| flag | default | what it does |", "|---|---|---|"]
     for action in parser._actions:  # argparse keeps no public list of its arguments
-        if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+        if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)) or action.dest == "help":
             continue
         names = ", ".join(f"`{s}`" for s in action.option_strings) or f"`{action.dest}`"
         if isinstance(action, argparse.BooleanOptionalAction):
@@ -348,13 +391,13 @@ def _flags_table(parser):
             shown = defaults[0].group(1)
             help_text = re.sub(r"\s*\(default: ((?:[^()]|\([^()]*\))*)\)", "", help_text).strip()
         elif action.default in (None, argparse.SUPPRESS) or not action.option_strings:
-            shown = "–" if action.option_strings else "(required)"
+            shown = "–" if action.option_strings or action.nargs == "?" else "(required)"
         else:
             shown = repr(action.default)
         if action.choices:
             help_text += f" (one of: {', '.join(map(str, action.choices))})"
         rows.append(f"| {names} | {_cell(shown)} | {_cell(help_text)} |")
-    return "\n".join(rows)
+    return "\n".join(rows) if len(rows) > 2 else "It takes no flags."
 
 
 def cli_page():
@@ -367,8 +410,8 @@ def cli_page():
              parser.format_usage().strip(), "```", "", _flags_table(parser), ""]
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for command, subparser in sub.choices.items():
-        lines += [f"## `zoo {command}`", "", sub._choices_actions[list(sub.choices).index(command)].help.capitalize()
-                  + ".", "", "```text", subparser.format_usage().strip(), "```", "", _flags_table(subparser), ""]
+        what = sub._choices_actions[list(sub.choices).index(command)].help
+        lines += [f"## `zoo {command}`", "", _cell(what[:1].upper() + what[1:]) + ".", "", "```text", subparser.format_usage().strip(), "```", "", _flags_table(subparser), ""]
         if command == "train":
             lines += ["`zoo train NAME` runs the model's recipe (`python -m recipes.NAME.recipe` is the same); "
                       "its flags are below, one section per model.", ""]

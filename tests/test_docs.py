@@ -114,9 +114,24 @@ def test_the_site_builds_strictly_with_a_page_per_model(site):
         assert f"zoo train {name}" in cli
         for flag in get_entry(name).recipe().config_class().__dataclass_fields__:
             assert f"--{flag.replace('_', '-')}" in cli, (name, flag)
+    # The API and recipe references: every name `zoo` and `zoo.recipe` export
+    from zoo import recipe as recipes
+
     api = (folder / "reference" / "api.html").read_text()
-    for name in ("zoo.load", "zoo.info", "zoo.list_models", "zoo.export", "zoo.ConfigError", "zoo.WeightsError"):
-        assert f'id="{name}"' in api, name
+    for name in zoo.__all__:
+        assert f'id="zoo.{name}"' in api, name
+    recipe = (folder / "reference" / "recipe.html").read_text()
+    for name in recipes.__all__:
+        assert f'id="zoo.recipe.{name}"' in recipe, name
+    # Each model page documents every method its users call, inherited ones too (dcgan's from
+    # ImageGAN)
+    from docs.generate import public_methods
+
+    for name in [*names, THROWAWAY]:
+        cls = get_entry(name).cls if name != THROWAWAY else None
+        page = (folder / "models" / f"{name}.html").read_text()
+        for method in public_methods(cls) if cls else ():
+            assert f'id="{cls.__module__}.{cls.__qualname__}.{method}"' in page, (name, method)
 
 
 def test_the_readme_model_table_is_generated_from_the_cards():
@@ -243,6 +258,16 @@ def _public_objects():
     return objects
 
 
+def _documented_names(obj):
+    """The names an object's own docstring documents under `Args:` or `Attributes:`."""
+    doc = inspect.cleandoc(vars(obj).get("__doc__") or "") if inspect.isclass(obj) else inspect.getdoc(obj) or ""
+    names = set()
+    for section in re.findall(r"^(?:Args|Attributes):\n((?:[ \t]+.*\n?|\n)*)", doc, re.M):
+        for entry in re.findall(r"^ {4}(\**\w+(?:, \**\w+)*)(?: \(.*?\))?:", section, re.M):
+            names |= {n.strip().lstrip("*") for n in entry.split(",")}
+    return names
+
+
 def _returns_a_value(function):
     source = textwrap.dedent(inspect.getsource(function))
     return any(isinstance(node, ast.Return) and node.value is not None
@@ -251,7 +276,7 @@ def _returns_a_value(function):
 
 
 def test_every_public_function_and_class_is_documented():
-    """Summary; Args where it takes any; Returns where it returns a value; and an example that
+    """Summary; Args naming every parameter it takes; Returns where it returns a value; and an example that
     runs as a doctest (`--doctest-modules` runs them), except on what a subclass overrides: the
     Keras methods a model overrides, the model hooks `ZooModel` declares, and the methods of the
     recipe classes (hooks that say what to override, and steps of a run that needs data)."""
@@ -270,11 +295,17 @@ def test_every_public_function_and_class_is_documented():
         problems = []
         if not doc or not doc.splitlines()[0].rstrip().endswith((".", ":")):
             problems.append("a one-line summary")
-        if inspect.isfunction(obj):
-            taken = [p for p in inspect.signature(obj).parameters if p not in ("self", "cls")]
-            if taken and "Args:" not in doc:
-                problems.append("Args")
-            if _returns_a_value(obj) and not re.search(r"^(Returns|Yields):", doc, re.M):
+        constructor = inspect.isclass(obj) and "__init__" in vars(obj) and obj.__module__.startswith("zoo")
+        if inspect.isfunction(obj) or constructor:
+            function = obj.__init__ if constructor else obj
+            taken = [p for p in inspect.signature(function).parameters if p not in ("self", "cls")]
+            # a class's along its bases, as the flags' help is read (a dataclass's: Attributes)
+            documented = set().union(*(_documented_names(k) for k in obj.__mro__ if k.__module__.startswith("zoo"))
+                                     ) if constructor else _documented_names(obj)
+            undocumented = [p for p in taken if p not in documented]
+            if undocumented:
+                problems.append(f"Args for {', '.join(undocumented)}")
+            if not constructor and _returns_a_value(obj) and not re.search(r"^(Returns|Yields):", doc, re.M):
                 problems.append("Returns")
         owner = name.rsplit(".", 2)[-2]
         exempt = inspect.isfunction(obj) and owner[:1].isupper() and (

@@ -118,7 +118,7 @@ def test_the_shipped_oracle_benchmark_card_is_consistent():
 
 
 def test_the_held_out_seeds_run_is_the_one_the_readme_quotes():
-    """The settings were chosen on seeds 0-2; the README reports a run on seeds 3 and 4 beside them."""
+    """The settings were chosen on seeds 0-2; the recipe's README.md reports a run on seeds 3 and 4 beside them."""
     card = cards.read_card(HELD_OUT)
     assert card["seeds"] == [3, 4]
     assert {k: v for k, v in card["recipe"]["config"].items() if k not in ("seeds", "output")} == \

@@ -19,7 +19,10 @@ import recipes
 recipes.__path__.append(sys.argv[1] + "/recipes_ext")  # recipes.gru_image_classifier, as in a checkout
 import numpy as np
 import gru_image_classifier  # registers the model, as zoo/models/__init__.py's import would
+import doctest
 import zoo
+examples = doctest.testmod(gru_image_classifier)  # its docstring's example, as --doctest-modules runs it
+assert examples.attempted and not examples.failed, examples
 from zoo import cli
 recipe = zoo.registry.get_entry("gru_image_classifier").recipe()
 card = recipe.main(["--smoke", "--output", sys.argv[1] + "/run"])

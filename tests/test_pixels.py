@@ -1,4 +1,4 @@
-"""The pixel convention (README, "Python API", "Pixels"), for every registered model (a new
+"""The pixel convention (docs: guides/python-api.md, "Pixels"), for every registered model (a new
 model gets these for free): image-producing methods give uint8 images by default that save as
 PNGs, floats in [0, 1] with `output="float"`, and a clear error for any other `output`; models
 of single-channel images take them with or without the channel axis, in `predict`, `__call__`

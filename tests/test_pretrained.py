@@ -1,5 +1,5 @@
 """The shipped weights: their model card's metric is re-measured from the shared test data, and
-the README shows the card's number."""
+the README's model table shows the card's number."""
 
 import json
 from pathlib import Path

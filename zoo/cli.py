@@ -73,11 +73,11 @@ def _parser():
     p.set_defaults(handler=_list)
 
     p = commands.add_parser("info", help="a model's task, data, inputs, outputs, config and metrics")
-    p.add_argument("name")
+    p.add_argument("name", help="a registered model (`zoo list` lists them)")
     p.set_defaults(handler=_info)
 
     p = commands.add_parser("sample", help="draw from a generator: image files (or one grid), or lines of text")
-    p.add_argument("name")
+    p.add_argument("name", help="a registered model (`zoo list` lists them)")
     _weights_flag(p)
     p.add_argument("--count", type=_positive_int, default=16, help="how many samples (default: 16)")
     p.add_argument("--seed", type=int, default=0, help="seed of the draw: same seed, same samples (default: 0)")
@@ -86,13 +86,13 @@ def _parser():
     p.set_defaults(handler=_sample)
 
     p = commands.add_parser("predict", help="classify image (or video) files with a classifier")
-    p.add_argument("name")
+    p.add_argument("name", help="a registered model (`zoo list` lists them)")
     p.add_argument("files", nargs="+", metavar="FILE", help="images (PNG, JPEG, GIF, BMP), or videos for a video model")
     _weights_flag(p)
     p.set_defaults(handler=_predict)
 
     p = commands.add_parser("train", help="train a model with its recipe (`zoo train NAME --help` for its flags)", add_help=False)
-    p.add_argument("name", nargs="?")
+    p.add_argument("name", nargs="?", help="a registered model (`zoo list` lists them); without it, the list")
     p.add_argument("-h", "--help", action="store_true")
     p.set_defaults(handler=_train)
 
@@ -101,7 +101,7 @@ def _parser():
         ("export", _export, "write a SavedModel for TF Serving (<output>/<version>/), a LiteRT or an ONNX export"),
     ):
         p = commands.add_parser(name, help=text)
-        p.add_argument("name")
+        p.add_argument("name", help="a registered model (`zoo list` lists them)")
         _weights_flag(p)
         if name == "evaluate":
             p.add_argument("--data-dir", help="TFDS data folder (default: $TFDS_DATA_DIR)")
@@ -114,7 +114,7 @@ def _parser():
                            help="write the measured metrics into the weights' model card")
         else:
             p.add_argument("--format", default="saved_model", choices=exports.FORMATS,
-                           help="saved_model (default: for TF Serving), litert (one .tflite file) or onnx (one "
+                           help="saved_model (the default, for TF Serving), litert (one .tflite file) or onnx (one "
                                 ".onnx file per endpoint)")
             p.add_argument("--output", help="export folder (default: exports/<name>/serving for a SavedModel, "
                                             "exports/<name>/<format> otherwise)")

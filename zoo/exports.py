@@ -95,7 +95,7 @@ def fixed_shapes(model, fmt):
 
 
 def support(model):
-    """{endpoint: {format: "yes …" or why not}} for `model`: the README's support table."""
+    """{endpoint: {format: "yes …" or why not}} for `model`: the support table of its docs page."""
     skipped = model.NOT_PORTABLE
     shapes_of = {fmt: fixed_shapes(model, fmt) for fmt in FORMATS[1:]}
     table = {}
@@ -136,7 +136,7 @@ def write_onnx(model, folder):
         import onnx  # noqa: F401
         import tf2onnx
     except ImportError:
-        raise ConfigError('ONNX export needs tf2onnx and onnx: pip install "zoo[export]".') from None
+        raise ConfigError('ONNX export needs tf2onnx and onnx: pip install "lstm-gan-zoo[export]".') from None
 
     folder = Path(folder)
     if folder.is_dir() and any(not p.name.endswith(".onnx") for p in folder.iterdir()):

@@ -21,7 +21,15 @@ JUDGE_DATASET = "mnist"  # what the shipped lstm_image_classifier, the default j
 @dataclasses.dataclass
 class SampleQuality:
     """The measurement settings of every recipe whose model draws images: a base of its
-    `Settings` (flags of `zoo train`) and its `Measurement` (flags of `zoo evaluate`)."""
+    `Settings` (flags of `zoo train`) and its `Measurement` (flags of `zoo evaluate`).
+
+    Attributes:
+        quality_samples: generated images for the classifier score and Fréchet distance (0:
+            leave these measures out); default 10,000.
+        judge_weights: weights folder of an `lstm_image_classifier` trained on the run's
+            dataset, the judge of sample quality; default None (the shipped one, trained on
+            MNIST; for another dataset the measure is skipped without one).
+    """
 
     quality_samples: int = option(10_000, "generated images for the classifier score and Fréchet distance (0: "
                                           "leave these measures out)", at_least(0))

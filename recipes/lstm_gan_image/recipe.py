@@ -19,7 +19,7 @@ from zoo.recipe import GANSettings, ImageGANRecipe
 class Settings(GANSettings):
     epochs: int = option(20, "passes over the training data (≈ 53 min on 2 CPU cores)", at_least(1))
     # Two time scales (Heusel et al. 2017): LSTM(384) collapsed with both at 2e-4; G at 1e-4 trained,
-    # and D at 4e-4 beside it scored 0.891 / 0.830 after 20 epochs against D at 2e-4's 0.839 / 0.770 (README).
+    # and D at 4e-4 beside it scored 0.891 / 0.830 after 20 epochs against D at 2e-4's 0.839 / 0.770 (README.md here).
     learning_rate: float = option(1e-4, "Adam learning rate of the generator (β1 = 0.5)", positive)
     d_learning_rate: float = option(4e-4, "Adam learning rate of the discriminator (β1 = 0.5)", positive)
     jit_compile: bool = option(False, "XLA-compile the training step")

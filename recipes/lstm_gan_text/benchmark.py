@@ -60,7 +60,7 @@ class OracleRecipe(LSTMGANTextRecipe):
     Settings = OracleSettings
     # Five discriminator updates per generator update, and a Gumbel-softmax that stays soft
     # (inverse temperature 1 → 1.75 over the one adversarial epoch): chosen on seeds 0–2 of this
-    # oracle among trials on one to three seeds (README, "The oracle benchmark").
+    # oracle among trials on one to three seeds (README.md here, "The oracle benchmark").
     model_defaults = dict(discriminator_steps=5, max_inverse_temperature=1.75)
     smoke = {**LSTMGANTextRecipe.smoke, "epochs": 1, "seeds": [0, 1]}
     command = "python -m recipes.lstm_gan_text.benchmark"

@@ -56,7 +56,9 @@ class Settings(TrainSettings):
 class LSTMGANTextRecipe(Recipe):
     name = "lstm_gan_text"
     answers = ("Does adversarial training make an LSTM text generator better than maximum likelihood alone? "
-               "Measured on SeqGAN's oracle benchmark, in its own units (NLL-oracle).")
+               "Measured on SeqGAN's oracle benchmark, in its own units (NLL-oracle): see "
+               "[the oracle benchmark](#the-oracle-benchmark) below; the shipped weights are the Tiny Shakespeare "
+               "character model.")
     Settings = Settings
     derived_fields = ("vocabulary", "token_separator", "anneal_steps", "phase")
     smoke = dict(epochs=1, adversarial_epochs=1, batch_size=16, sequence_length=12, embedding_dim=8, hidden_dim=16,

@@ -4,7 +4,7 @@ loaders give.
 
 Images are listed, labelled, decoded and resized by `keras.utils.image_dataset_from_directory`
 (PNG, JPEG, GIF, BMP); videos (GIF, MP4 and whatever else FFmpeg reads) are decoded by PyAV,
-which brings its own FFmpeg libraries (`pip install "zoo[video]"`). A folder has no test split:
+which brings its own FFmpeg libraries (`pip install "lstm-gan-zoo[video]"`). A folder has no test split:
 `TEST_FRACTION` of its files, drawn with a fixed seed, are held out as one, so the same files
 are the test set of every run and of `zoo evaluate`; unless a number is given,
 `VALIDATION_FRACTION` of the rest are held out for validation, so a small folder trains with
@@ -240,5 +240,5 @@ def _pyav():
     try:
         import av
     except ImportError:
-        raise DataError('--videos needs PyAV to decode video files: pip install "zoo[video]".') from None
+        raise DataError('--videos needs PyAV to decode video files: pip install "lstm-gan-zoo[video]".') from None
     return av

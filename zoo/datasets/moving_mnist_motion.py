@@ -20,7 +20,7 @@ the digit and guess the motion: its accuracy ceiling is **25 %** (a quarter of i
 accuracy). Two frames are enough in principle; the slow/fast distinction needs the spacing.
 
 The `cnn_lstm_video` recipe draws the first test clip of each motion as a strip of frames with
-its label (the picture in the README and beside the shipped weights).
+its label (the picture on the model's docs page and beside the shipped weights).
 
 A config with `digits=2` makes unlabelled clips by Moving MNIST's own protocol instead, what a
 next-frame predictor (`convlstm_video`) is measured on: two digits drawn at random from the

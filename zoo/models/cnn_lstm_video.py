@@ -155,6 +155,7 @@ class CNNLSTMVideo(ZooClassifier):
             optical flow (Simonyan & Zisserman 2014), at the cost of one subtraction.
         class_names: optional names of the classes, returned by the exported signature.
         seed: seed of the model's random draws (None: from Keras' global seed).
+        **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Raises:
         zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: conv_filters positive

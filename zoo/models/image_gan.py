@@ -37,6 +37,7 @@ class ImageGAN(ZooModel):
         ema_decay: decay of the moving average of the generator's weights that `call` samples
             from (0: sample from the trained generator itself).
         seed: seed of the noise draws (None: Keras' global seed).
+        **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Attributes:
         MAX_SAMPLES: the most images one request to the exported `sample` signature may ask

@@ -72,6 +72,7 @@ class LSTMImageClassifier(ZooClassifier):
             positions. 0 turns it off.
         class_names: optional names of the classes, returned by the exported signature.
         seed: seed of the augmentation's random draws (None: from Keras' global seed).
+        **kwargs: passed to `keras.Model` (e.g. `name`).
         unroll: run the LSTMs as one unrolled graph over the rows instead of a while loop:
             the same maths, faster for 28 steps on CPU (benchmarks/run.py: 6–16 % more
             training examples/s on 2 cores).

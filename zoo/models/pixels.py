@@ -1,4 +1,4 @@
-"""The zoo's one pixel convention, in code (README, "Python API", "Pixels").
+"""The zoo's one pixel convention, in code (docs: guides/python-api.md, "Pixels").
 
 Images go in as raw pixels (0–255, `uint8` or any number type), [batch, height, width,
 channels]; a single-channel image may leave out its channel axis ([batch, height, width]; a
