@@ -310,12 +310,18 @@ def model_page(name, picture_link=None):
               "were trained with the values of their `config.json`.", "",
               config_table(entry, _shipped_config(folder)), ""]
 
-    lines += ["## Serving", "", "The exported SavedModel's signatures (`zoo info` lists them too):", "",
-              "| endpoint | inputs | outputs |", "|---|---|---|"]
+    lines += ["## Serving", "", "The exported SavedModel's signatures (`zoo info` lists them too), and how much one "
+              "request may carry (`request_limits`; past it, an error that says so, and counts such as "
+              "`num_images` are bounded by the signature itself):", "",
+              "| endpoint | inputs | outputs | one request carries at most |", "|---|---|---|---|"]
+    limits = model.request_limits()
     for endpoint in record.inputs:
         ins = "<br>".join(f"`{k}`: {v}" for k, v in record.inputs[endpoint].items())
         outs = "<br>".join(f"`{k}`: {v}" for k, v in record.outputs[endpoint].items())
-        lines.append(f"| `{endpoint}` | {ins} | {outs} |")
+        most = "<br>".join(f"`{k}`: " + ", ".join(f"{m:,} {'examples' if a == 0 else f'along axis {a}'}"
+                                                  for a, m in axes.items())
+                           for k, axes in limits.get(endpoint, {}).items()) or "–"
+        lines.append(f"| `{endpoint}` | {ins} | {outs} | {most} |")
     lines += ["", "Served with TF Serving, one request per endpoint (the bodies are checked against the "
                   "exported signatures by `tests/test_rest_requests.py`):", "",
               "```bash", serving_block(name, model), "```", "",

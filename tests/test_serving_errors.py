@@ -1,7 +1,8 @@
 """Bad requests to the exported SavedModels, sent by a clean process that never imports zoo (as
 TF Serving would): each gets an error that names the input, or a defined answer (an empty
-batch gets an empty answer); the process lives through all of them. And `model.predict`
-refuses the same inputs with a message."""
+batch gets an empty answer); a request one past each of the model's `request_limits` (a batch,
+a sequence's length) gets "at most N"; the process lives through all of them. And
+`model.predict` refuses the same inputs with a message."""
 
 import json
 
@@ -57,7 +58,14 @@ def bad_versions(name, spec, value):
             v = value.copy(); v.flat[0] = bad
             yield f"id {bad}", v, "error"
 
-def requests(loaded):
+def past_limits(name, spec, value, axes):
+    # one request one past each limit, the input's other open sizes at their least
+    for axis, most in axes.items():
+        shape = [1 if d is None else d for d in spec.shape]
+        shape[axis] = most + 1
+        yield f"{most + 1} on axis {axis}, past at most {most}", np.zeros(shape, value.dtype), "error"
+
+def requests(loaded, limits):
     results = []
     for endpoint, signature in loaded.signatures.items():
         specs = signature.structured_input_signature[1]
@@ -65,6 +73,9 @@ def requests(loaded):
         cases = [("valid", dict(inputs), "answer")]
         for name, spec in specs.items():
             for case, value, expected in bad_versions(name, spec, inputs[name]):
+                cases.append((f"{name}: {case}", {**inputs, name: value}, expected))
+            for case, value, expected in past_limits(name, spec, inputs[name],
+                                                     {int(a): m for a, m in limits.get(endpoint, {}).get(name, {}).items()}):
                 cases.append((f"{name}: {case}", {**inputs, name: value}, expected))
         for case, request, expected in cases:
             try:
@@ -81,7 +92,8 @@ def requests(loaded):
     return results
 
 # Every model's export in one process: one TensorFlow start-up instead of one per model.
-print("RESULTS " + json.dumps({path: requests(tf.saved_model.load(path)) for path in sys.argv[1:]}))
+limits = json.loads(sys.argv[1])  # {path: the model's request_limits}
+print("RESULTS " + json.dumps({path: requests(tf.saved_model.load(path), limits[path]) for path in sys.argv[2:]}))
 """
 
 
@@ -91,7 +103,9 @@ def served(smoke_run, tmp_path_factory):
     versions = {name: str(zoo.export(zoo.load(name, weights=smoke_run[name][0]),
                                      tmp_path_factory.mktemp(f"serve-{name}")))
                 for name in NAMES}
-    result = run_clean_python(REQUESTS, *versions.values(), timeout=600)
+    limits = {str(version): zoo.load(name, weights=smoke_run[name][0]).request_limits()
+              for name, version in versions.items()}
+    result = run_clean_python(REQUESTS, json.dumps(limits), *versions.values(), timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]  # the serving process lived through all
     answers = json.loads(result.stdout.split("RESULTS ", 1)[1])
     return {name: answers[version] for name, version in versions.items()}
@@ -106,6 +120,8 @@ def test_every_bad_request_gets_an_error_naming_the_input_or_a_defined_answer(na
         if r["expected"] == "error":
             assert r["got"] == "error", label
             assert r["case"].split(":")[0] in r["message"], label  # the message names the input
+            if "past at most" in r["case"]:
+                assert f"at most {r['case'].rsplit(' ', 1)[1]}" in r["message"], label
         elif r["expected"] == "empty":
             assert r["got"] == "answer" and r["rows"] == [0], label
         else:
@@ -117,6 +133,14 @@ def test_the_tables_cover_each_kind_of_bad_input(served):
     for kind in ("empty batch", "nan value", "inf value", "id -1", "id 1000000", "zero", "negative", "huge",
                  "size 32 on axis 1", "size 0 on axis 1"):
         assert kind in cases, kind
+    # every batched input of every endpoint was sent one example past its bound
+    past = {(name, r["endpoint"], r["case"].split(":")[0]) for name, results in served.items() for r in results
+            if "past at most" in r["case"] and "on axis 0" in r["case"]}
+    for name in NAMES:
+        for endpoint, (_, specs) in zoo.load(name).serving_signatures().items():
+            for spec in specs:
+                if spec.shape.rank and spec.shape[0] is None:
+                    assert (name, endpoint, spec.name) in past, (name, endpoint, spec.name)
 
 
 PREDICT_CASES = [  # (name, model overrides, what to predict on, the error's words)

@@ -61,7 +61,9 @@ def write_saved_model(model, path, version=None):
         raise ConfigError(f"{final} already exists: choose another version or remove it.")
     archive = keras.export.ExportArchive()
     archive.track(model)
+    limits = model.request_limits()
     for endpoint, (fn, specs) in model.serving_signatures().items():
+        fn = serving.bounded(fn, specs, limits.get(endpoint, {}), endpoint)
         archive.add_endpoint(endpoint, serving.answers_empty_batches(fn, specs), specs)
     with atomic.atomic_path(final) as tmp:
         archive.write_out(str(tmp), verbose=False)

@@ -74,6 +74,9 @@ class ZooModel(keras.Model):
     FIELD_CHECKS = {}  # {constructor argument: check} (`zoo.config` checks), applied by `check_fields`
     # {endpoint: {input: value}}: the example requests the docs show (`serving_example`).
     SERVING_EXAMPLES = {}
+    # The most examples one request to an exported signature may carry in any batched input
+    # (`request_limits`): past it, a clear error instead of a server out of memory.
+    MAX_BATCH = 10_000
     # {endpoint: why LiteRT and ONNX exports leave it out} (`zoo.portable`, `zoo export`);
     # every other endpoint of `serving_signatures` is exported in every format.
     NOT_PORTABLE = {}
@@ -280,6 +283,26 @@ class ZooModel(keras.Model):
             (['latent'], TensorShape([2, 28, 28, 1]))
         """
         raise NotImplementedError
+
+    def request_limits(self):
+        """How large one request to each exported signature may be: {endpoint: {input: {axis:
+        most}}}. Every export refuses a request past these with "<input> must hold at most N ..."
+        before computing any of it.
+
+        By default every batched input holds at most `MAX_BATCH` examples; a model adds its own
+        (a text model's sequence length). Counts (`num_images`, …) are bounded by the
+        signatures themselves (`checked_count`).
+
+        Returns:
+            dict: {endpoint: {input name: {axis: the most it may hold}}}.
+
+        Examples:
+            >>> import zoo
+            >>> zoo.load("lstm_image_classifier").request_limits()
+            {'serving_default': {'images': {0: 10000}}}
+        """
+        return {endpoint: {s.name: {0: self.MAX_BATCH} for s in specs if s.shape.rank and s.shape[0] is None}
+                for endpoint, (_, specs) in self.serving_signatures().items()}
 
     def serving_example(self, endpoint):
         """Example inputs of `endpoint`, as a TF Serving request would send them.

@@ -556,6 +556,22 @@ class LSTMGANText(ZooModel):
         """
         return self.vocab_size
 
+    def request_limits(self):
+        """How large one request may be: `serving_default` scores as much as `generate` draws.
+
+        `ZooModel.request_limits`, and for `serving_default` at most `MAX_SEQUENCES` sequences
+        of at most `MAX_LENGTH` tokens.
+
+        Returns:
+            dict: {endpoint: {input name: {axis: the most it may hold}}}.
+
+        Examples:
+            >>> import zoo
+            >>> zoo.load("lstm_gan_text").request_limits()["serving_default"]
+            {'tokens': {0: 1000, 1: 1000}}
+        """
+        return {**super().request_limits(), "serving_default": {"tokens": {0: self.MAX_SEQUENCES, 1: self.MAX_LENGTH}}}
+
     def serving_signatures(self):
         """The endpoints `zoo.export` writes: `serving_default` and `generate`.
 

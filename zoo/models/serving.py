@@ -160,6 +160,30 @@ def checked_ids(ids, size, message):
         return tf.identity(ids)
 
 
+def bounded(fn, specs, limits, endpoint):
+    """`fn`, refusing a request whose inputs are larger than `limits` ({input name: {axis: most}})
+    with "<input> must hold at most N <what> per <endpoint> request" before any of it is computed:
+    what one request may carry before it would exhaust the serving process's memory or time."""
+    if not limits:
+        return fn
+    names = [s.name for s in specs]
+
+    def checked_request(*args):
+        checks = []
+        for name, axes in limits.items():
+            x = args[names.index(name)]
+            for axis, most in axes.items():
+                what = "examples" if axis == 0 else f"steps along axis {axis}"
+                checks.append(tf.debugging.assert_less_equal(
+                    tf.shape(x, out_type=tf.int64)[axis], tf.constant(most, tf.int64),
+                    message=f"{name} must hold at most {most} {what} per {endpoint} request; send the rest in "
+                            "another"))
+        with tf.control_dependencies(checks):
+            return fn(*[tf.identity(a) for a in args])
+
+    return checked_request
+
+
 def answers_empty_batches(fn, specs):
     """`fn`, answering a request of no examples with outputs of no rows. Keras' layers fail on
     a batch of size 0 (an LSTM cell, for one), so such a batch is padded to one example of
