@@ -335,6 +335,7 @@ def model_page(name, picture_link=None):
     if notes.exists():
         text = notes.read_text()
         text = re.sub(r"\A# .*\n", "", text)  # the page has its title
+        text = text.replace("](../../docs/pages/", "](../")  # links into the guides, from the site
         # Pictures of the shipped folders, linked from the recipe's folder: copied into the site
         # (those of the card's own files are shown above already)
         shown = {(name, f) for f in (card or {}).get("files", {}).values() if isinstance(f, str)}

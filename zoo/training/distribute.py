@@ -90,28 +90,99 @@ def distribution(name, *, deterministic=False, seed=0, batch_size=None):
     return strategy
 
 
-def native_bfloat16():
-    """True where bfloat16 matrix maths runs in hardware: a GPU, or an x86 CPU with AVX-512
-    BF16 or AMX (elsewhere bfloat16 is emulated, and slower than float32)."""
-    if tf.config.list_physical_devices("GPU"):
-        return True
+# bfloat16 matrix products must run this many times as fast as float32 ones for "auto" to pick
+# mixed_bfloat16: a mixed model also casts, and its small layers gain less than a large product.
+BFLOAT16_MARGIN = 1.25
+
+
+def machine_key():
+    """What identifies this machine's arithmetic for the cached precision choice: its CPU model
+    and cores, its GPUs, and the TensorFlow build that runs on them."""
     try:
-        flags = Path("/proc/cpuinfo").read_text()
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "unknown CPU")
     except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
+        cpu = "unknown CPU"
+    gpus = [tf.config.experimental.get_device_details(g).get("device_name", g.name)
+            for g in tf.config.list_physical_devices("GPU")]
+    return f"{cpu} × {os.cpu_count()} | {', '.join(gpus) or 'no GPU'} | TensorFlow {tf.__version__}"
+
+
+def matmul_speeds(size=1024, repeats=8):
+    """GFLOP/s of a `size`² matrix product in float32 and in bfloat16 on the default device:
+    {"float32": …, "bfloat16": …}, the best of three rounds of `repeats` products each."""
+    import time
+
+    speeds = {}
+    for dtype in ("float32", "bfloat16"):
+        a = tf.random.stateless_normal((size, size), seed=(1, 2), dtype=dtype)
+        product = tf.function(lambda x: tf.linalg.matmul(x, x))
+        product(a).numpy()  # traced and warmed up
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(repeats):
+                out = product(a)
+            out.numpy()  # waits for the device
+            best = min(best, time.perf_counter() - start)
+        speeds[dtype] = 2 * size**3 * repeats / best / 1e9
+    return speeds
+
+
+def cache_dir():
+    """Where the zoo keeps what it measured of this machine: $ZOO_CACHE_DIR, else
+    $XDG_CACHE_HOME/zoo, else ~/.cache/zoo."""
+    if os.environ.get("ZOO_CACHE_DIR"):
+        return Path(os.environ["ZOO_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zoo"
+
+
+def auto_precision():
+    """What `--precision auto` runs on this machine: "mixed_bfloat16" where a bfloat16 matrix
+    product measured at least `BFLOAT16_MARGIN` times as fast as a float32 one, else "float32".
+
+    A CPU flag does not tell: a 2-core Xeon with AVX-512 BF16 multiplied at 157 GFLOP/s in
+    bfloat16 against 248 in float32, and trained `dcgan` 1.5× slower mixed. So the choice is
+    measured (about a second), once per machine (`machine_key`), and kept in
+    `cache_dir()/precision.json` with the speeds it was made from.
+
+    Returns:
+        str: "mixed_bfloat16" or "float32".
+    """
+    from zoo import atomic
+
+    path = cache_dir() / "precision.json"
+    key = machine_key()
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    if not isinstance(known.get(key), dict) or known[key].get("precision") not in PRECISIONS[1:]:
+        speeds = matmul_speeds()
+        choice = "mixed_bfloat16" if speeds["bfloat16"] >= BFLOAT16_MARGIN * speeds["float32"] else "float32"
+        known[key] = {"precision": choice, "gflops": {k: round(v, 1) for k, v in speeds.items()}}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic.write_json(path, known)
+        except OSError:
+            pass  # a read-only home: measured again next time
+        print(f"--precision auto: {choice} on this machine (matrix product, GFLOP/s: float32 "
+              f"{speeds['float32']:.0f}, bfloat16 {speeds['bfloat16']:.0f}; kept in {path})")
+    return known[key]["precision"]
 
 
 @contextlib.contextmanager
 def precision(name):
     """Keras' global dtype policy for the models built inside the block: "float32",
-    "mixed_bfloat16" (bfloat16 maths, float32 weights) or "auto" (mixed_bfloat16 where it is
-    native, see `native_bfloat16`). Weights are float32 either way, so a model trained mixed
+    "mixed_bfloat16" (bfloat16 maths, float32 weights) or "auto" (whichever measured faster on
+    this machine: `auto_precision`). Weights are float32 either way, so a model trained mixed
     loads into a float32 one. Restores the previous policy on exit."""
     if name not in PRECISIONS:
         raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, got {name!r}.")
     if name == "auto":
-        name = "mixed_bfloat16" if native_bfloat16() else "float32"
+        name = auto_precision()
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(name)
     try:
