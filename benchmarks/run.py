@@ -35,6 +35,7 @@ from benchmarks.command import argument_parser, chosen_models, write_results
 from benchmarks.machine import machine, matmul_roof
 from benchmarks.processes import measured_in_subprocess, report
 from benchmarks.timing import served_sampling_speed, serving_inputs, serving_latency, train_throughput
+from zoo.cards import source_revision
 
 HERE = Path(__file__).resolve().parent
 
@@ -125,9 +126,37 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
 
 # -- the table ---------------------------------------------------------------------------------
 
-def table(results, roofs, info):
+def model_files(name):
+    """The files a model's row depends on: its model module and its recipe's folder."""
+    from zoo.registry import get_entry
+
+    entry = get_entry(name)
+    return [f"{entry.cls.__module__.replace('.', '/')}.py", entry.recipe_module.rsplit(".", 1)[0].replace(".", "/")]
+
+
+def stale(result):
+    """Why `result` (a row) no longer describes its model, or None: the files of its model
+    changed after the commit it was measured at (git, in a checkout), or it names no commit."""
+    import subprocess
+
+    source = result.get("source")
+    if not source:
+        return "measured before rows recorded their commit"
+    commit = source.split("+")[0]
+    try:
+        changed = subprocess.run(["git", "-C", str(HERE.parent), "diff", "--name-only", commit, "--",
+                                  *model_files(result["model"])], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if changed.returncode:
+        return None  # no such commit here (a shallow clone): cannot tell
+    files = changed.stdout.split()
+    return f"{', '.join(files)} changed since" if files else None
+
+
+def table(results, roofs, info, date=None):
     lines = [
-        f"Machine: {info['cpu']}, {info['cpu_count']} cores"
+        (f"Measured {date} in one run on " if date else "Machine: ") + f"{info['cpu']}, {info['cpu_count']} cores"
         + (f", GPUs {', '.join(info['gpus'])}" if info["gpus"] else ", no GPU")
         + f"; TensorFlow {info['tensorflow']}. Roof (matrix product, 4096²): "
         + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in roofs.items()) + ".",
@@ -147,10 +176,12 @@ def table(results, roofs, info):
         unrolled = f"{r['train_synthetic_unrolled']:.0f}" if r.get("train_synthetic_unrolled") else "–"
         plain = r.get("train_plain")
         plain = f"{plain:.0f} | {r['train_synthetic'] / plain:.0%}" if plain else "– | –"
+        why = stale(r)
+        name = f"`{r['model']}` (**stale**: {why})" if why else f"`{r['model']}`"
         sampling = (f"{r['sample_b1_per_s']:.1f} / {r['sample_b64_per_s']:.0f}" if r.get("sample_b1_per_s")
                     else "–")
         lines.append(
-            f"| `{r['model']}` | {r['batch_size']} | {r['precision']} | {r['train_real']:.0f} | "
+            f"| {name} | {r['batch_size']} | {r['precision']} | {r['train_real']:.0f} | "
             f"{r['train_synthetic']:.0f} | {r['pipeline_ratio']:.0%} | {r['flops_per_example'] / 1e6:.1f} | "
             f"{r['mfu']:.0%} | {plain} | {xla} | {unrolled} | {r['serve_b1_p50_ms']:.2f} / {r['serve_b1_p99_ms']:.2f} | "
             f"{r['serve_b64_p50_ms']:.1f} / {r['serve_b64_p99_ms']:.1f} | {sampling} | {r['peak_memory_mb']:.0f} |")
@@ -187,9 +218,11 @@ def main(argv=None):
         if "error" not in result:
             roof = roofs["bfloat16" if "bfloat16" in result["precision"] else "float32"]
             result["mfu"] = result["flops_per_example"] * result["train_real"] / (roof * 1e9)
+        # Each row says where, when and at which code it was measured, and against which roofs
+        result.update(machine=info, roofs_gflops=roofs, date=time.strftime("%Y-%m-%d"), source=source_revision())
         results.append(result)
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
-    markdown = table(results, roofs, info)
+    markdown = table(results, roofs, info, time.strftime("%Y-%m-%d"))
     print(markdown)
     write_results(args.output, {"machine": info, "roofs_gflops": roofs, "models": results,
                                 "date": time.strftime("%Y-%m-%d")}, markdown + "\n")

@@ -51,5 +51,11 @@ for source, target in [("benchmarks/generative.png", "assets/generative.png")]:
     with mkdocs_gen_files.open(target, "wb") as out, open(generate.REPO / source, "rb") as data:
         shutil.copyfileobj(data, out)
 
+# The benchmark guide's table, from the record of the last run, each row checked for staleness
+# against the code as it is now (benchmarks.run.stale)
+guide = generate.REPO / "docs" / "pages" / "guides" / "benchmark.md"
+with mkdocs_gen_files.open("guides/benchmark.md", "w") as page:
+    page.write(guide.read_text().replace("<!-- benchmark-table -->", generate.benchmark_table()))
+
 with mkdocs_gen_files.open("reference/cli.md", "w") as page:
     page.write(generate.cli_page())

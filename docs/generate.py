@@ -436,6 +436,18 @@ def cli_page():
     return "\n".join(lines)
 
 
+# -- the benchmark ---------------------------------------------------------------------------------
+
+
+def benchmark_table():
+    """The table of the last `python -m benchmarks.run` (benchmarks/results.json), with every
+    row whose model changed since it was measured marked stale."""
+    from benchmarks import run
+
+    record = json.loads((REPO / "benchmarks" / "results.json").read_text())
+    return run.table(record["models"], record["roofs_gflops"], record["machine"], record.get("date"))
+
+
 # -- the README's table -----------------------------------------------------------------------------
 
 
