@@ -4,6 +4,7 @@ and one model's crash is one error row): `python -m <module> --one NAME ...` pri
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,5 +25,9 @@ def measured_in_subprocess(module, name, flags=()):
                              capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     lines = [line for line in process.stdout.splitlines() if line.startswith(PREFIX)]
     if process.returncode or not lines:
-        return {"model": name, "error": (process.stderr.strip().splitlines() or ["no output"])[-1][:200]}
+        said = process.stderr.strip().splitlines() or ["no output"]
+        # the exception's own line and the first line that says what must hold, else the last line
+        named = [line.strip() for line in said if re.match(r"\s*[\w.]*(Error|Exception)\b", line)]
+        must = [line.strip() for line in said if " must " in line]
+        return {"model": name, "error": ("; ".join(dict.fromkeys(named[-1:] + must[:1])) or said[-1].strip())[:300]}
     return json.loads(lines[-1][len(PREFIX):])

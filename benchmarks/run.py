@@ -114,7 +114,7 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
         served = tf.saved_model.load(str(version))
         signature = served.signatures["serving_default"]
         for size in (1, 64):
-            p50, p99 = serving_latency(signature, serving_inputs(signature, batch, size), serving_repeats)
+            p50, p99 = serving_latency(signature, serving_inputs(signature, batch, size, model.serving_example("serving_default")), serving_repeats)
             result[f"serve_b{size}_p50_ms"], result[f"serve_b{size}_p99_ms"] = p50, p99
         if "sample" in served.signatures:
             for size in (1, 64):
@@ -139,13 +139,19 @@ def stale(result):
     changed after the commit it was measured at (git, in a checkout), or it names no commit."""
     import subprocess
 
+    from zoo.errors import UnknownModelError
+
     source = result.get("source")
     if not source:
         return "measured before rows recorded their commit"
+    try:
+        files = model_files(result["model"])
+    except UnknownModelError:
+        return "no longer a registered model"
     commit = source.split("+")[0]
     try:
-        changed = subprocess.run(["git", "-C", str(HERE.parent), "diff", "--name-only", commit, "--",
-                                  *model_files(result["model"])], capture_output=True, text=True, timeout=30)
+        changed = subprocess.run(["git", "-C", str(HERE.parent), "diff", "--name-only", commit, "--", *files],
+                                 capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
     if changed.returncode:
@@ -168,7 +174,9 @@ def table(results, roofs, info, date=None):
     ]
     for r in results:
         if "error" in r:
-            lines.append(f"| `{r['model']}` | failed: {r['error']} |" + " |" * 14)
+            error = " ".join(r["error"].replace("`", "'").split()).replace("|", "\\|")
+            note = " ".join(r.get("error_note", "").split()).replace("|", "\\|")
+            lines.append(f"| `{r['model']}` | failed: `{error}` {note} |" + " |" * 14)
             continue
         on = f"{r['train_synthetic_xla']:.0f}" if r.get("train_synthetic_xla") else "fails"
         off = f"{r.get('train_synthetic_no_xla') or r['train_synthetic']:.0f}"

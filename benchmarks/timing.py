@@ -35,16 +35,19 @@ def serving_latency(signature, inputs, repeats):
     return timed(lambda: [o.numpy() for o in signature(**inputs).values()], repeats, warmup=3)
 
 
-def serving_inputs(signature, batch, size):
+def serving_inputs(signature, batch, size, example=None):
     """Inputs of `size` examples for `signature`: rows of the real batch where the dtypes match
-    (images, clips, tokens), else standard-normal floats (latent vectors)."""
+    (images, clips, tokens), else standard-normal floats (latent vectors); a scalar setting takes
+    its value from `example` (the model's `serving_example`), else 1."""
     import numpy as np
     import tensorflow as tf
 
     first = tf.nest.flatten(batch)[0].numpy()
     inputs = {}
     for name, spec in signature.structured_input_signature[1].items():
-        if spec.dtype.as_numpy_dtype == first.dtype:
+        if spec.shape.rank == 0:  # a setting (convlstm_video's num_frames): the model's example value
+            rows = np.asarray((example or {}).get(name, 1), spec.dtype.as_numpy_dtype)
+        elif spec.dtype.as_numpy_dtype == first.dtype:
             rows = np.resize(first, (size, *first.shape[1:]))
         else:
             shape = [size if d is None else d for d in spec.shape]

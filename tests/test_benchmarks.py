@@ -62,9 +62,22 @@ def test_the_table_names_every_figure():
               "sample_b1_per_s": 12.34, "sample_b64_per_s": 250.0, "peak_memory_mb": 500.0, "flops_note": "note"}
     text = run.table([result, {"model": "broken", "error": "boom"}], {"float32": 100.0},
                      {"cpu": "cpu", "cpu_count": 2, "gpus": [], "tensorflow": tf.__version__})
-    assert "| `m` | 8 | float32 | 90 | 100 | 90% | 2.0 | 50% | 125 | 80% | fails / **100** | – |" in text
+    assert ("| `m` (**stale**: measured before rows recorded their commit) | 8 | float32 | 90 | 100 | 90% | 2.0 | "
+            "50% | 125 | 80% | fails / **100** | – |") in text
     assert "| 3.0 / 4.0 | 12.3 / 250 | 500 |" in text  # serving at batch 64, sampling, memory
-    assert "failed: boom" in text and "- `m`: note" in text
+    assert "failed: `boom`" in text and "- `m`: note" in text
+
+
+def test_a_row_is_stale_once_its_model_changed():
+    import subprocess
+
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=run.HERE).stdout.strip()
+    first = subprocess.run(["git", "rev-list", "--max-parents=0", "HEAD"], capture_output=True, text=True,
+                           cwd=run.HERE).stdout.split()[0]
+    assert run.stale({"model": "vae", "source": head}) is None
+    assert "zoo/models/vae.py" in run.stale({"model": "vae", "source": first})  # written since the first commit
+    assert run.stale({"model": "gone", "source": head}) == "no longer a registered model"
+    assert run.stale({"model": "vae"}) == "measured before rows recorded their commit"
 
 
 @pytest.mark.parametrize("name", zoo.list_models())
