@@ -3,7 +3,6 @@ can compute (the roof that model-FLOP utilisation is measured against)."""
 
 import os
 import platform
-import time
 from pathlib import Path
 
 
@@ -26,16 +25,6 @@ def machine():
 
 def matmul_roof(dtype="float32", n=4096, repeats=10):
     """GFLOP/s of an n × n matrix product in `dtype`: the best of `repeats` timed runs."""
-    import tensorflow as tf
+    from zoo.training.distribute import matmul_gflops
 
-    a = tf.random.normal((n, n), dtype=tf.float32)
-    a = tf.cast(a, dtype)
-    b = tf.identity(a)
-    product = tf.function(lambda x, y: tf.reduce_sum(tf.cast(tf.matmul(x, y)[:1, :1], tf.float32)))
-    product(a, b).numpy()  # trace, warm up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        product(a, b).numpy()
-        best = min(best, time.perf_counter() - start)
-    return 2 * n ** 3 / best / 1e9
+    return matmul_gflops(dtype, n, repeats=1, rounds=repeats)

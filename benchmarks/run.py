@@ -35,7 +35,7 @@ from benchmarks.command import argument_parser, chosen_models, write_results
 from benchmarks.machine import machine, matmul_roof
 from benchmarks.processes import measured_in_subprocess, report
 from benchmarks.timing import served_sampling_speed, serving_inputs, serving_latency, train_throughput
-from zoo.cards import source_revision
+from zoo.cards import git, source_revision
 
 HERE = Path(__file__).resolve().parent
 
@@ -137,8 +137,6 @@ def model_files(name):
 def stale(result):
     """Why `result` (a row) no longer describes its model, or None: the files of its model
     changed after the commit it was measured at (git, in a checkout), or it names no commit."""
-    import subprocess
-
     from zoo.errors import UnknownModelError
 
     source = result.get("source")
@@ -148,16 +146,10 @@ def stale(result):
         files = model_files(result["model"])
     except UnknownModelError:
         return "no longer a registered model"
-    commit = source.split("+")[0]
-    try:
-        changed = subprocess.run(["git", "-C", str(HERE.parent), "diff", "--name-only", commit, "--", *files],
-                                 capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if changed.returncode:
-        return None  # no such commit here (a shallow clone): cannot tell
-    files = changed.stdout.split()
-    return f"{', '.join(files)} changed since" if files else None
+    changed = git("diff", "--name-only", source.split("+")[0], "--", *files)
+    if changed is None:
+        return None  # no checkout, or no such commit here (a shallow clone): cannot tell
+    return f"{', '.join(changed.split())} changed since" if changed else None
 
 
 def table(results, roofs, info, date=None):

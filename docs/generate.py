@@ -10,7 +10,6 @@ import argparse
 import inspect
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -94,17 +93,9 @@ def shipped_commit(folder, card):
     if source:
         return source, "recorded by the run; +dirty: with changes to zoo/ or recipes/ not yet committed"
     weights = folder / card.get("files", {}).get("weights", cards.WEIGHTS)
-
-    def git(*args):
-        try:
-            return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
-                                  timeout=30).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    if git("rev-parse", "--is-shallow-repository") == "true":  # its history is cut: no answer
+    if cards.git("rev-parse", "--is-shallow-repository") == "true":  # its history is cut: no answer
         return None, "not recorded by this card, and this clone's history is shallow"
-    out = git("log", "-1", "--format=%H", "--", str(weights))
+    out = cards.git("log", "-1", "--format=%H", "--", str(weights))
     if out:
         return out, "not recorded by this card, which predates recording it: the commit that shipped the weights"
     return None, "not recorded by this card (and no git history here)"

@@ -64,19 +64,24 @@ def environment():
     }
 
 
-def source_revision():
-    """The commit the zoo's code ran from, "+dirty" after it when `zoo/` or `recipes/` differ
-    from that commit, or None outside a git checkout (an installed package)."""
+def git(*args):
+    """What `git <args>` prints in the zoo's source checkout, or None when there is none (an
+    installed package) or git fails."""
     root = Path(__file__).resolve().parent.parent
     if not (root / ".git").exists():
         return None
     try:
-        def git(*args):
-            return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30,
-                                  check=True).stdout.strip()
-
-        head = git("rev-parse", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "zoo", "recipes")
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30,
+                              check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def source_revision():
+    """The commit the zoo's code ran from, "+dirty" after it when `zoo/` or `recipes/` differ
+    from that commit, or None outside a git checkout (an installed package)."""
+    head = git("rev-parse", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "zoo", "recipes")
+    if head is None or dirty is None:
         return None
     return head + ("+dirty" if dirty else "")

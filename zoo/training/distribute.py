@@ -108,25 +108,30 @@ def machine_key():
     return f"{cpu} × {os.cpu_count()} | {', '.join(gpus) or 'no GPU'} | TensorFlow {tf.__version__}"
 
 
+def matmul_gflops(dtype, size, repeats=1, rounds=3):
+    """GFLOP/s of a `size`² matrix product in `dtype` on the default device: the best of
+    `rounds` timings of `repeats` products each, after one that traces and warms up. Also the
+    benchmarks' roof (`benchmarks.machine.matmul_roof`)."""
+    import time
+
+    a = tf.cast(tf.random.stateless_normal((size, size), seed=(1, 2)), dtype)
+    # One number comes back, not the product: the copy would be timed too.
+    product = tf.function(lambda x: tf.reduce_sum(tf.cast(tf.linalg.matmul(x, x)[:1, :1], tf.float32)))
+    product(a).numpy()
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            out = product(a)
+        out.numpy()  # waits for the device
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 * repeats / best / 1e9
+
+
 def matmul_speeds(size=1024, repeats=8):
     """GFLOP/s of a `size`² matrix product in float32 and in bfloat16 on the default device:
     {"float32": …, "bfloat16": …}, the best of three rounds of `repeats` products each."""
-    import time
-
-    speeds = {}
-    for dtype in ("float32", "bfloat16"):
-        a = tf.random.stateless_normal((size, size), seed=(1, 2), dtype=dtype)
-        product = tf.function(lambda x: tf.linalg.matmul(x, x))
-        product(a).numpy()  # traced and warmed up
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            for _ in range(repeats):
-                out = product(a)
-            out.numpy()  # waits for the device
-            best = min(best, time.perf_counter() - start)
-        speeds[dtype] = 2 * size**3 * repeats / best / 1e9
-    return speeds
+    return {dtype: matmul_gflops(dtype, size, repeats) for dtype in ("float32", "bfloat16")}
 
 
 def cache_dir():
