@@ -23,13 +23,19 @@ def graph_flops(concrete_function):
     return model_analyzer.profile(graph, options=options).total_float_ops
 
 
+def recurrent(model):
+    """Every Keras recurrent layer (LSTM, GRU, `keras.layers.RNN` of a cell) of `model`."""
+    return [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, keras.layers.RNN)]
+
+
 @contextlib.contextmanager
-def unrolled(model):
-    """Every LSTM/GRU/RNN layer of `model` unrolled inside the block (restored after)."""
-    layers = [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, keras.layers.RNN)]
+def unrolled(model, unroll=True):
+    """Every LSTM/GRU/RNN layer of `model` unrolled (or, with `unroll=False`, looping) inside
+    the block (restored after)."""
+    layers = recurrent(model)
     before = [layer.unroll for layer in layers]
     for layer in layers:
-        layer.unroll = True
+        layer.unroll = unroll
     try:
         yield layers
     finally:

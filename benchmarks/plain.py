@@ -6,9 +6,10 @@ for the video classifier and the text generator's maximum-likelihood phase, and 
 `train_step` of a dozen lines (as in the Keras examples) for the image classifier, the GAN and
 the VAE. Where the zoo's step does work that is its method, not its overhead, the plain step
 does it too, written the plain way, so that the ratio measures overhead: the image classifier's
-random shifts of raw uint8 images (keras.random offsets, pad and slice) and its accuracy. What
-else the zoo adds (the EMA of the generator, label smoothing, distribution-aware loss scaling)
-is left out. If the zoo's throughput matches this one, a model-FLOP utilisation under the
+random shifts of raw uint8 images (keras.random offsets, pad and slice) and its accuracy; the
+GANs' label smoothing, R1 penalty (lazy where the recipe's is) and moving average of the
+generator (the optimizer's `use_ema`). What else the zoo adds (distribution-aware loss scaling,
+the discriminator's accuracies) is left out. If the zoo's throughput matches this one, a model-FLOP utilisation under the
 target is the network's on this machine, not a cost of the zoo's abstractions.
 """
 
@@ -22,10 +23,23 @@ def _copy(network):
 
 
 class _PlainGAN(keras.Model):
-    def __init__(self, generator, discriminator, latent_dim):
+    """The textbook two-optimizer GAN step, doing the zoo's GAN method the plain way: one-sided
+    label smoothing, an R1 penalty on real images (every `r1_interval`-th discriminator step,
+    scaled by the interval) and a moving average of the generator's weights (the optimizer's own
+    `use_ema`)."""
+
+    def __init__(self, generator, discriminator, latent_dim, label_smoothing=0.0, r1_penalty=0.0, r1_interval=1):
         super().__init__(name="plain_gan")
         self.generator, self.discriminator, self.latent_dim = generator, discriminator, latent_dim
+        self.label_smoothing, self.r1_penalty, self.r1_interval = label_smoothing, r1_penalty, r1_interval
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def r1(self, real):
+        with tf.GradientTape() as tape:
+            tape.watch(real)
+            logits = self.discriminator(real)
+        slopes = ops.sum(ops.square(tape.gradient(logits, real)), axis=(1, 2, 3))
+        return 0.5 * self.r1_penalty * self.r1_interval * ops.mean(ops.cast(slopes, "float32"))
 
     def train_step(self, images):
         real = ops.cast(images, "float32") / 127.5 - 1.0
@@ -34,8 +48,13 @@ class _PlainGAN(keras.Model):
         fake = self.generator(z)
         with tf.GradientTape() as tape:
             logits = self.discriminator(ops.concatenate([real, fake]))
-            labels = ops.concatenate([ops.ones((batch, 1)), ops.zeros((batch, 1))])
+            labels = ops.concatenate([ops.ones((batch, 1)) * (1.0 - self.label_smoothing), ops.zeros((batch, 1))])
             d_loss = self.bce(labels, logits)
+            if self.r1_penalty and self.r1_interval == 1:
+                d_loss += self.r1(real)
+            elif self.r1_penalty:
+                due = ops.equal(self.d_optimizer.iterations % self.r1_interval, 0)
+                d_loss += tf.cond(due, lambda: self.r1(real), lambda: tf.zeros(()))
         grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
         with tf.GradientTape() as tape:
@@ -115,10 +134,11 @@ def plain_version(name, model, batch):
     and one training batch of its recipe's pipeline; None for a model with no plain version."""
     images = batch[0] if isinstance(batch, (tuple, list)) else batch
     if name in ("dcgan", "lstm_gan_image"):
-        plain = _PlainGAN(_copy(model.generator), _copy(model.discriminator), model.latent_dim)
+        plain = _PlainGAN(_copy(model.generator), _copy(model.discriminator), model.latent_dim,
+                          model.label_smoothing, model.r1_penalty, model.r1_interval)
         plain.compile()
         plain.d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        plain.g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        plain.g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5, use_ema=True, ema_momentum=model.ema_decay)
         return plain, images
     if name == "vae":
         plain = _PlainVAE(_copy(model.encoder), _copy(model.decoder), model.latent_dim)

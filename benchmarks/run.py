@@ -15,12 +15,19 @@ then for each model, in a fresh process of its own (so its peak memory is its ow
   and the model-FLOP utilisation (MFU) = FLOPs/example × examples/s ÷ the roof of the model's
   compute dtype;
 - the synthetic throughput again with the other `jit_compile` (XLA) setting than the recipe's
-  (the recipe's in bold) and, for models with LSTMs, with the LSTMs unrolled;
+  (the recipe's in bold), in a second process, whose peak memory is the XLA compiler's; and,
+  for models with Keras recurrent layers, with those layers the other way (unrolled where they
+  loop, looping where the model unrolls them);
+- which recurrent layers take the cuDNN kernel on a GPU, read from their settings
+  (benchmarks/recurrent.py);
 - serving: the exported SavedModel's `serving_default`, loaded with `tf.saved_model.load`,
   latency p50/p99 at batch 1 and batch 64;
 - sampling, for a generator with a `sample` endpoint: images per second it draws for requests
   of 1 and of 64 images (an autoregressive model draws pixel after pixel: this is its cost);
-- peak resident memory of the process.
+- peak resident memory of the process at the recipe's settings (and after each phase, in
+  the JSON record).
+
+`benchmarks/gpu.sh` runs it on a GPU machine in one call.
 
 The models and inputs are the recipes' defaults (data from TFDS, as the recipes read it).
 """
@@ -42,9 +49,14 @@ HERE = Path(__file__).resolve().parent
 
 # -- one model, in its own process --------------------------------------------------------------
 
-def measure(name, steps, warmup, serving_repeats, rounds=2):
-    """One model's row of the table (a dict), measured in this process; the roof's share (MFU) is
-    added by `main`, which measured the roof."""
+def peak_mb():
+    """This process's peak resident memory so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _prepared(name):
+    """What every measurement of `name` starts from, in this process: its recipe's default
+    model (compiled at the recipe's XLA setting, optimizers built), data and one batch."""
     import keras
     import tensorflow as tf
 
@@ -52,27 +64,46 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     from zoo import training
     from zoo.registry import get_entry
 
-    from benchmarks import flops as flops_lib
-    from benchmarks import plain as plain_lib
-
     recipe = get_entry(name).recipe()
     config = recipe.config()
     keras.utils.set_random_seed(config.seed)
     data = recipe.load_data(config)
-    precision = config.precision
-    with training.precision(precision) as policy:
+    with training.precision(config.precision) as policy:
         model = zoo.load(name, **recipe.model_config(config, data))
     jit_default = recipe.jit_compile(config)  # the recipe's setting (Keras: off on CPU)
     model.compile(jit_compile=jit_default)
     model.build_optimizers()
     batch = next(iter(data.train.dataset))
-    batch_size = int(tf.nest.flatten(batch)[0].shape[0])
-    result = {"model": name, "batch_size": batch_size, "precision": policy, "parameters": model.count_params()}
+    return dict(recipe=recipe, config=config, data=data, model=model, policy=policy, jit_default=jit_default,
+                batch=batch, batch_size=int(tf.nest.flatten(batch)[0].shape[0]))
+
+
+def measure(name, steps, warmup, serving_repeats, rounds=2):
+    """One model's row of the table (a dict), measured in this process at the recipe's settings;
+    the other XLA setting is measured by `measure_other_xla` in a process of its own (compiling
+    a large step with XLA can take more memory than training it), and the roof's share (MFU) is
+    added by `main`, which measured the roof. `memory_after_mb` holds the peak after each phase,
+    so a peak can be traced to the phase that made it."""
+    import tensorflow as tf
+
+    import zoo
+    from zoo import training
+
+    from benchmarks import flops as flops_lib
+    from benchmarks import plain as plain_lib
+    from benchmarks.recurrent import recurrent_layers
+
+    prepared = _prepared(name)
+    recipe, config, data, model = (prepared[k] for k in ("recipe", "config", "data", "model"))
+    batch, batch_size, jit_default = prepared["batch"], prepared["batch_size"], prepared["jit_default"]
+    result = {"model": name, "batch_size": batch_size, "precision": prepared["policy"],
+              "parameters": model.count_params(), "jit_default": jit_default, "recurrent": recurrent_layers(model)}
+    memory = result["memory_after_mb"] = {"load": peak_mb()}
 
     for _ in data.train.dataset:  # one pass: decoded and cached, as every epoch after the first reads it
         pass
     synthetic = tf.data.Dataset.from_tensors(batch)
-    with training.precision(precision):
+    with training.precision(config.precision):
         plain = plain_lib.plain_version(name, model, batch)
     if plain is not None:
         plain[0].jit_compile = jit_default  # compared at the recipe's XLA setting
@@ -87,27 +118,22 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     result["train_real"], result["train_synthetic"] = max(real), max(fake)
     result["pipeline_ratio"] = result["train_real"] / result["train_synthetic"]
     result["train_plain"] = max(bare) if bare else None
+    memory["train"] = peak_mb()
 
     result["flops_per_example"] = flops_lib.train_step_flops(model, batch)
     result["flops_note"] = recipe.benchmark_note
+    memory["flops"] = peak_mb()
 
-    # The other jit_compile setting than the recipe's, on the same synthetic batch.
-    result["jit_default"] = jit_default
-    model.jit_compile = not jit_default
-    model.make_train_function(force=True)
-    try:
-        other = train_throughput(model, synthetic, batch_size, steps, warmup)
-    except Exception as e:  # noqa: BLE001  an op XLA cannot compile: say so in the table
-        other = None
-        result["xla_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
-    result["train_synthetic_xla"] = result["train_synthetic"] if jit_default else other
-    result["train_synthetic_no_xla"] = other if jit_default else result["train_synthetic"]
-    model.jit_compile = jit_default
-    with flops_lib.unrolled(model) as lstms:
-        if lstms:
+    # The recurrent layers the other way (unrolled where they loop, looping where the recipe
+    # unrolls them), on the same synthetic batch.
+    rnns = flops_lib.recurrent(model)
+    if rnns:
+        result["unrolled_default"] = all(layer.unroll for layer in rnns)
+        with flops_lib.unrolled(model, not result["unrolled_default"]):
             model.make_train_function(force=True)
-            result["train_synthetic_unrolled"] = train_throughput(model, synthetic, batch_size, steps, warmup)
-    model.make_train_function(force=True)
+            result["train_synthetic_other_unroll"] = train_throughput(model, synthetic, batch_size, steps, warmup)
+        model.make_train_function(force=True)
+    memory["other_unroll"] = peak_mb()
 
     with tempfile.TemporaryDirectory() as folder:
         version = zoo.export(model, Path(folder) / "export")
@@ -120,8 +146,25 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
             for size in (1, 64):
                 result[f"sample_b{size}_per_s"] = served_sampling_speed(served.signatures["sample"], size,
                                                                          serving_repeats)
-    result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    memory["serving"] = result["peak_memory_mb"] = peak_mb()
     return result
+
+
+def measure_other_xla(name, steps, warmup):
+    """The synthetic training speed with the other `jit_compile` setting than the recipe's, and
+    this process's peak memory (the compiler's, mostly): a dict to merge into `name`'s row."""
+    import tensorflow as tf
+
+    prepared = _prepared(name)
+    model, batch_size = prepared["model"], prepared["batch_size"]
+    model.jit_compile = not prepared["jit_default"]
+    model.make_train_function(force=True)
+    try:
+        speed = train_throughput(model, tf.data.Dataset.from_tensors(prepared["batch"]), batch_size, steps, warmup)
+        result = {"train_synthetic_other_xla": speed}
+    except Exception as e:  # noqa: BLE001  an op XLA cannot compile: say so in the table
+        result = {"train_synthetic_other_xla": None, "xla_error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
+    return {**result, "peak_memory_other_xla_mb": peak_mb()}
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -152,7 +195,18 @@ def stale(result):
     return f"{', '.join(changed.split())} changed since" if changed else None
 
 
+def _bold_default(pair, default_first):
+    first, second = pair
+    return f"**{first}** / {second}" if default_first else f"{first} / **{second}**"
+
+
+def _speed(value):
+    return f"{value:.0f}" if value else "fails"
+
+
 def table(results, roofs, info, date=None):
+    from benchmarks.recurrent import summary
+
     lines = [
         (f"Measured {date} in one run on " if date else "Machine: ") + f"{info['cpu']}, {info['cpu_count']} cores"
         + (f", GPUs {', '.join(info['gpus'])}" if info["gpus"] else ", no GPU")
@@ -160,31 +214,41 @@ def table(results, roofs, info, date=None):
         + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in roofs.items()) + ".",
         "",
         "| model | batch | precision | train, real pipeline (ex/s) | synthetic (ex/s) | real/synthetic "
-        "| MFLOP per example | MFU | plain Keras (ex/s) | zoo ÷ plain | XLA on / off (ex/s) | unrolled (ex/s) "
-        "| serve b1 p50 / p99 (ms) | serve b64 p50 / p99 (ms) | sample b1 / b64 (images/s) | peak memory (MB) |",
-        "|---" * 16 + "|",
+        "| MFLOP per example | MFU | plain Keras (ex/s) | zoo ÷ plain | XLA on / off (ex/s) "
+        "| recurrent layers unrolled / looping (ex/s) | recurrent layers on cuDNN (GPU) "
+        "| serve b1 p50 / p99 (ms) | serve b64 p50 / p99 (ms) | sample b1 / b64 (images/s) "
+        "| peak memory (MB): recipe's settings / other XLA |",
+        "|---" * 17 + "|",
     ]
     for r in results:
         if "error" in r:
             error = " ".join(r["error"].replace("`", "'").split()).replace("|", "\\|")
             note = " ".join(r.get("error_note", "").split()).replace("|", "\\|")
-            lines.append(f"| `{r['model']}` | failed: `{error}` {note} |" + " |" * 14)
+            lines.append(f"| `{r['model']}` | failed: `{error}` {note} |" + " |" * 15)
             continue
-        on = f"{r['train_synthetic_xla']:.0f}" if r.get("train_synthetic_xla") else "fails"
-        off = f"{r.get('train_synthetic_no_xla') or r['train_synthetic']:.0f}"
-        xla = f"**{on}** / {off}" if r.get("jit_default") else f"{on} / **{off}**"  # bold: the recipe's
-        unrolled = f"{r['train_synthetic_unrolled']:.0f}" if r.get("train_synthetic_unrolled") else "–"
+        default, other = r["train_synthetic"], r.get("train_synthetic_other_xla")
+        jit = r.get("jit_default")
+        xla = _bold_default((_speed(default), _speed(other)) if jit else (_speed(other), _speed(default)), jit)
+        if "train_synthetic_other_unroll" in r:
+            other, unrolled = r["train_synthetic_other_unroll"], r["unrolled_default"]
+            unroll = _bold_default((_speed(default), _speed(other)) if unrolled else (_speed(other), _speed(default)),
+                                   unrolled)
+        else:
+            unroll = "–"
         plain = r.get("train_plain")
         plain = f"{plain:.0f} | {r['train_synthetic'] / plain:.0%}" if plain else "– | –"
         why = stale(r)
         name = f"`{r['model']}` (**stale**: {why})" if why else f"`{r['model']}`"
         sampling = (f"{r['sample_b1_per_s']:.1f} / {r['sample_b64_per_s']:.0f}" if r.get("sample_b1_per_s")
                     else "–")
+        other_memory = r.get("peak_memory_other_xla_mb")
+        memory = f"{r['peak_memory_mb']:.0f} / " + (f"{other_memory:.0f}" if other_memory else "–")
         lines.append(
             f"| {name} | {r['batch_size']} | {r['precision']} | {r['train_real']:.0f} | "
             f"{r['train_synthetic']:.0f} | {r['pipeline_ratio']:.0%} | {r['flops_per_example'] / 1e6:.1f} | "
-            f"{r['mfu']:.0%} | {plain} | {xla} | {unrolled} | {r['serve_b1_p50_ms']:.2f} / {r['serve_b1_p99_ms']:.2f} | "
-            f"{r['serve_b64_p50_ms']:.1f} / {r['serve_b64_p99_ms']:.1f} | {sampling} | {r['peak_memory_mb']:.0f} |")
+            f"{r['mfu']:.0%} | {plain} | {xla} | {unroll} | {summary(r.get('recurrent', []))} | "
+            f"{r['serve_b1_p50_ms']:.2f} / {r['serve_b1_p99_ms']:.2f} | "
+            f"{r['serve_b64_p50_ms']:.1f} / {r['serve_b64_p99_ms']:.1f} | {sampling} | {memory} |")
     notes = [f"- `{r['model']}`: {r['flops_note']}" for r in results if r.get("flops_note")]
     return "\n".join(lines + ([""] + notes if notes else []))
 
@@ -196,12 +260,20 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps before them")
     parser.add_argument("--serving-repeats", type=int, default=50, help="timed calls per serving batch size")
     parser.add_argument("--output", default=str(HERE / "results"), help="writes OUTPUT.json and OUTPUT.md")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating timed rounds of zoo and plain Keras")
+    parser.add_argument("--other-xla", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the other jit_compile setting than the recipe's, in a process of its own")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="seconds: models not started by then get a 'not measured' row (the table is "
+                             "written after every model, so a run stopped early keeps what it measured)")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
+    parser.add_argument("--part", choices=("row", "other_xla"), default="row", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.warmup < 2 or args.steps < 2:
-        parser.error("--warmup and --steps must be at least 2.")
+    if args.warmup < 2 or args.steps < 2 or args.rounds < 1:
+        parser.error("--warmup and --steps must be at least 2, --rounds at least 1.")
     if args.one:
-        report(measure(args.one, args.steps, args.warmup, args.serving_repeats))
+        report(measure_other_xla(args.one, args.steps, args.warmup) if args.part == "other_xla"
+               else measure(args.one, args.steps, args.warmup, args.serving_repeats, args.rounds))
         return None
 
     import zoo
@@ -211,10 +283,13 @@ def main(argv=None):
     roofs = {dtype: matmul_roof(dtype) for dtype in ("float32", "bfloat16")}
     print("Roof: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in roofs.items()), flush=True)
     results = []
+    begun = time.perf_counter()
     for name in names:
         started = time.perf_counter()
-        result = measured_in_subprocess("benchmarks.run", name, ["--steps", args.steps, "--warmup", args.warmup,
-                                                                 "--serving-repeats", args.serving_repeats])
+        if args.time_limit is not None and started - begun > args.time_limit:
+            result = {"model": name, "error": f"not measured: the run's --time-limit of {args.time_limit:.0f} s was spent"}
+        else:
+            result = _row(name, args)
         if "error" not in result:
             roof = roofs["bfloat16" if "bfloat16" in result["precision"] else "float32"]
             result["mfu"] = result["flops_per_example"] * result["train_real"] / (roof * 1e9)
@@ -222,11 +297,21 @@ def main(argv=None):
         result.update(machine=info, roofs_gflops=roofs, date=time.strftime("%Y-%m-%d"), source=source_revision())
         results.append(result)
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
-    markdown = table(results, roofs, info, time.strftime("%Y-%m-%d"))
+        markdown = table(results, roofs, info, time.strftime("%Y-%m-%d"))
+        write_results(args.output, {"machine": info, "roofs_gflops": roofs, "models": results,
+                                    "date": time.strftime("%Y-%m-%d")}, markdown + "\n")
     print(markdown)
-    write_results(args.output, {"machine": info, "roofs_gflops": roofs, "models": results,
-                                "date": time.strftime("%Y-%m-%d")}, markdown + "\n")
     return results
+
+
+def _row(name, args):
+    flags = ["--steps", args.steps, "--warmup", args.warmup]
+    result = measured_in_subprocess("benchmarks.run", name, flags + ["--serving-repeats", args.serving_repeats,
+                                                                     "--rounds", args.rounds])
+    if "error" not in result and args.other_xla:
+        other = measured_in_subprocess("benchmarks.run", name, flags + ["--part", "other_xla"])
+        result.update(other if "error" not in other else {"xla_error": other["error"]})
+    return result
 
 
 if __name__ == "__main__":

@@ -57,15 +57,21 @@ def test_each_model_has_a_plain_keras_version_that_trains(name, smoke_run):
 
 def test_the_table_names_every_figure():
     result = {"model": "m", "batch_size": 8, "precision": "float32", "train_real": 90.0, "train_synthetic": 100.0,
-              "pipeline_ratio": 0.9, "flops_per_example": 2e6, "mfu": 0.5, "train_synthetic_xla": None, "train_plain": 125.0,
+              "pipeline_ratio": 0.9, "flops_per_example": 2e6, "mfu": 0.5, "train_synthetic_other_xla": None,
+              "train_plain": 125.0, "unrolled_default": True, "train_synthetic_other_unroll": 70.0,
+              "recurrent": [{"layer": "a", "kind": "LSTM", "cudnn": True},
+                            {"layer": "b", "kind": "LSTM", "cudnn": False, "why": "unrolled"}],
               "serve_b1_p50_ms": 1.0, "serve_b1_p99_ms": 2.0, "serve_b64_p50_ms": 3.0, "serve_b64_p99_ms": 4.0,
-              "sample_b1_per_s": 12.34, "sample_b64_per_s": 250.0, "peak_memory_mb": 500.0, "flops_note": "note"}
+              "sample_b1_per_s": 12.34, "sample_b64_per_s": 250.0, "peak_memory_mb": 500.0,
+              "peak_memory_other_xla_mb": 900.0, "flops_note": "note"}
     text = run.table([result, {"model": "broken", "error": "boom"}], {"float32": 100.0},
                      {"cpu": "cpu", "cpu_count": 2, "gpus": [], "tensorflow": tf.__version__})
     assert ("| `m` (**stale**: measured before rows recorded their commit) | 8 | float32 | 90 | 100 | 90% | 2.0 | "
-            "50% | 125 | 80% | fails / **100** | – |") in text
-    assert "| 3.0 / 4.0 | 12.3 / 250 | 500 |" in text  # serving at batch 64, sampling, memory
+            "50% | 125 | 80% | fails / **100** | **100** / 70 | 1 of 2 |") in text
+    assert "| 3.0 / 4.0 | 12.3 / 250 | 500 / 900 |" in text  # serving at batch 64, sampling, memory
     assert "failed: `boom`" in text and "- `m`: note" in text
+    header, rule, row = text.splitlines()[2:5]
+    assert header.count("|") == rule.count("|") == row.count("|") == text.splitlines()[5].count("|")  # failed row too
 
 
 def test_a_row_is_stale_once_its_model_changed():
@@ -89,3 +95,34 @@ def test_every_recipe_answers_what_the_benchmark_asks_of_it(name):
     recipe = get_entry(name).recipe()
     assert isinstance(recipe.jit_compile(recipe.config()), bool)
     assert isinstance(recipe.benchmark_note, str)
+
+
+def test_a_run_past_its_time_limit_writes_the_rows_it_did_not_measure(tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "matmul_roof", lambda dtype: 1.0)  # the roof is not what is tested
+    results = run.main(["--models", "vae", "--time-limit", "0", "--output", str(tmp_path / "r")])
+    assert "not measured: the run's --time-limit of 0 s was spent" in results[0]["error"]
+    assert "not measured" in (tmp_path / "r.md").read_text() and (tmp_path / "r.json").exists()
+
+
+def test_the_gpu_script_refuses_a_machine_with_no_gpu():
+    import subprocess
+    import sys
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU: the script would run the benchmark")
+    done = subprocess.run(["bash", str(run.HERE / "gpu.sh")], capture_output=True, text=True,
+                          env={"PYTHON": sys.executable, "PATH": "/usr/bin:/bin"})
+    assert done.returncode != 0 and "TensorFlow sees no GPU here" in done.stderr
+
+
+def test_which_recurrent_layers_take_cudnn_is_read_from_their_settings():
+    from benchmarks.recurrent import recurrent_layers
+
+    text = recurrent_layers(zoo.load("lstm_gan_text", sequence_length=8, hidden_dim=8, discriminator_dim=8))
+    assert text and all(r["cudnn"] for r in text)  # Keras LSTMs as they come
+    image = recurrent_layers(zoo.load("lstm_gan_image", latent_dim=4, units=8, d_units=8))
+    assert image and not any(r["cudnn"] for r in image)
+    assert any("spectrally normalised" in r["why"] for r in image)
+    assert any("unrolled in keras.layers.RNN" in r["why"] for r in image)
+    assert recurrent_layers(zoo.load("lstm_image_classifier", units=8))[0]["why"] == "unrolled"
+    assert "unrolled" not in str(recurrent_layers(zoo.load("lstm_image_classifier", units=8, unroll=False)))

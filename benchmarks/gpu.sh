@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The benchmark of every registered model on one GPU, in one call of a lent GPU machine:
+#
+#   bash benchmarks/gpu.sh                 # → benchmarks/results_gpu.{md,json}
+#   bash benchmarks/gpu.sh --models vae    # any flag of python -m benchmarks.run
+#
+# Needs a Python with TensorFlow that sees the GPU ($PYTHON, else python3) and the zoo's
+# requirements; TFDS_DATA_DIR where the datasets are (default ../shared/tensorflow_datasets).
+# Fewer timed steps and one round (a GPU's speed does not drift as a shared CPU's does), no
+# second process for the other XLA setting (on a GPU, Keras turns XLA off for any model whose
+# LSTMs take the cuDNN kernel), and a time limit that leaves room for the last model: under
+# 8 minutes in all. The table is written after every model, so a run cut short keeps its rows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+export TFDS_DATA_DIR=${TFDS_DATA_DIR:-../shared/tensorflow_datasets}
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+"$PYTHON" - <<'PY'
+import sys
+
+try:
+    import tensorflow as tf
+except ImportError:
+    sys.exit("benchmarks/gpu.sh: this Python has no TensorFlow; install the zoo with pip install -e . "
+             "(and tensorflow[and-cuda] for the GPU), or name another with PYTHON=...")
+gpus = tf.config.list_physical_devices("GPU")
+if not gpus:
+    sys.exit("benchmarks/gpu.sh: TensorFlow sees no GPU here (is tensorflow[and-cuda] installed, and "
+             "nvidia-smi working?); for the CPU table run python -m benchmarks.run")
+print("GPUs:", ", ".join(tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus))
+PY
+exec "$PYTHON" -m benchmarks.run --steps 30 --warmup 5 --serving-repeats 20 --rounds 1 --no-other-xla \
+    --time-limit 390 --output benchmarks/results_gpu "$@"
