@@ -55,7 +55,8 @@ for source, target in [("benchmarks/generative.png", "assets/generative.png")]:
 # against the code as it is now (benchmarks.run.stale)
 guide = generate.REPO / "docs" / "pages" / "guides" / "benchmark.md"
 with mkdocs_gen_files.open("guides/benchmark.md", "w") as page:
-    page.write(guide.read_text().replace("<!-- benchmark-table -->", generate.benchmark_table()))
+    page.write(guide.read_text().replace("<!-- benchmark-table -->", generate.benchmark_table())
+               .replace("<!-- recurrent-table -->", generate.recurrent_table()))
 
 with mkdocs_gen_files.open("reference/cli.md", "w") as page:
     page.write(generate.cli_page())

@@ -439,6 +439,18 @@ def benchmark_table():
     return run.table(record["models"], record["roofs_gflops"], record["machine"], record.get("date"))
 
 
+def recurrent_table():
+    """Every registered model's recurrent layers and whether each takes the cuDNN kernel on a
+    GPU (and why not), as the last benchmark run read them from the layers' settings."""
+    record = json.loads((REPO / "benchmarks" / "results.json").read_text())
+    lines = ["| model | recurrent layer | kind | cuDNN on a GPU |", "|---|---|---|---|"]
+    for row in record["models"]:
+        for layer in row.get("recurrent", []):
+            answer = "yes" if layer["cudnn"] else f"no: {layer['why']}"
+            lines.append(f"| `{row['model']}` | `{layer['layer']}` | {layer['kind']} | {answer} |")
+    return "\n".join(lines)
+
+
 # -- the README's table -----------------------------------------------------------------------------
 
 

@@ -126,3 +126,14 @@ def test_which_recurrent_layers_take_cudnn_is_read_from_their_settings():
     assert any("unrolled in keras.layers.RNN" in r["why"] for r in image)
     assert recurrent_layers(zoo.load("lstm_image_classifier", units=8))[0]["why"] == "unrolled"
     assert "unrolled" not in str(recurrent_layers(zoo.load("lstm_image_classifier", units=8, unroll=False)))
+
+
+def test_the_memory_table_holds_each_run_to_the_limit():
+    from benchmarks import memory
+
+    argv = memory.command("lstm_gan_text", 512, "out")
+    assert argv[3:6] == ["train", "lstm_gan_text", "--epochs"] and "--max-train-sequences" in argv
+    assert "--max-train-examples" in memory.command("vae", 512, "out")
+    text = memory.table([{"model": "a", "command": "zoo train a", "seconds": 10.0, "peak_memory_mb": 4000.0},
+                         {"model": "b", "command": "zoo train b", "seconds": 10.0, "peak_memory_mb": 4100.0}])
+    assert "| `a` | 4000 | yes | 10 |" in text and "| `b` | 4100 | **no** | 10 |" in text
