@@ -7,9 +7,11 @@
 # Needs a Python with TensorFlow that sees the GPU ($PYTHON, else python3) and the zoo's
 # requirements; TFDS_DATA_DIR where the datasets are (default ../shared/tensorflow_datasets).
 # Fewer timed steps and one round (a GPU's speed does not drift as a shared CPU's does), no
-# second process for the other XLA setting (on a GPU, Keras turns XLA off for any model whose
-# LSTMs take the cuDNN kernel), and a time limit that leaves room for the last model: under
-# 8 minutes in all. The table is written after every model, so a run cut short keeps its rows.
+# second process for the other XLA setting (each model is compiled as zoo train compiles it:
+# Keras' "auto", which on a GPU turns XLA on unless a layer cannot be compiled, such as a cuDNN
+# LSTM), and no model started after 390 s, to end within 8 minutes: how long each model takes on
+# a GPU has not been measured yet. The table is written after every model, so a run cut short
+# keeps its rows; models not started get a "not measured" row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -29,5 +31,5 @@ if not gpus:
              "nvidia-smi working?); for the CPU table run python -m benchmarks.run")
 print("GPUs:", ", ".join(tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus))
 PY
-exec "$PYTHON" -m benchmarks.run --steps 30 --warmup 5 --serving-repeats 20 --rounds 1 --no-other-xla \
+exec "$PYTHON" -m benchmarks.run --steps 32 --warmup 5 --serving-repeats 20 --rounds 1 --no-other-xla \
     --time-limit 390 --output benchmarks/results_gpu "$@"

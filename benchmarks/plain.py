@@ -5,11 +5,15 @@ trained on the same batch with nothing of the zoo around them: a built-in `compi
 for the video classifier and the text generator's maximum-likelihood phase, and a textbook
 `train_step` of a dozen lines (as in the Keras examples) for the image classifier, the GAN and
 the VAE. Where the zoo's step does work that is its method, not its overhead, the plain step
-does it too, written the plain way, so that the ratio measures overhead: the image classifier's
+does it too, written the plain way, so that the ratio measures overhead: the zoo optimizer's
+gradient clipping (the text model clips to norm 5); the image classifier's
 random shifts of raw uint8 images (keras.random offsets, pad and slice) and its accuracy; the
-GANs' label smoothing, R1 penalty (lazy where the recipe's is) and moving average of the
-generator (the optimizer's `use_ema`). What else the zoo adds (distribution-aware loss scaling,
-the discriminator's accuracies) is left out. If the zoo's throughput matches this one, a model-FLOP utilisation under the
+GANs' label smoothing, R1 penalty (lazy where the recipe's is), one generator pass serving
+both updates (the textbook step draws twice) and moving average of the generator (the
+optimizer's `use_ema`, of the trainable weights only: the zoo also averages batch-norm
+statistics, with a warm-up). Every network is called with `training=True`, as the zoo's steps
+call them (batch statistics, the spectral norm's power iteration). What else the zoo adds
+(distribution-aware loss scaling, the discriminator's accuracies) is left out. If the zoo's throughput matches this one, a model-FLOP utilisation under the
 target is the network's on this machine, not a cost of the zoo's abstractions.
 """
 
@@ -20,6 +24,13 @@ from keras import ops
 
 def _copy(network):
     return keras.models.clone_model(network)
+
+
+def _adam(learning_rate, like, **kwargs):
+    """Adam clipping gradients as the zoo's optimizer `like` does (clipping is part of the
+    method: the text model clips to norm 5)."""
+    clipping = {k: getattr(like, k, None) for k in ("clipnorm", "global_clipnorm", "clipvalue")}
+    return keras.optimizers.Adam(learning_rate, **kwargs, **{k: v for k, v in clipping.items() if v})
 
 
 class _PlainGAN(keras.Model):
@@ -37,7 +48,7 @@ class _PlainGAN(keras.Model):
     def r1(self, real):
         with tf.GradientTape() as tape:
             tape.watch(real)
-            logits = self.discriminator(real)
+            logits = self.discriminator(real, training=True)
         slopes = ops.sum(ops.square(tape.gradient(logits, real)), axis=(1, 2, 3))
         return 0.5 * self.r1_penalty * self.r1_interval * ops.mean(ops.cast(slopes, "float32"))
 
@@ -45,21 +56,25 @@ class _PlainGAN(keras.Model):
         real = ops.cast(images, "float32") / 127.5 - 1.0
         batch = ops.shape(real)[0]
         z = keras.random.normal((batch, self.latent_dim))
-        fake = self.generator(z)
-        with tf.GradientTape() as tape:
-            logits = self.discriminator(ops.concatenate([real, fake]))
-            labels = ops.concatenate([ops.ones((batch, 1)) * (1.0 - self.label_smoothing), ops.zeros((batch, 1))])
-            d_loss = self.bce(labels, logits)
-            if self.r1_penalty and self.r1_interval == 1:
-                d_loss += self.r1(real)
-            elif self.r1_penalty:
-                due = ops.equal(self.d_optimizer.iterations % self.r1_interval, 0)
-                d_loss += tf.cond(due, lambda: self.r1(real), lambda: tf.zeros(()))
-        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
-        self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
-        with tf.GradientTape() as tape:
-            g_loss = self.bce(ops.ones((batch, 1)), self.discriminator(self.generator(z)))
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+        # One generator pass for both updates, as the zoo's step does (the textbook step draws
+        # twice): the same arithmetic on both sides, so the ratio is overhead alone.
+        with tf.GradientTape() as g_tape:
+            fake = self.generator(z, training=True)
+            with g_tape.stop_recording():  # the discriminator's update
+                with tf.GradientTape() as tape:
+                    logits = self.discriminator(ops.concatenate([real, ops.stop_gradient(fake)]), training=True)
+                    labels = ops.concatenate([ops.ones((batch, 1)) * (1.0 - self.label_smoothing),
+                                              ops.zeros((batch, 1))])
+                    d_loss = self.bce(labels, logits)
+                    if self.r1_penalty and self.r1_interval == 1:
+                        d_loss += self.r1(real)
+                    elif self.r1_penalty:
+                        due = ops.equal(self.d_optimizer.iterations % self.r1_interval, 0)
+                        d_loss += tf.cond(due, lambda: self.r1(real), lambda: tf.zeros(()))
+                grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+                self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
+            g_loss = self.bce(ops.ones((batch, 1)), self.discriminator(fake, training=True))
+        grads = g_tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply(grads, self.generator.trainable_variables)
         return {"d_loss": d_loss, "g_loss": g_loss}
 
@@ -117,9 +132,9 @@ class _PlainVAE(keras.Model):
     def train_step(self, images):
         x = ops.cast(ops.cast(images, "float32") / 255.0 > keras.random.uniform(ops.shape(images)), "float32")
         with tf.GradientTape() as tape:
-            mean, log_variance = self.encoder(x)
+            mean, log_variance = self.encoder(x, training=True)
             z = mean + ops.exp(0.5 * log_variance) * keras.random.normal(ops.shape(mean))
-            logits = self.decoder(z)
+            logits = self.decoder(z, training=True)
             # Keras' binary cross-entropy averages over the last axis, here the single channel.
             reconstruction = ops.sum(keras.losses.binary_crossentropy(x, logits, from_logits=True), axis=(1, 2))
             kl = -0.5 * ops.sum(1 + log_variance - ops.square(mean) - ops.exp(log_variance), axis=1)
@@ -137,16 +152,16 @@ def plain_version(name, model, batch):
         plain = _PlainGAN(_copy(model.generator), _copy(model.discriminator), model.latent_dim,
                           model.label_smoothing, model.r1_penalty, model.r1_interval)
         plain.compile()
-        plain.d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        plain.g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5, use_ema=True, ema_momentum=model.ema_decay)
+        plain.d_optimizer = _adam(2e-4, model.d_optimizer, beta_1=0.5)
+        plain.g_optimizer = _adam(2e-4, model.g_optimizer, beta_1=0.5, use_ema=True, ema_momentum=model.ema_decay)
         return plain, images
     if name == "vae":
         plain = _PlainVAE(_copy(model.encoder), _copy(model.decoder), model.latent_dim)
-        plain.compile(optimizer=keras.optimizers.Adam(1e-3))
+        plain.compile(optimizer=_adam(1e-3, model.optimizer))
         return plain, images
     if name == "lstm_image_classifier":
         plain = _PlainShiftedClassifier(_copy(model.network), model.augment_shift)
-        plain.compile(optimizer=keras.optimizers.Adam(1e-3))
+        plain.compile(optimizer=_adam(1e-3, model.optimizer))
         return plain, (images, batch[1])
     if name == "cnn_lstm_video":
         # The network answers after every frame, and the loss covers every answer.
@@ -160,6 +175,6 @@ def plain_version(name, model, batch):
         element = (ops.concatenate([start, tokens[:, :-1]], axis=1), tokens)
     else:
         return None
-    plain.compile(optimizer=keras.optimizers.Adam(1e-3),
+    plain.compile(optimizer=_adam(1e-3, getattr(model, "g_optimizer", model.optimizer)),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return plain, element

@@ -10,6 +10,7 @@ reads the layers' settings, so it answers on any machine, GPU or not.
 """
 
 import keras
+import tensorflow as tf
 
 
 def _why_not_cudnn(layer):
@@ -20,9 +21,9 @@ def _why_not_cudnn(layer):
         reasons.append("use_cudnn=False")
     if getattr(cell, "recurrent_dropout", 0):
         reasons.append("recurrent dropout")
-    if cell.activation not in (activations.tanh, keras.ops.tanh):
+    if cell.activation not in (activations.tanh, keras.ops.tanh, tf.tanh):
         reasons.append(f"activation {getattr(cell.activation, '__name__', cell.activation)}")
-    if cell.recurrent_activation not in (activations.sigmoid, keras.ops.sigmoid):
+    if cell.recurrent_activation not in (activations.sigmoid, keras.ops.sigmoid, tf.sigmoid):
         reasons.append("a recurrent activation other than sigmoid")
     if layer.unroll:
         reasons.append("unrolled")
@@ -64,7 +65,7 @@ def recurrent_layers(model):
 
 
 def _classified(layer):
-    if type(layer) in (keras.layers.LSTM, keras.layers.GRU):
+    if isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
         why = _why_not_cudnn(layer)
     elif layer.unroll:
         why = f"a {type(layer.cell).__name__} unrolled in keras.layers.RNN (one kernel per step)"

@@ -24,8 +24,9 @@ then for each model, in a fresh process of its own (so its peak memory is its ow
   latency p50/p99 at batch 1 and batch 64;
 - sampling, for a generator with a `sample` endpoint: images per second it draws for requests
   of 1 and of 64 images (an autoregressive model draws pixel after pixel: this is its cost);
-- peak resident memory of the process at the recipe's settings (and after each phase, in
-  the JSON record).
+- peak resident memory: after the training measurements, and of the whole process (which also
+  counts the FLOPs, runs the other unroll setting and serves the export); on a GPU, the GPU's
+  peak too; the JSON record holds the peak after each phase.
 
 `benchmarks/gpu.sh` runs it on a GPU machine in one call.
 
@@ -70,8 +71,10 @@ def _prepared(name):
     data = recipe.load_data(config)
     with training.precision(config.precision) as policy:
         model = zoo.load(name, **recipe.model_config(config, data))
-    jit_default = recipe.jit_compile(config)  # the recipe's setting (Keras: off on CPU)
-    model.compile(jit_compile=jit_default)
+    # As `zoo train` compiles it: the recipe's setting where it turns XLA on, else Keras' "auto"
+    # (off on a CPU; on a GPU, on unless a layer cannot be compiled, e.g. a cuDNN LSTM).
+    model.compile(jit_compile=recipe.jit_compile(config) or "auto")
+    jit_default = bool(model.jit_compile)  # as Keras resolved it
     model.build_optimizers()
     batch = next(iter(data.train.dataset))
     return dict(recipe=recipe, config=config, data=data, model=model, policy=policy, jit_default=jit_default,
@@ -119,6 +122,8 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     result["pipeline_ratio"] = result["train_real"] / result["train_synthetic"]
     result["train_plain"] = max(bare) if bare else None
     memory["train"] = peak_mb()
+    if tf.config.list_physical_devices("GPU"):
+        result["gpu_peak_memory_mb"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
 
     result["flops_per_example"] = flops_lib.train_step_flops(model, batch)
     result["flops_note"] = recipe.benchmark_note
@@ -131,7 +136,11 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
         result["unrolled_default"] = all(layer.unroll for layer in rnns)
         with flops_lib.unrolled(model, not result["unrolled_default"]):
             model.make_train_function(force=True)
-            result["train_synthetic_other_unroll"] = train_throughput(model, synthetic, batch_size, steps, warmup)
+            try:
+                result["train_synthetic_other_unroll"] = train_throughput(model, synthetic, batch_size, steps, warmup)
+            except Exception as e:  # noqa: BLE001  say so in the table, keep the row
+                result["train_synthetic_other_unroll"] = None
+                result["unroll_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
         model.make_train_function(force=True)
     memory["other_unroll"] = peak_mb()
 
@@ -158,6 +167,9 @@ def measure_other_xla(name, steps, warmup):
     prepared = _prepared(name)
     model, batch_size = prepared["model"], prepared["batch_size"]
     model.jit_compile = not prepared["jit_default"]
+    if model.jit_compile == prepared["jit_default"]:  # Keras refused: a layer XLA cannot compile here
+        return {"train_synthetic_other_xla": None, "peak_memory_other_xla_mb": peak_mb(),
+                "xla_error": "Keras keeps XLA off for this model here (a layer it cannot compile, e.g. a cuDNN LSTM)"}
     model.make_train_function(force=True)
     try:
         speed = train_throughput(model, tf.data.Dataset.from_tensors(prepared["batch"]), batch_size, steps, warmup)
@@ -200,8 +212,10 @@ def _bold_default(pair, default_first):
     return f"**{first}** / {second}" if default_first else f"{first} / **{second}**"
 
 
-def _speed(value):
-    return f"{value:.0f}" if value else "fails"
+def _speed(value, failed=False):
+    """A speed for the table: the figure, "fails" where the measurement failed, "–" where it
+    was not taken."""
+    return f"{value:.0f}" if value else ("fails" if failed else "–")
 
 
 def table(results, roofs, info, date=None):
@@ -217,7 +231,7 @@ def table(results, roofs, info, date=None):
         "| MFLOP per example | MFU | plain Keras (ex/s) | zoo ÷ plain | XLA on / off (ex/s) "
         "| recurrent layers unrolled / looping (ex/s) | recurrent layers on cuDNN (GPU) "
         "| serve b1 p50 / p99 (ms) | serve b64 p50 / p99 (ms) | sample b1 / b64 (images/s) "
-        "| peak memory (MB): recipe's settings / other XLA |",
+        "| peak memory (MB): training / whole process / other XLA |",
         "|---" * 17 + "|",
     ]
     for r in results:
@@ -226,13 +240,12 @@ def table(results, roofs, info, date=None):
             note = " ".join(r.get("error_note", "").split()).replace("|", "\\|")
             lines.append(f"| `{r['model']}` | failed: `{error}` {note} |" + " |" * 15)
             continue
-        default, other = r["train_synthetic"], r.get("train_synthetic_other_xla")
+        default, other = _speed(r["train_synthetic"]), _speed(r.get("train_synthetic_other_xla"), "xla_error" in r)
         jit = r.get("jit_default")
-        xla = _bold_default((_speed(default), _speed(other)) if jit else (_speed(other), _speed(default)), jit)
+        xla = _bold_default((default, other) if jit else (other, default), jit)
         if "train_synthetic_other_unroll" in r:
-            other, unrolled = r["train_synthetic_other_unroll"], r["unrolled_default"]
-            unroll = _bold_default((_speed(default), _speed(other)) if unrolled else (_speed(other), _speed(default)),
-                                   unrolled)
+            other, unrolled = _speed(r["train_synthetic_other_unroll"], True), r["unrolled_default"]
+            unroll = _bold_default((default, other) if unrolled else (other, default), unrolled)
         else:
             unroll = "–"
         plain = r.get("train_plain")
@@ -242,7 +255,11 @@ def table(results, roofs, info, date=None):
         sampling = (f"{r['sample_b1_per_s']:.1f} / {r['sample_b64_per_s']:.0f}" if r.get("sample_b1_per_s")
                     else "–")
         other_memory = r.get("peak_memory_other_xla_mb")
-        memory = f"{r['peak_memory_mb']:.0f} / " + (f"{other_memory:.0f}" if other_memory else "–")
+        training = r.get("memory_after_mb", {}).get("train")
+        memory = (f"{training:.0f} / " if training else "– / ") + f"{r['peak_memory_mb']:.0f} / " + (
+            f"{other_memory:.0f}" if other_memory else "–")
+        if r.get("gpu_peak_memory_mb"):
+            memory += f" (GPU {r['gpu_peak_memory_mb']:.0f})"
         lines.append(
             f"| {name} | {r['batch_size']} | {r['precision']} | {r['train_real']:.0f} | "
             f"{r['train_synthetic']:.0f} | {r['pipeline_ratio']:.0%} | {r['flops_per_example'] / 1e6:.1f} | "
@@ -256,7 +273,9 @@ def table(results, roofs, info, date=None):
 def main(argv=None):
     parser = argument_parser("benchmarks.run", __doc__)
     parser.add_argument("--models", default="", help="comma-separated registry names (default: all)")
-    parser.add_argument("--steps", type=int, default=50, help="timed training steps per measurement")
+    parser.add_argument("--steps", type=int, default=48,
+                        help="timed training steps per measurement (a multiple of 4, so a GAN's lazy R1 penalty "
+                             "falls on as many steps of the zoo's as of the plain twin's)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps before them")
     parser.add_argument("--serving-repeats", type=int, default=50, help="timed calls per serving batch size")
     parser.add_argument("--output", default=str(HERE / "results"), help="writes OUTPUT.json and OUTPUT.md")

@@ -63,12 +63,14 @@ def test_the_table_names_every_figure():
                             {"layer": "b", "kind": "LSTM", "cudnn": False, "why": "unrolled"}],
               "serve_b1_p50_ms": 1.0, "serve_b1_p99_ms": 2.0, "serve_b64_p50_ms": 3.0, "serve_b64_p99_ms": 4.0,
               "sample_b1_per_s": 12.34, "sample_b64_per_s": 250.0, "peak_memory_mb": 500.0,
-              "peak_memory_other_xla_mb": 900.0, "flops_note": "note"}
+              "memory_after_mb": {"train": 400.0}, "peak_memory_other_xla_mb": 900.0, "flops_note": "note"}
     text = run.table([result, {"model": "broken", "error": "boom"}], {"float32": 100.0},
                      {"cpu": "cpu", "cpu_count": 2, "gpus": [], "tensorflow": tf.__version__})
     assert ("| `m` (**stale**: measured before rows recorded their commit) | 8 | float32 | 90 | 100 | 90% | 2.0 | "
-            "50% | 125 | 80% | fails / **100** | **100** / 70 | 1 of 2 |") in text
-    assert "| 3.0 / 4.0 | 12.3 / 250 | 500 / 900 |" in text  # serving at batch 64, sampling, memory
+            "50% | 125 | 80% | – / **100** | **100** / 70 | 1 of 2 |") in text  # XLA on: not measured
+    assert "| 3.0 / 4.0 | 12.3 / 250 | 400 / 500 / 900 |" in text  # serving at batch 64, sampling, memory
+    assert "| fails / **100** |" in run.table([{**result, "xla_error": "boom"}], {"float32": 100.0},
+                                              {"cpu": "cpu", "cpu_count": 2, "gpus": [], "tensorflow": "2"})
     assert "failed: `boom`" in text and "- `m`: note" in text
     header, rule, row = text.splitlines()[2:5]
     assert header.count("|") == rule.count("|") == row.count("|") == text.splitlines()[5].count("|")  # failed row too
