@@ -81,6 +81,9 @@ def _parser():
     _weights_flag(p)
     p.add_argument("--count", type=_positive_int, default=16, help="how many samples (default: 16)")
     p.add_argument("--seed", type=int, default=0, help="seed of the draw: same seed, same samples (default: 0)")
+    p.add_argument("--label", type=int, action="append", metavar="CLASS",
+                   help="a class-conditional generator (dcgan_conditional, ...) draws this class: every sample, or "
+                        "given again, the classes in turn (--label 3 --label 7); default: every class in turn")
     p.add_argument("--output", help="a folder for one PNG per sample, or a FILE.png for one grid (default: "
                                     "<name>-samples/); text is printed")
     p.set_defaults(handler=_sample)
@@ -160,7 +163,18 @@ def _sample(args, rest):
     if not hasattr(model, "sample"):
         generators = [n for n in zoo.list_models() if hasattr(get_entry(n).cls, "sample")]
         raise ConfigError(f"{args.name} does not draw samples; the generators are {', '.join(generators)}.")
-    images = np.asarray(model.sample(args.count, seed=args.seed))  # uint8, the zoo's convention
+    conditional = getattr(model, "num_classes", 0) and hasattr(model, "sample")
+    if args.label and not conditional:
+        variants = [n for n in zoo.list_models() if get_entry(n).default_config().get("num_classes")
+                    and hasattr(get_entry(n).cls, "sample")]
+        raise ConfigError(f"{args.name} is not class-conditional: --label needs one of {', '.join(variants)}.")
+    labels = None
+    if args.label:
+        labels = np.resize(np.asarray(args.label), args.count)
+        wrong = sorted({int(x) for x in args.label if not 0 <= x < model.num_classes})
+        if wrong:
+            raise ConfigError(f"--label must lie in [0, {model.num_classes}) for {args.name}, got {wrong}.")
+    images = np.asarray(model.sample(args.count, seed=args.seed, **({"labels": labels} if conditional else {})))
     output = Path(args.output or f"{args.name}-samples")
     written = files.write_images(images, output, prefix=f"{args.name}-{args.seed}")
     print(f"wrote {len(written)} file(s) of {len(images)} samples of {args.name}: {output}")

@@ -128,6 +128,41 @@ def constructor_defaults(model_cls):
             if p.default is not inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD}
 
 
+def with_defaults(**defaults):
+    """Class decorator: the class's constructor is its base's, with other defaults. A registered
+    variant of a model (`dcgan_conditional`: `dcgan` with `num_classes=10`) is then a subclass
+    of two lines whose default configuration (`constructor_defaults`) is the base's but these.
+
+    >>> class Base:
+    ...     def __init__(self, size=1, classes=0):
+    ...         self.size, self.classes = size, classes
+    >>> @with_defaults(classes=10)
+    ... class Variant(Base):
+    ...     pass
+    >>> constructor_defaults(Variant), Variant(size=2).classes, Variant(classes=3).classes
+    ({'size': 1, 'classes': 10}, 10, 3)
+    """
+    def decorate(cls):
+        base_init = cls.__mro__[1].__init__
+        signature = inspect.signature(base_init)
+        unknown = set(defaults) - set(signature.parameters)
+        if unknown:
+            raise TypeError(f"{cls.__mro__[1].__name__} has no fields {sorted(unknown)}.")
+        signature = signature.replace(parameters=[p.replace(default=defaults[p.name]) if p.name in defaults else p
+                                                  for p in signature.parameters.values()])
+
+        def __init__(self, *args, **kwargs):
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            base_init(*bound.args, **bound.kwargs)
+
+        __init__.__signature__ = signature
+        __init__.__doc__ = base_init.__doc__
+        cls.__init__ = __init__
+        return cls
+    return decorate
+
+
 def argument_docs(cls):
     """{argument: its description} from the `Args:` sections of the docstrings of `cls` and its
     bases: the nearest class that documents an argument wins, so a subclass repeats only what

@@ -72,6 +72,41 @@ def embedded_report(generated_features, generated_logits, train_features, test_f
     }
 
 
+def conditional_report(generated, requested, real_test, test_labels, embed):
+    """How well a class-conditional generator draws the class it is asked for, under the judge
+    `embed(images)` → (features, logits):
+
+    - conditional_accuracy: the share of `generated` images the judge classifies as their
+      `requested` class, beside conditional_accuracy_real, the judge's accuracy on the real
+      test images (the ceiling);
+    - class_frechet_distance: the Fréchet distance between each class's generated and real
+      test features, averaged over the classes (a class with fewer than two images of
+      either kind is left out).
+
+    >>> rng = np.random.default_rng(0)
+    >>> def embed(images):  # features: the pixels; logits: one-hot of the first pixel
+    ...     return images.reshape(len(images), -1), np.eye(2)[images[:, 0, 0, 0]]
+    >>> images = np.repeat(np.arange(2), 8)[:, None, None, None] * np.ones((1, 2, 2, 1), int)
+    >>> images = images + (rng.random(images.shape) < 0.5) * (np.arange(4).reshape(1, 2, 2, 1) > 0)
+    >>> labels = np.repeat(np.arange(2), 8)
+    >>> report = conditional_report(images, labels, images, labels, embed)
+    >>> report["conditional_accuracy"], report["conditional_accuracy_real"], report["class_frechet_distance"]
+    (1.0, 1.0, 0.0)
+    """
+    requested, test_labels = np.asarray(requested), np.asarray(test_labels)
+    n = len(generated)
+    features, logits = embed(np.concatenate([generated, real_test]))
+    predicted = np.argmax(logits, axis=1)
+    distances = [frechet_distance(features[:n][requested == c], features[n:][test_labels == c])
+                 for c in np.unique(requested)
+                 if (requested == c).sum() >= 2 and (test_labels == c).sum() >= 2]
+    return {
+        "conditional_accuracy": round(float(np.mean(predicted[:n] == requested)), 4),
+        "conditional_accuracy_real": round(float(np.mean(predicted[n:] == test_labels)), 4),
+        "class_frechet_distance": round(float(np.mean(distances)), 4) if distances else None,
+    }
+
+
 def _psd_sqrt(matrix):
     values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T

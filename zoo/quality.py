@@ -68,6 +68,26 @@ def generated_image_quality(model, *, dataset, model_name, samples, data_dir=Non
     return judged(generated, real_train[:n], real_test[:n], default_judges(judge_weights))
 
 
+def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=None, download=True,
+                              test_examples=0, seed=SAMPLE_SEED, judge_weights=None):
+    """`generated_image_quality` of a class-conditional generator, whose `samples` images are
+    drawn for the classes in turn (as many of each), and `metrics.conditional_report` under
+    each judge: the share drawn as the class asked for, and the per-class Fréchet distance."""
+    splits = image_classification_splits(dataset, model.image_shape, model_name=model_name, data_dir=data_dir,
+                                         download=download, max_test_examples=test_examples)
+    real_train, _ = (np.asarray(t) for t in next(iter(splits["train"].take(samples).batch(samples))))
+    real_test, test_labels = (np.asarray(t) for t in next(iter(splits["test"].take(samples).batch(samples))))
+    n = min(samples, len(real_train), len(real_test))
+    requested = np.arange(n) % model.num_classes
+    generated = np.asarray(model.sample(n, seed=seed, labels=requested))  # uint8, as the judges read real images
+    judges = default_judges(judge_weights)
+    report = judged(generated, real_train[:n], real_test[:n], judges)
+    for suffix, embed in judges.items():
+        conditional = metrics.conditional_report(generated, requested, real_test[:n], test_labels[:n], embed)
+        report.update({key + suffix: value for key, value in conditional.items()})
+    return report
+
+
 def default_judges(judge_weights=None):
     """{metric suffix: embed} of the judges: the lstm_image_classifier of `judge_weights`
     (default: the shipped one, suffix ""), and with it the shipped conv judge ("_conv")."""
@@ -81,18 +101,20 @@ def default_judges(judge_weights=None):
 
 
 def sample_quality(model, *, model_name, settings, dataset, test_examples, required=False):
-    """The sample measures of `generated_image_quality` under `settings`' judge and number of
-    samples (`SampleQuality` fields), or {} when there is no judge for `dataset` or
-    `--quality-samples 0` leaves them out (the card's notes say why): with `required` (what
-    `zoo evaluate` asks for), a ConfigError saying so."""
+    """The sample measures of `generated_image_quality` (`conditional_image_quality` for a
+    model with `num_classes`) under `settings`' judge and number of samples (`SampleQuality`
+    fields), or {} when there is no judge for `dataset` or `--quality-samples 0` leaves them
+    out (the card's notes say why): with `required` (what `zoo evaluate` asks for), a
+    ConfigError saying so."""
     missing = judge_missing(dataset, settings.judge_weights, settings.quality_samples)
     if missing and required:
         raise ConfigError(missing[0].upper() + missing[1:] + ".")
     if missing:
         return {}
-    return generated_image_quality(model, dataset=dataset, model_name=model_name, samples=settings.quality_samples,
-                                   data_dir=settings.data_dir, download=settings.download,
-                                   test_examples=test_examples, judge_weights=settings.judge_weights)
+    measure = conditional_image_quality if getattr(model, "num_classes", 0) else generated_image_quality
+    return measure(model, dataset=dataset, model_name=model_name, samples=settings.quality_samples,
+                   data_dir=settings.data_dir, download=settings.download, test_examples=test_examples,
+                   judge_weights=settings.judge_weights)
 
 
 def quality_notes(metrics, samples="samples", dataset=None):

@@ -2,7 +2,7 @@
 
 from zoo.models.cnn_lstm_video import CNNLSTMVideo
 from zoo.models.convlstm_video import ConvLSTMVideo
-from zoo.models.dcgan import DCGAN
+from zoo.models.dcgan import DCGAN, ConditionalDCGAN
 from zoo.models.lstm_gan_image import LSTMGANImage
 from zoo.models.lstm_gan_text import LSTMGANText
 from zoo.models.lstm_image_classifier import LSTMImageClassifier

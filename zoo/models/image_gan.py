@@ -5,9 +5,11 @@ images) and `sample` (count, seed → uint8 images) signatures. A subclass suppl
 networks (`dcgan`: convolutions; `lstm_gan_image`: LSTMs)."""
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from zoo.models import serving
 from zoo.models.base import ZooModel
 
 LOSSES = ("non_saturating", "wgan_gp")
@@ -37,6 +39,10 @@ class ImageGAN(ZooModel):
         ema_decay: decay of the moving average of the generator's weights that `call` samples
             from (0: sample from the trained generator itself).
         seed: seed of the noise draws (None: Keras' global seed).
+        num_classes: 0 (the default): an unconditional GAN. More: a class-conditional one,
+            trained on (images, labels) with labels in [0, num_classes): the label conditions
+            the generator (`make_generator` networks take [z, labels]) and the discriminator
+            (theirs take [images, labels]); `sample` and `generate` take `labels`.
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Attributes:
@@ -65,15 +71,16 @@ class ImageGAN(ZooModel):
         ((None, 28, 28, 1), (None, 1))
     """
 
-    SERVING_EXAMPLES = {"sample": {"num_images": 2, "seed": 7}}
+    SERVING_EXAMPLES = {"sample": {"num_images": 2, "seed": 7, "labels": np.array([7, 3], "int32")}}
     MAX_SAMPLES = 10_000  # most images one request to the exported `sample` signature may ask for
     SIDE_MULTIPLE = 1  # the images' height and width must be multiples of this (a subclass's upsampling)
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "
                               "latent yourself and call serving_default)"}
 
     def __init__(self, image_shape, latent_dim, loss, label_smoothing, gradient_penalty, r1_penalty, r1_interval,
-                 ema_decay, seed, **kwargs):
+                 ema_decay, seed, num_classes=0, **kwargs):
         super().__init__(**kwargs)
+        self.num_classes = int(num_classes)
         self.image_shape = self.image_shape_of(image_shape, divisible_by=self.SIDE_MULTIPLE)
         self.latent_dim = latent_dim
         self.loss = loss
@@ -98,6 +105,33 @@ class ImageGAN(ZooModel):
         self.fake_accuracy = keras.metrics.BinaryAccuracy(name="d_fake_accuracy", threshold=0.0)
         self.build((None, self.latent_dim))
 
+    # -- the label, where the GAN is conditional -----------------------------------------------
+    def _generator_inputs(self, z, labels):
+        return [z, labels] if self.num_classes else z
+
+    def _discriminate(self, images, labels, training=True):
+        return self.discriminator([images, labels] if self.num_classes else images, training=training)
+
+    def _checked_labels(self, labels, n):
+        """`labels` for `n` images as an int32 tensor, checked in Python: None gives the classes
+        in turn (0, 1, …, num_classes − 1, 0, …) for a conditional GAN."""
+        if not self.num_classes:
+            if labels is not None:
+                raise ValueError(f"This {type(self).__name__} is not class-conditional (num_classes=0): it takes no labels. "
+                                 "Load a conditional model (num_classes > 0) to draw a given class.")
+            return None
+        if labels is None:
+            return ops.cast(ops.arange(n) % self.num_classes, "int32")
+        values = np.asarray(labels)
+        if values.ndim == 0:
+            values = np.full((n,), values)
+        if values.shape != (n,) or not np.issubdtype(values.dtype, np.integer):
+            raise ValueError(f"labels must be {n} integer class ids (one per image), got shape {values.shape} "
+                             f"of {values.dtype}.")
+        if values.size and (values.min() < 0 or values.max() >= self.num_classes):
+            raise ValueError(f"labels must lie in [0, {self.num_classes}), got {values.min()} … {values.max()}.")
+        return ops.convert_to_tensor(values.astype("int32"))
+
     def build(self, input_shape):
         """Does nothing: both functional sub-networks are built at construction.
 
@@ -111,7 +145,7 @@ class ImageGAN(ZooModel):
 
         Returns:
             dict: image_shape (a list), latent_dim, loss, label_smoothing, gradient_penalty,
-                r1_penalty, r1_interval and ema_decay (the subclass adds its own fields and
+                r1_penalty, r1_interval, ema_decay and num_classes (the subclass adds its own fields and
                 seed).
 
         Examples:
@@ -122,7 +156,8 @@ class ImageGAN(ZooModel):
         """
         return {"image_shape": list(self.image_shape), "latent_dim": self.latent_dim, "loss": self.loss,
                 "label_smoothing": self.label_smoothing, "gradient_penalty": self.gradient_penalty,
-                "r1_penalty": self.r1_penalty, "r1_interval": self.r1_interval, "ema_decay": self.ema_decay}
+                "r1_penalty": self.r1_penalty, "r1_interval": self.r1_interval, "ema_decay": self.ema_decay,
+                "num_classes": self.num_classes}
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Keras' compile with two optimizers, the discriminator's and the generator's.
@@ -173,7 +208,8 @@ class ImageGAN(ZooModel):
         What the pictures and measures use; `generate` gives uint8 images.
 
         Args:
-            z: latent vectors [batch, latent_dim].
+            z: latent vectors [batch, latent_dim]; for a conditional GAN, (latent vectors,
+                int labels [batch]), or the vectors alone for the classes in turn.
             training: unused: the average generator always runs in inference mode.
 
         Returns:
@@ -182,23 +218,31 @@ class ImageGAN(ZooModel):
         Raises:
             ValueError: if `z` is not of shape [batch, latent_dim].
         """
+        labels = None
+        if self.num_classes and isinstance(z, (tuple, list)):
+            z, labels = z
+        elif self.num_classes:  # no labels: the classes in turn
+            labels = ops.cast(ops.arange(ops.shape(z)[0]) % self.num_classes, "int32")
         self.expect_shape(z, (None, self.latent_dim), "latent vectors")
-        return (self.ema_generator(z, training=False) + 1.0) / 2.0
+        return (self.ema_generator(self._generator_inputs(z, labels), training=False) + 1.0) / 2.0
 
-    def generate(self, z, output="uint8"):
+    def generate(self, z, output="uint8", labels=None):
         """Latent vectors → images, drawn by the moving average of the generator.
 
         Args:
             z: latent vectors [batch, latent_dim] (float).
             output: "uint8" (the default): images, round(255 · pixel); "float": the pixels
                 in [0, 1].
+            labels: for a conditional GAN, the class of each image (ints in [0,
+                num_classes), one per row of `z`, or one for all); None: the classes in turn.
 
         Returns:
             tf.Tensor: images [batch, h, w, c], uint8 or float32.
 
         Raises:
-            ValueError: if `output` is neither "uint8" nor "float", or `z` is not of shape
-                [batch, latent_dim].
+            ValueError: if `output` is neither "uint8" nor "float", `z` is not of shape
+                [batch, latent_dim], or `labels` are given to an unconditional GAN or lie
+                outside [0, num_classes).
 
         Examples:
             >>> import numpy as np
@@ -209,9 +253,13 @@ class ImageGAN(ZooModel):
             (TensorShape([2, 28, 28, 1]), tf.uint8)
         """
         self.checked_output(output)
-        return self.as_output(self(z), output)
+        if not self.num_classes:
+            self._checked_labels(labels, None)  # refuses labels
+            return self.as_output(self(z), output)
+        labels = self._checked_labels(labels, int(ops.shape(z)[0])) if not tf.is_tensor(labels) else labels
+        return self.as_output(self((z, labels)), output)
 
-    def sample(self, n, seed=None, output="uint8"):
+    def sample(self, n, seed=None, output="uint8", labels=None):
         """`n` generated images from fresh noise.
 
         Args:
@@ -220,12 +268,16 @@ class ImageGAN(ZooModel):
                 default): the model's own seed generator, which moves on with every draw.
             output: "uint8" (the default): images, round(255 · pixel); "float": the pixels
                 in [0, 1].
+            labels: for a conditional GAN, the class of each image: `n` ints in [0,
+                num_classes), or one int for all; None (the default): the classes in turn.
 
         Returns:
             tf.Tensor: images [n, h, w, c], uint8 or float32.
 
         Raises:
-            ValueError: if `output` is neither "uint8" nor "float" (before anything is drawn).
+            ValueError: if `output` is neither "uint8" nor "float", or `labels` are given to
+                an unconditional GAN or are not `n` ids in [0, num_classes) (before anything
+                is drawn).
 
         Examples:
             >>> import zoo
@@ -236,7 +288,8 @@ class ImageGAN(ZooModel):
             True
         """
         self.checked_output(output)
-        return self.generate(self._noise(n, seed), output)
+        labels = self._checked_labels(labels, n)
+        return self.generate(self._noise(n, seed), output, labels=labels)
 
     def _noise(self, n, seed=None):
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
@@ -248,34 +301,44 @@ class ImageGAN(ZooModel):
         (held constant), then the generator is scored by the updated discriminator, as in the
         alternating DCGAN recipe.
 
+        A conditional GAN's generated images take the real batch's labels, so both halves
+        of the discriminator's batch have the data's class mix.
+
         Args:
             data: a batch of real images, raw pixels 0..255 (or a tuple whose first item it
-                is).
+                is); for a conditional GAN, (images, labels).
 
         Returns:
             dict: the metrics so far (`step_logs`): d_loss, g_loss, d_real_accuracy,
                 d_fake_accuracy.
         """
         images = data[0] if isinstance(data, (tuple, list)) else data
+        labels = None
+        if self.num_classes:
+            if not isinstance(data, (tuple, list)) or len(data) < 2:
+                raise ValueError(f"{self.name} is class-conditional (num_classes={self.num_classes}): it trains on "
+                                 "(images, labels) batches; give the dataset its labels.")
+            labels = ops.cast(data[1], "int32")
         real = ops.cast(images, "float32") / 127.5 - 1.0
         real = ops.reshape(real, (-1, *self.image_shape))
         batch = ops.shape(real)[0]
         # One generator forward pass serves both updates: D learns from it (held constant),
         # then G is scored by the updated D, as in the alternating DCGAN recipe.
         with tf.GradientTape() as g_tape:
-            fake = self.generator(self.replica_rows(self._noise, batch), training=True)
+            fake = self.generator(self._generator_inputs(self.replica_rows(self._noise, batch), labels), training=True)
             with g_tape.stop_recording():
                 with tf.GradientTape() as d_tape:
                     # One discriminator call on both halves: cheaper, and D has no batch norm
                     # that could tell the halves apart by their batch statistics.
-                    logits = self.discriminator(ops.concatenate([real, ops.stop_gradient(fake)]), training=True)
+                    both = None if labels is None else ops.concatenate([labels, labels])
+                    logits = self._discriminate(ops.concatenate([real, ops.stop_gradient(fake)]), both)
                     real_logits, fake_logits = logits[:batch], logits[batch:]
-                    d_loss = self._d_loss(real, ops.stop_gradient(fake), real_logits, fake_logits)
+                    d_loss = self._d_loss(real, ops.stop_gradient(fake), real_logits, fake_logits, labels)
                     # Scaled inside the tape: a division after it would not be on the tape.
                     scaled = self.per_replica(d_loss)
                 grads = d_tape.gradient(scaled, self.discriminator.trainable_variables)
                 self.apply_gradients(self.d_optimizer, grads, self.discriminator.trainable_variables)
-            fake_logits_for_g = self.discriminator(fake, training=True)
+            fake_logits_for_g = self._discriminate(fake, labels)
             if self.loss == "wgan_gp":
                 g_loss = -ops.mean(fake_logits_for_g)
             else:  # non-saturating: maximise log D(G(z)) rather than minimise log(1 − D(G(z)))
@@ -301,14 +364,14 @@ class ImageGAN(ZooModel):
         for average, current in zip(self.ema_generator.weights, self.generator.weights):
             average.assign(decay * average + (1.0 - decay) * current)
 
-    def _d_loss(self, real, fake, real_logits, fake_logits):
+    def _d_loss(self, real, fake, real_logits, fake_logits, labels=None):
         if self.loss == "wgan_gp":
             mix = self.replica_rows(lambda n: keras.random.uniform((n, 1, 1, 1), seed=self.seed_generator),
                                    ops.shape(real)[0])
             between = mix * real + (1 - mix) * fake
             with tf.GradientTape() as inner:
                 inner.watch(between)
-                between_logits = self.discriminator(between, training=True)
+                between_logits = self._discriminate(between, labels)
             slopes = ops.sqrt(ops.sum(ops.square(inner.gradient(between_logits, between)), axis=(1, 2, 3)) + 1e-12)
             return ops.mean(fake_logits) - ops.mean(real_logits) + self.gradient_penalty * ops.mean(ops.square(slopes - 1))
         real_labels = ops.ones_like(real_logits) * (1.0 - self.label_smoothing)
@@ -321,7 +384,7 @@ class ImageGAN(ZooModel):
         def penalty():  # Mescheder et al. 2018: γ/2 · E‖∇D(real)‖², keeping D flat on the data
             with tf.GradientTape() as inner:
                 inner.watch(real)
-                real_again = self.discriminator(real, training=True)
+                real_again = self._discriminate(real, labels)
             slopes = ops.sum(ops.square(inner.gradient(real_again, real)), axis=(1, 2, 3))
             return 0.5 * r1 * interval * ops.mean(ops.cast(slopes, "float32"))
 
@@ -355,6 +418,8 @@ class ImageGAN(ZooModel):
         latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="latent")
         count_spec = tf.TensorSpec((), tf.int32, name="num_images")
         seed_spec = tf.TensorSpec((), tf.int32, name="seed")
+        if self.num_classes:
+            return self._conditional_signatures(latent_spec, seed_spec)
 
         def generate(latent):
             return {"images": self.generate(self.checked(latent, latent_spec))}
@@ -366,3 +431,23 @@ class ImageGAN(ZooModel):
             return {"images": self.generate(z)}
 
         return {"serving_default": (generate, [latent_spec]), "sample": (sample, [count_spec, seed_spec])}
+
+    def _conditional_signatures(self, latent_spec, seed_spec):
+        # A conditional GAN's endpoints take the class of every image: `labels`, int32 [batch].
+        labels_spec = tf.TensorSpec((None,), tf.int32, name="labels")
+        out_of_range = f"labels must lie in [0, {self.num_classes}): this GAN draws {self.num_classes} classes"
+
+        def generate(latent, labels):
+            latent = self.checked(latent, latent_spec)
+            labels = self.checked_ids(self.checked(labels, labels_spec), self.num_classes, out_of_range)
+            labels = serving.checked_same_rows(labels, latent, "labels must hold one class id per row of latent")
+            return {"images": self.generate(latent, labels=labels)}
+
+        def sample(labels, seed):
+            labels = self.checked_ids(self.checked(labels, labels_spec), self.num_classes, out_of_range)
+            labels = self.checked_batch(labels, labels_spec, self.MAX_SAMPLES, "sample")
+            seed = self.checked(seed, seed_spec)
+            z = tf.random.stateless_normal(tf.stack([tf.shape(labels)[0], self.latent_dim]), seed=tf.stack([seed, 0]))
+            return {"images": self.generate(z, labels=labels)}
+
+        return {"serving_default": (generate, [latent_spec, labels_spec]), "sample": (sample, [labels_spec, seed_spec])}

@@ -61,6 +61,73 @@ class SpectralConv2D(layers.Layer):
                 "strides": self.strides}
 
 
+@keras.saving.register_keras_serializable(package="zoo")
+class ClassProjection(layers.Layer):
+    """[features [batch, n], labels [batch]] → [batch, 1]: the inner product of each example's
+    features with its class's embedding, the class term of a projection discriminator
+    (Miyato & Koyama 2018, "cGANs with projection discriminator"): the discriminator's logit
+    is ψ(φ(x)) + ⟨embed(y), φ(x)⟩. The embedding is spectrally normalised like the rest of the
+    discriminator when `spectral_norm`, as in the paper.
+
+    Args:
+        num_classes: how many classes (labels lie in [0, num_classes)).
+        spectral_norm: divide the embedding matrix by its largest singular value. Default: True.
+
+    >>> layer = ClassProjection(3)
+    >>> layer([np.ones((2, 4), "float32"), np.array([0, 2])]).shape
+    TensorShape([2, 1])
+    """
+
+    def __init__(self, num_classes, spectral_norm=True, **kwargs):
+        kwargs.setdefault("autocast", False)  # σ in float32 under mixed precision; cast below
+        super().__init__(**kwargs)
+        self.num_classes, self.spectral_norm = int(num_classes), bool(spectral_norm)
+
+    def build(self, input_shape):
+        features = input_shape[0][-1]
+        self.embedding = self.add_weight(shape=(self.num_classes, features), initializer="glorot_uniform",
+                                         name="embedding")
+        if self.spectral_norm:
+            self.u = self.add_weight(shape=(1, features), initializer=keras.initializers.RandomNormal(seed=0),
+                                     trainable=False, name="u")
+
+    def call(self, inputs, training=False):
+        features, labels = inputs
+        embedding = self.embedding.value
+        if self.spectral_norm:
+            embedding = spectrally_normalised(self.embedding, self.u, training)
+        rows = ops.take(ops.cast(embedding, self.compute_dtype), ops.cast(labels, "int32"), axis=0)
+        return ops.sum(rows * ops.cast(features, self.compute_dtype), axis=-1, keepdims=True)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes, "spectral_norm": self.spectral_norm}
+
+
+def conditioned_input(z, num_classes):
+    """A generator's inputs and what its first layer reads: (z, z) for an unconditional one;
+    ([z, labels], z beside a learned embedding of the label, as wide as z) for a conditional
+    one (`num_classes` > 0). `z` is a `keras.Input`."""
+    if not num_classes:
+        return z, z
+    labels = keras.Input((), dtype="int32", name="labels")
+    embedded = layers.Embedding(num_classes, z.shape[-1], name="class_embedding")(labels)
+    return [z, labels], layers.Concatenate(name="z_and_class")([z, embedded])
+
+
+def projected_output(images, features, logit, num_classes, spectral_norm, name):
+    """A discriminator as a `keras.Model`: images → `logit`, or, where `num_classes` > 0, a
+    projection discriminator [images, labels] → `logit` + `ClassProjection` of `features`."""
+    if not num_classes:
+        return keras.Model(images, logit, name=name)
+    labels = keras.Input((), dtype="int32", name="labels")
+    projection = ClassProjection(num_classes, spectral_norm, dtype="float32", name="projection")([features, labels])
+    return keras.Model([images, labels], layers.Add(dtype="float32", name="projected_logit")([logit, projection]),
+                       name=name)
+
+
 def spectrally_normalised(kernel, u, training):
     """`kernel` (any shape; its last axis the outputs) divided by its largest singular value σ,
     estimated by one power iteration on `u` ([1, outputs], a variable that persists across

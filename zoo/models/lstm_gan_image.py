@@ -6,7 +6,7 @@ from keras import layers, ops
 
 from zoo.config import at_least, below, check_fields, in_unit_interval, one_of
 from zoo.models.image_gan import LOSSES, ImageGAN
-from zoo.models.layers import MinibatchStd, ReadingLSTM, SpectralConv2D
+from zoo.models.layers import MinibatchStd, ReadingLSTM, SpectralConv2D, conditioned_input, projected_output
 from zoo.registry import register_model
 
 
@@ -194,7 +194,7 @@ class WithRowPositions(layers.Layer):
         return (*input_shape[:-1], input_shape[-1] + input_shape[1])
 
 
-def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, name="generator"):
+def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, name="generator", num_classes=0):
     """The LSTM generator: z [batch, latent] → images [batch, h, w, c] in [-1, 1].
 
     One row of w × c values per LSTM step (`RowGeneratorCell`, unrolled): z sets the initial
@@ -208,9 +208,12 @@ def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, n
         num_layers: stacked LSTM layers.
         feed_back: feed each drawn row back as the next step's input. Default: True.
         name: the Keras model's name. Default: "generator".
+        num_classes: 0 (the default): z alone. More: the network takes [z, labels], and z
+            beside a learned embedding of the label sets the state and feeds every step.
 
     Returns:
-        keras.Model: z [batch, latent_dim] → images [batch, h, w, c], float32 in [-1, 1].
+        keras.Model: z [batch, latent_dim] (and labels [batch], int) → images [batch, h, w,
+            c], float32 in [-1, 1].
 
     Examples:
         >>> generator = lstm_generator(8, (28, 28, 1), units=16, num_layers=1)
@@ -218,17 +221,17 @@ def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, n
         ((None, 8), (None, 28, 28, 1))
     """
     height, width, channels = image_shape
-    z = keras.Input((latent_dim,), name="z")
+    inputs, z = conditioned_input(keras.Input((latent_dim,), name="z"), num_classes)
     states = InitialStates(units, num_layers, width * channels, name="initial_states")(z)
     steps = WithRowPositions(name="row_positions")(layers.RepeatVector(height, name="z_every_step")(z))
     rows = layers.RNN(RowGeneratorCell(units, num_layers, width * channels, feed_back, name="cell"), return_sequences=True,
                       unroll=True, name="rows")(steps, initial_state=states)
     images = layers.Reshape(image_shape, name="images")(rows)
-    return keras.Model(z, images, name=name)
+    return keras.Model(inputs, images, name=name)
 
 
 def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_norm, minibatch_std=True,
-                       read_columns=False, name="discriminator"):
+                       read_columns=False, name="discriminator", num_classes=0):
     """The LSTM discriminator: images [batch, h, w, c] in [-1, 1] → one real/fake logit.
 
     LSTM layers read the image row by row (both ways when `bidirectional`) and, with
@@ -248,9 +251,12 @@ def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_n
             examples (`MinibatchStd`, ProGAN). Default: True.
         read_columns: also read the image column by column. Default: False.
         name: the Keras model's name. Default: "discriminator".
+        num_classes: 0 (the default): images alone. More: the network takes [images, labels]
+            and is a projection discriminator (`ClassProjection` of the rows' features).
 
     Returns:
-        keras.Model: images [batch, h, w, c] → logits [batch, 1], float32.
+        keras.Model: images [batch, h, w, c] (and labels [batch], int) → logits [batch, 1],
+            float32.
 
     Examples:
         >>> discriminator = lstm_discriminator((28, 28, 1), units=8, num_layers=1,
@@ -276,12 +282,12 @@ def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_n
                     [forwards, backwards])
             x = forwards
         read.append(layers.Flatten(name=f"every_{along[:-1]}" if read_columns else "every_row")(x))
-    x = layers.Concatenate(name="rows_and_columns")(read) if read_columns else read[0]
+    x = features = layers.Concatenate(name="rows_and_columns")(read) if read_columns else read[0]
     if minibatch_std:
         x = MinibatchStd(name="minibatch_std")(x)
     dense = SpectralConv2D if spectral_norm else layers.Dense  # dense on [batch, features]; see SpectralConv2D
     logit = dense(1, dtype="float32", name="logit")(x)  # float32 under mixed precision
-    return keras.Model(images, logit, name=name)
+    return projected_output(images, features, logit, num_classes, spectral_norm, name)
 
 
 @register_model(
@@ -339,24 +345,25 @@ class LSTMGANImage(ImageGAN):
     FIELD_CHECKS = dict(latent_dim=at_least(1), units=at_least(1), num_layers=at_least(1), d_units=at_least(1),
                         d_layers=at_least(1), loss=one_of(*LOSSES), label_smoothing=below(0.5),
                         gradient_penalty=at_least(0), r1_penalty=at_least(0), r1_interval=at_least(1),
-                        ema_decay=in_unit_interval)
+                        ema_decay=in_unit_interval, num_classes=at_least(0))
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, units=256, num_layers=1, feed_back=True, d_units=128,
                  d_layers=1, bidirectional=True, read_columns=False, minibatch_std=True, r1_penalty=0.0, r1_interval=1,
                  loss="non_saturating", label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True,
-                 seed=None, **kwargs):
+                 seed=None, num_classes=0, **kwargs):
         check_fields(type(self), locals())
         super().__init__(image_shape, latent_dim, loss, label_smoothing, gradient_penalty, r1_penalty, r1_interval,
-                         ema_decay, seed, **kwargs)
+                         ema_decay, seed, num_classes=num_classes, **kwargs)
         self.units, self.num_layers, self.feed_back = units, num_layers, bool(feed_back)
         self.minibatch_std = bool(minibatch_std)
         self.d_units, self.d_layers, self.bidirectional = d_units, d_layers, bool(bidirectional)
         self.read_columns = bool(read_columns)
         self.spectral_norm = bool(spectral_norm)
         self._build_gan(lambda name: lstm_generator(latent_dim, self.image_shape, units, num_layers, self.feed_back,
-                                                    name=name),
+                                                    name=name, num_classes=self.num_classes),
                         lambda: lstm_discriminator(self.image_shape, d_units, d_layers, self.bidirectional,
-                                                   self.spectral_norm, self.minibatch_std, self.read_columns))
+                                                   self.spectral_norm, self.minibatch_std, self.read_columns,
+                                                   num_classes=self.num_classes))
 
     def get_config(self):
         """The constructor's fields, for `from_config` and a `.keras` file.

@@ -160,6 +160,16 @@ def checked_ids(ids, size, message):
         return tf.identity(ids)
 
 
+def checked_same_rows(tensor, other, message):
+    """`tensor` once its first axis is seen to be as long as `other`'s, else an error with
+    `message` (one label per latent vector, say)."""
+    if tracing_portable():
+        return tensor
+    check = tf.debugging.assert_equal(tf.shape(tensor)[0], tf.shape(other)[0], message=message)
+    with tf.control_dependencies([check]):
+        return tf.identity(tensor)
+
+
 def bounded(fn, specs, limits, endpoint):
     """`fn`, refusing a request whose inputs are larger than `limits` ({input name: {axis: most}})
     with "<input> must hold at most N <what> per <endpoint> request" before any of it is computed:

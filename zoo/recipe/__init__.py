@@ -18,12 +18,12 @@ Examples:
 
 from zoo.recipe.base import Recipe, Results
 from zoo.recipe.evaluate import evaluate_like_card, settings_from_card
-from zoo.recipe.images import (BinaryImageRecipe, BinaryImageSettings, GANSettings, ImageGANRecipe, ImageRecipe,
-                               classification_metrics)
+from zoo.recipe.images import (BinaryImageRecipe, BinaryImageSettings, ConditionalImages, GANSettings, ImageGANRecipe,
+                               ImageRecipe, classification_metrics)
 from zoo.recipe.video import VideoRecipe
 from zoo.recipe.settings import (EvaluateSettings, ImageSettings, TrainSettings, VideoMeasurement, VideoSettings,
                                  check_value, folder_dataset, run_settings)
 
-__all__ = ["BinaryImageRecipe", "BinaryImageSettings", "EvaluateSettings", "GANSettings", "ImageGANRecipe", "ImageRecipe", "ImageSettings",
+__all__ = ["BinaryImageRecipe", "BinaryImageSettings", "ConditionalImages", "EvaluateSettings", "GANSettings", "ImageGANRecipe", "ImageRecipe", "ImageSettings",
            "Recipe", "Results", "TrainSettings", "VideoMeasurement", "VideoRecipe", "VideoSettings", "check_value",
            "classification_metrics", "evaluate_like_card", "folder_dataset", "run_settings", "settings_from_card"]

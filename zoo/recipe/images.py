@@ -519,3 +519,72 @@ class ImageGANRecipe(ImageRecipe):
             ['sample quality not measured: --quality-samples 0']
         """
         return quality_notes(metrics, dataset=dataset["name"])
+
+
+class ConditionalImages:
+    """Mixin before an image generator's recipe class: its class-conditional version
+    (`dcgan_conditional` is `class Recipe(ConditionalImages, DCGANRecipe)`).
+
+    The data come with their classes (TFDS' labels, or an `--images` folder's class
+    sub-folders), the model's `num_classes` is derived from them, the sample measures add
+    how often the judges see the class that was asked for (`zoo.quality`'s
+    `conditional_image_quality`), and the picture is a grid with one row per class.
+
+    Examples:
+        >>> from zoo.recipe import ConditionalImages, ImageGANRecipe
+        >>> class Recipe(ConditionalImages, ImageGANRecipe):
+        ...     name = "dcgan"
+        >>> Recipe().derived_fields, Recipe()._classifier
+        (('image_shape', 'num_classes'), True)
+    """
+
+    derived_fields = ("image_shape", "num_classes")
+
+    def derived(self, config, data):
+        """The model's image shape and number of classes, from the data.
+
+        Args:
+            config: the run's config.
+            data: the run's `zoo.data.Splits` (its `info`: `image_shape`, `class_names`).
+
+        Returns:
+            A dict: `image_shape` and `num_classes`.
+        """
+        return dict(image_shape=data.info["image_shape"], num_classes=len(data.info["class_names"]))
+
+    def headline(self, card):
+        """The share of samples drawn as the class asked for, under both judges, then the rest.
+
+        Args:
+            card: a model card this recipe wrote (a dict).
+
+        Returns:
+            str: the model table's "shipped metric" cell, in markdown (see `Recipe.headline`).
+        """
+        m = card["metrics"]
+        text = (f"conditional accuracy **{m['conditional_accuracy_conv']:.1%}** (second judge; real test images "
+                f"{m['conditional_accuracy_real_conv']:.1%}), {m['conditional_accuracy']:.1%} under the first; ")
+        return text + super().headline(card)
+
+    def pictures(self, model, config, data, results, output):
+        """Writes samples of fixed noise, one row per class, to `output`/samples.png.
+
+        Args:
+            model: the trained generator.
+            config: the run's config (`seed`, `latent_dim`).
+            data: unused.
+            results: unused.
+            output: the run's output folder (a `pathlib.Path`).
+
+        Returns:
+            {"samples": "samples.png"}.
+        """
+        import numpy as np
+
+        per_class = 10
+        labels = np.repeat(np.arange(model.num_classes), per_class).astype("int32")
+        noise = plots.fixed_noise(config.seed, config.latent_dim, len(labels))
+        plots.save_image_grid(model((noise, labels)), output / "samples.png", columns=per_class,
+                              title="one row per class, from fixed noise")
+        return {"samples": "samples.png"}
+

@@ -1,0 +1,80 @@
+"""Class-conditional image GANs (issue 40): the label conditions both networks, every entry
+point takes labels and refuses wrong ones with a message that says what was wrong."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.errors import ConfigError
+
+SIZES = {"dcgan": dict(latent_dim=8, width=8, generator_width=0),
+         "lstm_gan_image": dict(latent_dim=8, units=16, d_units=8, r1_penalty=1.0, r1_interval=2)}
+
+
+@pytest.mark.parametrize("name", sorted(SIZES))
+def test_a_conditional_gan_trains_on_labels_and_draws_the_class_asked_for(name):
+    gan = zoo.load(name, num_classes=3, seed=0, **SIZES[name])
+    gan.compile()
+    images = np.random.default_rng(0).integers(0, 256, (8, 28, 28, 1)).astype("uint8")
+    labels = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    history = gan.fit(tf.data.Dataset.from_tensor_slices((images, labels)).batch(4), epochs=1, verbose=0)
+    assert all(np.isfinite(v[0]) for v in history.history.values())
+    # the label reaches the images: the same noise, another class, other pixels
+    sevens, ones = gan.sample(4, seed=1, labels=2), gan.sample(4, seed=1, labels=1)
+    assert sevens.shape == (4, 28, 28, 1) and not np.array_equal(sevens, ones)
+    assert np.array_equal(gan.sample(3, seed=1, labels=[2, 2, 2]), gan.sample(3, seed=1, labels=2))
+    # without labels: the classes in turn
+    assert np.array_equal(gan.sample(3, seed=1), gan.sample(3, seed=1, labels=[0, 1, 2]))
+    # the label reaches the discriminator too (projection)
+    real = np.zeros((2, 28, 28, 1), "float32")
+    first, second = (gan.discriminator([real, np.array([c, c])], training=False) for c in (0, 1))
+    assert not np.allclose(first, second)
+
+
+def test_labels_are_checked_where_they_come_in():
+    gan = zoo.load("dcgan", num_classes=3, **SIZES["dcgan"])
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\), got 0 … 3"):
+        gan.sample(2, labels=[0, 3])
+    with pytest.raises(ValueError, match="labels must be 2 integer class ids"):
+        gan.sample(2, labels=[0, 1, 2])
+    with pytest.raises(ValueError, match="not class-conditional"):
+        zoo.load("dcgan", **SIZES["dcgan"]).sample(2, labels=[0, 1])
+    gan.compile()
+    images = np.zeros((4, 28, 28, 1), "uint8")
+    with pytest.raises(ValueError, match=r"trains on \(images, labels\) batches"):
+        gan.fit(tf.data.Dataset.from_tensor_slices(images).batch(4), epochs=1, verbose=0)
+    with pytest.raises(ConfigError):
+        zoo.load("dcgan", num_classes=-1)
+
+
+def test_the_exported_endpoints_take_labels_and_refuse_wrong_ones(tmp_path):
+    gan = zoo.load("dcgan", num_classes=3, **SIZES["dcgan"])
+    served = tf.saved_model.load(str(zoo.export(gan, tmp_path / "export")))
+    sample, default = served.signatures["sample"], served.signatures["serving_default"]
+    images = sample(labels=tf.constant([2, 0]), seed=tf.constant(5))["images"]
+    assert images.shape == (2, 28, 28, 1) and images.dtype == tf.uint8
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"labels must lie in \[0, 3\)"):
+        sample(labels=tf.constant([3]), seed=tf.constant(0))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must hold at most"):
+        sample(labels=tf.zeros((gan.MAX_SAMPLES + 1,), tf.int32), seed=tf.constant(0))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one class id per row of latent"):
+        default(latent=tf.zeros((2, 8)), labels=tf.constant([1]))
+    drawn = default(latent=tf.zeros((2, 8)), labels=tf.constant([1, 2]))["images"]
+    assert np.array_equal(drawn, gan.generate(np.zeros((2, 8), "float32"), labels=[1, 2]))
+
+
+def test_the_conditional_report_counts_the_class_asked_for():
+    from zoo.metrics import conditional_report
+
+    def embed(images):  # a judge that reads the class from the mean pixel
+        mean = images.reshape(len(images), -1).mean(axis=1)
+        features = np.stack([mean, mean ** 2 + 0.01 * np.arange(len(images)) % 3], axis=1)
+        return features, np.eye(3)[np.clip((mean // 80).astype(int), 0, 2)]
+
+    requested = np.repeat(np.arange(3), 4)
+    drawn = (requested * 80 + 10)[:, None, None, None] * np.ones((1, 4, 4, 1))
+    drawn[0] = 250  # one 0 drawn as a 2
+    report = conditional_report(drawn, requested, drawn, requested, embed)
+    assert report["conditional_accuracy"] == round(11 / 12, 4)
+    assert report["conditional_accuracy_real"] == round(11 / 12, 4)  # the same images as "real"
