@@ -30,6 +30,10 @@ TOLERANCE = {
     # The same under the second judge (zoo.judges).
     "classifier_score_conv": 0.02, "classifier_score_real_conv": 0.02, "frechet_distance_conv": 0.05,
     "frechet_distance_floor_conv": 0.01, "classifier_score_ratio_conv": 0.002,
+    # Class-conditional generators: the share of samples judged the class asked for (0.002 = 20
+    # of 10,000) and the per-class Fréchet distance, under each judge.
+    "conditional_accuracy": 0.002, "conditional_accuracy_real": 0.002, "class_frechet_distance": 0.1,
+    "conditional_accuracy_conv": 0.002, "conditional_accuracy_real_conv": 0.002, "class_frechet_distance_conv": 0.1,
     # Tables of a metric by a setting ({clip length: accuracy}): each entry within this.
     "test_accuracy_by_frames": 0.001, "digit_accuracy_by_frames": 0.001,
     # convlstm_video: 5,000 clips generated frame by frame from their first frames (float32
