@@ -128,6 +128,11 @@ def quality_notes(metrics, samples="samples", dataset=None):
     if "classifier_score_conv" in metrics:
         notes.append("the same measures with the suffix _conv: under the second judge, the shipped convolutional "
                      "MNIST classifier of zoo.judges (saved_models/mnist_conv_judge), which no generator was tuned on")
+    if "conditional_accuracy" in metrics:
+        notes.append("conditional_accuracy: the share of the samples, drawn for the classes in turn (as many of each), "
+                      "that the judge classifies as the class asked for; _real: the judge's accuracy on as many real "
+                      "test images; class_frechet_distance: the Fréchet distance between each class's samples and its "
+                      "real test images, averaged over the classes")
     return notes
 
 
