@@ -45,6 +45,9 @@ def outputs(name, model):
     if name in ("dcgan", "lstm_gan_image"):
         latent = np.random.default_rng(0).normal(size=(2, model.latent_dim)).astype("float32")
         return {"images": _numbers(model(latent), 16)}
+    if name in ("dcgan_conditional",):  # two classes of the same noise
+        latent = np.random.default_rng(0).normal(size=(2, model.latent_dim)).astype("float32")
+        return {"images": _numbers(model((latent, np.array([3, 7], "int32"))), 16)}
     if name == "vae":
         mean, log_variance = model.encode(_pixels((2, *model.image_shape)))
         return {"mean": _numbers(mean, 16), "log_variance": _numbers(log_variance)}
