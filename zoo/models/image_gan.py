@@ -400,7 +400,10 @@ class ImageGAN(ZooModel):
 
         `serving_default` takes `latent` (float32 [batch, latent_dim]) and returns `images`
         (uint8 [batch, h, w, c]); `sample` takes `num_images` (int32, 1 … `MAX_SAMPLES`) and
-        `seed` (int32) and returns as many `images`, the same for the same seed.
+        `seed` (int32) and returns as many `images`, the same for the same seed. A
+        conditional GAN's endpoints take `labels` (int32 [batch], each in [0, num_classes)):
+        `serving_default` one per latent vector, `sample` one per image (at most
+        `MAX_SAMPLES`) in place of `num_images`.
 
         Returns:
             dict: {endpoint name: (function, [tf.TensorSpec, ...])}.
