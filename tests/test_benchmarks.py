@@ -145,6 +145,6 @@ def test_paired_rounds_time_both_steps_in_alternating_order(monkeypatch):
     from benchmarks import paired
 
     order = []
-    monkeypatch.setattr(paired, "train_throughput", lambda network, *a: order.append(network.name) or 100.0)
+    monkeypatch.setattr(paired, "train_throughput", lambda network, *a: order.append(type(network).__name__) or 100.0)
     result = paired.measure("vae", rounds=2, steps=2, warmup=2)
-    assert result["ratios"] == [1.0, 1.0] and order == ["vae", "plain_vae", "plain_vae", "vae"]
+    assert result["ratios"] == [1.0, 1.0] and order == ["VAE", "_PlainVAE", "_PlainVAE", "VAE"]
