@@ -8,6 +8,7 @@ the VAE. Where the zoo's step does work that is its method, not its overhead, th
 does it too, written the plain way, so that the ratio measures overhead: the zoo optimizer's
 gradient clipping (the text model clips to norm 5); the image classifier's
 random shifts of raw uint8 images (keras.random offsets, pad and slice) and its accuracy; the
+video classifier's scaling of raw uint8 frames and their differences, in the step; the
 GANs' label smoothing, R1 penalty (lazy where the recipe's is), one generator pass serving
 both updates (the textbook step draws twice) and moving average of the generator (the
 optimizer's `use_ema`, of the trainable weights only: the zoo also averages batch-norm
@@ -124,6 +125,22 @@ class _PlainShiftedClassifier(keras.Model):
         return {"loss": self.loss_mean.result(), "accuracy": self.accuracy.result()}
 
 
+class _PlainVideoClassifier(keras.Model):
+    """Raw uint8 clips, scaled to [0, 1] in the step and each frame given its difference from
+    the frame before (as the zoo's `network_inputs` does), read by the clip network: logits
+    after every frame."""
+
+    def __init__(self, network, frame_differences):
+        super().__init__(name="plain_video_classifier")
+        self.network, self.frame_differences = network, frame_differences
+
+    def call(self, videos, training=False):
+        frames = ops.cast(videos, "float32") / 255.0
+        if self.frame_differences:
+            frames = ops.concatenate([frames, frames - ops.concatenate([frames[:, :1], frames[:, :-1]], axis=1)], -1)
+        return self.network(frames, training=training)
+
+
 class _PlainVAE(keras.Model):
     def __init__(self, encoder, decoder, latent_dim):
         super().__init__(name="plain_vae")
@@ -142,6 +159,9 @@ class _PlainVAE(keras.Model):
         grads = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply(grads, self.trainable_variables)
         return {"loss": loss}
+
+
+TWINS = ("cnn_lstm_video", "dcgan", "lstm_gan_image", "lstm_gan_text", "lstm_image_classifier", "vae")  # have one
 
 
 def plain_version(name, model, batch):
@@ -165,9 +185,8 @@ def plain_version(name, model, batch):
         return plain, (images, batch[1])
     if name == "cnn_lstm_video":
         # The network answers after every frame, and the loss covers every answer.
-        frames = model.network_inputs(images)
-        labels = ops.repeat(ops.expand_dims(batch[1], 1), ops.shape(frames)[1], axis=1)
-        plain, element = _copy(model.network), (frames, labels)
+        labels = ops.repeat(ops.expand_dims(batch[1], 1), ops.shape(images)[1], axis=1)
+        plain, element = _PlainVideoClassifier(_copy(model.network), model.frame_differences), (images, labels)
     elif name == "lstm_gan_text":  # the maximum-likelihood phase, 10 of the recipe's 12 epochs
         tokens = ops.cast(images, "int32")
         start = ops.full((ops.shape(tokens)[0], 1), model.vocab_size, dtype="int32")

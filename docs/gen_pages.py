@@ -56,7 +56,8 @@ for source, target in [("benchmarks/generative.png", "assets/generative.png")]:
 guide = generate.REPO / "docs" / "pages" / "guides" / "benchmark.md"
 with mkdocs_gen_files.open("guides/benchmark.md", "w") as page:
     page.write(guide.read_text().replace("<!-- benchmark-table -->", generate.benchmark_table())
-               .replace("<!-- recurrent-table -->", generate.recurrent_table()))
+               .replace("<!-- recurrent-table -->", generate.recurrent_table())
+               .replace("<!-- memory-table -->", (generate.REPO / "benchmarks" / "memory.md").read_text()))
 
 with mkdocs_gen_files.open("reference/cli.md", "w") as page:
     page.write(generate.cli_page())

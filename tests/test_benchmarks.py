@@ -139,3 +139,12 @@ def test_the_memory_table_holds_each_run_to_the_limit():
     text = memory.table([{"model": "a", "command": "zoo train a", "seconds": 10.0, "peak_memory_mb": 4000.0},
                          {"model": "b", "command": "zoo train b", "seconds": 10.0, "peak_memory_mb": 4100.0}])
     assert "| `a` | 4000 | yes | 10 |" in text and "| `b` | 4100 | **no** | 10 |" in text
+
+
+def test_paired_rounds_time_both_steps_in_alternating_order(monkeypatch):
+    from benchmarks import paired
+
+    order = []
+    monkeypatch.setattr(paired, "train_throughput", lambda network, *a: order.append(type(network).__name__) or 100.0)
+    result = paired.measure("vae", rounds=2, steps=2, warmup=2)
+    assert result["ratios"] == [1.0, 1.0] and order == ["VAE", "_PlainVAE", "_PlainVAE", "VAE"]
