@@ -9,13 +9,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from zoo.models import serving
 from zoo.models.base import ZooModel
+from zoo.models.conditional import ClassConditional
 
 LOSSES = ("non_saturating", "wgan_gp")
 
 
-class ImageGAN(ZooModel):
+class ImageGAN(ClassConditional, ZooModel):
     """Base class of the image GANs (not registered itself).
 
     A subclass's `__init__` passes the settings every image GAN has to this constructor,
@@ -111,26 +111,6 @@ class ImageGAN(ZooModel):
 
     def _discriminate(self, images, labels, training=True):
         return self.discriminator([images, labels] if self.num_classes else images, training=training)
-
-    def _checked_labels(self, labels, n):
-        """`labels` for `n` images as an int32 tensor, checked in Python: None gives the classes
-        in turn (0, 1, …, num_classes − 1, 0, …) for a conditional GAN."""
-        if not self.num_classes:
-            if labels is not None:
-                raise ValueError(f"This {type(self).__name__} is not class-conditional (num_classes=0): it takes no labels. "
-                                 "Load a conditional model (num_classes > 0) to draw a given class.")
-            return None
-        if labels is None:
-            return ops.cast(ops.arange(n) % self.num_classes, "int32")
-        values = np.asarray(labels)
-        if values.ndim == 0:
-            values = np.full((n,), values)
-        if values.shape != (n,) or not np.issubdtype(values.dtype, np.integer):
-            raise ValueError(f"labels must be {n} integer class ids (one per image), got shape {values.shape} "
-                             f"of {values.dtype}.")
-        if values.size and (values.min() < 0 or values.max() >= self.num_classes):
-            raise ValueError(f"labels must lie in [0, {self.num_classes}), got {values.min()} … {values.max()}.")
-        return ops.convert_to_tensor(values.astype("int32"))
 
     def build(self, input_shape):
         """Does nothing: both functional sub-networks are built at construction.
@@ -253,11 +233,8 @@ class ImageGAN(ZooModel):
             (TensorShape([2, 28, 28, 1]), tf.uint8)
         """
         self.checked_output(output)
-        if not self.num_classes:
-            self._checked_labels(labels, None)  # refuses labels
-            return self.as_output(self(z), output)
-        labels = self._checked_labels(labels, int(ops.shape(z)[0])) if not tf.is_tensor(labels) else labels
-        return self.as_output(self((z, labels)), output)
+        labels = self.checked_labels(labels, ops.shape(z)[0])  # refuses labels for an unconditional GAN
+        return self.as_output(self(z if labels is None else (z, labels)), output)
 
     def sample(self, n, seed=None, output="uint8", labels=None):
         """`n` generated images from fresh noise.
@@ -288,7 +265,7 @@ class ImageGAN(ZooModel):
             True
         """
         self.checked_output(output)
-        labels = self._checked_labels(labels, n)
+        labels = self.checked_labels(labels, n)
         return self.generate(self._noise(n, seed), output, labels=labels)
 
     def _noise(self, n, seed=None):
@@ -313,12 +290,7 @@ class ImageGAN(ZooModel):
                 d_fake_accuracy.
         """
         images = data[0] if isinstance(data, (tuple, list)) else data
-        labels = None
-        if self.num_classes:
-            if not isinstance(data, (tuple, list)) or len(data) < 2:
-                raise ValueError(f"{self.name} is class-conditional (num_classes={self.num_classes}): it trains on "
-                                 "(images, labels) batches; give the dataset its labels.")
-            labels = ops.cast(data[1], "int32")
+        labels = self.batch_labels(data)
         real = ops.cast(images, "float32") / 127.5 - 1.0
         real = ops.reshape(real, (-1, *self.image_shape))
         batch = ops.shape(real)[0]
@@ -437,20 +409,15 @@ class ImageGAN(ZooModel):
 
     def _conditional_signatures(self, latent_spec, seed_spec):
         # A conditional GAN's endpoints take the class of every image: `labels`, int32 [batch].
-        labels_spec = tf.TensorSpec((None,), tf.int32, name="labels")
-        out_of_range = f"labels must lie in [0, {self.num_classes}): this GAN draws {self.num_classes} classes"
-
         def generate(latent, labels):
             latent = self.checked(latent, latent_spec)
-            labels = self.checked_ids(self.checked(labels, labels_spec), self.num_classes, out_of_range)
-            labels = serving.checked_same_rows(labels, latent, "labels must hold one class id per row of latent")
-            return {"images": self.generate(latent, labels=labels)}
+            return {"images": self.generate(latent, labels=self.served_labels(labels, latent, "latent"))}
 
         def sample(labels, seed):
-            labels = self.checked_ids(self.checked(labels, labels_spec), self.num_classes, out_of_range)
-            labels = self.checked_batch(labels, labels_spec, self.MAX_SAMPLES, "sample")
+            labels = self.served_labels(labels, endpoint="sample", most=self.MAX_SAMPLES)
             seed = self.checked(seed, seed_spec)
             z = tf.random.stateless_normal(tf.stack([tf.shape(labels)[0], self.latent_dim]), seed=tf.stack([seed, 0]))
             return {"images": self.generate(z, labels=labels)}
 
+        labels_spec = self.labels_spec()
         return {"serving_default": (generate, [latent_spec, labels_spec]), "sample": (sample, [labels_spec, seed_spec])}

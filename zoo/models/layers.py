@@ -106,15 +106,25 @@ class ClassProjection(layers.Layer):
         return {**super().get_config(), "num_classes": self.num_classes, "spectral_norm": self.spectral_norm}
 
 
-def conditioned_input(z, num_classes):
-    """A generator's inputs and what its first layer reads: (z, z) for an unconditional one;
-    ([z, labels], z beside a learned embedding of the label, as wide as z) for a conditional
-    one (`num_classes` > 0). `z` is a `keras.Input`."""
+def conditioned_input(z, num_classes, inputs=None, width=None):
+    """A network's inputs and what its next layer reads: (inputs, z) for an unconditional one;
+    ([inputs, labels], z beside a learned embedding of the label) for a conditional one
+    (`num_classes` > 0).
+
+    Args:
+        z: a tensor [batch, n] of the functional network being built.
+        num_classes: 0, or how many classes the labels [batch] (int32) take.
+        inputs: the network's `keras.Input` whose features `z` are; default: `z` itself
+            (a generator's noise input).
+        width: the embedding's size; default: as wide as `z`.
+    """
+    name = "z_and_class" if inputs is None else "features_and_class"
+    inputs = z if inputs is None else inputs
     if not num_classes:
-        return z, z
+        return inputs, z
     labels = keras.Input((), dtype="int32", name="labels")
-    embedded = layers.Embedding(num_classes, z.shape[-1], name="class_embedding")(labels)
-    return [z, labels], layers.Concatenate(name="z_and_class")([z, embedded])
+    embedded = layers.Embedding(num_classes, width or z.shape[-1], name="class_embedding")(labels)
+    return [inputs, labels], layers.Concatenate(name=name)([z, embedded])
 
 
 def projected_output(images, features, logit, num_classes, spectral_norm, name):

@@ -4,7 +4,7 @@ row per step."""
 import keras
 from keras import layers, ops
 
-from zoo.config import at_least, below, check_fields, in_unit_interval, one_of
+from zoo.config import at_least, below, check_fields, in_unit_interval, one_of, with_defaults
 from zoo.models.image_gan import LOSSES, ImageGAN
 from zoo.models.layers import MinibatchStd, ReadingLSTM, SpectralConv2D, conditioned_input, projected_output
 from zoo.registry import register_model
@@ -377,3 +377,26 @@ class LSTMGANImage(ImageGAN):
                 "d_units": self.d_units, "d_layers": self.d_layers, "bidirectional": self.bidirectional,
                 "read_columns": self.read_columns,
                 "spectral_norm": self.spectral_norm, "seed": self.seed}
+
+
+@register_model(
+    "lstm_gan_image_conditional",
+    task="class-conditional image generation (GAN)",
+    dataset="mnist",
+    recipe="recipes.lstm_gan_image_conditional.recipe",
+    metric="conditional_accuracy_conv",
+)
+@with_defaults(num_classes=10)
+class ConditionalLSTMGANImage(LSTMGANImage):
+    """`lstm_gan_image` conditioned on the class: draws the digit it is asked for.
+
+    The same LSTMs and training as `LSTMGANImage` with `num_classes=10`: a learned embedding
+    of the label joins z at the generator's input (so it reaches every row through the LSTM's
+    input), and the discriminator is a projection discriminator (Miyato & Koyama 2018) on its
+    final LSTM features. A registered variant, like `dcgan_conditional`.
+
+    Examples:
+        >>> gan = ConditionalLSTMGANImage(latent_dim=8, units=16, d_units=8)
+        >>> gan.num_classes, gan.sample(2, labels=[3, 9]).shape
+        (10, TensorShape([2, 28, 28, 1]))
+    """

@@ -1,0 +1,97 @@
+"""What the zoo's class-conditional generators share (`dcgan_conditional`,
+`lstm_gan_image_conditional`, `vae_conditional`): a `num_classes` field, and labels checked
+the same way in Python and at an exported endpoint."""
+
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from zoo.models import serving
+
+
+class ClassConditional:
+    """Mixin of a generator that can be class-conditional: `num_classes` 0 is an unconditional
+    model, more a conditional one whose methods take `labels` (int class ids in
+    [0, num_classes)). The model sets `self.num_classes` in its constructor.
+
+    Examples:
+        >>> from zoo.models.conditional import ClassConditional
+        >>> model = ClassConditional()
+        >>> model.num_classes = 3
+        >>> model.checked_labels(None, 4).numpy().tolist(), model.checked_labels(2, 2).numpy().tolist()
+        ([0, 1, 2, 0], [2, 2])
+        >>> try:
+        ...     model.checked_labels([0, 3], 2)
+        ... except ValueError as e:
+        ...     print(e)
+        labels must lie in [0, 3), got 0 … 3.
+    """
+
+    num_classes = 0
+
+    def checked_labels(self, labels, n):
+        """`labels` for `n` examples as an int32 tensor, checked in Python.
+
+        Args:
+            labels: `n` int class ids, one int for all, or None: the classes in turn
+                (0, 1, …, num_classes − 1, 0, …). An unconditional model takes None only.
+            n: how many examples.
+
+        Returns:
+            An int32 tensor [n], or None for an unconditional model.
+
+        Raises:
+            ValueError: labels given to an unconditional model, not `n` integers, or out of
+                [0, num_classes).
+        """
+        if not self.num_classes:
+            if labels is not None:
+                raise ValueError(f"This {type(self).__name__} is not class-conditional (num_classes=0): it takes no "
+                                 "labels. Load a conditional model (num_classes > 0) to draw a given class.")
+            return None
+        if labels is None:
+            return ops.cast(ops.arange(n) % self.num_classes, "int32")
+        if tf.is_tensor(labels):
+            return ops.cast(labels, "int32")  # traced (a served request): checked by `served_labels`
+        values = np.asarray(labels)
+        if values.ndim == 0:
+            values = np.full((n,), values)
+        if values.shape != (n,) or not np.issubdtype(values.dtype, np.integer):
+            raise ValueError(f"labels must be {n} integer class ids (one per image), got shape {values.shape} "
+                             f"of {values.dtype}.")
+        if values.size and (values.min() < 0 or values.max() >= self.num_classes):
+            raise ValueError(f"labels must lie in [0, {self.num_classes}), got {values.min()} … {values.max()}.")
+        return ops.convert_to_tensor(values.astype("int32"))
+
+    def batch_labels(self, data):
+        """The int32 labels of a training batch `(inputs, labels)` for a conditional model, None
+        for an unconditional one (which ignores any).
+
+        Raises:
+            ValueError: a conditional model given a batch without labels.
+        """
+        if not self.num_classes:
+            return None
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError(f"{self.name} is class-conditional (num_classes={self.num_classes}): it trains on "
+                             "(images, labels) batches; give the dataset its labels.")
+        return ops.cast(data[1], "int32")
+
+    def labels_spec(self):
+        """The `tf.TensorSpec` of an endpoint's `labels`: int32 [batch]."""
+        return tf.TensorSpec((None,), tf.int32, name="labels")
+
+    def served_labels(self, labels, rows_of=None, rows_name="", endpoint="this", most=None):
+        """An endpoint's `labels`, checked: int32 [batch], each in [0, num_classes), one per
+        row of the input `rows_of` (named `rows_name`) where given, at most `most` of them
+        where given (a request to `endpoint`)."""
+        spec = self.labels_spec()
+        labels = serving.checked(labels, spec)
+        labels = serving.checked_ids(labels, self.num_classes, f"labels must lie in [0, {self.num_classes}): this "
+                                                               f"model draws {self.num_classes} classes")
+        if rows_of is not None:
+            labels = serving.checked_same_rows(labels, rows_of, f"labels must hold one class id per row of "
+                                                                f"{rows_name}")
+        if most is not None:
+            labels = serving.checked_batch(labels, spec, most, endpoint)
+        return labels
