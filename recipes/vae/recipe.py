@@ -69,8 +69,8 @@ class VAERecipe(BinaryImageRecipe):
         noise = fixed_noise(config.seed, model.latent_dim)
         plots.save_image_grid(model.decode(noise, output="float"), output / "samples.png",
                               title="samples from N(0, I)")
-        images = next(iter(data.test.unbatch().batch(10)))[0]
-        reconstructions = model.reconstruct(images, output="float")
+        images, labels = next(iter(data.test.unbatch().batch(10)))
+        reconstructions = model.reconstruct(images, output="float", labels=labels if model.num_classes else None)
         pairs = np.concatenate([np.asarray(images, np.float32) / 255.0, np.asarray(reconstructions)])
         plots.save_image_grid(pairs, output / "reconstructions.png", title="test images (top) and reconstructions")
         files = {"samples": "samples.png", "reconstructions": "reconstructions.png"}
@@ -84,7 +84,13 @@ class VAERecipe(BinaryImageRecipe):
 
     def notes(self, metrics, dataset):
         notes = [f"test_negative_elbo: all {dataset['test_examples']} test images, binarised once (seed 0), nats"]
-        if "test_nll" in metrics:
+        if "test_conditional_nll" in metrics:
+            notes.append(f"test_conditional_nll: −log p(x | y) of each image given its class, importance-sampled with "
+                         f"k={metrics['nll_samples']} over the first {metrics['nll_examples']} of those images, nats; "
+                         f"test_nll: −log p(x) = −log Σ_y p(y) p(x | y), p(y) = 1/{metrics['nll_classes']}, the image's "
+                         f"own class's term as above and each other class's with k={metrics['nll_other_samples']} "
+                         f"(ConditionalVAE.marginal_nll)")
+        elif "test_nll" in metrics:
             notes.append(f"test_nll: importance-sampled with k={metrics['nll_samples']} over the first "
                          f"{metrics['nll_examples']} of those images, nats")
         notes += quality_notes(metrics, "samples (pixel means)", dataset=dataset["name"])
@@ -98,12 +104,17 @@ def likelihood_metrics(model, test, nll_examples, nll_samples):
     # at every measurement, so a re-measurement of the same weights gives the same numbers.
     model.seed_generator.state.assign(np.array([20_000, 0], model.seed_generator.state.dtype))
     elbo = model.evaluate(test, return_dict=True, verbose=0)
-    nll, seen = [], 0
-    for images, _ in test.unbatch().batch(50):
+    nll, conditional_nll, seen = [], [], 0
+    for images, labels in test.unbatch().batch(50):
         if seen >= nll_examples:
             break
-        images = images[: nll_examples - seen]
-        nll.append(np.asarray(model.importance_sampled_nll(images, samples=nll_samples)))
+        images, labels = images[: nll_examples - seen], labels[: nll_examples - seen]
+        if model.num_classes:  # −log p(x) summed over the classes, and −log p(x | y)
+            marginal, conditional = model.marginal_nll(images, labels, samples=nll_samples)
+            nll.append(np.asarray(marginal))
+            conditional_nll.append(np.asarray(conditional))
+        else:
+            nll.append(np.asarray(model.importance_sampled_nll(images, samples=nll_samples)))
         seen += len(images)
     metrics = {
         "test_negative_elbo": round(float(elbo["loss"]), 3),
@@ -112,6 +123,9 @@ def likelihood_metrics(model, test, nll_examples, nll_samples):
     }
     if seen:
         metrics.update(test_nll=round(float(np.concatenate(nll).mean()), 3), nll_examples=seen, nll_samples=nll_samples)
+    if conditional_nll:
+        metrics.update(test_conditional_nll=round(float(np.concatenate(conditional_nll).mean()), 3),
+                       nll_classes=model.num_classes, nll_other_samples=max(1, nll_samples // 10))
     return metrics
 
 
