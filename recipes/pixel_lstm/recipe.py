@@ -66,11 +66,12 @@ class PixelLSTMRecipe(BinaryImageRecipe):
         """Samples, and completions: the top half of test images given, the rest drawn."""
         plots.save_image_grid(model.sample(100, seed=config.seed, output="float"), output / "samples.png",
                               title="samples, drawn pixel by pixel")
-        images = np.asarray(next(iter(data.test.unbatch().batch(10)))[0])
+        images, labels = (np.asarray(t) for t in next(iter(data.test.unbatch().batch(10))))
+        labels = labels if model.num_classes else None  # a conditional model completes the image's class
         half = model.image_shape[0] // 2
         given = images.astype(np.float32) / 255.0
         given[:, half:] = 0.5  # the hidden half, shown grey
-        completions = [np.asarray(model.complete(images, half, seed=config.seed + i, output="float"))
+        completions = [np.asarray(model.complete(images, half, seed=config.seed + i, output="float", labels=labels))
                        for i in range(4)]
         grid = np.concatenate([given, *completions, images.astype(np.float32) / 255.0])
         plots.save_image_grid(grid, output / "completions.png",
@@ -80,6 +81,10 @@ class PixelLSTMRecipe(BinaryImageRecipe):
     def notes(self, metrics, dataset):
         notes = [f"test_nll: exact, over all {metrics['nll_examples']} test images binarised once (seed 0), as for "
                  "vae; nats per image (bits_per_pixel: the same in bits per pixel)"]
+        if "test_conditional_nll" in metrics:
+            notes.append(f"test_conditional_nll: −log p(x | y), each image given its class, exact; test_nll is "
+                         f"−log p(x) = −log Σ_y p(y) p(x | y), p(y) = 1/{metrics['nll_classes']} "
+                         "(ConditionalPixelLSTM.marginal_log_prob)")
         notes += quality_notes(metrics, "binary samples (against real grey images)", dataset=dataset["name"])
         return notes
 
@@ -87,12 +92,24 @@ class PixelLSTMRecipe(BinaryImageRecipe):
 def exact_nll(model, test):
     """The exact negative log-likelihood of every image in `test` (binary, {0, 255}): its mean in
     nats per image and in bits per pixel."""
-    nll = np.concatenate([-np.asarray(model.log_prob(images)) for images, _ in test.unbatch().batch(500)])
+    nll, conditional = [], []
+    for images, labels in test.unbatch().batch(500):
+        if model.num_classes:  # −log p(x), summed over the classes, and −log p(x | y)
+            marginal, per_class = (np.asarray(t) for t in model.marginal_log_prob(images))
+            nll.append(-marginal)
+            conditional.append(-per_class[np.arange(len(per_class)), np.asarray(labels)])
+        else:
+            nll.append(-np.asarray(model.log_prob(images)))
+    nll = np.concatenate(nll) if nll else np.zeros((0,))
     if not len(nll):
         raise ConfigError("The test split is empty: there is nothing to measure the likelihood on.")
     pixels = int(np.prod(model.image_shape))
-    return {"test_nll": round(float(nll.mean()), 3), "bits_per_pixel": round(float(nll.mean() / pixels / np.log(2)), 4),
-            "nll_examples": int(len(nll))}
+    metrics = {"test_nll": round(float(nll.mean()), 3),
+               "bits_per_pixel": round(float(nll.mean() / pixels / np.log(2)), 4), "nll_examples": int(len(nll))}
+    if conditional:
+        metrics.update(test_conditional_nll=round(float(np.concatenate(conditional).mean()), 3),
+                       nll_classes=model.num_classes)
+    return metrics
 
 
 RECIPE = PixelLSTMRecipe()

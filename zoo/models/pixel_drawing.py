@@ -10,26 +10,29 @@ import tensorflow as tf
 from keras import ops
 
 
-def drawn_images(model, images, known_rows, seed):
+def drawn_images(model, images, known_rows, seed, labels=None):
     """Binary images [batch, h, w, c] whose top `known_rows` rows are kept and the others drawn
     by `model` (floats 0 or 1), in a compiled graph; `seed` None draws from the model's own
-    random stream."""
+    random stream; `labels` [batch] the classes a conditional model draws (None otherwise)."""
     rows = ops.reshape(model.thresholded(images), (-1, model.image_shape[0], model.row_size))
     uniform = model.uniform_draws(ops.shape(rows)[0], seed)
-    rows = drawing_function(model)(tf.convert_to_tensor(rows), tf.constant(known_rows, tf.int32), uniform)
+    labels = tf.zeros(tf.shape(rows)[:1], tf.int32) if labels is None else tf.cast(labels, tf.int32)
+    rows = drawing_function(model)(tf.convert_to_tensor(rows), tf.constant(known_rows, tf.int32), uniform, labels)
     return ops.reshape(rows, (-1, *model.image_shape))
 
 
-def draw_rows(model, rows, known_rows, uniform):
+def draw_rows(model, rows, known_rows, uniform, labels=None):
     """Rows [batch, h, row_size] of binary values whose first `known_rows` are kept and the
     others drawn by `model`, value by value: value i is 1 where uniform[..., i] < p(x_i = 1 |
     x_<i). The LSTM steps once per row; the row's context terms are computed once and reused
-    for each of its values."""
+    for each of its values. `labels` [batch]: the classes a conditional model draws (ignored
+    by an unconditional one)."""
     height, size = model.image_shape[0], model.row_size
     batch = tf.shape(rows)[0]
     zeros = tf.zeros((batch, model.units), model.lstms[0].compute_dtype)  # bfloat16 under mixed precision
     states = [[zeros, zeros] for _ in model.lstms]
     above = [tf.zeros((batch, size)) for _ in range(max(model.context_rows, 1))]  # nearest first
+    classes = [tf.one_hot(labels, model.num_classes)] if model.num_classes else []  # beside each row's position
 
     def draw_row(context_terms, row_uniform):
         def step(i, row):
@@ -40,7 +43,7 @@ def draw_rows(model, rows, known_rows, uniform):
         return tf.while_loop(lambda i, _: i < size, step, (tf.constant(0), tf.zeros((batch, size))))[1]
 
     def next_row(r, above, states, drawn):
-        position = tf.broadcast_to(tf.one_hot(r, height)[None], (batch, height))
+        position = tf.concat([tf.broadcast_to(tf.one_hot(r, height)[None], (batch, height)), *classes], axis=-1)
         step = tf.cast(tf.concat([above[0], position], axis=-1), zeros.dtype)
         h, new_states = model.lstms[0].cell(step, states[0])
         new_states = [new_states]
@@ -69,8 +72,9 @@ def drawing_function(model):
         spec = tf.TensorSpec((None, model.image_shape[0], model.row_size), tf.float32)
         owner = weakref.ref(model)
 
-        def compiled(rows, known_rows, uniform):
-            return draw_rows(owner(), rows, known_rows, uniform)
+        def compiled(rows, known_rows, uniform, labels):
+            return draw_rows(owner(), rows, known_rows, uniform, labels)
 
-        _DRAWING_FUNCTIONS[model] = tf.function(compiled, input_signature=[spec, tf.TensorSpec((), tf.int32), spec])
+        _DRAWING_FUNCTIONS[model] = tf.function(compiled, input_signature=[spec, tf.TensorSpec((), tf.int32), spec,
+                                                                           tf.TensorSpec((None,), tf.int32)])
     return _DRAWING_FUNCTIONS[model]

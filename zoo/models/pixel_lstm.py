@@ -3,13 +3,17 @@
 Its likelihood is exact: p(x) = ∏ p(x_i | x_<i) in raster order (after PixelRNN, van den Oord
 et al. 2016)."""
 
+import math
+
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.config import at_least, check_fields
+from zoo.config import at_least, check_fields, with_defaults
 from zoo.errors import ConfigError
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
+from zoo.models.conditional import ClassConditional
 from zoo.models.layers import MaskedDense
 from zoo.models.pixel_drawing import draw_rows, drawn_images
 from zoo.registry import register_model
@@ -25,7 +29,7 @@ LOCAL_LEFT = 2  # pixels to a pixel's left the local network sees
     recipe="recipes.pixel_lstm.recipe",
     metric="test_nll",
 )
-class PixelLSTM(BinaryImageModel):
+class PixelLSTM(ClassConditional, BinaryImageModel):
     """Autoregressive row LSTM: an exact likelihood of binary images, pixel by pixel in raster order.
 
     Rows are the LSTM's steps. At row r the LSTM has read rows 0 … r−1 (its input at each step
@@ -49,6 +53,10 @@ class PixelLSTM(BinaryImageModel):
         context_rows: rows just above that the per-row network reads straight, beside the LSTM.
         local_units: hidden units of the local network (0: none; it needs `context_rows` ≥ 1).
         seed: seed of the binarisation and sampling draws (None: Keras' global seed).
+        num_classes: 0 (the default): a model of p(x). More: of p(x | y), trained on (images,
+            labels): the label, one-hot, goes beside each row's position into the LSTM and the
+            per-row network; `log_prob`, `sample` and `complete` take `labels`, and
+            `marginal_log_prob` gives log p(x) = log Σ_y p(y) p(x | y).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Raises:
@@ -77,12 +85,13 @@ class PixelLSTM(BinaryImageModel):
                     "complete": "no: random draws from a run-time seed, which neither format can express"}
 
     FIELD_CHECKS = dict(units=at_least(1), num_layers=at_least(1), head_units=at_least(1), head_layers=at_least(1),
-                        context_rows=at_least(0), local_units=at_least(0))
+                        context_rows=at_least(0), local_units=at_least(0), num_classes=at_least(0))
 
     def __init__(self, image_shape=(28, 28, 1), units=384, num_layers=2, head_units=768, head_layers=2,
-                 context_rows=3, local_units=96, seed=None, **kwargs):
+                 context_rows=3, local_units=96, seed=None, num_classes=0, **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
+        self.num_classes = int(num_classes)
         self.image_shape = self.image_shape_of(image_shape)
         self.units, self.num_layers = units, num_layers
         self.head_units, self.head_layers, self.context_rows = head_units, head_layers, context_rows
@@ -117,7 +126,24 @@ class PixelLSTM(BinaryImageModel):
             self.local_to_logits = layers.Dense(channels, name="local_to_logits")
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.build((None, *self.image_shape))
+        # What Keras' traces call it with: a conditional model scores (images, labels).
+        self.build([(None, *self.image_shape), (None,)] if self.num_classes else (None, *self.image_shape))
+
+    @property
+    def code_size(self):
+        """The size of what each row's step is told besides the pixels: its one-hot position,
+        and a conditional model's one-hot class."""
+        return self.image_shape[0] + self.num_classes
+
+    def row_codes(self, labels, batch):
+        """Each row's code [batch, h, code_size]: its one-hot position, then (for a conditional
+        model) the image's one-hot class `labels` [batch]."""
+        height = self.image_shape[0]
+        positions = ops.broadcast_to(ops.eye(height)[None], (batch, height, height))
+        if not self.num_classes:
+            return positions
+        classes = ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
+        return ops.concatenate([positions, ops.broadcast_to(classes[:, None], (batch, height, self.num_classes))], -1)
 
     def build(self, input_shape):
         """Builds every layer for images of `image_shape` (the constructor calls it).
@@ -126,11 +152,11 @@ class PixelLSTM(BinaryImageModel):
             input_shape: unused: every layer's shape follows from the model's fields.
         """
         height = self.image_shape[0]
-        size = self.row_size + height
+        size = self.row_size + self.code_size
         for lstm in self.lstms:
             lstm.build((None, height, size))
             size = self.units
-        context = self.units + self.context_rows * self.row_size + height
+        context = self.units + self.context_rows * self.row_size + self.code_size
         for layer in self.context_to_hidden + [self.context_to_logits]:
             layer.build((None, context))
         self.row_to_hidden.build((None, self.row_size))
@@ -153,7 +179,8 @@ class PixelLSTM(BinaryImageModel):
         """
         return {**super().get_config(), "image_shape": list(self.image_shape), "units": self.units,
                 "num_layers": self.num_layers, "head_units": self.head_units, "head_layers": self.head_layers,
-                "context_rows": self.context_rows, "local_units": self.local_units, "seed": self.seed}
+                "context_rows": self.context_rows, "local_units": self.local_units, "seed": self.seed,
+                "num_classes": self.num_classes}
 
     def compile(self, optimizer="adam", **kwargs):
         """Keras' compile with Adam as the default; the loss is the model's own (NLL in nats).
@@ -181,22 +208,35 @@ class PixelLSTM(BinaryImageModel):
         What `predict` gives: `log_prob` of the images.
 
         Args:
-            images: raw pixels [batch, h, w, c] (or [batch, h, w] for one channel).
+            images: raw pixels [batch, h, w, c] (or [batch, h, w] for one channel); for a
+                conditional model, (images, labels).
             training: unused: the likelihood is the same in training and inference.
 
         Returns:
             The log-likelihood of each image in nats, float32 [batch].
         """
-        return self.log_prob(images)
+        labels = None
+        if self.num_classes and isinstance(images, (tuple, list)):
+            images, labels = images
+        return self.log_prob(images, labels)
 
-    def log_prob(self, images):
-        """Exact log-likelihood in nats of binary images.
+    def _required_labels(self, labels, images):
+        # An image's class is part of what a conditional model scores or completes: no default.
+        if self.num_classes and labels is None:
+            raise ValueError(f"This {type(self).__name__} is class-conditional (num_classes={self.num_classes}): "
+                             "give each image's class, labels=[...] (marginal_log_prob sums over the classes).")
+        return self.checked_labels(labels, ops.shape(images)[0])
+
+    def log_prob(self, images, labels=None):
+        """Exact log-likelihood in nats of binary images (given their classes, for a
+        conditional model: log p(x | y)).
 
         The sum over pixels of log p(x_i | x_<i), pixels in raster order.
 
         Args:
             images: binary images [batch, h, w, c] (or [batch, h, w] for one channel): raw
                 uint8 pixels (≥ 128 is 1), such as `sample`'s, or 0/1 floats.
+            labels: a conditional model's class of each image (required); none otherwise.
 
         Returns:
             The log-likelihood of each image in nats, float32 [batch] (≤ 0).
@@ -217,9 +257,41 @@ class PixelLSTM(BinaryImageModel):
             ValueError: images must have shape [batch, 4, 4, 1], got [3, 5, 5, 1].
         """
         x = self.thresholded(self.expect_images(images, (None, *self.image_shape), "images"))
-        return -ops.sum(bernoulli_nll(x, self.pixel_logits(x)), axis=(1, 2, 3))
+        return -ops.sum(bernoulli_nll(x, self.pixel_logits(x, self._required_labels(labels, x))), axis=(1, 2, 3))
 
-    def sample(self, n, seed=None, output="uint8"):
+    def marginal_log_prob(self, images):
+        """A conditional model's exact log p(x) = log Σ_y p(y) p(x | y), p(y) = 1 / num_classes.
+
+        One `log_prob` pass per class.
+
+        Args:
+            images: binary images, as for `log_prob`.
+
+        Returns:
+            (marginal, per_class): log p(x) in nats, float32 [batch], and log p(x | y) of every
+            class, [batch, num_classes].
+
+        Raises:
+            ValueError: the model is not class-conditional.
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> model = zoo.load("pixel_lstm_conditional", image_shape=(4, 4, 1), units=8, head_units=8,
+            ...                  local_units=8)
+            >>> marginal, per_class = model.marginal_log_prob(np.zeros((2, 4, 4), "uint8"))
+            >>> marginal.shape, per_class.shape
+            (TensorShape([2]), TensorShape([2, 10]))
+        """
+        if not self.num_classes:
+            raise ValueError(f"marginal_log_prob sums over the classes of a class-conditional model; this "
+                             f"{type(self).__name__} has num_classes=0: use log_prob.")
+        x = self.thresholded(self.expect_images(images, (None, *self.image_shape), "images"))
+        batch = int(x.shape[0])
+        per_class = ops.stack([self.log_prob(x, np.full((batch,), c, "int32")) for c in range(self.num_classes)],
+                              axis=1)
+        return ops.logsumexp(per_class, axis=1) - math.log(self.num_classes), per_class
+
+    def sample(self, n, seed=None, output="uint8", labels=None):
         """Draws `n` new binary images pixel by pixel, in raster order.
 
         Args:
@@ -227,12 +299,15 @@ class PixelLSTM(BinaryImageModel):
             seed: an int for reproducible draws (the same seed, the same images); None (the
                 default) draws from the model's own seed generator, which advances.
             output: "uint8" (default) for pixels 0 or 255, "float" for floats 0 or 1.
+            labels: a conditional model's class of each image: `n` ints in [0, num_classes),
+                or one int for all; None (the default): the classes in turn.
 
         Returns:
             Binary images [n, h, w, c]: uint8 0 or 255, or float32 0 or 1.
 
         Raises:
-            ValueError: `output` is not "uint8" or "float".
+            ValueError: `output` is not "uint8" or "float", or `labels` are given to an
+                unconditional model or are not `n` ids in [0, num_classes).
 
         Examples:
             >>> import numpy as np, zoo
@@ -245,9 +320,10 @@ class PixelLSTM(BinaryImageModel):
             True
         """
         self.checked_output(output)
-        return self.as_output(drawn_images(self, ops.zeros((n, *self.image_shape)), 0, seed), output)
+        labels = self.checked_labels(labels, n)
+        return self.as_output(drawn_images(self, ops.zeros((n, *self.image_shape)), 0, seed, labels), output)
 
-    def complete(self, images, known_rows, seed=None, output="uint8"):
+    def complete(self, images, known_rows, seed=None, output="uint8", labels=None):
         """Keeps the top `known_rows` rows of each binary image and draws the rest pixel by pixel.
 
         Args:
@@ -258,6 +334,7 @@ class PixelLSTM(BinaryImageModel):
             seed: an int for reproducible draws; None (the default) draws from the model's own
                 seed generator.
             output: "uint8" (default) for pixels 0 or 255, "float" for floats 0 or 1.
+            labels: a conditional model's class of each image (required); none otherwise.
 
         Returns:
             Binary images [batch, h, w, c]: uint8 0 or 255, or float32 0 or 1; the top
@@ -286,7 +363,8 @@ class PixelLSTM(BinaryImageModel):
         if int(known_rows) != known_rows or not 1 <= known_rows <= height:
             raise ValueError(f"known_rows must lie in [1, {height}] (the image's rows), got {known_rows}; to draw "
                              "whole images use sample().")
-        return self.as_output(drawn_images(self, images, int(known_rows), seed), output)
+        labels = self._required_labels(labels, images)
+        return self.as_output(drawn_images(self, images, int(known_rows), seed, labels), output)
 
     def uniform_draws(self, n, seed):
         """The U(0, 1) draws that decide each drawn value: value i is 1 where its draw < p(x_i = 1).
@@ -312,7 +390,7 @@ class PixelLSTM(BinaryImageModel):
             tf.random.stateless_uniform(shape, seed=tf.stack([tf.cast(seed, tf.int32), 0]))
 
     # --- the network ------------------------------------------------------------------------
-    def pixel_logits(self, x):
+    def pixel_logits(self, x, labels=None):
         """Each pixel's Bernoulli logit given the pixels before it, for every pixel at once.
 
         Teacher forcing: the logit of a pixel depends only on the pixels before it in raster
@@ -320,6 +398,7 @@ class PixelLSTM(BinaryImageModel):
 
         Args:
             x: binary images [batch, h, w, c], floats 0 or 1.
+            labels: a conditional model's classes of the images (int [batch]); None otherwise.
 
         Returns:
             The logits, float32 [batch, h, w, c].
@@ -339,7 +418,7 @@ class PixelLSTM(BinaryImageModel):
         """
         height = self.image_shape[0]
         rows = ops.reshape(x, (-1, height, self.row_size))
-        positions = ops.broadcast_to(ops.eye(height)[None], (ops.shape(rows)[0], height, height))
+        positions = self.row_codes(labels, ops.shape(rows)[0])  # and a conditional model's class
         above = [self._shifted_down(rows, k) for k in range(1, max(self.context_rows, 1) + 1)]
         h = self.lstms[0](ops.concatenate([above[0], positions], axis=-1))
         for lstm in self.lstms[1:]:
@@ -359,8 +438,9 @@ class PixelLSTM(BinaryImageModel):
         Computed once per row, reused for each of its pixels when drawing.
 
         Args:
-            context: [..., units + context_rows × row_size + h]: the last LSTM layer's output,
-                the `context_rows` rows above (nearest first) and the row's one-hot position.
+            context: [..., units + context_rows × row_size + code_size]: the last LSTM layer's
+                output, the `context_rows` rows above (nearest first) and the row's code
+                (`row_codes`: its one-hot position, and a conditional model's class).
             above: the `context_rows` rows above, nearest first, each [..., row_size]
                 (row_size = width × channels).
 
@@ -424,11 +504,12 @@ class PixelLSTM(BinaryImageModel):
         return ops.reshape(row, (-1, self.image_shape[1], self.image_shape[2]))
 
     # --- training ----------------------------------------------------------------------------
-    def negative_log_likelihood(self, x):
+    def negative_log_likelihood(self, x, labels=None):
         """Per-image negative log-likelihood in nats of binary pixels: the training loss.
 
         Args:
             x: binary images [batch, h, w, c], floats 0 or 1 (as `binarize` gives them).
+            labels: a conditional model's classes of the images; None otherwise.
 
         Returns:
             The NLL of each image in nats, float32 [batch]: −`log_prob`.
@@ -441,22 +522,23 @@ class PixelLSTM(BinaryImageModel):
             >>> bool(np.allclose(model.negative_log_likelihood(x), -model.log_prob(x)))
             True
         """
-        return ops.sum(bernoulli_nll(x, self.pixel_logits(x)), axis=(1, 2, 3))
+        return ops.sum(bernoulli_nll(x, self.pixel_logits(x, labels)), axis=(1, 2, 3))
 
     def train_step(self, data):
         """One optimizer step on the mean NLL of freshly binarised images.
 
         Args:
             data: a batch of raw images [batch, h, w, c], or an (images, labels) tuple whose
-                labels are ignored.
+                labels are ignored (and required: a conditional model's).
 
         Returns:
             A dict: the logs, {"loss": the mean NLL in nats per image so far this epoch}.
         """
         images = data[0] if isinstance(data, (tuple, list)) else data
+        labels = self.batch_labels(data)
         x = self.binarize(images)
         with tf.GradientTape() as tape:
-            loss = ops.mean(self.negative_log_likelihood(x))
+            loss = ops.mean(self.negative_log_likelihood(x, labels))
             scaled = self.optimizer.scale_loss(self.per_replica(loss))
         gradients = tape.gradient(scaled, self.trainable_variables)
         self.apply_gradients(self.optimizer, gradients, self.trainable_variables)
@@ -468,13 +550,14 @@ class PixelLSTM(BinaryImageModel):
 
         Args:
             data: a batch of raw images [batch, h, w, c], or an (images, labels) tuple whose
-                labels are ignored.
+                labels are ignored (and required: a conditional model's).
 
         Returns:
             A dict: the logs, {"loss": the mean NLL in nats per image}.
         """
         images = data[0] if isinstance(data, (tuple, list)) else data
-        self.loss_tracker.update_state(ops.mean(self.negative_log_likelihood(self.binarize(images))))
+        x = self.binarize(images)
+        self.loss_tracker.update_state(ops.mean(self.negative_log_likelihood(x, self.batch_labels(data))))
         return self.step_logs()
 
     # --- serving -----------------------------------------------------------------------------
@@ -484,7 +567,10 @@ class PixelLSTM(BinaryImageModel):
         `serving_default` takes uint8 `images` and gives `log_prob` [batch]; `sample` takes
         `num_images` and `seed` and gives uint8 `images`; `complete` takes `images`,
         `known_rows` and `seed`. `sample` and `complete` are left out of LiteRT and ONNX
-        exports (`NOT_PORTABLE`).
+        exports (`NOT_PORTABLE`). A conditional model's endpoints take `labels` (int32
+        [batch], each in [0, num_classes)): `serving_default` and `complete` one per image,
+        and `sample` one per image to draw, in place of `num_images`; `serving_default`
+        also gives `marginal_log_prob`, log p(x) summed over the classes.
 
         Returns:
             A dict: {endpoint name: (function, [tf.TensorSpec, ...])}, `serving_default` first.
@@ -498,21 +584,27 @@ class PixelLSTM(BinaryImageModel):
         def as_uint8(binary):
             return {"images": self.as_output(binary, "uint8")}
 
-        def log_prob(images):
+        def scored(images, labels=None):
             images = self.checked_batch(self.checked(images, image_spec), image_spec, self.MAX_BATCH, "log_prob")
-            return {"log_prob": self.log_prob(images)}
+            if labels is None:
+                return {"log_prob": self.log_prob(images)}
+            labels = self.served_labels(labels, images, "images")
+            x = self.thresholded(images)
+            per_class = tf.stack([self.log_prob(x, tf.fill(tf.shape(labels), c)) for c in range(self.num_classes)], 1)
+            return {"log_prob": tf.gather(per_class, labels, batch_dims=1),
+                    "marginal_log_prob": tf.reduce_logsumexp(per_class, 1) - math.log(self.num_classes)}
 
-        def drawn_uint8(images, known_rows, seed):
+        def drawn_uint8(images, known_rows, seed, labels=None):
             rows = tf.reshape(self.thresholded(images), (-1, height, self.row_size))
             uniform = self.uniform_draws(tf.shape(rows)[0], seed)
-            return as_uint8(tf.reshape(draw_rows(self, rows, known_rows, uniform), (-1, *self.image_shape)))
+            drawn = draw_rows(self, rows, known_rows, uniform, labels)
+            return as_uint8(tf.reshape(drawn, (-1, *self.image_shape)))
 
-        def sample(num_images, seed):
-            num_images = self.checked_count(num_images, count_spec, self.MAX_SAMPLES)
+        def sample(num_images, seed, labels=None):
             return drawn_uint8(tf.zeros(tf.concat([[num_images], self.image_shape], 0), tf.uint8), tf.constant(0),
-                         self.checked(seed, seed_spec))
+                               self.checked(seed, seed_spec), labels)
 
-        def complete(images, known_rows, seed):
+        def completed(images, known_rows, seed, labels=None):
             images = self.checked_batch(self.checked(images, image_spec), image_spec, self.MAX_SAMPLES, "complete")
             known_rows = self.checked(known_rows, rows_spec)
             checks = [tf.debugging.assert_positive(known_rows, message="known_rows must be at least 1 (sample draws "
@@ -521,12 +613,35 @@ class PixelLSTM(BinaryImageModel):
                                                      message=f"known_rows must be at most {height} (the image's rows)")]
             with tf.control_dependencies(checks):
                 known_rows = tf.identity(known_rows)
-            return drawn_uint8(images, known_rows, self.checked(seed, seed_spec))
+            if labels is not None:
+                labels = self.served_labels(labels, images, "images")
+            return drawn_uint8(images, known_rows, self.checked(seed, seed_spec), labels)
 
+        if not self.num_classes:
+            return {
+                "serving_default": (lambda images: scored(images), [image_spec]),
+                "sample": (lambda num_images, seed: sample(self.checked_count(num_images, count_spec,
+                                                                              self.MAX_SAMPLES), seed),
+                           [count_spec, seed_spec]),
+                "complete": (lambda images, known_rows, seed: completed(images, known_rows, seed),
+                             [image_spec, rows_spec, seed_spec]),
+            }
+
+        def log_prob(images, labels):
+            return scored(images, labels)
+
+        def sample_classes(labels, seed):
+            labels = self.served_labels(labels, endpoint="sample", most=self.MAX_SAMPLES)
+            return sample(tf.shape(labels)[0], seed, labels)
+
+        def complete(images, known_rows, seed, labels):
+            return completed(images, known_rows, seed, labels)
+
+        labels_spec = self.labels_spec()
         return {
-            "serving_default": (log_prob, [image_spec]),
-            "sample": (sample, [count_spec, seed_spec]),
-            "complete": (complete, [image_spec, rows_spec, seed_spec]),
+            "serving_default": (log_prob, [image_spec, labels_spec]),
+            "sample": (sample_classes, [labels_spec, seed_spec]),
+            "complete": (complete, [image_spec, rows_spec, seed_spec, labels_spec]),
         }
 
 
@@ -538,3 +653,30 @@ def _shifted(columns, k):
     if k > 0:
         return ops.concatenate([ops.zeros_like(columns[:, :k]), columns[:, :-k]], axis=1)
     return ops.concatenate([columns[:, -k:], ops.zeros_like(columns[:, :-k])], axis=1)
+
+
+@register_model(
+    "pixel_lstm_conditional",
+    task="class-conditional image generation (autoregressive, exact likelihood)",
+    dataset="mnist",
+    recipe="recipes.pixel_lstm_conditional.recipe",
+    metric="conditional_accuracy_conv",
+)
+@with_defaults(num_classes=10)
+class ConditionalPixelLSTM(PixelLSTM):
+    """`pixel_lstm` conditioned on the class: an exact log p(x | y), and samples of a given digit.
+
+    The same networks and training as `PixelLSTM` with `num_classes=10`: the label, one-hot,
+    goes beside each row's position into the LSTM and the per-row network. Its likelihood is
+    exact both given the class (`log_prob(images, labels)`) and summed over the classes
+    (`marginal_log_prob`: log p(x) = log Σ_y p(y) p(x | y)), the figure to set beside
+    `pixel_lstm`'s. A registered variant, like `dcgan_conditional`.
+
+    Examples:
+        >>> model = ConditionalPixelLSTM(image_shape=(4, 4, 1), units=8, head_units=8, local_units=8)
+        >>> model.num_classes, model.sample(2, seed=0, labels=[3, 9]).shape
+        (10, TensorShape([2, 4, 4, 1]))
+    """
+
+    SERVING_EXAMPLES = {"sample": {"labels": np.array([7, 3], "int32"), "seed": 3},
+                        "complete": {"known_rows": 14, "seed": 0, "labels": np.array([0], "int32")}}
