@@ -3,8 +3,8 @@
     python -m benchmarks.generative                   # → benchmarks/generative.{md,json,png}
     python -m benchmarks.generative --models dcgan,vae --samples 1000 --output /tmp/generative
 
-The generators are the registered models whose task is image generation, loaded with their
-shipped weights (a new one shows up here without editing this file). Each is measured in a
+The generators are the registered models whose task is image generation (class-conditional
+ones too: their samples are drawn for the classes in turn), loaded with their shipped weights (a new one shows up here without editing this file). Each is measured in a
 fresh process of its own (so its peak memory is its own), with the same seed and the same
 number of samples:
 
@@ -64,7 +64,8 @@ def generators():
 
 
 def is_image_generator(entry):
-    return entry.task.startswith("image generation")
+    """Whether a registered model draws images: its task is (class-conditional) image generation."""
+    return entry.task.startswith(("image generation", "class-conditional image generation"))
 
 
 # -- one model, in its own process -------------------------------------------------------------

@@ -23,6 +23,7 @@ from zoo.registry import get_entry
 
 REPO = Path(__file__).resolve().parent.parent
 TABLE_START, TABLE_END = "<!-- models-table -->", "<!-- /models-table -->"
+CONDITIONAL_START, CONDITIONAL_END = "<!-- conditional-table -->", "<!-- /conditional-table -->"
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
 # Methods of keras.Model the zoo's models override to train and serve: documented by Keras.
 KERAS_NAMES = set(dir(keras.Model))
@@ -83,6 +84,50 @@ def model_table(link=None):
             continue
         rows.append(f"| {shown} | {entry.description} | {data_text(card, entry)} | {card['num_params']:,} | "
                     f"{headline(name, card)} | {training_text(card)} |")
+    return "\n".join(rows)
+
+
+def conditional_models():
+    """{class-conditional model: its unconditional counterpart}: each registered model whose
+    defaults set `num_classes`, beside the model it is a variant of (its name without
+    "_conditional")."""
+    pairs = {}
+    for name in zoo.list_models():
+        if get_entry(name).default_config().get("num_classes"):
+            pairs[name] = name.removesuffix("_conditional")
+    return pairs
+
+
+def conditional_table():
+    """The class-conditional generators against their unconditional counterparts (markdown),
+    every figure from the two shipped cards: the share of samples drawn as the class asked
+    for, the sample measures under the second judge, and the likelihoods where there is one."""
+    def shown(metrics, key, form):
+        return form.format(metrics[key]) if key in metrics else "–"
+
+    rows = ["| model | conditional accuracy, second judge (first) | real test images, second judge (first) | "
+            "score ratio, second judge: conditional / unconditional | Fréchet distance, second judge: conditional / "
+            "unconditional | per-class Fréchet distance, second judge | test NLL, nats: −log p(x) / −log p(x | y) / "
+            "unconditional | training |",
+            "|---|---|---|---|---|---|---|---|"]
+    for name, plain in conditional_models().items():
+        card, plain_card = shipped_card(name), shipped_card(plain)
+        if card is None:
+            rows.append(f"| `{name}` | no shipped weights | – | – | – | – | – | – |")
+            continue
+        m, u = card["metrics"], (plain_card or {}).get("metrics", {})
+        accuracy = (f"**{m['conditional_accuracy_conv']:.2%}** ({m['conditional_accuracy']:.2%})"
+                    if "conditional_accuracy_conv" in m else "–")
+        real = (f"{m['conditional_accuracy_real_conv']:.2%} ({m['conditional_accuracy_real']:.2%})"
+                if "conditional_accuracy_real_conv" in m else "–")
+        ratio = f"{shown(m, 'classifier_score_ratio_conv', '{:.3f}')} / {shown(u, 'classifier_score_ratio_conv', '{:.3f}')}"
+        distance = f"{shown(m, 'frechet_distance_conv', '{:.2f}')} / {shown(u, 'frechet_distance_conv', '{:.2f}')}"
+        nll = "–"
+        if "test_nll" in m:
+            nll = (f"{m['test_nll']:.2f} / {shown(m, 'test_conditional_nll', '{:.2f}')} / "
+                   f"{shown(u, 'test_nll', '{:.2f}')}")
+        rows.append(f"| `{name}` | {accuracy} | {real} | {ratio} | {distance} | "
+                    f"{shown(m, 'class_frechet_distance_conv', '{:.2f}')} | {nll} | {training_text(card)} |")
     return "\n".join(rows)
 
 
@@ -455,12 +500,15 @@ def recurrent_table():
 
 
 def readme_with_table(text):
-    """`text` (the README) with its model table replaced by the generated one."""
-    if TABLE_START not in text or TABLE_END not in text:
-        raise ValueError(f"README.md has no {TABLE_START} … {TABLE_END} block")
-    head, rest = text.split(TABLE_START, 1)
-    tail = rest.split(TABLE_END, 1)[1]
-    return f"{head}{TABLE_START}\n{model_table()}\n{TABLE_END}{tail}"
+    """`text` (the README) with its model table and its table of class-conditional generators
+    replaced by the generated ones."""
+    for start, end, table in ((TABLE_START, TABLE_END, model_table), (CONDITIONAL_START, CONDITIONAL_END,
+                                                                      conditional_table)):
+        if start not in text or end not in text:
+            raise ValueError(f"README.md has no {start} … {end} block")
+        head, rest = text.split(start, 1)
+        text = f"{head}{start}\n{table()}\n{end}{rest.split(end, 1)[1]}"
+    return text
 
 
 def main(argv=None):

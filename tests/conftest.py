@@ -1,6 +1,7 @@
 """Shared fixtures. Data comes from TFDS: set TFDS_DATA_DIR to the prepared copy
 (`../shared/tensorflow_datasets` in CI); with internet access TFDS downloads what is missing."""
 
+import collections.abc
 import os
 import subprocess
 import sys
@@ -74,16 +75,31 @@ def refusal(argv, capsys):
     return status, errors[0]
 
 
+class SmokeRuns(collections.abc.Mapping):
+    """{name: (output folder, model card)} of one smoke-sized run of each recipe, each run the
+    first time a test asks for it (a recipe no test of this session reads costs nothing)."""
+
+    def __init__(self, tmp_path_factory):
+        self._factory, self._runs = tmp_path_factory, {}
+
+    def __getitem__(self, name):
+        if name not in self._runs:
+            recipe = zoo.registry.get_entry(name).recipe()  # a KeyError names an unknown model
+            output = self._factory.mktemp(f"smoke-{name}")
+            self._runs[name] = (output, recipe.main(["--smoke", "--output", str(output)]))
+        return self._runs[name]
+
+    def __iter__(self):
+        return iter(zoo.list_models())
+
+    def __len__(self):
+        return len(zoo.list_models())
+
+
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
-    """One smoke-sized run of each recipe: {name: (output folder, model card)}."""
-    runs = {}
-    for name in zoo.list_models():
-        output = tmp_path_factory.mktemp(f"smoke-{name}")
-        recipe = zoo.registry.get_entry(name).recipe()
-        card = recipe.main(["--smoke", "--output", str(output)])
-        runs[name] = (output, card)
-    return runs
+    """One smoke-sized run of each recipe: {name: (output folder, model card)}, run when first read."""
+    return SmokeRuns(tmp_path_factory)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups

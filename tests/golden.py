@@ -45,15 +45,22 @@ def outputs(name, model):
     if name in ("dcgan", "lstm_gan_image"):
         latent = np.random.default_rng(0).normal(size=(2, model.latent_dim)).astype("float32")
         return {"images": _numbers(model(latent), 16)}
-    if name in ("dcgan_conditional",):  # two classes of the same noise
+    if name in ("dcgan_conditional", "lstm_gan_image_conditional"):  # two classes of the same noise
         latent = np.random.default_rng(0).normal(size=(2, model.latent_dim)).astype("float32")
         return {"images": _numbers(model((latent, np.array([3, 7], "int32"))), 16)}
     if name == "vae":
         mean, log_variance = model.encode(_pixels((2, *model.image_shape)))
         return {"mean": _numbers(mean, 16), "log_variance": _numbers(log_variance)}
+    if name == "vae_conditional":  # the same images as two classes
+        mean, log_variance = model.encode(_pixels((2, *model.image_shape)), labels=[3, 7])
+        return {"mean": _numbers(mean, 16), "log_variance": _numbers(log_variance)}
     if name == "pixel_lstm":
         binary = (_pixels((2, *model.image_shape)) >= 128).astype(np.uint8) * 255
         return {"log_prob": _numbers(model.log_prob(binary))}
+    if name == "pixel_lstm_conditional":
+        binary = (_pixels((2, *model.image_shape)) >= 128).astype(np.uint8) * 255
+        return {"log_prob": _numbers(model.log_prob(binary, labels=[3, 7])),
+                "marginal_log_prob": _numbers(model.marginal_log_prob(binary)[0])}
     if name == "lstm_gan_text":
         tokens = tf.constant([model.encode("To be, or not to be, that is the question:")], tf.int32)
         return {"sequence_nll": _numbers(model.sequence_nll(tokens)), "next_token": _numbers(model(tokens), 16)}

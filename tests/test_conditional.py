@@ -1,5 +1,6 @@
-"""Class-conditional image GANs (issue 40): the label conditions both networks, every entry
-point takes labels and refuses wrong ones with a message that says what was wrong."""
+"""Class-conditional generators (issue 40): the label conditions both of a GAN's networks and
+both of a VAE's, every entry point takes labels and refuses wrong ones with a message that
+says what was wrong."""
 
 import numpy as np
 import pytest
@@ -78,3 +79,42 @@ def test_the_conditional_report_counts_the_class_asked_for():
     report = conditional_report(drawn, requested, drawn, requested, embed)
     assert report["conditional_accuracy"] == round(11 / 12, 4)
     assert report["conditional_accuracy_real"] == round(11 / 12, 4)  # the same images as "real"
+
+
+def test_a_conditional_vae_trains_on_labels_and_its_likelihood_sums_over_the_classes():
+    vae = zoo.load("vae", num_classes=3, latent_dim=2, width=4, seed=0)
+    vae.compile()
+    images = np.random.default_rng(0).integers(0, 256, (8, 28, 28, 1)).astype("uint8")
+    labels = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    history = vae.fit(tf.data.Dataset.from_tensor_slices((images, labels)).batch(4), epochs=1, verbose=0)
+    assert all(np.isfinite(v[0]) for v in history.history.values())
+    # the label reaches the decoder and the encoder
+    assert not np.array_equal(vae.sample(4, seed=1, labels=2, output="float"), vae.sample(4, seed=1, labels=1,
+                                                                                       output="float"))
+    assert not np.allclose(vae.encode(images[:2], labels=[0, 0])[0], vae.encode(images[:2], labels=[1, 1])[0])
+    assert np.array_equal(vae.sample(3, seed=1), vae.sample(3, seed=1, labels=[0, 1, 2]))
+    binary = (images[:2] >= 128).astype("uint8") * 255
+    marginal, conditional = (np.asarray(t) for t in vae.marginal_nll(binary, [1, 2], samples=20))
+    # −log p(x) = −log Σ_y p(y) p(x|y) ≤ −log p(y) − log p(x|y): the own class's term alone bounds it
+    assert np.all(marginal <= conditional + np.log(3) + 1e-4) and np.all(np.isfinite(marginal))
+    with pytest.raises(ValueError, match="give each image's class"):
+        vae.reconstruct(images[:2])
+    with pytest.raises(ValueError, match=r"trains on \(images, labels\) batches"):
+        vae.fit(tf.data.Dataset.from_tensor_slices(images).batch(4), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="has num_classes=0"):
+        zoo.load("vae", latent_dim=2, width=4).marginal_nll(binary, [0, 0])
+
+
+def test_a_conditional_vaes_endpoints_take_labels(tmp_path):
+    vae = zoo.load("vae", num_classes=3, latent_dim=2, width=4)
+    served = tf.saved_model.load(str(zoo.export(vae, tmp_path / "export")))
+    assert sorted(served.signatures) == ["decode", "encode", "sample", "serving_default"]
+    images = np.zeros((2, 28, 28, 1), "uint8")
+    drawn = served.signatures["sample"](labels=tf.constant([2, 0]), seed=tf.constant(5))["images"]
+    assert drawn.shape == (2, 28, 28, 1) and drawn.dtype == tf.uint8
+    reconstruction = served.signatures["serving_default"](images=tf.constant(images), labels=tf.constant([1, 2]))
+    assert np.array_equal(reconstruction["reconstruction"], vae.reconstruct(images, labels=[1, 2]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one class id per row of images"):
+        served.signatures["encode"](images=tf.constant(images), labels=tf.constant([1]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"labels must lie in \[0, 3\)"):
+        served.signatures["decode"](latent=tf.zeros((1, 2)), labels=tf.constant([-1]))

@@ -64,7 +64,14 @@ def test_unknown_dataset_stops_before_training(name, tmp_path):
     assert not (tmp_path / cards.WEIGHTS).exists()
 
 
-@pytest.mark.parametrize("name", NAMES)
+# The class-conditional variants run their unconditional recipe's code with labels: the GAN's
+# and the VAE's smoke runs stay in the default run, the LSTM-GAN's and the pixel LSTM's (slower
+# to train and to draw) are checked with -m slow, beside their unconditional models' in the default run.
+SMOKE_SLOW = ("lstm_gan_image_conditional", "pixel_lstm_conditional")
+SMOKE_NAMES = params([n for n in NAMES if n not in SMOKE_SLOW], slow=SMOKE_SLOW)
+
+
+@pytest.mark.parametrize("name", SMOKE_NAMES)
 def test_smoke_run_writes_a_complete_model_folder(name, smoke_run):
     output, card = smoke_run[name]
     names = {p.name for p in output.iterdir()}
@@ -85,7 +92,7 @@ def test_smoke_run_writes_a_complete_model_folder(name, smoke_run):
     assert json.loads((output / cards.CONFIG).read_text()) == card["model_config"]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", SMOKE_NAMES)
 def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
     output, card = smoke_run[name]
     model = zoo.load(name, weights=output)
@@ -99,7 +106,8 @@ def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
 # dcgan's do (shuffling, augmentation and dropout draws from the seed), which stay in the default
 # run: theirs with -m slow; convlstm_video's rerun is in tests/test_convlstm_video.py, from freshly
 # generated data. test_determinism.py checks bit-identical weights.
-RERUN_SLOW = ("lstm_gan_image", "pixel_lstm", "convlstm_video", "lstm_image_classifier", "cnn_lstm_video")
+RERUN_SLOW = ("lstm_gan_image", "pixel_lstm", "convlstm_video", "lstm_image_classifier", "cnn_lstm_video",
+              *(n for n in NAMES if n.endswith("_conditional")))  # the same draws as their models
 
 
 @pytest.mark.parametrize("name", params([n for n in NAMES if n not in RERUN_SLOW], slow=RERUN_SLOW))

@@ -567,24 +567,25 @@ class ConditionalImages:
         return text + super().headline(card)
 
     def pictures(self, model, config, data, results, output):
-        """Writes samples of fixed noise, one row per class, to `output`/samples.png.
+        """The unconditional recipe's pictures, with `output`/samples.png redrawn: 10 samples of
+        each class (the run's seed), one row per class.
 
         Args:
             model: the trained generator.
-            config: the run's config (`seed`, `latent_dim`).
-            data: unused.
-            results: unused.
+            config: the run's config (`seed`).
+            data: the run's data, for the unconditional recipe's pictures.
+            results: the run's `Results`, for them too.
             output: the run's output folder (a `pathlib.Path`).
 
         Returns:
-            {"samples": "samples.png"}.
+            {picture: file name}, "samples" among them.
         """
         import numpy as np
 
+        files = super().pictures(model, config, data, results, output)
         per_class = 10
         labels = np.repeat(np.arange(model.num_classes), per_class).astype("int32")
-        noise = plots.fixed_noise(config.seed, config.latent_dim, len(labels))
-        plots.save_image_grid(model((noise, labels)), output / "samples.png", columns=per_class,
-                              title="one row per class, from fixed noise")
-        return {"samples": "samples.png"}
+        plots.save_image_grid(model.sample(len(labels), seed=config.seed, output="float", labels=labels),
+                              output / "samples.png", columns=per_class, title="one row per class")
+        return {**files, "samples": "samples.png"}
 
