@@ -14,6 +14,7 @@ import argparse
 import statistics
 
 from benchmarks.command import argument_parser, chosen_models
+from benchmarks.prepared import prepared
 from benchmarks.processes import measured_in_subprocess, report
 from benchmarks.timing import train_throughput
 
@@ -25,13 +26,12 @@ def measure(name, rounds, steps, warmup):
     from zoo import training
 
     from benchmarks import plain as plain_lib
-    from benchmarks.run import _prepared
 
-    prepared = _prepared(name)
-    model, batch, size = prepared["model"], prepared["batch"], prepared["batch_size"]
-    with training.precision(prepared["config"].precision):
+    ready = prepared(name)
+    model, batch, size = ready["model"], ready["batch"], ready["batch_size"]
+    with training.precision(ready["config"].precision):
         plain, element = plain_lib.plain_version(name, model, batch)
-    plain.jit_compile = prepared["jit_default"]
+    plain.jit_compile = ready["jit_default"]
     zoo_data, plain_data = tf.data.Dataset.from_tensors(batch), tf.data.Dataset.from_tensors(element)
     zoo_speeds, plain_speeds = [], []
     for i in range(rounds):
