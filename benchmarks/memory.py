@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from benchmarks.command import argument_parser, chosen_models, write_results
-from benchmarks.processes import REPO, measured_in_subprocess, report
+from benchmarks.processes import REPO, measured_each, measured_in_subprocess, report
 
 HERE = Path(__file__).resolve().parent
 LIMIT_MB = 4096  # issue 47's target
@@ -77,12 +77,12 @@ def main(argv=None):
 
     import zoo
 
-    results = []
-    for name in chosen_models(parser, args.models, zoo.list_models()):
-        result = measured_in_subprocess("benchmarks.memory", name, ["--examples", args.examples])
-        result["date"] = time.strftime("%Y-%m-%d")
-        results.append(result)
-        print(json.dumps(result), flush=True)
+    def measured(name):
+        return {**measured_in_subprocess("benchmarks.memory", name, ["--examples", args.examples]),
+                "date": time.strftime("%Y-%m-%d")}
+
+    results = measured_each(chosen_models(parser, args.models, zoo.list_models()), measured,
+                            lambda result, seconds: json.dumps(result))
     markdown = table(results)
     print(markdown)
     write_results(args.output, {"models": results, "examples": args.examples}, markdown + "\n")

@@ -15,7 +15,7 @@ import statistics
 
 from benchmarks.command import argument_parser, chosen_models
 from benchmarks.prepared import prepared
-from benchmarks.processes import measured_in_subprocess, report
+from benchmarks.processes import measured_each, measured_in_subprocess, report
 from benchmarks.timing import train_throughput
 
 
@@ -56,19 +56,20 @@ def main(argv=None):
         return None
     from benchmarks.plain import TWINS
 
-    results = []
-    for name in chosen_models(parser, args.models, TWINS, "no plain twin for"):
-        result = measured_in_subprocess("benchmarks.paired", name, ["--rounds", args.rounds, "--steps", args.steps,
-                                                                    "--warmup", args.warmup])
-        if "error" not in result:
-            ratios = result["ratios"]
-            print(f"{name}: zoo ÷ plain median {statistics.median(ratios):.3f}, range {min(ratios):.3f}–"
-                  f"{max(ratios):.3f} over {len(ratios)} paired rounds ("
-                  + ", ".join(f"{r:.3f}" for r in ratios) + ")", flush=True)
-        else:
-            print(f"{name}: failed: {result['error']}", flush=True)
-        results.append(result)
-    return results
+    flags = ["--rounds", args.rounds, "--steps", args.steps, "--warmup", args.warmup]
+    return measured_each(chosen_models(parser, args.models, TWINS, "no plain twin for"),
+                         lambda name: measured_in_subprocess("benchmarks.paired", name, flags), summary)
+
+
+def summary(result, seconds=None):
+    """The line printed for one model's `result` (a failed one's error too); `seconds`, how long
+    it took, is not shown."""
+    name = result["model"]
+    if "error" in result:
+        return f"{name}: failed: {result['error']}"
+    ratios = result["ratios"]
+    return (f"{name}: zoo ÷ plain median {statistics.median(ratios):.3f}, range {min(ratios):.3f}–"
+            f"{max(ratios):.3f} over {len(ratios)} paired rounds (" + ", ".join(f"{r:.3f}" for r in ratios) + ")")
 
 
 if __name__ == "__main__":

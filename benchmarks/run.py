@@ -42,7 +42,7 @@ from pathlib import Path
 from benchmarks.command import argument_parser, chosen_models, write_results
 from benchmarks.machine import machine, matmul_roof
 from benchmarks.prepared import prepared
-from benchmarks.processes import measured_in_subprocess, report
+from benchmarks.processes import measured_each, measured_in_subprocess, report
 from benchmarks.timing import served_sampling_speed, serving_inputs, serving_latency, train_throughput
 from zoo.cards import git, source_revision
 
@@ -276,11 +276,11 @@ def main(argv=None):
     info = machine()
     roofs = {dtype: matmul_roof(dtype) for dtype in ("float32", "bfloat16")}
     print("Roof: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in roofs.items()), flush=True)
-    results = []
     begun = time.perf_counter()
-    for name in names:
-        started = time.perf_counter()
-        if args.time_limit is not None and started - begun > args.time_limit:
+    markdown = None
+
+    def measured(name):
+        if args.time_limit is not None and time.perf_counter() - begun > args.time_limit:
             result = {"model": name, "error": f"not measured: the run's --time-limit of {args.time_limit:.0f} s was spent"}
         else:
             result = _row(name, args)
@@ -289,11 +289,15 @@ def main(argv=None):
             result["mfu"] = result["flops_per_example"] * result["train_real"] / (roof * 1e9)
         # Each row says where, when and at which code it was measured, and against which roofs
         result.update(machine=info, roofs_gflops=roofs, date=time.strftime("%Y-%m-%d"), source=source_revision())
-        results.append(result)
-        print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
+        return result
+
+    def written(results):
+        nonlocal markdown
         markdown = table(results, roofs, info, time.strftime("%Y-%m-%d"))
         write_results(args.output, {"machine": info, "roofs_gflops": roofs, "models": results,
                                     "date": time.strftime("%Y-%m-%d")}, markdown + "\n")
+
+    results = measured_each(names, measured, lambda result, seconds: f"{result['model']}: {seconds:.0f} s", written)
     print(markdown)
     return results
 
