@@ -1,9 +1,10 @@
 """Peak memory of each model's training run: `zoo train NAME` end to end (data, training,
-evaluation, the card, the weights), one epoch on a slice of the training data, with the recipe's
-model, batch, precision and evaluation as they are by default.
+evaluation, the card, the weights), one epoch on a slice of the training data (2,048 examples by
+default, as in the recorded run), with the recipe's model, batch, precision and evaluation as
+they are by default.
 
     python -m benchmarks.memory                       # every model → benchmarks/memory.{md,json}
-    python -m benchmarks.memory --models vae --examples 2048
+    python -m benchmarks.memory --models vae --examples 512
 
 A slice of the training and test data, not the whole sets, keeps the run short; it changes no
 array the run holds but the cached examples (all of MNIST: 55 MB; the video recipes cache their
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 from benchmarks.command import argument_parser, chosen_models, write_results
-from benchmarks.processes import REPO, measured_in_subprocess, report
+from benchmarks.processes import REPO, measured_each, measured_in_subprocess, report
 
 HERE = Path(__file__).resolve().parent
 LIMIT_MB = 4096  # issue 47's target
@@ -64,7 +65,9 @@ def table(results):
 def main(argv=None):
     parser = argument_parser("benchmarks.memory", __doc__)
     parser.add_argument("--models", default="", help="comma-separated registry names (default: all)")
-    parser.add_argument("--examples", type=int, default=4096, help="training examples (or sequences) of the run")
+    parser.add_argument("--examples", type=int, default=2048,
+                        help="training and test examples (or sequences) of each run (default: %(default)s, as in "
+                             "the recorded run)")
     parser.add_argument("--output", default=str(HERE / "memory"), help="writes OUTPUT.json and OUTPUT.md")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
     args = parser.parse_args(argv)
@@ -74,12 +77,12 @@ def main(argv=None):
 
     import zoo
 
-    results = []
-    for name in chosen_models(parser, args.models, zoo.list_models()):
-        result = measured_in_subprocess("benchmarks.memory", name, ["--examples", args.examples])
-        result["date"] = time.strftime("%Y-%m-%d")
-        results.append(result)
-        print(json.dumps(result), flush=True)
+    def measured(name):
+        return {**measured_in_subprocess("benchmarks.memory", name, ["--examples", args.examples]),
+                "date": time.strftime("%Y-%m-%d")}
+
+    results = measured_each(chosen_models(parser, args.models, zoo.list_models()), measured,
+                            lambda result, seconds: json.dumps(result))
     markdown = table(results)
     print(markdown)
     write_results(args.output, {"models": results, "examples": args.examples}, markdown + "\n")

@@ -14,7 +14,8 @@ import argparse
 import statistics
 
 from benchmarks.command import argument_parser, chosen_models
-from benchmarks.processes import measured_in_subprocess, report
+from benchmarks.prepared import prepared
+from benchmarks.processes import measured_each, measured_in_subprocess, report
 from benchmarks.timing import train_throughput
 
 
@@ -25,13 +26,12 @@ def measure(name, rounds, steps, warmup):
     from zoo import training
 
     from benchmarks import plain as plain_lib
-    from benchmarks.run import _prepared
 
-    prepared = _prepared(name)
-    model, batch, size = prepared["model"], prepared["batch"], prepared["batch_size"]
-    with training.precision(prepared["config"].precision):
+    ready = prepared(name)
+    model, batch, size = ready["model"], ready["batch"], ready["batch_size"]
+    with training.precision(ready["config"].precision):
         plain, element = plain_lib.plain_version(name, model, batch)
-    plain.jit_compile = prepared["jit_default"]
+    plain.jit_compile = ready["jit_default"]
     zoo_data, plain_data = tf.data.Dataset.from_tensors(batch), tf.data.Dataset.from_tensors(element)
     zoo_speeds, plain_speeds = [], []
     for i in range(rounds):
@@ -56,19 +56,20 @@ def main(argv=None):
         return None
     from benchmarks.plain import TWINS
 
-    results = []
-    for name in chosen_models(parser, args.models, TWINS, "no plain twin for"):
-        result = measured_in_subprocess("benchmarks.paired", name, ["--rounds", args.rounds, "--steps", args.steps,
-                                                                    "--warmup", args.warmup])
-        if "error" not in result:
-            ratios = result["ratios"]
-            print(f"{name}: zoo ÷ plain median {statistics.median(ratios):.3f}, range {min(ratios):.3f}–"
-                  f"{max(ratios):.3f} over {len(ratios)} paired rounds ("
-                  + ", ".join(f"{r:.3f}" for r in ratios) + ")", flush=True)
-        else:
-            print(f"{name}: failed: {result['error']}", flush=True)
-        results.append(result)
-    return results
+    flags = ["--rounds", args.rounds, "--steps", args.steps, "--warmup", args.warmup]
+    return measured_each(chosen_models(parser, args.models, TWINS, "no plain twin for"),
+                         lambda name: measured_in_subprocess("benchmarks.paired", name, flags), summary)
+
+
+def summary(result, seconds=None):
+    """The line printed for one model's `result` (a failed one's error too); `seconds`, how long
+    it took, is not shown."""
+    name = result["model"]
+    if "error" in result:
+        return f"{name}: failed: {result['error']}"
+    ratios = result["ratios"]
+    return (f"{name}: zoo ÷ plain median {statistics.median(ratios):.3f}, range {min(ratios):.3f}–"
+            f"{max(ratios):.3f} over {len(ratios)} paired rounds (" + ", ".join(f"{r:.3f}" for r in ratios) + ")")
 
 
 if __name__ == "__main__":

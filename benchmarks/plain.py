@@ -161,39 +161,70 @@ class _PlainVAE(keras.Model):
         return {"loss": loss}
 
 
-TWINS = ("cnn_lstm_video", "dcgan", "lstm_gan_image", "lstm_gan_text", "lstm_image_classifier", "vae")  # have one
+def _images(batch):
+    return batch[0] if isinstance(batch, (tuple, list)) else batch
+
+
+def _with_cross_entropy(plain, model):
+    """`plain` compiled with Keras' built-in cross-entropy of integer labels (the next token's,
+    or each frame's class)."""
+    plain.compile(optimizer=_adam(1e-3, getattr(model, "g_optimizer", model.optimizer)),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return plain
+
+
+def _gan(model, batch):
+    plain = _PlainGAN(_copy(model.generator), _copy(model.discriminator), model.latent_dim,
+                      model.label_smoothing, model.r1_penalty, model.r1_interval)
+    plain.compile()
+    plain.d_optimizer = _adam(2e-4, model.d_optimizer, beta_1=0.5)
+    plain.g_optimizer = _adam(2e-4, model.g_optimizer, beta_1=0.5, use_ema=True, ema_momentum=model.ema_decay)
+    return plain, _images(batch)
+
+
+def _vae(model, batch):
+    plain = _PlainVAE(_copy(model.encoder), _copy(model.decoder), model.latent_dim)
+    plain.compile(optimizer=_adam(1e-3, model.optimizer))
+    return plain, _images(batch)
+
+
+def _image_classifier(model, batch):
+    plain = _PlainShiftedClassifier(_copy(model.network), model.augment_shift)
+    plain.compile(optimizer=_adam(1e-3, model.optimizer))
+    return plain, (_images(batch), batch[1])
+
+
+def _video_classifier(model, batch):
+    # The network answers after every frame, and the loss covers every answer.
+    images = _images(batch)
+    labels = ops.repeat(ops.expand_dims(batch[1], 1), ops.shape(images)[1], axis=1)
+    plain = _PlainVideoClassifier(_copy(model.network), model.frame_differences)
+    return _with_cross_entropy(plain, model), (images, labels)
+
+
+def _language_model(model, batch):
+    """The maximum-likelihood phase, 10 of the recipe's 12 epochs."""
+    tokens = ops.cast(_images(batch), "int32")
+    start = ops.full((ops.shape(tokens)[0], 1), model.vocab_size, dtype="int32")
+    plain = _PlainLanguageModel(_copy(model.generator), model.hidden_dim)
+    return _with_cross_entropy(plain, model), (ops.concatenate([start, tokens[:, :-1]], axis=1), tokens)
+
+
+# Each model with a plain twin → what builds it: (compiled plain model, dataset element) of
+# (the zoo model, one training batch).
+_BUILDERS = {"cnn_lstm_video": _video_classifier, "dcgan": _gan, "lstm_gan_image": _gan,
+             "lstm_gan_text": _language_model, "lstm_image_classifier": _image_classifier, "vae": _vae}
+TWINS = tuple(_BUILDERS)  # the models that have one
 
 
 def plain_version(name, model, batch):
     """(a compiled plain-Keras model, one dataset element to fit it on) for the zoo model `model`
-    and one training batch of its recipe's pipeline; None for a model with no plain version."""
-    images = batch[0] if isinstance(batch, (tuple, list)) else batch
-    if name in ("dcgan", "lstm_gan_image"):
-        plain = _PlainGAN(_copy(model.generator), _copy(model.discriminator), model.latent_dim,
-                          model.label_smoothing, model.r1_penalty, model.r1_interval)
-        plain.compile()
-        plain.d_optimizer = _adam(2e-4, model.d_optimizer, beta_1=0.5)
-        plain.g_optimizer = _adam(2e-4, model.g_optimizer, beta_1=0.5, use_ema=True, ema_momentum=model.ema_decay)
-        return plain, images
-    if name == "vae":
-        plain = _PlainVAE(_copy(model.encoder), _copy(model.decoder), model.latent_dim)
-        plain.compile(optimizer=_adam(1e-3, model.optimizer))
-        return plain, images
-    if name == "lstm_image_classifier":
-        plain = _PlainShiftedClassifier(_copy(model.network), model.augment_shift)
-        plain.compile(optimizer=_adam(1e-3, model.optimizer))
-        return plain, (images, batch[1])
-    if name == "cnn_lstm_video":
-        # The network answers after every frame, and the loss covers every answer.
-        labels = ops.repeat(ops.expand_dims(batch[1], 1), ops.shape(images)[1], axis=1)
-        plain, element = _PlainVideoClassifier(_copy(model.network), model.frame_differences), (images, labels)
-    elif name == "lstm_gan_text":  # the maximum-likelihood phase, 10 of the recipe's 12 epochs
-        tokens = ops.cast(images, "int32")
-        start = ops.full((ops.shape(tokens)[0], 1), model.vocab_size, dtype="int32")
-        plain = _PlainLanguageModel(_copy(model.generator), model.hidden_dim)
-        element = (ops.concatenate([start, tokens[:, :-1]], axis=1), tokens)
-    else:
-        return None
-    plain.compile(optimizer=_adam(1e-3, getattr(model, "g_optimizer", model.optimizer)),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    return plain, element
+    and one training batch of its recipe's pipeline; None for a model with no plain version.
+
+    >>> TWINS
+    ('cnn_lstm_video', 'dcgan', 'lstm_gan_image', 'lstm_gan_text', 'lstm_image_classifier', 'vae')
+    >>> plain_version("pixel_lstm", None, None) is None
+    True
+    """
+    build = _BUILDERS.get(name)
+    return None if build is None else build(model, batch)

@@ -41,7 +41,8 @@ from pathlib import Path
 
 from benchmarks.command import argument_parser, chosen_models, write_results
 from benchmarks.machine import machine, matmul_roof
-from benchmarks.processes import measured_in_subprocess, report
+from benchmarks.prepared import prepared
+from benchmarks.processes import measured_each, measured_in_subprocess, report
 from benchmarks.timing import served_sampling_speed, serving_inputs, serving_latency, train_throughput
 from zoo.cards import git, source_revision
 
@@ -53,32 +54,6 @@ HERE = Path(__file__).resolve().parent
 def peak_mb():
     """This process's peak resident memory so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _prepared(name):
-    """What every measurement of `name` starts from, in this process: its recipe's default
-    model (compiled at the recipe's XLA setting, optimizers built), data and one batch."""
-    import keras
-    import tensorflow as tf
-
-    import zoo
-    from zoo import training
-    from zoo.registry import get_entry
-
-    recipe = get_entry(name).recipe()
-    config = recipe.config()
-    keras.utils.set_random_seed(config.seed)
-    data = recipe.load_data(config)
-    with training.precision(config.precision) as policy:
-        model = zoo.load(name, **recipe.model_config(config, data))
-    # As `zoo train` compiles it: the recipe's setting where it turns XLA on, else Keras' "auto"
-    # (off on a CPU; on a GPU, on unless a layer cannot be compiled, e.g. a cuDNN LSTM).
-    model.compile(jit_compile=recipe.jit_compile(config) or "auto")
-    jit_default = bool(model.jit_compile)  # as Keras resolved it
-    model.build_optimizers()
-    batch = next(iter(data.train.dataset))
-    return dict(recipe=recipe, config=config, data=data, model=model, policy=policy, jit_default=jit_default,
-                batch=batch, batch_size=int(tf.nest.flatten(batch)[0].shape[0]))
 
 
 def measure(name, steps, warmup, serving_repeats, rounds=2):
@@ -96,10 +71,10 @@ def measure(name, steps, warmup, serving_repeats, rounds=2):
     from benchmarks import plain as plain_lib
     from benchmarks.recurrent import recurrent_layers
 
-    prepared = _prepared(name)
-    recipe, config, data, model = (prepared[k] for k in ("recipe", "config", "data", "model"))
-    batch, batch_size, jit_default = prepared["batch"], prepared["batch_size"], prepared["jit_default"]
-    result = {"model": name, "batch_size": batch_size, "precision": prepared["policy"],
+    ready = prepared(name)
+    recipe, config, data, model = (ready[k] for k in ("recipe", "config", "data", "model"))
+    batch, batch_size, jit_default = ready["batch"], ready["batch_size"], ready["jit_default"]
+    result = {"model": name, "batch_size": batch_size, "precision": ready["policy"],
               "parameters": model.count_params(), "jit_default": jit_default, "recurrent": recurrent_layers(model)}
     memory = result["memory_after_mb"] = {"load": peak_mb()}
 
@@ -164,15 +139,15 @@ def measure_other_xla(name, steps, warmup):
     this process's peak memory (the compiler's, mostly): a dict to merge into `name`'s row."""
     import tensorflow as tf
 
-    prepared = _prepared(name)
-    model, batch_size = prepared["model"], prepared["batch_size"]
-    model.jit_compile = not prepared["jit_default"]
-    if model.jit_compile == prepared["jit_default"]:  # Keras refused: a layer XLA cannot compile here
+    ready = prepared(name)
+    model, batch_size = ready["model"], ready["batch_size"]
+    model.jit_compile = not ready["jit_default"]
+    if model.jit_compile == ready["jit_default"]:  # Keras refused: a layer XLA cannot compile here
         return {"train_synthetic_other_xla": None, "peak_memory_other_xla_mb": peak_mb(),
                 "xla_error": "Keras keeps XLA off for this model here (a layer it cannot compile, e.g. a cuDNN LSTM)"}
     model.make_train_function(force=True)
     try:
-        speed = train_throughput(model, tf.data.Dataset.from_tensors(prepared["batch"]), batch_size, steps, warmup)
+        speed = train_throughput(model, tf.data.Dataset.from_tensors(ready["batch"]), batch_size, steps, warmup)
         result = {"train_synthetic_other_xla": speed}
     except Exception as e:  # noqa: BLE001  an op XLA cannot compile: say so in the table
         result = {"train_synthetic_other_xla": None, "xla_error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
@@ -301,11 +276,11 @@ def main(argv=None):
     info = machine()
     roofs = {dtype: matmul_roof(dtype) for dtype in ("float32", "bfloat16")}
     print("Roof: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in roofs.items()), flush=True)
-    results = []
     begun = time.perf_counter()
-    for name in names:
-        started = time.perf_counter()
-        if args.time_limit is not None and started - begun > args.time_limit:
+    markdown = None
+
+    def measured(name):
+        if args.time_limit is not None and time.perf_counter() - begun > args.time_limit:
             result = {"model": name, "error": f"not measured: the run's --time-limit of {args.time_limit:.0f} s was spent"}
         else:
             result = _row(name, args)
@@ -314,11 +289,15 @@ def main(argv=None):
             result["mfu"] = result["flops_per_example"] * result["train_real"] / (roof * 1e9)
         # Each row says where, when and at which code it was measured, and against which roofs
         result.update(machine=info, roofs_gflops=roofs, date=time.strftime("%Y-%m-%d"), source=source_revision())
-        results.append(result)
-        print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
+        return result
+
+    def written(results):
+        nonlocal markdown
         markdown = table(results, roofs, info, time.strftime("%Y-%m-%d"))
         write_results(args.output, {"machine": info, "roofs_gflops": roofs, "models": results,
                                     "date": time.strftime("%Y-%m-%d")}, markdown + "\n")
+
+    results = measured_each(names, measured, lambda result, seconds: f"{result['model']}: {seconds:.0f} s", written)
     print(markdown)
     return results
 

@@ -148,3 +148,25 @@ def test_paired_rounds_time_both_steps_in_alternating_order(monkeypatch):
     monkeypatch.setattr(paired, "train_throughput", lambda network, *a: order.append(type(network).__name__) or 100.0)
     result = paired.measure("vae", rounds=2, steps=2, warmup=2)
     assert result["ratios"] == [1.0, 1.0] and order == ["VAE", "_PlainVAE", "_PlainVAE", "VAE"]
+
+
+def test_the_benchmark_helpers_examples_hold():
+    # setup.cfg's testpaths collect the doctests of benchmarks/recurrent.py only
+    import doctest
+
+    from benchmarks import plain, processes
+
+    for module in (plain, processes):
+        outcome = doctest.testmod(module)
+        assert outcome.attempted and not outcome.failed, module.__name__
+
+
+def test_paired_prints_one_line_per_model_as_each_ends(monkeypatch, capsys):
+    from benchmarks import paired
+
+    done = {"dcgan": {"model": "dcgan", "ratios": [0.99, 1.01, 1.0]}, "vae": {"model": "vae", "error": "boom"}}
+    monkeypatch.setattr(paired, "measured_in_subprocess", lambda module, name, flags: done[name])
+    assert paired.main(["--models", "dcgan,vae"]) == [done["dcgan"], done["vae"]]
+    assert capsys.readouterr().out.splitlines() == [
+        "dcgan: zoo ÷ plain median 1.000, range 0.990–1.010 over 3 paired rounds (0.990, 1.010, 1.000)",
+        "vae: failed: boom"]
