@@ -27,6 +27,7 @@ from zoo import cards, exports, files
 from zoo import config as cfg
 from zoo.recipe import EvaluateSettings, settings_from_card
 from zoo.errors import ConfigError, ZooError
+from zoo.models.conditional import ClassConditional
 from zoo.registry import get_entry
 
 
@@ -156,6 +157,10 @@ def _info(args, rest):
 
 def _sample(args, rest):
     model = zoo.load(args.name, weights=args.weights)
+    conditional = isinstance(model, ClassConditional) and model.num_classes
+    if args.label and not conditional:
+        raise ConfigError(f"{args.name} is not class-conditional: --label needs one of "
+                          f"{', '.join(zoo.registry.conditional_variants())}.")
     if hasattr(model, "generate_text"):
         for i, text in enumerate(model.generate_text(args.count, seed=args.seed)):
             print(f"--- sample {i + 1} of {args.count} (seed {args.seed}) ---\n{text}")
@@ -163,11 +168,6 @@ def _sample(args, rest):
     if not hasattr(model, "sample"):
         generators = [n for n in zoo.list_models() if hasattr(get_entry(n).cls, "sample")]
         raise ConfigError(f"{args.name} does not draw samples; the generators are {', '.join(generators)}.")
-    conditional = getattr(model, "num_classes", 0) and hasattr(model, "sample")
-    if args.label and not conditional:
-        variants = [n for n in zoo.list_models() if get_entry(n).default_config().get("num_classes")
-                    and hasattr(get_entry(n).cls, "sample")]
-        raise ConfigError(f"{args.name} is not class-conditional: --label needs one of {', '.join(variants)}.")
     labels = None
     if args.label:
         labels = np.resize(np.asarray(args.label), args.count)

@@ -154,6 +154,24 @@ def list_models():
     return sorted(_REGISTRY)
 
 
+def conditional_variants():
+    """{class-conditional model: the model it is a variant of}: each registered model whose
+    defaults set `num_classes` (issue 40's `..._conditional` variants), beside the model of
+    its name without "_conditional".
+
+    Returns:
+        dict[str, str], sorted by the variants' names.
+
+    Examples:
+        >>> conditional_variants()["vae_conditional"]
+        'vae'
+    """
+    from zoo.models.conditional import ClassConditional  # a classifier's num_classes is no variant
+
+    return {name: name.removesuffix("_conditional") for name in list_models()
+            if issubclass(get_entry(name).cls, ClassConditional) and get_entry(name).default_config().get("num_classes")}
+
+
 def get_entry(name):
     """The registry's entry for `name`.
 

@@ -22,6 +22,7 @@ from zoo import plots
 from zoo.plots import fixed_noise
 from zoo.config import at_least, option
 from zoo.quality import SampleQuality, quality_notes
+from zoo.models.vae import other_class_samples
 from zoo.recipe import BinaryImageRecipe, BinaryImageSettings
 from zoo.training import SampleGrid
 
@@ -125,7 +126,7 @@ def likelihood_metrics(model, test, nll_examples, nll_samples):
         metrics.update(test_nll=round(float(np.concatenate(nll).mean()), 3), nll_examples=seen, nll_samples=nll_samples)
     if conditional_nll:
         metrics.update(test_conditional_nll=round(float(np.concatenate(conditional_nll).mean()), 3),
-                       nll_classes=model.num_classes, nll_other_samples=max(1, nll_samples // 10))
+                       nll_classes=model.num_classes, nll_other_samples=other_class_samples(nll_samples))
     return metrics
 
 

@@ -1,6 +1,6 @@
 """What the zoo's class-conditional generators share (`dcgan_conditional`,
-`lstm_gan_image_conditional`, `vae_conditional`): a `num_classes` field, and labels checked
-the same way in Python and at an exported endpoint."""
+`lstm_gan_image_conditional`, `vae_conditional`, `pixel_lstm_conditional`): a `num_classes`
+field, and labels checked the same way in Python, in a traced call and at an exported endpoint."""
 
 import numpy as np
 import tensorflow as tf
@@ -24,10 +24,14 @@ class ClassConditional:
         ...     model.checked_labels([0, 3], 2)
         ... except ValueError as e:
         ...     print(e)
-        labels must lie in [0, 3), got 0 … 3.
+        labels must lie in [0, 3), got 3 (at 1).
     """
 
     num_classes = 0
+
+    def id_limit(self):
+        """The ids a portable export's parity check may send as labels: every class."""
+        return self.num_classes or super().id_limit()
 
     def checked_labels(self, labels, n):
         """`labels` for `n` examples as an int32 tensor, checked in Python.
@@ -42,26 +46,35 @@ class ClassConditional:
 
         Raises:
             ValueError: labels given to an unconditional model, not `n` integers, or out of
-                [0, num_classes).
+                [0, num_classes). In a traced call (`predict`, an endpoint) a label out of
+                range is refused when the graph runs (tf.errors.InvalidArgumentError).
         """
         if not self.num_classes:
             if labels is not None:
                 raise ValueError(f"This {type(self).__name__} is not class-conditional (num_classes=0): it takes no "
-                                 "labels. Load a conditional model (num_classes > 0) to draw a given class.")
+                                 "labels. Load a conditional model (num_classes > 0; the registry's "
+                                 "*_conditional variants) to draw a given class.")
             return None
         if labels is None:
             return ops.cast(ops.arange(n) % self.num_classes, "int32")
-        if tf.is_tensor(labels):
-            return ops.cast(labels, "int32")  # traced (a served request): checked by `served_labels`
+        if tf.is_tensor(labels) and not labels.dtype.is_integer:
+            raise ValueError(f"labels must be integer class ids, got a tensor of {labels.dtype.name}.")
+        if tf.is_tensor(labels) and not tf.executing_eagerly():  # traced: checked when the graph runs
+            return serving.checked_ids(ops.cast(labels, "int32"), self.num_classes, self._out_of_range())
         values = np.asarray(labels)
         if values.ndim == 0:
             values = np.full((n,), values)
         if values.shape != (n,) or not np.issubdtype(values.dtype, np.integer):
             raise ValueError(f"labels must be {n} integer class ids (one per image), got shape {values.shape} "
                              f"of {values.dtype}.")
-        if values.size and (values.min() < 0 or values.max() >= self.num_classes):
-            raise ValueError(f"labels must lie in [0, {self.num_classes}), got {values.min()} … {values.max()}.")
+        wrong = np.flatnonzero((values < 0) | (values >= self.num_classes))
+        if wrong.size:
+            shown = ", ".join(f"{values[i]} (at {i})" for i in wrong[:5]) + (" …" if wrong.size > 5 else "")
+            raise ValueError(f"labels must lie in [0, {self.num_classes}), got {shown}.")
         return ops.convert_to_tensor(values.astype("int32"))
+
+    def _out_of_range(self):
+        return f"labels must lie in [0, {self.num_classes}): this model draws {self.num_classes} classes"
 
     def batch_labels(self, data):
         """The int32 labels of a training batch `(inputs, labels)` for a conditional model, None
@@ -82,13 +95,21 @@ class ClassConditional:
         return tf.TensorSpec((None,), tf.int32, name="labels")
 
     def served_labels(self, labels, rows_of=None, rows_name="", endpoint="this", most=None):
-        """An endpoint's `labels`, checked: int32 [batch], each in [0, num_classes), one per
-        row of the input `rows_of` (named `rows_name`) where given, at most `most` of them
-        where given (a request to `endpoint`)."""
+        """An endpoint's `labels`, checked when the request runs.
+
+        Args:
+            labels: the request's labels tensor.
+            rows_of: another batched input of the request, with one row per label (or None).
+            rows_name: that input's name, for the message.
+            endpoint: the endpoint's name, for the message on `most`.
+            most: the most labels one request may carry (or None).
+
+        Returns:
+            The labels, int32 [batch], once seen to be each in [0, num_classes), one per row of
+            `rows_of` and at most `most`; else the request is answered with an error saying which.
+        """
         spec = self.labels_spec()
-        labels = serving.checked(labels, spec)
-        labels = serving.checked_ids(labels, self.num_classes, f"labels must lie in [0, {self.num_classes}): this "
-                                                               f"model draws {self.num_classes} classes")
+        labels = serving.checked_ids(serving.checked(labels, spec), self.num_classes, self._out_of_range())
         if rows_of is not None:
             labels = serving.checked_same_rows(labels, rows_of, f"labels must hold one class id per row of "
                                                                 f"{rows_name}")

@@ -201,9 +201,8 @@ class ImageGAN(ClassConditional, ZooModel):
         labels = None
         if self.num_classes and isinstance(z, (tuple, list)):
             z, labels = z
-        elif self.num_classes:  # no labels: the classes in turn
-            labels = ops.cast(ops.arange(ops.shape(z)[0]) % self.num_classes, "int32")
         self.expect_shape(z, (None, self.latent_dim), "latent vectors")
+        labels = self.checked_labels(labels, ops.shape(z)[0])  # None: the classes in turn
         return (self.ema_generator(self._generator_inputs(z, labels), training=False) + 1.0) / 2.0
 
     def generate(self, z, output="uint8", labels=None):
@@ -233,6 +232,7 @@ class ImageGAN(ClassConditional, ZooModel):
             (TensorShape([2, 28, 28, 1]), tf.uint8)
         """
         self.checked_output(output)
+        z = self.expect_shape(z, (None, self.latent_dim), "latent vectors")
         labels = self.checked_labels(labels, ops.shape(z)[0])  # refuses labels for an unconditional GAN
         return self.as_output(self(z if labels is None else (z, labels)), output)
 

@@ -209,16 +209,18 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
 
         Args:
             images: raw pixels [batch, h, w, c] (or [batch, h, w] for one channel); for a
-                conditional model, (images, labels).
+                conditional model, (images, labels) for log p(x | y), or the images alone for
+                log p(x) summed over the classes (`marginal_log_prob`).
             training: unused: the likelihood is the same in training and inference.
 
         Returns:
             The log-likelihood of each image in nats, float32 [batch].
         """
-        labels = None
         if self.num_classes and isinstance(images, (tuple, list)):
-            images, labels = images
-        return self.log_prob(images, labels)
+            return self.log_prob(*images)
+        if self.num_classes:
+            return self.marginal_log_prob(images)[0]
+        return self.log_prob(images)
 
     def _required_labels(self, labels, images):
         # An image's class is part of what a conditional model scores or completes: no default.
@@ -286,9 +288,8 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
             raise ValueError(f"marginal_log_prob sums over the classes of a class-conditional model; this "
                              f"{type(self).__name__} has num_classes=0: use log_prob.")
         x = self.thresholded(self.expect_images(images, (None, *self.image_shape), "images"))
-        batch = int(x.shape[0])
-        per_class = ops.stack([self.log_prob(x, np.full((batch,), c, "int32")) for c in range(self.num_classes)],
-                              axis=1)
+        classes = ops.zeros_like(x[:, 0, 0, 0], dtype="int32")  # traced or eager, one class id per image
+        per_class = ops.stack([self.log_prob(x, classes + c) for c in range(self.num_classes)], axis=1)
         return ops.logsumexp(per_class, axis=1) - math.log(self.num_classes), per_class
 
     def sample(self, n, seed=None, output="uint8", labels=None):
@@ -657,7 +658,7 @@ def _shifted(columns, k):
 
 @register_model(
     "pixel_lstm_conditional",
-    task="class-conditional image generation (autoregressive, exact likelihood)",
+    task="image generation (class-conditional, autoregressive, exact likelihood)",
     dataset="mnist",
     recipe="recipes.pixel_lstm_conditional.recipe",
     metric="conditional_accuracy_conv",

@@ -16,6 +16,12 @@ from zoo.registry import register_model
 LOG_2PI = math.log(2 * math.pi)
 
 
+def other_class_samples(samples):
+    """The importance samples `ConditionalVAE.marginal_nll` gives each class other than an
+    image's own by default: a tenth of its own class's, at least 1."""
+    return max(1, samples // 10)
+
+
 def conv_encoder(image_shape, latent_dim, width, num_classes=0):
     """The VAE's encoder: pixels → (mean, log-variance) of q(z|x).
 
@@ -302,6 +308,7 @@ class VAE(ClassConditional, BinaryImageModel):
             TensorShape([2, 28, 28, 1])
         """
         self.checked_output(output)
+        images = self.expect_images(images, (None, *self.image_shape), "images")  # before the labels' count
         labels = self._required_labels(labels, images)
         return self.decode(self.encode(images, labels)[0], output, labels)
 
@@ -476,9 +483,12 @@ class VAE(ClassConditional, BinaryImageModel):
         Args:
             binary_images: binary images [batch, h, w, c] (or [batch, h, w]), as for
                 `importance_sampled_nll`.
-            labels: the class of each image: which term gets `samples` draws.
+            labels: the class of each image: only which term gets `samples` draws. Any labels
+                give an unbiased estimate of every term, so a bound on −log p(x); the images'
+                own classes, where nearly all of p(x) lies, give the tightest.
             samples: draws for the image's own class (at least 1); default 1000.
-            other_samples: draws for each other class (at least 1); default samples // 10.
+            other_samples: draws for each other class (at least 1); default
+                `other_class_samples(samples)`, a tenth.
             chunk: samples decoded at a time; default 100.
 
         Returns:
@@ -486,7 +496,9 @@ class VAE(ClassConditional, BinaryImageModel):
             float32 [batch].
 
         Raises:
-            ValueError: the VAE is not class-conditional.
+            ValueError: the VAE is not class-conditional, or `labels` are not one class id
+                in [0, num_classes) per image.
+            zoo.ConfigError: `samples` or `other_samples` is below 1.
 
         Examples:
             >>> import numpy as np, zoo
@@ -498,8 +510,12 @@ class VAE(ClassConditional, BinaryImageModel):
         if not self.num_classes:
             raise ValueError(f"marginal_nll sums over the classes of a class-conditional VAE; this "
                              f"{type(self).__name__} has num_classes=0: use importance_sampled_nll.")
-        other_samples = other_samples or max(1, samples // 10)
+        other_samples = other_class_samples(samples) if other_samples is None else other_samples
+        check("other_samples", other_samples, at_least(1))
         x = self.thresholded(binary_images)
+        if labels is None:
+            raise ValueError("marginal_nll needs each image's class (labels=[...]): it says which class's term gets "
+                             "the most importance samples.")
         own = self.checked_labels(np.asarray(labels), int(x.shape[0]))
         own_nll = self.importance_sampled_nll(x, samples, chunk, labels=own)
         terms = []
@@ -579,7 +595,7 @@ class VAE(ClassConditional, BinaryImageModel):
 
 @register_model(
     "vae_conditional",
-    task="class-conditional image generation (variational autoencoder)",
+    task="image generation (class-conditional variational autoencoder)",
     dataset="mnist",
     recipe="recipes.vae_conditional.recipe",
     metric="conditional_accuracy_conv",
