@@ -47,7 +47,8 @@ with mkdocs_gen_files.open("SUMMARY.md", "w") as out:
     out.write(nav.replace("{models}\n", models))
 
 # Pictures the guides show that a benchmark writes
-for source, target in [("benchmarks/generative.png", "assets/generative.png")]:
+for source, target in [("benchmarks/generative.png", "assets/generative.png"),
+                       ("benchmarks/generative_conditional.png", "assets/generative_conditional.png")]:
     with mkdocs_gen_files.open(target, "wb") as out, open(generate.REPO / source, "rb") as data:
         shutil.copyfileobj(data, out)
 

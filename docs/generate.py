@@ -87,17 +87,6 @@ def model_table(link=None):
     return "\n".join(rows)
 
 
-def conditional_models():
-    """{class-conditional model: its unconditional counterpart}: each registered model whose
-    defaults set `num_classes`, beside the model it is a variant of (its name without
-    "_conditional")."""
-    pairs = {}
-    for name in zoo.list_models():
-        if get_entry(name).default_config().get("num_classes"):
-            pairs[name] = name.removesuffix("_conditional")
-    return pairs
-
-
 def conditional_table():
     """The class-conditional generators against their unconditional counterparts (markdown),
     every figure from the two shipped cards: the share of samples drawn as the class asked
@@ -107,10 +96,10 @@ def conditional_table():
 
     rows = ["| model | conditional accuracy, second judge (first) | real test images, second judge (first) | "
             "score ratio, second judge: conditional / unconditional | Fréchet distance, second judge: conditional / "
-            "unconditional | per-class Fréchet distance, second judge | test NLL, nats: −log p(x) / −log p(x | y) / "
+            "unconditional | per-class Fréchet distance, second judge (floor) | test NLL, nats: −log p(x) / −log p(x | y) / "
             "unconditional | training |",
             "|---|---|---|---|---|---|---|---|"]
-    for name, plain in conditional_models().items():
+    for name, plain in zoo.registry.conditional_variants().items():
         card, plain_card = shipped_card(name), shipped_card(plain)
         if card is None:
             rows.append(f"| `{name}` | no shipped weights | – | – | – | – | – | – |")
@@ -127,7 +116,8 @@ def conditional_table():
             nll = (f"{m['test_nll']:.2f} / {shown(m, 'test_conditional_nll', '{:.2f}')} / "
                    f"{shown(u, 'test_nll', '{:.2f}')}")
         rows.append(f"| `{name}` | {accuracy} | {real} | {ratio} | {distance} | "
-                    f"{shown(m, 'class_frechet_distance_conv', '{:.2f}')} | {nll} | {training_text(card)} |")
+                    f"{shown(m, 'class_frechet_distance_conv', '{:.2f}')} "
+                    f"({shown(m, 'class_frechet_distance_floor_conv', '{:.2f}')}) | {nll} | {training_text(card)} |")
     return "\n".join(rows)
 
 

@@ -35,8 +35,12 @@ def test_a_conditional_gan_trains_on_labels_and_draws_the_class_asked_for(name):
 
 def test_labels_are_checked_where_they_come_in():
     gan = zoo.load("dcgan", num_classes=3, **SIZES["dcgan"])
-    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\), got 0 … 3"):
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\), got 3 \(at 1\)"):
         gan.sample(2, labels=[0, 3])
+    with pytest.raises(ValueError, match=r"got -1 \(at 0\)"):
+        gan.sample(2, labels=tf.constant([-1, 0]))  # an eager tensor is checked as a list is
+    with pytest.raises(ValueError, match="labels must be integer class ids, got a tensor of float32"):
+        gan.sample(2, labels=tf.constant([1.9, 0.2]))
     with pytest.raises(ValueError, match="labels must be 2 integer class ids"):
         gan.sample(2, labels=[0, 1, 2])
     with pytest.raises(ValueError, match="not class-conditional"):
@@ -118,3 +122,67 @@ def test_a_conditional_vaes_endpoints_take_labels(tmp_path):
         served.signatures["encode"](images=tf.constant(images), labels=tf.constant([1]))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"labels must lie in \[0, 3\)"):
         served.signatures["decode"](latent=tf.zeros((1, 2)), labels=tf.constant([-1]))
+
+
+def test_the_conditional_benchmark_times_each_variant_against_its_model(tmp_path, capsys):
+    from benchmarks import conditional
+
+    assert conditional.conditional_variants() == {"dcgan_conditional": "dcgan",
+                                                  "lstm_gan_image_conditional": "lstm_gan_image",
+                                                  "pixel_lstm_conditional": "pixel_lstm",
+                                                  "vae_conditional": "vae"}
+    results = conditional.main(["--models", "vae_conditional", "--rounds", "2", "--steps", "2", "--warmup", "1",
+                                "--output", str(tmp_path / "c")])
+    assert "error" not in results[0], results
+    assert len(results[0]["ratios"]) == 2 and all(r > 0 for r in results[0]["ratios"])
+    assert "vae_conditional ÷ vae: median" in capsys.readouterr().out
+    assert "| `vae_conditional` | `vae` |" in (tmp_path / "c.md").read_text()
+    with pytest.raises(SystemExit):
+        conditional.main(["--models", "vae", "--output", str(tmp_path / "d")])  # not a conditional model
+
+
+def test_zoo_sample_label_draws_the_class_and_refuses_what_cannot(tmp_path, capsys):
+    from zoo.cli import main
+    from conftest import refusal
+
+    assert main(["sample", "dcgan_conditional", "--label", "7", "--count", "4", "--output",
+                 str(tmp_path / "sevens.png")]) == 0
+    assert (tmp_path / "sevens.png").stat().st_size > 0
+    capsys.readouterr()
+    status, error = refusal(["sample", "dcgan", "--label", "7"], capsys)
+    assert status and "dcgan is not class-conditional: --label needs one of dcgan_conditional" in error
+    status, error = refusal(["sample", "lstm_gan_text", "--label", "1"], capsys)  # a text generator too
+    assert status and "not class-conditional" in error
+    status, error = refusal(["sample", "dcgan_conditional", "--label", "12"], capsys)
+    assert status and "--label must lie in [0, 10) for dcgan_conditional, got [12]" in error
+
+
+def test_a_conditional_pixel_lstm_is_exact_given_the_class_and_summed_over_the_classes():
+    """On 2×2×2 images (256 of them) p(x | y) sums to 1 for every class, and so does
+    p(x) = Σ_y p(y) p(x | y); the draws of a class follow its teacher-forced logits."""
+    import itertools
+
+    from conftest import tiny
+
+    model = tiny("pixel_lstm", image_shape=(2, 2, 2), num_layers=2, head_layers=2, context_rows=1, num_classes=3)
+    images = np.array(list(itertools.product([0, 255], repeat=8)), "uint8").reshape(-1, 2, 2, 2)
+    marginal, per_class = (np.asarray(t, np.float64) for t in model.marginal_log_prob(images))
+    np.testing.assert_allclose(np.exp(per_class).sum(axis=0), 1.0, atol=1e-4)
+    assert np.exp(marginal).sum() == pytest.approx(1.0, abs=1e-4)
+    np.testing.assert_allclose(marginal, np.log(np.exp(per_class).mean(axis=1)), atol=1e-5)
+    for c in range(3):
+        np.testing.assert_allclose(per_class[:, c], model.log_prob(images, labels=c), atol=1e-5)
+    assert not np.allclose(per_class[:, 0], per_class[:, 1])  # the class reaches the likelihood
+    np.testing.assert_allclose(model.predict(images, verbose=0), marginal, atol=1e-5)  # predict: log p(x)
+    # drawing and scoring are the same model, class by class
+    labels = np.array([0, 1, 2, 2, 1, 0])
+    drawn = np.asarray(model.sample(6, seed=3, output="float", labels=labels))
+    uniform = np.asarray(model.uniform_draws(6, 3)).reshape(drawn.shape)
+    p = np.asarray(tf.sigmoid(model.pixel_logits(drawn, labels)))
+    assert ((uniform < p) != (drawn == 1)).sum() <= 2
+    completed = np.asarray(model.complete(images[:2], 1, seed=0, labels=[1, 2]))
+    np.testing.assert_array_equal(completed[:, :1], images[:2, :1])
+    with pytest.raises(ValueError, match="give each image's class"):
+        model.complete(images[:2], 1)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\), got 5 \(at 1\)"):
+        model.log_prob(images[:2], labels=tf.constant([0, 5]))  # an eager tensor is checked too

@@ -13,12 +13,13 @@ import tensorflow as tf
 import zoo
 from zoo.registry import get_entry
 
-from conftest import params, run_clean_python, tiny
+from conftest import SLOW_VARIANTS, params, run_clean_python, tiny
 
 NAMES = zoo.list_models()
 # lstm_gan_image is dcgan's ImageGAN with other networks and pixel_lstm's particulars are tested
-# in its own file: their contract checks repeat mechanisms the others cover, so with -m slow.
-SLOW = ("lstm_gan_image", "pixel_lstm")
+# in its own file: their contract checks repeat mechanisms the others cover, so with -m slow
+# (with the class-conditional variants but one: conftest.SLOW_VARIANTS).
+SLOW = ("lstm_gan_image", "pixel_lstm", *SLOW_VARIANTS)
 
 
 @functools.cache
@@ -43,9 +44,17 @@ def fresh(case, **extra):
 
 def call_inputs(model, batch_inputs):
     """What `model(...)` takes, as its serving_default signature says: the real batch for models
-    of images, latent vectors for a generator."""
+    of images, latent vectors for a generator; a list of every input where it takes several (a
+    class-conditional model's labels beside them)."""
     fn, specs = model.serving_signatures()["serving_default"]
-    return example_inputs(specs, batch_inputs)[specs[0].name]
+    return as_call_inputs(example_inputs(specs, batch_inputs), specs)
+
+
+def as_call_inputs(inputs, specs):
+    """The signature's `inputs` ({name: array}) as `model(...)` takes them: the one array, or
+    a list of them in the signature's order."""
+    arrays = [inputs[spec.name] for spec in specs]
+    return arrays if len(arrays) > 1 else arrays[0]
 
 
 def max_difference(a, b):
@@ -153,7 +162,7 @@ def example_inputs(specs, batch_inputs):
 # of endpoints (images, latents and counts, clips, token ids and strings); vae's and
 # convlstm_video's signatures are served in a clean process by test_serving_errors too, their
 # output check here with -m slow (to keep the default run within its time).
-SERVED_SLOW = ("vae", "convlstm_video", *SLOW)
+SERVED_SLOW = ("vae", "convlstm_video", "vae_conditional", *SLOW)
 
 
 @pytest.mark.parametrize("name", params([n for n in NAMES if n not in SERVED_SLOW], slow=SERVED_SLOW))
@@ -177,7 +186,8 @@ def test_export_serves_same_outputs_in_clean_process(name, tmp_path):
             else:
                 np.testing.assert_allclose(served[key], np.asarray(value), atol=1e-5, err_msg=key)
         if endpoint == "serving_default" and "probabilities" in served:
-            np.testing.assert_allclose(served["probabilities"], model.predict(inputs[specs[0].name], verbose=0), atol=1e-5)
+            predicted = model.predict(as_call_inputs(inputs, specs), verbose=0)
+            np.testing.assert_allclose(served["probabilities"], predicted, atol=1e-5)
 
 
 def test_info_describes_inputs_outputs_and_config(case):

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 import zoo
 
-from conftest import tiny
+from conftest import SLOW_VARIANTS, params, tiny
 from docs import generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,7 +70,7 @@ def decoded(body, signature):
     return tensors
 
 
-@pytest.mark.parametrize("name", zoo.list_models())
+@pytest.mark.parametrize("name", params([n for n in zoo.list_models() if n not in SLOW_VARIANTS], slow=SLOW_VARIANTS))
 def test_every_endpoint_has_a_request_that_fits_the_loaded_signature(name, tmp_path):
     model = zoo.load(name, weights="pretrained")
     requests = page_requests(name, model)

@@ -40,8 +40,10 @@ def valid(name, spec, batch=2):
         return np.random.default_rng(0).normal(size=shape).astype(spec.dtype.as_numpy_dtype)
     return np.random.default_rng(0).integers(0, 2, size=shape).astype(spec.dtype.as_numpy_dtype)
 
-def bad_versions(name, spec, value):
-    # (case, value, expected): expected "error" or "empty" (an answer with no rows)
+def bad_versions(name, spec, value, several=False):
+    # (case, value, expected): expected "error" or "empty" (an answer with no rows); with
+    # `several` batched inputs (a conditional model's labels beside its images), one emptied
+    # alone no longer has a row for each of the other's
     if spec.shape.rank == 0:
         if spec.dtype.is_floating:
             yield "nan", np.array(np.nan, value.dtype), "error"
@@ -54,7 +56,7 @@ def bad_versions(name, spec, value):
         return
     if spec.dtype == tf.string:
         return
-    yield "empty batch", value[:0], "empty"
+    yield "empty batch", value[:0], "error" if several else "empty"
     for axis, size in enumerate(spec.shape):
         if axis == 0:
             continue
@@ -83,8 +85,12 @@ def requests(loaded, limits):
         specs = signature.structured_input_signature[1]
         inputs = {name: valid(name, spec) for name, spec in specs.items()}
         cases = [("valid", dict(inputs), "answer")]
+        batched = [name for name, spec in specs.items() if spec.shape.rank and spec.dtype != tf.string]
+        if len(batched) > 1:  # every batched input empty at once: an empty answer
+            cases.append(("all batched inputs: empty batch", {**inputs, **{n: inputs[n][:0] for n in batched}},
+                          "empty"))
         for name, spec in specs.items():
-            for case, value, expected in bad_versions(name, spec, inputs[name]):
+            for case, value, expected in bad_versions(name, spec, inputs[name], len(batched) > 1):
                 cases.append((f"{name}: {case}", {**inputs, name: value}, expected))
             for case, value, expected in past_limits(name, spec, inputs[name],
                                                      {int(a): m for a, m in limits.get(endpoint, {}).get(name, {}).items()}):

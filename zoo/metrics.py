@@ -72,7 +72,7 @@ def embedded_report(generated_features, generated_logits, train_features, test_f
     }
 
 
-def conditional_report(generated, requested, real_test, test_labels, embed):
+def conditional_report(generated, requested, real_test, test_labels, embed, real_train=None, train_labels=None):
     """How well a class-conditional generator draws the class it is asked for, under the judge
     `embed(images)` → (features, logits):
 
@@ -81,7 +81,10 @@ def conditional_report(generated, requested, real_test, test_labels, embed):
       test images (the ceiling);
     - class_frechet_distance: the Fréchet distance between each class's generated and real
       test features, averaged over the classes (a class with fewer than two images of
-      either kind is left out).
+      either kind is left out); with `real_train` (and its `train_labels`),
+      class_frechet_distance_floor: the same between each class's real train and real test
+      images, as many of each class as were generated (a class's distance on about 1,000
+      images carries a bias of its own, which this floor shows).
 
     >>> rng = np.random.default_rng(0)
     >>> def embed(images):  # features: the pixels; logits: one-hot of the first pixel
@@ -97,14 +100,24 @@ def conditional_report(generated, requested, real_test, test_labels, embed):
     n = len(generated)
     features, logits = embed(np.concatenate([generated, real_test]))
     predicted = np.argmax(logits, axis=1)
-    distances = [frechet_distance(features[:n][requested == c], features[n:][test_labels == c])
-                 for c in np.unique(requested)
-                 if (requested == c).sum() >= 2 and (test_labels == c).sum() >= 2]
-    return {
+
+    def class_distance(first, first_labels, second, second_labels):  # averaged over the requested classes
+        distances = []
+        for c in np.unique(requested):
+            a, b = first[first_labels == c][:(requested == c).sum()], second[second_labels == c]
+            if len(a) >= 2 and len(b) >= 2:
+                distances.append(frechet_distance(a, b))
+        return round(float(np.mean(distances)), 4) if distances else None
+
+    report = {
         "conditional_accuracy": round(float(np.mean(predicted[:n] == requested)), 4),
         "conditional_accuracy_real": round(float(np.mean(predicted[n:] == test_labels)), 4),
-        "class_frechet_distance": round(float(np.mean(distances)), 4) if distances else None,
+        "class_frechet_distance": class_distance(features[:n], requested, features[n:], test_labels),
     }
+    if real_train is not None:
+        report["class_frechet_distance_floor"] = class_distance(embed(real_train)[0], np.asarray(train_labels),
+                                                                features[n:], test_labels)
+    return report
 
 
 def _psd_sqrt(matrix):

@@ -75,7 +75,7 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
     each judge: the share drawn as the class asked for, and the per-class Fréchet distance."""
     splits = image_classification_splits(dataset, model.image_shape, model_name=model_name, data_dir=data_dir,
                                          download=download, max_test_examples=test_examples)
-    real_train, _ = (np.asarray(t) for t in next(iter(splits["train"].take(samples).batch(samples))))
+    real_train, train_labels = (np.asarray(t) for t in next(iter(splits["train"].take(samples).batch(samples))))
     real_test, test_labels = (np.asarray(t) for t in next(iter(splits["test"].take(samples).batch(samples))))
     n = min(samples, len(real_train), len(real_test))
     requested = np.arange(n) % model.num_classes
@@ -83,7 +83,8 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
     judges = default_judges(judge_weights)
     report = judged(generated, real_train[:n], real_test[:n], judges)
     for suffix, embed in judges.items():
-        conditional = metrics.conditional_report(generated, requested, real_test[:n], test_labels[:n], embed)
+        conditional = metrics.conditional_report(generated, requested, real_test[:n], test_labels[:n], embed,
+                                                 real_train[:n], train_labels[:n])
         report.update({key + suffix: value for key, value in conditional.items()})
     return report
 
@@ -132,7 +133,8 @@ def quality_notes(metrics, samples="samples", dataset=None):
         notes.append("conditional_accuracy: the share of the samples, drawn for the classes in turn (as many of each), "
                       "that the judge classifies as the class asked for; _real: the judge's accuracy on as many real "
                       "test images; class_frechet_distance: the Fréchet distance between each class's samples and its "
-                      "real test images, averaged over the classes")
+                      "real test images, averaged over the classes (_floor: the same between as many real train "
+                      "images of each class and the real test images)")
     return notes
 
 
