@@ -175,7 +175,7 @@ class DCGAN(ImageGAN):
 
 @register_model(
     "dcgan_conditional",
-    task="class-conditional image generation (GAN)",
+    task="image generation (class-conditional GAN)",
     dataset="mnist",
     recipe="recipes.dcgan_conditional.recipe",
     metric="conditional_accuracy_conv",

@@ -381,7 +381,7 @@ class LSTMGANImage(ImageGAN):
 
 @register_model(
     "lstm_gan_image_conditional",
-    task="class-conditional image generation (GAN)",
+    task="image generation (class-conditional GAN)",
     dataset="mnist",
     recipe="recipes.lstm_gan_image_conditional.recipe",
     metric="conditional_accuracy_conv",
