@@ -18,8 +18,11 @@ from zoo.errors import DataError
 from conftest import params, refusal
 
 # By default one recipe per image loader: `image_splits` (the classifier's; dcgan's and
-# lstm_gan_image's are the same call) and `binarized_splits` (vae's; pixel_lstm inherits it).
-IMAGE_RECIPES = params(["lstm_image_classifier", "vae"], slow=["dcgan", "pixel_lstm", "lstm_gan_image"])
+# lstm_gan_image's are the same call) and `binarized_splits` (vae's; pixel_lstm inherits it),
+# and a class-conditional generator, which takes its classes from the folder's sub-folders.
+IMAGE_RECIPES = params(["lstm_image_classifier", "vae", "vae_conditional"],
+                       slow=["dcgan", "pixel_lstm", "lstm_gan_image", "dcgan_conditional", "lstm_gan_image_conditional",
+                             "pixel_lstm_conditional"])
 
 
 def write_images(folder, classes=("bars", "dots", "rings"), per_class=12, corrupt=True):
@@ -87,6 +90,8 @@ def test_image_recipe_trains_on_a_folder_and_loads(name, image_folder, tmp_path)
     assert tuple(model.image_shape) == (28, 28, 1)
     if name == "lstm_image_classifier":
         assert model.class_names == ["bars", "dots", "rings"]
+    if name.endswith("_conditional"):  # one class per sub-folder, each drawn on request
+        assert model.num_classes == 3 and model.sample(2, seed=0, labels=[2, 0]).shape == (2, 28, 28, 1)
 
 
 # A folder of 120 images with the defaults: --smoke and no --validation-examples (10 % of the 96
