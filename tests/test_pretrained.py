@@ -75,9 +75,8 @@ def test_the_trained_models_ship_weights():
 # Models with a measure that takes minutes to re-measure: pixel_lstm draws its 10,000 images
 # pixel by pixel (784 steps), vae's NLL is 1,000 images × 1,000 importance samples. By default
 # their other metrics are re-measured (":light"), and every metric with -m slow.
-# Their class-conditional variants likewise (the marginal NLL sums over the ten classes).
-LIGHT = {"pixel_lstm": dict(quality_samples=0), "vae": dict(nll_examples=0),
-         "pixel_lstm_conditional": dict(quality_samples=0), "vae_conditional": dict(nll_examples=0)}
+# Its class-conditional variant likewise (the marginal NLL sums over the ten classes).
+LIGHT = {"pixel_lstm": dict(quality_samples=0), "vae": dict(nll_examples=0), "vae_conditional": dict(nll_examples=0)}
 # lstm_gan_image's metrics are all sample measures, re-measured as dcgan's are (which stay in the
 # default run); convlstm_video's need 5,000 clips generated and judged (3 minutes), cnn_lstm_video's
 # 5,000 clips classified at every length (20 s), pixel_lstm's light measure 10,000 exact NLLs (20 s):
@@ -85,9 +84,8 @@ LIGHT = {"pixel_lstm": dict(quality_samples=0), "vae": dict(nll_examples=0),
 # are checked against tests/golden.json (test_wheel.py: the checkout and the installed wheel), and
 # every recipe's `evaluate` re-measures its smoke run's card exactly (test_recipes.py).
 # The class-conditional variants are re-measured as their models are: dcgan_conditional and
-# vae_conditional:light by default, the LSTM GAN's and the pixel LSTM's with -m slow.
-SLOW_ONLY = {"lstm_gan_image", "convlstm_video", "cnn_lstm_video", "pixel_lstm:light",
-             "lstm_gan_image_conditional", "pixel_lstm_conditional:light"}
+# vae_conditional:light by default, the LSTM GAN's with -m slow.
+SLOW_ONLY = {"lstm_gan_image", "convlstm_video", "cnn_lstm_video", "pixel_lstm:light", "lstm_gan_image_conditional"}
 CASES = [n for n in SHIPPED if n not in LIGHT] + [n + ":light" for n in SHIPPED if n in LIGHT]
 
 
