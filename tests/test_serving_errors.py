@@ -191,9 +191,9 @@ def test_predict_answers_an_empty_batch_with_an_empty_answer(name, smoke_run):
     model = smoke_model(name, smoke_run)
     fn, specs = model.serving_signatures()["serving_default"]
 
-    def inputs(rows):  # every input of serving_default (a conditional model's labels too), `rows` long
+    def inputs(rows):  # every batched input of serving_default (a conditional model's labels too), `rows` long
         arrays = [np.zeros([rows, *[3 if d is None else d for d in spec.shape[1:]]], spec.dtype.as_numpy_dtype)
-                  for spec in specs]
+                  for spec in specs if spec.shape.rank]
         return arrays if len(arrays) > 1 else arrays[0]
 
     answer = model.predict(inputs(0), verbose=0)

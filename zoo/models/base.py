@@ -247,13 +247,17 @@ class ZooModel(keras.Model):
             ...
             ValueError: ...predict takes a numeric array (see ...), got one of dtype <U1.
         """
-        shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+        dtype = getattr(x, "dtype", None)
         if dtype is not None and np.dtype(getattr(dtype, "as_numpy_dtype", dtype)).kind in "USO":
             raise ValueError(f"{self.name}.predict takes a numeric array (see `serving_signatures`), got one of "
                              f"dtype {dtype}.")
-        if shape is not None and len(shape) > 0 and shape[0] == 0:
-            one = np.zeros((1, *shape[1:]), dtype=getattr(x.dtype, "as_numpy_dtype", x.dtype))
-            return tf.nest.map_structure(lambda v: np.asarray(v)[:0], super().predict(one, verbose=0))
+        arrays = [v for v in tf.nest.flatten(x) if getattr(v, "shape", None) is not None and len(v.shape) > 0]
+        if arrays and all(v.shape[0] == 0 for v in arrays):  # every input empty (a model's labels too)
+            def one(v):
+                return np.zeros((1, *v.shape[1:]), dtype=getattr(v.dtype, "as_numpy_dtype", v.dtype))
+
+            answer = super().predict(tf.nest.map_structure(one, x), verbose=0)
+            return tf.nest.map_structure(lambda v: np.asarray(v)[:0], answer)
         ranks = tuple(len(v.shape) for v in tf.nest.flatten(x) if getattr(v, "shape", None) is not None)
         if ranks != getattr(self, "_predict_ranks", ranks):
             self.make_predict_function(force=True)

@@ -57,10 +57,11 @@ class ClassConditional:
             return None
         if labels is None:
             return ops.cast(ops.arange(n) % self.num_classes, "int32")
+        if tf.is_tensor(labels) and not tf.executing_eagerly():  # traced: checked when the graph runs
+            # (Keras' own traces of a built model send float placeholders: cast, not refused)
+            return serving.checked_ids(ops.cast(labels, "int32"), self.num_classes, self._out_of_range())
         if tf.is_tensor(labels) and not labels.dtype.is_integer:
             raise ValueError(f"labels must be integer class ids, got a tensor of {labels.dtype.name}.")
-        if tf.is_tensor(labels) and not tf.executing_eagerly():  # traced: checked when the graph runs
-            return serving.checked_ids(ops.cast(labels, "int32"), self.num_classes, self._out_of_range())
         values = np.asarray(labels)
         if values.ndim == 0:
             values = np.full((n,), values)

@@ -196,20 +196,26 @@ def bounded(fn, specs, limits, endpoint):
 
 def answers_empty_batches(fn, specs):
     """`fn`, answering a request of no examples with outputs of no rows. Keras' layers fail on
-    a batch of size 0 (an LSTM cell, for one), so such a batch is padded to one example of
-    zeros and the answer cut back to none. Signatures without a batched input are unchanged."""
+    a batch of size 0 (an LSTM cell, for one), so each empty batched input is padded to one
+    example of zeros and the answer cut back to the first batched input's rows. Where there are
+    several (a class-conditional model's labels beside its images), all empty is an empty
+    answer, and one empty beside another that is not is left to `fn`'s own check that each row
+    has its label. Signatures without a batched input are unchanged."""
     batched = [i for i, s in enumerate(specs) if s.shape.rank and s.shape[0] is None]
-    if len(batched) != 1:
+    if not batched:
         return fn
-    index, spec = batched[0], specs[batched[0]]
-    expected = "[" + ", ".join("batch" if d is None else str(d) for d in spec.shape) + "]"
+    expected = {i: "[" + ", ".join("batch" if d is None else str(d) for d in specs[i].shape) + "]" for i in batched}
 
     def answered(*args):
-        x = args[index]
-        tf.debugging.assert_rank(x, spec.shape.rank, message=f"{spec.name} must have shape {expected}")
-        n = tf.shape(x)[0]
-        filler = tf.zeros(tf.concat([[tf.maximum(1 - n, 0)], tf.shape(x)[1:]], axis=0), x.dtype)
-        outputs = fn(*args[:index], tf.concat([x, filler], axis=0), *args[index + 1:])
+        args = list(args)
+        for i in batched:
+            tf.debugging.assert_rank(args[i], specs[i].shape.rank, message=f"{specs[i].name} must have shape {expected[i]}")
+        n = tf.shape(args[batched[0]])[0]
+        for i in batched:
+            x = args[i]
+            filler = tf.zeros(tf.concat([[tf.maximum(1 - tf.shape(x)[0], 0)], tf.shape(x)[1:]], axis=0), x.dtype)
+            args[i] = tf.concat([x, filler], axis=0)
+        outputs = fn(*args)
         return {key: value[:n] for key, value in outputs.items()}
 
     return answered
