@@ -9,6 +9,19 @@ from keras import ops
 from zoo.models import serving
 
 
+def rows(x):
+    """The number of rows of `x`: an int where it is known (an array, an eager tensor), a
+    scalar tensor for a traced tensor of unknown batch, None where even its rank is unknown."""
+    try:
+        return int(x.shape[0])
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return tf.shape(x)[0] if x.shape.rank else None
+    except (AttributeError, ValueError):
+        return None
+
+
 class ClassConditional:
     """Mixin of a generator that can be class-conditional: `num_classes` 0 is an unconditional
     model, more a conditional one whose methods take `labels` (int class ids in
@@ -76,6 +89,21 @@ class ClassConditional:
 
     def _out_of_range(self):
         return f"labels must lie in [0, {self.num_classes}): this model draws {self.num_classes} classes"
+
+    def required_labels(self, labels, images):
+        """`checked_labels` of the labels that come with `images` (a likelihood, an encoding or a
+        completion of given images), which a conditional model cannot do without: None for an
+        unconditional model (which asks nothing of `images`), else the labels checked.
+
+        Raises:
+            ValueError: a conditional model given no labels, or labels as `checked_labels` refuses.
+        """
+        if labels is None and not self.num_classes:
+            return None
+        if labels is None:
+            raise ValueError(f"This {type(self).__name__} is class-conditional (num_classes={self.num_classes}): "
+                             "give each image's class, labels=[...].")
+        return self.checked_labels(labels, rows(images))
 
     def batch_labels(self, data):
         """The int32 labels of a training batch `(inputs, labels)` for a conditional model, None

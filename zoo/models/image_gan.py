@@ -10,7 +10,7 @@ import tensorflow as tf
 from keras import ops
 
 from zoo.models.base import ZooModel
-from zoo.models.conditional import ClassConditional
+from zoo.models.conditional import ClassConditional, rows
 
 LOSSES = ("non_saturating", "wgan_gp")
 
@@ -202,7 +202,7 @@ class ImageGAN(ClassConditional, ZooModel):
         if self.num_classes and isinstance(z, (tuple, list)):
             z, labels = z
         self.expect_shape(z, (None, self.latent_dim), "latent vectors")
-        labels = self.checked_labels(labels, ops.shape(z)[0])  # None: the classes in turn
+        labels = self.checked_labels(labels, rows(z))  # None: the classes in turn
         return (self.ema_generator(self._generator_inputs(z, labels), training=False) + 1.0) / 2.0
 
     def generate(self, z, output="uint8", labels=None):
@@ -233,7 +233,7 @@ class ImageGAN(ClassConditional, ZooModel):
         """
         self.checked_output(output)
         z = self.expect_shape(z, (None, self.latent_dim), "latent vectors")
-        labels = self.checked_labels(labels, ops.shape(z)[0])  # refuses labels for an unconditional GAN
+        labels = self.checked_labels(labels, rows(z))  # refuses labels for an unconditional GAN
         return self.as_output(self(z if labels is None else (z, labels)), output)
 
     def sample(self, n, seed=None, output="uint8", labels=None):

@@ -221,13 +221,6 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
             return self.marginal_log_prob(images)[0]
         return self.log_prob(images)
 
-    def _required_labels(self, labels, images):
-        # An image's class is part of what a conditional model scores or completes: no default.
-        if self.num_classes and labels is None:
-            raise ValueError(f"This {type(self).__name__} is class-conditional (num_classes={self.num_classes}): "
-                             "give each image's class, labels=[...] (marginal_log_prob sums over the classes).")
-        return self.checked_labels(labels, ops.shape(images)[0])
-
     def log_prob(self, images, labels=None):
         """Exact log-likelihood in nats of binary images (given their classes, for a
         conditional model: log p(x | y)).
@@ -258,7 +251,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
             ValueError: images must have shape [batch, 4, 4, 1], got [3, 5, 5, 1].
         """
         x = self.thresholded(self.expect_images(images, (None, *self.image_shape), "images"))
-        return -ops.sum(bernoulli_nll(x, self.pixel_logits(x, self._required_labels(labels, x))), axis=(1, 2, 3))
+        return -ops.sum(bernoulli_nll(x, self.pixel_logits(x, self.required_labels(labels, x))), axis=(1, 2, 3))
 
     def marginal_log_prob(self, images):
         """A conditional model's exact log p(x) = log Σ_y p(y) p(x | y), p(y) = 1 / num_classes.
@@ -363,7 +356,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         if int(known_rows) != known_rows or not 1 <= known_rows <= height:
             raise ValueError(f"known_rows must lie in [1, {height}] (the image's rows), got {known_rows}; to draw "
                              "whole images use sample().")
-        labels = self._required_labels(labels, images)
+        labels = self.required_labels(labels, images)
         return self.as_output(drawn_images(self, images, int(known_rows), seed, labels), output)
 
     def uniform_draws(self, n, seed):

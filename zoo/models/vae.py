@@ -8,7 +8,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
-from zoo.models.conditional import ClassConditional
+from zoo.models.conditional import ClassConditional, rows
 from zoo.models.layers import conditioned_input
 from zoo.config import at_least, check, check_fields, with_defaults
 from zoo.registry import register_model
@@ -217,14 +217,7 @@ class VAE(ClassConditional, BinaryImageModel):
         labels = None
         if self.num_classes and isinstance(images, (tuple, list)):
             images, labels = images
-        return self.reconstruct(images, output="float", labels=self._required_labels(labels, images))
-
-    def _required_labels(self, labels, images):
-        # An image's class is part of what a conditional VAE encodes: there is no default.
-        if self.num_classes and labels is None:
-            raise ValueError(f"This {type(self).__name__} is class-conditional (num_classes={self.num_classes}): "
-                             "give each image's class, labels=[...] (call it with (images, labels)).")
-        return self.checked_labels(labels, ops.shape(images)[0])
+        return self.reconstruct(images, output="float", labels=self.required_labels(labels, images))
 
     def _with_labels(self, network, x, labels):
         return network(x if labels is None else [ops.convert_to_tensor(x, "float32"), labels])
@@ -252,7 +245,7 @@ class VAE(ClassConditional, BinaryImageModel):
             (TensorShape([3, 2]), TensorShape([3, 2]), tf.float32)
         """
         pixels = self._pixels(self.expect_images(images, (None, *self.image_shape), "images"))
-        return self._with_labels(self.encoder, pixels, self._required_labels(labels, pixels))
+        return self._with_labels(self.encoder, pixels, self.required_labels(labels, pixels))
 
     def decode(self, z, output="uint8", labels=None):
         """Latent vectors → images of the decoded pixel means.
@@ -283,7 +276,7 @@ class VAE(ClassConditional, BinaryImageModel):
         """
         self.checked_output(output)
         z = self.expect_shape(z, (None, self.latent_dim), "latent vectors")
-        logits = self._with_labels(self.decoder, z, self.checked_labels(labels, ops.shape(z)[0]))
+        logits = self._with_labels(self.decoder, z, self.checked_labels(labels, rows(z)))
         return self.as_output(ops.sigmoid(logits), output)
 
     def reconstruct(self, images, output="uint8", labels=None):
@@ -309,7 +302,7 @@ class VAE(ClassConditional, BinaryImageModel):
         """
         self.checked_output(output)
         images = self.expect_images(images, (None, *self.image_shape), "images")  # before the labels' count
-        labels = self._required_labels(labels, images)
+        labels = self.required_labels(labels, images)
         return self.decode(self.encode(images, labels)[0], output, labels)
 
     def sample(self, n, seed=None, output="uint8", labels=None):
@@ -453,7 +446,7 @@ class VAE(ClassConditional, BinaryImageModel):
         check("samples", samples, at_least(1))
         check("chunk", chunk, at_least(1))
         x = self.thresholded(binary_images)
-        labels = self._required_labels(labels, x)
+        labels = self.required_labels(labels, x)
         mean, log_variance = self._with_labels(self.encoder, x, labels)
         batch = ops.shape(x)[0]
         log_weights = []
