@@ -96,7 +96,7 @@ def conditional_table():
 
     rows = ["| model | conditional accuracy, second judge (first) | real test images, second judge (first) | "
             "score ratio, second judge: conditional / unconditional | Fréchet distance, second judge: conditional / "
-            "unconditional | per-class Fréchet distance, second judge (floor) | test NLL, nats: −log p(x) / −log p(x | y) / "
+            "unconditional | per-class Fréchet distance, second judge (floor) | test NLL, nats: −log p(x) / −log p(x \\| y) / "
             "unconditional | training |",
             "|---|---|---|---|---|---|---|---|"]
     for name, plain in zoo.registry.conditional_variants().items():
