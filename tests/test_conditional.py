@@ -9,11 +9,14 @@ import tensorflow as tf
 import zoo
 from zoo.errors import ConfigError
 
+from conftest import params
+
 SIZES = {"dcgan": dict(latent_dim=8, width=8, generator_width=0),
          "lstm_gan_image": dict(latent_dim=8, units=16, d_units=8, r1_penalty=1.0, r1_interval=2)}
 
 
-@pytest.mark.parametrize("name", sorted(SIZES))
+# lstm_gan_image's case (70 s) is dcgan's mechanism with other networks: with -m slow.
+@pytest.mark.parametrize("name", params(["dcgan"], slow=["lstm_gan_image"]))
 def test_a_conditional_gan_trains_on_labels_and_draws_the_class_asked_for(name):
     gan = zoo.load(name, num_classes=3, seed=0, **SIZES[name])
     gan.compile()

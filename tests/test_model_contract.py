@@ -53,7 +53,7 @@ def call_inputs(model, batch_inputs):
 def as_call_inputs(inputs, specs):
     """The signature's `inputs` ({name: array}) as `model(...)` takes them: the one array, or
     a list of them in the signature's order."""
-    arrays = [inputs[spec.name] for spec in specs]
+    arrays = [inputs[spec.name] for spec in specs if spec.shape.rank]  # not a setting (convlstm's num_frames)
     return arrays if len(arrays) > 1 else arrays[0]
 
 

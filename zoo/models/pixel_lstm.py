@@ -134,7 +134,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         and a conditional model's one-hot class."""
         return self.image_shape[0] + self.num_classes
 
-    def row_codes(self, labels, batch):
+    def _row_codes(self, labels, batch):
         """Each row's code [batch, h, code_size]: its one-hot position, then (for a conditional
         model) the image's one-hot class `labels` [batch]."""
         height = self.image_shape[0]
@@ -222,8 +222,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         return self.log_prob(images)
 
     def log_prob(self, images, labels=None):
-        """Exact log-likelihood in nats of binary images (given their classes, for a
-        conditional model: log p(x | y)).
+        """Exact log-likelihood in nats of binary images (a conditional model's: log p(x | y)).
 
         The sum over pixels of log p(x_i | x_<i), pixels in raster order.
 
@@ -411,7 +410,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         """
         height = self.image_shape[0]
         rows = ops.reshape(x, (-1, height, self.row_size))
-        positions = self.row_codes(labels, ops.shape(rows)[0])  # and a conditional model's class
+        positions = self._row_codes(labels, ops.shape(rows)[0])  # and a conditional model's class
         above = [self._shifted_down(rows, k) for k in range(1, max(self.context_rows, 1) + 1)]
         h = self.lstms[0](ops.concatenate([above[0], positions], axis=-1))
         for lstm in self.lstms[1:]:
@@ -433,7 +432,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         Args:
             context: [..., units + context_rows × row_size + code_size]: the last LSTM layer's
                 output, the `context_rows` rows above (nearest first) and the row's code
-                (`row_codes`: its one-hot position, and a conditional model's class).
+                (`_row_codes`: its one-hot position, and a conditional model's class).
             above: the `context_rows` rows above, nearest first, each [..., row_size]
                 (row_size = width × channels).
 

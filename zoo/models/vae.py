@@ -223,8 +223,7 @@ class VAE(ClassConditional, BinaryImageModel):
         return network(x if labels is None else [ops.convert_to_tensor(x, "float32"), labels])
 
     def encode(self, images, labels=None):
-        """Raw pixels → (mean, log-variance) of the posterior q(z|x) (q(z|x, y) for a
-        conditional VAE).
+        """Raw pixels → (mean, log-variance) of the posterior q(z|x) (a conditional VAE's: q(z|x, y)).
 
         Args:
             images: raw pixels (0–255) [batch, h, w, c] (or [batch, h, w] for one channel).
@@ -412,8 +411,7 @@ class VAE(ClassConditional, BinaryImageModel):
         return self.step_logs()
 
     def importance_sampled_nll(self, binary_images, samples=1000, chunk=100, labels=None):
-        """−log p(x) per image (−log p(x|y) for a conditional VAE), estimated by importance
-        sampling (the IWAE bound).
+        """−log p(x) per image (a conditional VAE's: −log p(x|y)), importance-sampled (the IWAE bound).
 
         With k = `samples` draws z_i from q(z|x) (Burda et al. 2016):
         −log (1/k) Σ p(x|z_i) p(z_i) / q(z_i|x), an upper bound on the NLL that tightens as k

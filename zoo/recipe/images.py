@@ -522,8 +522,9 @@ class ImageGANRecipe(ImageRecipe):
 
 
 class ConditionalImages:
-    """Mixin before an image generator's recipe class: its class-conditional version
-    (`dcgan_conditional` is `class Recipe(ConditionalImages, DCGANRecipe)`).
+    """Mixin before an image generator's recipe class that makes the class-conditional recipe.
+
+    `dcgan_conditional`'s is `class Recipe(ConditionalImages, DCGANRecipe)`.
 
     The data come with their classes (TFDS' labels, or an `--images` folder's class
     sub-folders), the model's `num_classes` is derived from them, the sample measures add
@@ -549,6 +550,13 @@ class ConditionalImages:
 
         Returns:
             A dict: `image_shape` and `num_classes`.
+
+        Examples:
+            >>> from types import SimpleNamespace
+            >>> from zoo.registry import get_entry
+            >>> data = SimpleNamespace(info={"image_shape": (28, 28, 1), "class_names": list("0123456789")})
+            >>> get_entry("dcgan_conditional").recipe().derived(None, data)
+            {'image_shape': (28, 28, 1), 'num_classes': 10}
         """
         return dict(image_shape=data.info["image_shape"], num_classes=len(data.info["class_names"]))
 
@@ -560,15 +568,24 @@ class ConditionalImages:
 
         Returns:
             str: the model table's "shipped metric" cell, in markdown (see `Recipe.headline`).
+
+        Examples:
+            >>> from zoo import cards
+            >>> from zoo.registry import get_entry
+            >>> card = cards.read_card(cards.saved_models_dir() / "dcgan_conditional")
+            >>> get_entry("dcgan_conditional").recipe().headline(card).startswith("conditional accuracy **99.22 %**")
+            True
         """
         m = card["metrics"]
-        text = (f"conditional accuracy **{m['conditional_accuracy_conv']:.1%}** (second judge; real test images "
-                f"{m['conditional_accuracy_real_conv']:.1%}), {m['conditional_accuracy']:.1%} under the first; ")
+        text = (f"conditional accuracy **{100 * m['conditional_accuracy_conv']:.2f} %** (second judge; real test "
+                f"images {100 * m['conditional_accuracy_real_conv']:.2f} %), {100 * m['conditional_accuracy']:.2f} % "
+                "under the first; ")
         return text + super().headline(card)
 
     def pictures(self, model, config, data, results, output):
-        """The unconditional recipe's pictures, with `output`/samples.png redrawn: 10 samples of
-        each class (the run's seed), one row per class.
+        """The unconditional recipe's pictures, with samples.png redrawn one row per class.
+
+        Ten samples of each class, drawn with the run's seed.
 
         Args:
             model: the trained generator.
@@ -579,6 +596,14 @@ class ConditionalImages:
 
         Returns:
             {picture: file name}, "samples" among them.
+
+        Examples:
+            >>> import pathlib, tempfile, zoo
+            >>> from zoo.registry import get_entry
+            >>> recipe = get_entry("dcgan_conditional").recipe()
+            >>> model = zoo.load("dcgan_conditional", latent_dim=8, width=8, generator_width=0)
+            >>> recipe.pictures(model, recipe.config(latent_dim=8), None, None, pathlib.Path(tempfile.mkdtemp()))
+            {'samples': 'samples.png'}
         """
         import numpy as np
 
