@@ -79,7 +79,7 @@ def refusal(argv, capsys):
 # The checks that go over every model take one of them by default (vae_conditional: labels at
 # every kind of endpoint), the others with -m slow; tests/test_conditional.py covers the labels
 # of each kind of model in the default run.
-SLOW_VARIANTS = ("dcgan_conditional", "lstm_gan_image_conditional")
+SLOW_VARIANTS = ("dcgan_conditional", "lstm_gan_image_conditional", "pixel_lstm_conditional")
 
 
 class SmokeRuns(collections.abc.Mapping):

@@ -132,6 +132,7 @@ def test_the_conditional_benchmark_times_each_variant_against_its_model(tmp_path
 
     assert conditional.conditional_variants() == {"dcgan_conditional": "dcgan",
                                                   "lstm_gan_image_conditional": "lstm_gan_image",
+                                                  "pixel_lstm_conditional": "pixel_lstm",
                                                   "vae_conditional": "vae"}
     results = conditional.main(["--models", "vae_conditional", "--rounds", "2", "--steps", "2", "--warmup", "1",
                                 "--output", str(tmp_path / "c")])
@@ -167,7 +168,6 @@ def test_a_conditional_pixel_lstm_is_exact_given_the_class_and_summed_over_the_c
     from conftest import tiny
 
     model = tiny("pixel_lstm", image_shape=(2, 2, 2), num_layers=2, head_layers=2, context_rows=1, num_classes=3)
-    assert "pixel_lstm_conditional" not in zoo.list_models()  # registered once its weights ship (issue 40)
     images = np.array(list(itertools.product([0, 255], repeat=8)), "uint8").reshape(-1, 2, 2, 2)
     marginal, per_class = (np.asarray(t, np.float64) for t in model.marginal_log_prob(images))
     np.testing.assert_allclose(np.exp(per_class).sum(axis=0), 1.0, atol=1e-4)

@@ -21,7 +21,8 @@ from conftest import params, refusal
 # lstm_gan_image's are the same call) and `binarized_splits` (vae's; pixel_lstm inherits it),
 # and a class-conditional generator, which takes its classes from the folder's sub-folders.
 IMAGE_RECIPES = params(["lstm_image_classifier", "vae", "vae_conditional"],
-                       slow=["dcgan", "pixel_lstm", "lstm_gan_image", "dcgan_conditional", "lstm_gan_image_conditional"])
+                       slow=["dcgan", "pixel_lstm", "lstm_gan_image", "dcgan_conditional", "lstm_gan_image_conditional",
+                             "pixel_lstm_conditional"])
 
 
 def write_images(folder, classes=("bars", "dots", "rings"), per_class=12, corrupt=True):

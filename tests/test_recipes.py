@@ -67,7 +67,7 @@ def test_unknown_dataset_stops_before_training(name, tmp_path):
 # The class-conditional variants run their unconditional recipe's code with labels: the GAN's
 # smoke run stays in the default run (the ConditionalImages recipe's), the others are checked
 # with -m slow, beside their unconditional models' in the default run.
-SMOKE_SLOW = ("lstm_gan_image_conditional", "vae_conditional")
+SMOKE_SLOW = ("lstm_gan_image_conditional", "vae_conditional", "pixel_lstm_conditional")
 SMOKE_NAMES = params([n for n in NAMES if n not in SMOKE_SLOW], slow=SMOKE_SLOW)
 
 

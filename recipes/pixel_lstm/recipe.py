@@ -84,7 +84,7 @@ class PixelLSTMRecipe(BinaryImageRecipe):
         if "test_conditional_nll" in metrics:
             notes.append(f"test_conditional_nll: −log p(x | y), each image given its class, exact; test_nll is "
                          f"−log p(x) = −log Σ_y p(y) p(x | y), p(y) = 1/{metrics['nll_classes']} "
-                         "(PixelLSTM.marginal_log_prob)")
+                         "(ConditionalPixelLSTM.marginal_log_prob)")
         notes += quality_notes(metrics, "binary samples (against real grey images)", dataset=dataset["name"])
         return notes
 

@@ -6,7 +6,7 @@ from zoo.models.dcgan import DCGAN, ConditionalDCGAN
 from zoo.models.lstm_gan_image import ConditionalLSTMGANImage, LSTMGANImage
 from zoo.models.lstm_gan_text import LSTMGANText
 from zoo.models.lstm_image_classifier import LSTMImageClassifier
-from zoo.models.pixel_lstm import PixelLSTM
+from zoo.models.pixel_lstm import ConditionalPixelLSTM, PixelLSTM
 from zoo.models.vae import VAE, ConditionalVAE
 
-__all__ = ["CNNLSTMVideo", "ConditionalDCGAN", "ConditionalLSTMGANImage", "ConditionalVAE", "ConvLSTMVideo", "DCGAN", "LSTMGANImage", "LSTMGANText", "LSTMImageClassifier", "PixelLSTM", "VAE"]
+__all__ = ["CNNLSTMVideo", "ConditionalDCGAN", "ConditionalLSTMGANImage", "ConditionalPixelLSTM", "ConditionalVAE", "ConvLSTMVideo", "DCGAN", "LSTMGANImage", "LSTMGANText", "LSTMImageClassifier", "PixelLSTM", "VAE"]

@@ -1,5 +1,5 @@
 """What the zoo's class-conditional generators share (`dcgan_conditional`,
-`lstm_gan_image_conditional`, `vae_conditional`; `pixel_lstm`'s `num_classes`): a `num_classes`
+`lstm_gan_image_conditional`, `vae_conditional`, `pixel_lstm_conditional`): a `num_classes`
 field, and labels checked the same way in Python, in a traced call and at an exported endpoint."""
 
 import numpy as np

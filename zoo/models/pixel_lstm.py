@@ -6,10 +6,11 @@ et al. 2016)."""
 import math
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.config import at_least, check_fields
+from zoo.config import at_least, check_fields, with_defaults
 from zoo.errors import ConfigError
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
 from zoo.models.conditional import ClassConditional
@@ -269,7 +270,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
 
         Examples:
             >>> import numpy as np, zoo
-            >>> model = zoo.load("pixel_lstm", num_classes=10, image_shape=(4, 4, 1), units=8, head_units=8,
+            >>> model = zoo.load("pixel_lstm_conditional", image_shape=(4, 4, 1), units=8, head_units=8,
             ...                  local_units=8)
             >>> marginal, per_class = model.marginal_log_prob(np.zeros((2, 4, 4), "uint8"))
             >>> marginal.shape, per_class.shape
@@ -645,3 +646,30 @@ def _shifted(columns, k):
     if k > 0:
         return ops.concatenate([ops.zeros_like(columns[:, :k]), columns[:, :-k]], axis=1)
     return ops.concatenate([columns[:, -k:], ops.zeros_like(columns[:, :-k])], axis=1)
+
+
+@register_model(
+    "pixel_lstm_conditional",
+    task="image generation (class-conditional, autoregressive, exact likelihood)",
+    dataset="mnist",
+    recipe="recipes.pixel_lstm_conditional.recipe",
+    metric="conditional_accuracy_conv",
+)
+@with_defaults(num_classes=10)
+class ConditionalPixelLSTM(PixelLSTM):
+    """`pixel_lstm` conditioned on the class: an exact log p(x | y), and samples of a given digit.
+
+    The same networks and training as `PixelLSTM` with `num_classes=10`: the label, one-hot,
+    goes beside each row's position into the LSTM and the per-row network. Its likelihood is
+    exact both given the class (`log_prob(images, labels)`) and summed over the classes
+    (`marginal_log_prob`: log p(x) = log Σ_y p(y) p(x | y)), the figure to set beside
+    `pixel_lstm`'s. A registered variant, like `dcgan_conditional`.
+
+    Examples:
+        >>> model = ConditionalPixelLSTM(image_shape=(4, 4, 1), units=8, head_units=8, local_units=8)
+        >>> model.num_classes, model.sample(2, seed=0, labels=[3, 9]).shape
+        (10, TensorShape([2, 4, 4, 1]))
+    """
+
+    SERVING_EXAMPLES = {"sample": {"labels": np.array([7, 3], "int32"), "seed": 3},
+                        "complete": {"known_rows": 14, "seed": 0, "labels": np.array([0], "int32")}}
