@@ -35,6 +35,7 @@ TOLERANCE = {
     "conditional_accuracy": 0.002, "conditional_accuracy_real": 0.002, "class_frechet_distance": 0.1,
     "conditional_accuracy_conv": 0.002, "conditional_accuracy_real_conv": 0.002, "class_frechet_distance_conv": 0.1,
     "class_frechet_distance_floor": 0.02, "class_frechet_distance_floor_conv": 0.02,
+    "conditional_accuracy_real_binary": 0.002, "conditional_accuracy_real_binary_conv": 0.002,
     # Tables of a metric by a setting ({clip length: accuracy}): each entry within this.
     "test_accuracy_by_frames": 0.001, "digit_accuracy_by_frames": 0.001,
     # convlstm_video: 5,000 clips generated frame by frame from their first frames (float32

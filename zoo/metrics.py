@@ -96,10 +96,19 @@ def conditional_report(generated, requested, real_test, test_labels, embed, real
     >>> report["conditional_accuracy"], report["conditional_accuracy_real"], report["class_frechet_distance"]
     (1.0, 1.0, 0.0)
     """
-    requested, test_labels = np.asarray(requested), np.asarray(test_labels)
     n = len(generated)
     features, logits = embed(np.concatenate([generated, real_test]))
-    predicted = np.argmax(logits, axis=1)
+    train_features = None if real_train is None else embed(real_train)[0]
+    return embedded_conditional_report(features[:n], logits[:n], requested, features[n:], logits[n:], test_labels,
+                                       train_features, train_labels)
+
+
+def embedded_conditional_report(generated_features, generated_logits, requested, test_features, test_logits,
+                                test_labels, train_features=None, train_labels=None):
+    """`conditional_report` from images already embedded by the judge: the generated images'
+    features and logits, the real test images' (and, for the floor, the real train images'
+    features), so that one embedding serves this and `embedded_report`."""
+    requested, test_labels = np.asarray(requested), np.asarray(test_labels)
 
     def class_distance(first, first_labels, second, second_labels):  # averaged over the requested classes
         distances = []
@@ -110,13 +119,13 @@ def conditional_report(generated, requested, real_test, test_labels, embed, real
         return round(float(np.mean(distances)), 4) if distances else None
 
     report = {
-        "conditional_accuracy": round(float(np.mean(predicted[:n] == requested)), 4),
-        "conditional_accuracy_real": round(float(np.mean(predicted[n:] == test_labels)), 4),
-        "class_frechet_distance": class_distance(features[:n], requested, features[n:], test_labels),
+        "conditional_accuracy": round(float(np.mean(np.argmax(generated_logits, axis=1) == requested)), 4),
+        "conditional_accuracy_real": round(float(np.mean(np.argmax(test_logits, axis=1) == test_labels)), 4),
+        "class_frechet_distance": class_distance(generated_features, requested, test_features, test_labels),
     }
-    if real_train is not None:
-        report["class_frechet_distance_floor"] = class_distance(embed(real_train)[0], np.asarray(train_labels),
-                                                                features[n:], test_labels)
+    if train_features is not None:
+        report["class_frechet_distance_floor"] = class_distance(train_features, np.asarray(train_labels),
+                                                                test_features, test_labels)
     return report
 
 

@@ -72,7 +72,10 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
                               test_examples=0, seed=SAMPLE_SEED, judge_weights=None):
     """`generated_image_quality` of a class-conditional generator, whose `samples` images are
     drawn for the classes in turn (as many of each), and `metrics.conditional_report` under
-    each judge: the share drawn as the class asked for, and the per-class Fréchet distance."""
+    each judge: the share drawn as the class asked for, and the per-class Fréchet distance.
+    For a model whose samples are binary (`sample_pixels == "binary"`), also
+    conditional_accuracy_real_binary: the judge's accuracy on the real test images binarised
+    (`binarized`), the ceiling of a model of binary digits (the judges were trained on grey ones)."""
     splits = image_classification_splits(dataset, model.image_shape, model_name=model_name, data_dir=data_dir,
                                          download=download, max_test_examples=test_examples)
     real_train, train_labels = (np.asarray(t) for t in next(iter(splits["train"].take(samples).batch(samples))))
@@ -80,13 +83,31 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
     n = min(samples, len(real_train), len(real_test))
     requested = np.arange(n) % model.num_classes
     generated = np.asarray(model.sample(n, seed=seed, labels=requested))  # uint8, as the judges read real images
-    judges = default_judges(judge_weights)
-    report = judged(generated, real_train[:n], real_test[:n], judges)
-    for suffix, embed in judges.items():
-        conditional = metrics.conditional_report(generated, requested, real_test[:n], test_labels[:n], embed,
-                                                 real_train[:n], train_labels[:n])
-        report.update({key + suffix: value for key, value in conditional.items()})
+    report = {"quality_samples": n}
+    for suffix, embed in default_judges(judge_weights).items():  # each judge embeds the three sets once
+        features, logits = embed(np.concatenate([generated, real_train[:n], real_test[:n]]))
+        gen, train, test = (slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n))
+        measured = metrics.embedded_report(features[gen], logits[gen], features[train], features[test], logits[test])
+        measured.update(metrics.embedded_conditional_report(features[gen], logits[gen], requested, features[test],
+                                                            logits[test], test_labels[:n], features[train],
+                                                            train_labels[:n]))
+        if getattr(model, "sample_pixels", "grey") == "binary":  # its ceiling: real digits binarised as its are
+            binary_logits = embed(binarized(real_test[:n]))[1]
+            measured["conditional_accuracy_real_binary"] = round(
+                float(np.mean(np.argmax(binary_logits, axis=1) == test_labels[:n])), 4)
+        report.update({key + suffix: value for key, value in measured.items() if key != "quality_samples"})
     return report
+
+
+def binarized(images, seed=0):
+    """Raw uint8 `images` binarised once as the binary-image models' test images are (pixel
+    p / 255 is 1 with that probability; a fixed seed), back as 0 / 255 uint8.
+
+    >>> binarized(np.array([[0, 255, 128]], "uint8")).tolist()[0][:2]
+    [0, 255]
+    """
+    draws = np.random.default_rng(seed).uniform(size=np.shape(images))
+    return ((draws < np.asarray(images) / 255.0) * 255).astype("uint8")
 
 
 def default_judges(judge_weights=None):
@@ -135,6 +156,9 @@ def quality_notes(metrics, samples="samples", dataset=None):
                       "test images; class_frechet_distance: the Fréchet distance between each class's samples and its "
                       "real test images, averaged over the classes (_floor: the same between as many real train "
                       "images of each class and the real test images)")
+    if "conditional_accuracy_real_binary" in metrics:
+        notes.append("conditional_accuracy_real_binary: the judge's accuracy on the same real test images binarised "
+                     "once (seed 0) as the model's binary test images are: the ceiling for binary samples")
     return notes
 
 

@@ -64,8 +64,7 @@ class PixelLSTMRecipe(BinaryImageRecipe):
 
     def pictures(self, model, config, data, results, output):
         """Samples, and completions: the top half of test images given, the rest drawn."""
-        plots.save_image_grid(model.sample(100, seed=config.seed, output="float"), output / "samples.png",
-                              title="samples, drawn pixel by pixel")
+        files = self.sample_picture(model, config, output)
         images, labels = (np.asarray(t) for t in next(iter(data.test.unbatch().batch(10))))
         labels = labels if model.num_classes else None  # a conditional model completes the image's class
         half = model.image_shape[0] // 2
@@ -76,7 +75,13 @@ class PixelLSTMRecipe(BinaryImageRecipe):
         grid = np.concatenate([given, *completions, images.astype(np.float32) / 255.0])
         plots.save_image_grid(grid, output / "completions.png",
                               title="top half given (row 1), four completions (rows 2-5), the test image (row 6)")
-        return {"samples": "samples.png", "completions": "completions.png"}
+        return {**files, "completions": "completions.png"}
+
+    def sample_picture(self, model, config, output):
+        """samples.png: 100 samples of the run's seed, drawn pixel by pixel."""
+        plots.save_image_grid(model.sample(100, seed=config.seed, output="float"), output / "samples.png",
+                              title="samples, drawn pixel by pixel")
+        return {"samples": "samples.png"}
 
     def notes(self, metrics, dataset):
         notes = [f"test_nll: exact, over all {metrics['nll_examples']} test images binarised once (seed 0), as for "

@@ -499,6 +499,20 @@ class ImageGANRecipe(ImageRecipe):
         Returns:
             {"samples": "samples.png"}.
         """
+        return self.sample_picture(model, config, output)
+
+    def sample_picture(self, model, config, output):
+        """Writes samples of fixed noise (the run's seed) to `output`/samples.png: what
+        `pictures` draws, and `ConditionalImages` redraws one row per class.
+
+        Args:
+            model: the trained GAN.
+            config: the run's config (`seed`, `latent_dim`).
+            output: the run's output folder (a `pathlib.Path`).
+
+        Returns:
+            {"samples": "samples.png"}.
+        """
         plots.save_image_grid(model(plots.fixed_noise(config.seed, config.latent_dim)), output / "samples.png",
                               title="samples from fixed noise")
         return {"samples": "samples.png"}
@@ -582,20 +596,18 @@ class ConditionalImages:
                 "under the first; ")
         return text + super().headline(card)
 
-    def pictures(self, model, config, data, results, output):
-        """The unconditional recipe's pictures, with samples.png redrawn one row per class.
+    def sample_picture(self, model, config, output):
+        """samples.png, one row per class: ten samples of each class, drawn with the run's seed.
 
-        Ten samples of each class, drawn with the run's seed.
+        The unconditional recipe's `pictures` draw it here in place of their own grid.
 
         Args:
             model: the trained generator.
             config: the run's config (`seed`).
-            data: the run's data, for the unconditional recipe's pictures.
-            results: the run's `Results`, for them too.
             output: the run's output folder (a `pathlib.Path`).
 
         Returns:
-            {picture: file name}, "samples" among them.
+            {"samples": "samples.png"}.
 
         Examples:
             >>> import pathlib, tempfile, zoo
@@ -607,10 +619,9 @@ class ConditionalImages:
         """
         import numpy as np
 
-        files = super().pictures(model, config, data, results, output)
         per_class = 10
         labels = np.repeat(np.arange(model.num_classes), per_class).astype("int32")
         plots.save_image_grid(model.sample(len(labels), seed=config.seed, output="float", labels=labels),
                               output / "samples.png", columns=per_class, title="one row per class")
-        return {**files, "samples": "samples.png"}
+        return {"samples": "samples.png"}
 
