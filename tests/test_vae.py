@@ -1,6 +1,10 @@
 """What is particular to the VAE: its bound, its binarisation and its pictures."""
 
+import keras
 import numpy as np
+import tensorflow as tf
+
+import zoo
 
 from recipes.vae.recipe import RECIPE as recipe
 
@@ -31,3 +35,38 @@ def test_two_dimensional_latent_draws_the_manifold(tmp_path):
     for name in ("manifold.png", "samples.png", "reconstructions.png", "samples/epoch_001.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG", name
     assert card["files"]["manifold"] == "manifold.png"
+
+
+
+def test_a_learned_prior_is_the_one_the_bound_sampling_and_the_endpoint_use(tmp_path):
+    """With prior="learned" (per class for a conditional VAE) the KL term is KL(q ‖ p(z | y)),
+    the importance-sampled NLL weighs by p(z | y), and `sample` (in Python and exported) draws
+    from it: each checked against the formula, with the prior's parameters set by hand."""
+    model = tiny("vae_conditional", latent_dim=2, prior="learned")
+    prior_mean, prior_std = np.array([3.0, -2.0], "float32"), np.array([0.5, 1.0], "float32")
+    model.prior_parameters.assign(np.tile(np.concatenate([prior_mean, 2 * np.log(prior_std)]), (10, 1)))
+    images = (np.random.default_rng(0).uniform(size=(8, 28, 28, 1)) > 0.7).astype("uint8") * 255
+    labels = np.arange(8) % 10
+    x = images.astype("float32") / 255
+    mean, log_variance = (np.asarray(t) for t in model.encode(images, labels))
+    reconstruction, kl = model.negative_elbo_terms(x, labels)
+    expected = 0.5 * np.sum(2 * np.log(prior_std) - log_variance - 1
+                            + (np.exp(log_variance) + (mean - prior_mean) ** 2) / prior_std ** 2, axis=1)
+    np.testing.assert_allclose(np.asarray(kl), expected, rtol=1e-4, atol=1e-4)
+    # k = 1: the importance estimate is one draw of the ELBO, which carries that KL
+    one = float(np.mean(model.importance_sampled_nll(images, samples=1, labels=labels)))
+    assert abs(one - float(np.mean(reconstruction + kl))) < 0.05 * one
+    z = np.asarray(model.prior_latents(np.random.default_rng(1).normal(size=(4000, 2)).astype("float32"),
+                                       np.zeros(4000, "int32")))
+    np.testing.assert_allclose(z.mean(0), prior_mean, atol=0.05)
+    np.testing.assert_allclose(z.std(0), prior_std, atol=0.05)
+
+    def decoded_from(noise, labels):  # what a draw from the prior decodes to
+        return np.asarray(model.decode(prior_mean + prior_std * np.asarray(noise), labels=labels))
+
+    np.testing.assert_array_equal(np.asarray(model.sample(3, seed=5, labels=[1, 2, 3])),
+                                  decoded_from(keras.random.normal((3, 2), seed=5), [1, 2, 3]))
+    served = tf.saved_model.load(str(zoo.export(model, tmp_path / "export"))).signatures["sample"]
+    out = served(labels=tf.constant([4, 4], "int32"), seed=tf.constant(3))
+    noise = tf.random.stateless_normal((2, 2), seed=[3, 0])
+    assert np.abs(out["images"].numpy().astype(int) - decoded_from(noise, [4, 4]).astype(int)).max() <= 1

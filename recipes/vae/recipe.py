@@ -53,7 +53,7 @@ class VAERecipe(BinaryImageRecipe):
 
     def callbacks(self, model, config, data, output):
         noise = fixed_noise(config.seed, model.latent_dim)
-        return [SampleGrid(output / "samples", lambda m: m.decode(noise, output="float"))]
+        return [SampleGrid(output / "samples", lambda m: m.decode_noise(noise, output="float"))]
 
     def headline(self, card):
         m = card["metrics"]
@@ -67,14 +67,12 @@ class VAERecipe(BinaryImageRecipe):
 
     def pictures(self, model, config, data, results, output):
         """Samples, test reconstructions beside their inputs, and (for a 2-D latent) the manifold."""
-        noise = fixed_noise(config.seed, model.latent_dim)
-        plots.save_image_grid(model.decode(noise, output="float"), output / "samples.png",
-                              title="samples from N(0, I)")
+        files = self.sample_picture(model, config, output)
         images, labels = next(iter(data.test.unbatch().batch(10)))
         reconstructions = model.reconstruct(images, output="float", labels=labels if model.num_classes else None)
         pairs = np.concatenate([np.asarray(images, np.float32) / 255.0, np.asarray(reconstructions)])
         plots.save_image_grid(pairs, output / "reconstructions.png", title="test images (top) and reconstructions")
-        files = {"samples": "samples.png", "reconstructions": "reconstructions.png"}
+        files = {**files, "reconstructions": "reconstructions.png"}
         if model.latent_dim == 2:
             grid = np.linspace(-2.5, 2.5, 15, dtype="float32")
             z = np.array([[x, -y] for y in grid for x in grid], "float32")
@@ -82,6 +80,13 @@ class VAERecipe(BinaryImageRecipe):
                                   title="decoded latent grid")
             files["manifold"] = "manifold.png"
         return files
+
+    def sample_picture(self, model, config, output):
+        """samples.png: the fixed noise of the run's seed, drawn from the prior and decoded."""
+        noise = fixed_noise(config.seed, model.latent_dim)
+        plots.save_image_grid(model.decode_noise(noise, output="float"), output / "samples.png",
+                              title="samples from the prior")
+        return {"samples": "samples.png"}
 
     def notes(self, metrics, dataset):
         notes = [f"test_negative_elbo: all {dataset['test_examples']} test images, binarised once (seed 0), nats"]

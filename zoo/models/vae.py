@@ -10,10 +10,11 @@ from keras import layers, ops
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
 from zoo.models.conditional import ClassConditional, rows
 from zoo.models.layers import conditioned_input
-from zoo.config import at_least, check, check_fields, with_defaults
+from zoo.config import at_least, check, check_fields, one_of, with_defaults
 from zoo.registry import register_model
 
 LOG_2PI = math.log(2 * math.pi)
+PRIORS = ("normal", "learned")  # p(z): N(0, I), or a learned diagonal Gaussian (per class for a conditional VAE)
 
 
 def other_class_samples(samples):
@@ -57,7 +58,7 @@ def conv_encoder(image_shape, latent_dim, width, num_classes=0):
     return keras.Model(inputs, [mean, log_variance], name="encoder")
 
 
-def conv_decoder(image_shape, latent_dim, width, num_classes=0):
+def conv_decoder(image_shape, latent_dim, width, num_classes=0, every_layer=False):
     """The VAE's decoder: latent vectors → Bernoulli logits of each pixel.
 
     Two dense layers, then two stride-2 transposed convolutions (`width`, `width` // 2
@@ -70,6 +71,8 @@ def conv_decoder(image_shape, latent_dim, width, num_classes=0):
         width: filters of the first transposed convolution (at least 2).
         num_classes: 0 (the default): z alone. More: p(x|z, y), the network takes [z, labels]
             and a learned embedding of the label joins z.
+        every_layer: with `num_classes`, the embedding also joins the input of every later
+            layer (as constant channels of the feature maps), not only z's.
 
     Returns:
         A `keras.Model`: z [batch, latent_dim] (and labels [batch]) → logits [batch, h, w, c].
@@ -81,12 +84,23 @@ def conv_decoder(image_shape, latent_dim, width, num_classes=0):
     """
     height, breadth, channels = image_shape
     inputs, x = conditioned_input(keras.Input((latent_dim,), name="z"), num_classes)
+    label = x[:, latent_dim:] if num_classes and every_layer else None  # the class embedding beside z
+
+    def with_label(features):  # the embedding beside each position's features
+        if label is None:
+            return features
+        if len(features.shape) == 2:
+            return layers.Concatenate()([features, label])
+        rows, columns = features.shape[1:3]
+        channels_of_label = layers.UpSampling2D((rows, columns))(layers.Reshape((1, 1, label.shape[-1]))(label))
+        return layers.Concatenate()([features, channels_of_label])
+
     x = layers.Dense(8 * width, activation="relu")(x)
-    x = layers.Dense((height // 4) * (breadth // 4) * width, activation="relu")(x)
+    x = layers.Dense((height // 4) * (breadth // 4) * width, activation="relu")(with_label(x))
     x = layers.Reshape((height // 4, breadth // 4, width))(x)
-    x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu")(x)
-    x = layers.Conv2DTranspose(width // 2, 3, strides=2, padding="same", activation="relu")(x)
-    logits = layers.Conv2D(channels, 3, padding="same", name="pixel_logits")(x)
+    x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu")(with_label(x))
+    x = layers.Conv2DTranspose(width // 2, 3, strides=2, padding="same", activation="relu")(with_label(x))
+    logits = layers.Conv2D(channels, 3, padding="same", name="pixel_logits")(with_label(x))
     return keras.Model(inputs, logits, name="decoder")
 
 
@@ -116,6 +130,11 @@ class VAE(ClassConditional, BinaryImageModel):
             num_classes): a learned embedding of the label joins the encoder's features and
             the decoder's z, and `encode`, `decode`, `reconstruct`, `sample` and
             `importance_sampled_nll` take `labels`; `marginal_nll` gives −log p(x).
+        prior: "normal" (the default): p(z) = N(0, I). "learned": a diagonal Gaussian whose mean
+            and variance are trained with the rest (the KL term pulls them to the posteriors),
+            one per class for a conditional VAE: p(z | y). `sample` draws from it.
+        label_every_layer: a conditional VAE's decoder takes the label's embedding at every
+            layer, not only beside z (False, the default).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Raises:
@@ -135,12 +154,14 @@ class VAE(ClassConditional, BinaryImageModel):
     likelihood = "IWAE bound"  # what its NLL is (`zoo evaluate` / benchmarks.generative)
     sample_pixels = "means"  # `sample` gives Bernoulli means (rounded, unless output="float"), not binary draws
 
-    FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(2), num_classes=at_least(0))  # the decoder halves width
+    FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(2), num_classes=at_least(0),  # the decoder halves width
+                        prior=one_of(*PRIORS))
     MAX_SAMPLES = 10_000  # most images one request to a conditional VAE's `sample` may draw
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "
                               "latent yourself and call decode)"}
 
-    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, width=32, seed=None, num_classes=0, **kwargs):
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, width=32, seed=None, num_classes=0, prior="normal",
+                 label_every_layer=False, **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.image_shape = self.image_shape_of(image_shape, divisible_by=4)
@@ -148,8 +169,13 @@ class VAE(ClassConditional, BinaryImageModel):
         self.width = width
         self.seed = seed
         self.num_classes = int(num_classes)
+        self.prior = prior
+        self.label_every_layer = bool(label_every_layer)
         self.encoder = conv_encoder(self.image_shape, latent_dim, width, self.num_classes)
-        self.decoder = conv_decoder(self.image_shape, latent_dim, width, self.num_classes)
+        self.decoder = conv_decoder(self.image_shape, latent_dim, width, self.num_classes, self.label_every_layer)
+        # A learned prior's mean and log-variance, one row per class (one row unconditionally).
+        self.prior_parameters = None if prior == "normal" else self.add_weight(
+            shape=(max(1, self.num_classes), 2 * latent_dim), initializer="zeros", name="prior_parameters")
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
@@ -178,6 +204,8 @@ class VAE(ClassConditional, BinaryImageModel):
             "width": self.width,
             "seed": self.seed,
             "num_classes": self.num_classes,
+            "prior": self.prior,
+            "label_every_layer": self.label_every_layer,
         }
 
     def compile(self, optimizer="adam", **kwargs):
@@ -220,7 +248,9 @@ class VAE(ClassConditional, BinaryImageModel):
         return self.reconstruct(images, output="float", labels=self.required_labels(labels, images))
 
     def _with_labels(self, network, x, labels):
-        return network(x if labels is None else [ops.convert_to_tensor(x, "float32"), labels])
+        if labels is None:
+            return network(x)
+        return network([ops.convert_to_tensor(x, "float32"), ops.convert_to_tensor(labels, "int32")])
 
     def encode(self, images, labels=None):
         """Raw pixels → (mean, log-variance) of the posterior q(z|x) (a conditional VAE's: q(z|x, y)).
@@ -333,9 +363,72 @@ class VAE(ClassConditional, BinaryImageModel):
             (TensorShape([4, 28, 28, 1]), tf.uint8, True)
         """
         self.checked_output(output)
-        labels = self.checked_labels(labels, n)
-        z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
-        return self.decode(z, output, labels)
+        noise = keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
+        return self.decode_noise(noise, output, labels)
+
+    def decode_noise(self, noise, output="uint8", labels=None):
+        """Samples from given standard-normal `noise`: its latent vectors under the prior
+        (`prior_latents`), decoded. `sample` with noise of your own (fixed grids, interpolations).
+
+        Args:
+            noise: float32 [n, latent_dim] from N(0, I).
+            output: "uint8" (default) for images, "float" for the means in [0, 1].
+            labels: a conditional VAE's class of each row, or one int for all; None (the
+                default): the classes in turn.
+
+        Returns:
+            Images [n, h, w, c]: uint8, or float32 in [0, 1].
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> noise = np.zeros((2, 2), "float32")
+            >>> bool(np.array_equal(vae.decode_noise(noise), vae.decode(noise)))
+            True
+        """
+        self.checked_output(output)
+        labels = self.checked_labels(labels, rows(noise))
+        return self.decode(self.prior_latents(noise, labels), output, labels)
+
+    def prior_moments(self, labels, n):
+        """The prior p(z) (a conditional VAE's p(z | y)) of `n` latent vectors: a diagonal Gaussian.
+
+        Args:
+            labels: a conditional VAE's class of each vector (int32 [n]); None otherwise.
+            n: how many vectors (a tensor or an int).
+
+        Returns:
+            (mean, log_variance), each float32 [n, latent_dim]: zeros for `prior="normal"`, the
+            learned parameters (of each vector's class) for `prior="learned"`.
+        """
+        if self.prior_parameters is None:
+            zeros = ops.zeros((n, self.latent_dim))
+            return zeros, zeros
+        rows_of = ops.zeros((n,), "int32") if labels is None else ops.cast(labels, "int32")
+        parameters = ops.take(ops.convert_to_tensor(self.prior_parameters), rows_of, axis=0)
+        return parameters[:, :self.latent_dim], parameters[:, self.latent_dim:]
+
+    def prior_latents(self, noise, labels=None):
+        """Latent vectors drawn from the prior, given standard-normal `noise` [n, latent_dim]:
+        `noise` itself for `prior="normal"`, mean + σ · noise of each row's class for a learned prior.
+
+        Args:
+            noise: float32 [n, latent_dim] from N(0, I).
+            labels: a conditional VAE's class of each row (checked ids); None otherwise.
+
+        Returns:
+            float32 [n, latent_dim]: what `decode` turns into samples.
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae_conditional", latent_dim=2, prior="learned")
+            >>> vae.prior_latents(np.ones((2, 2), "float32"), np.array([0, 1], "int32")).shape
+            TensorShape([2, 2])
+        """
+        if self.prior_parameters is None:
+            return ops.convert_to_tensor(noise, "float32")
+        mean, log_variance = self.prior_moments(labels, ops.shape(noise)[0])
+        return mean + ops.exp(0.5 * log_variance) * noise
 
     # --- training ----------------------------------------------------------------------
     def negative_elbo_terms(self, x, labels=None):
@@ -365,7 +458,10 @@ class VAE(ClassConditional, BinaryImageModel):
         z = mean + ops.exp(0.5 * log_variance) * noise  # reparameterised: gradients reach the encoder
         logits = self._with_labels(self.decoder, z, labels)
         reconstruction = ops.sum(bernoulli_nll(x, logits), axis=(1, 2, 3))
-        kl = -0.5 * ops.sum(1 + log_variance - ops.square(mean) - ops.exp(log_variance), axis=1)
+        prior_mean, prior_log_variance = self.prior_moments(labels, ops.shape(mean)[0])
+        kl = 0.5 * ops.sum(prior_log_variance - log_variance - 1
+                           + (ops.exp(log_variance) + ops.square(mean - prior_mean)) * ops.exp(-prior_log_variance),
+                           axis=1)
         return reconstruction, kl
 
     def train_step(self, data):
@@ -447,6 +543,7 @@ class VAE(ClassConditional, BinaryImageModel):
         labels = self.required_labels(labels, x)
         mean, log_variance = self._with_labels(self.encoder, x, labels)
         batch = ops.shape(x)[0]
+        prior_mean, prior_log_variance = self.prior_moments(labels, batch)
         log_weights = []
         for start in range(0, samples, chunk):
             k = min(chunk, samples - start)
@@ -456,7 +553,8 @@ class VAE(ClassConditional, BinaryImageModel):
             logits = self._with_labels(self.decoder, ops.reshape(z, (-1, self.latent_dim)), repeated)
             logits = ops.reshape(logits, (k, batch, *self.image_shape))
             log_px_z = -ops.sum(bernoulli_nll(x[None], logits), axis=(2, 3, 4))
-            log_pz = -0.5 * ops.sum(ops.square(z) + LOG_2PI, axis=2)
+            log_pz = -0.5 * ops.sum(ops.square(z - prior_mean[None]) * ops.exp(-prior_log_variance)[None]
+                                    + prior_log_variance[None] + LOG_2PI, axis=2)
             log_qz_x = -0.5 * ops.sum(ops.square(noise) + log_variance[None] + LOG_2PI, axis=2)
             log_weights.append(log_px_z + log_pz - log_qz_x)
         log_weights = ops.concatenate(log_weights, axis=0)
@@ -572,9 +670,9 @@ class VAE(ClassConditional, BinaryImageModel):
 
         def sample(labels, seed):
             labels = self.served_labels(labels, endpoint="sample", most=self.MAX_SAMPLES)
-            z = tf.random.stateless_normal(tf.stack([tf.shape(labels)[0], self.latent_dim]),
-                                           seed=tf.stack([self.checked(seed, seed_spec), 0]))
-            return decoded(z, labels, "images")
+            noise = tf.random.stateless_normal(tf.stack([tf.shape(labels)[0], self.latent_dim]),
+                                               seed=tf.stack([self.checked(seed, seed_spec), 0]))
+            return decoded(self.prior_latents(noise, labels), labels, "images")
 
         return {
             "serving_default": (reconstruct, [image_spec, labels_spec]),
