@@ -70,3 +70,15 @@ def test_a_learned_prior_is_the_one_the_bound_sampling_and_the_endpoint_use(tmp_
     out = served(labels=tf.constant([4, 4], "int32"), seed=tf.constant(3))
     noise = tf.random.stateless_normal((2, 2), seed=[3, 0])
     assert np.abs(out["images"].numpy().astype(int) - decoded_from(noise, [4, 4]).astype(int)).max() <= 1
+
+
+def test_label_every_layer_gives_every_decoder_layer_the_class(tmp_path):
+    model = tiny("vae_conditional", latent_dim=2, label_every_layer=True)
+    joins = [layer for layer in model.decoder.layers if isinstance(layer, keras.layers.Concatenate)]
+    assert len(joins) == 5  # beside z, then before each of the four later layers
+    path = tmp_path / "every.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.label_every_layer and loaded.prior == "learned"
+    np.testing.assert_array_equal(np.asarray(loaded.sample(2, seed=1, labels=[3, 4])),
+                                  np.asarray(model.sample(2, seed=1, labels=[3, 4])))

@@ -689,13 +689,14 @@ class VAE(ClassConditional, BinaryImageModel):
     recipe="recipes.vae_conditional.recipe",
     metric="conditional_accuracy_conv",
 )
-@with_defaults(num_classes=10)
+@with_defaults(num_classes=10, prior="learned")
 class ConditionalVAE(VAE):
     """`vae` conditioned on the class (a conditional VAE, Sohn et al. 2015): p(x | y).
 
-    The same networks and training as `VAE` with `num_classes=10`: a learned embedding of
-    the label joins the encoder's features and the decoder's z, so `sample(n, labels=7)`
-    draws sevens. Its likelihood is log p(x | y) (`importance_sampled_nll(images,
+    The same networks and training as `VAE` with `num_classes=10` and `prior="learned"`: a
+    learned embedding of the label joins the encoder's features and the decoder's z, and z's
+    prior is a Gaussian learned for each class, p(z | y), so `sample(n, labels=7)` draws
+    sevens from where the sevens' codes are. Its likelihood is log p(x | y) (`importance_sampled_nll(images,
     labels=...)`), and log p(x) = log Σ_y p(y) p(x | y) (`marginal_nll`) is the figure to set
     beside `vae`'s NLL. A registered variant, like `dcgan_conditional`.
 
