@@ -109,6 +109,9 @@ def conditional_table():
                     if "conditional_accuracy_conv" in m else "–")
         real = (f"{m['conditional_accuracy_real_conv']:.2%} ({m['conditional_accuracy_real']:.2%})"
                 if "conditional_accuracy_real_conv" in m else "–")
+        if "conditional_accuracy_real_binary_conv" in m:  # binary samples: real digits binarised as the model's
+            real += (f"; binarised {m['conditional_accuracy_real_binary_conv']:.2%} "
+                     f"({m['conditional_accuracy_real_binary']:.2%})")
         ratio = f"{shown(m, 'classifier_score_ratio_conv', '{:.3f}')} / {shown(u, 'classifier_score_ratio_conv', '{:.3f}')}"
         distance = f"{shown(m, 'frechet_distance_conv', '{:.2f}')} / {shown(u, 'frechet_distance_conv', '{:.2f}')}"
         nll = "–"
