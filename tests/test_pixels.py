@@ -53,6 +53,7 @@ IMAGE_METHODS = {
     "sample": lambda m: ((2,), {"seed": 0}, (2, *m.image_shape)),
     "generate": lambda m: ((latents(m),), {}, (2, *m.image_shape)),
     "decode": lambda m: ((latents(m),), {}, (2, *m.image_shape)),
+    "decode_noise": lambda m: ((latents(m),), {}, (2, *m.image_shape)),
     "reconstruct": lambda m: ((raw_images(image_batch_shape(m)),), {}, (2, *m.image_shape)),
     "complete": lambda m: ((raw_images(image_batch_shape(m)), m.image_shape[0] // 2), {"seed": 0},
                            (2, *m.image_shape)),

@@ -367,8 +367,10 @@ class VAE(ClassConditional, BinaryImageModel):
         return self.decode_noise(noise, output, labels)
 
     def decode_noise(self, noise, output="uint8", labels=None):
-        """Samples from given standard-normal `noise`: its latent vectors under the prior
-        (`prior_latents`), decoded. `sample` with noise of your own (fixed grids, interpolations).
+        """Decodes standard-normal `noise` as samples: `sample` with noise of your own.
+
+        The noise becomes latent vectors under the prior (`prior_latents`), then images: for
+        fixed grids and interpolations.
 
         Args:
             noise: float32 [n, latent_dim] from N(0, I).
@@ -400,6 +402,13 @@ class VAE(ClassConditional, BinaryImageModel):
         Returns:
             (mean, log_variance), each float32 [n, latent_dim]: zeros for `prior="normal"`, the
             learned parameters (of each vector's class) for `prior="learned"`.
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae_conditional", latent_dim=2)
+            >>> mean, log_variance = vae.prior_moments([3, 7, 7], 3)
+            >>> mean.shape, vae.prior, float(np.abs(mean).max())  # a fresh learned prior starts as N(0, I)
+            (TensorShape([3, 2]), 'learned', 0.0)
         """
         if self.prior_parameters is None:
             zeros = ops.zeros((n, self.latent_dim))

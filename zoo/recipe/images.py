@@ -502,8 +502,9 @@ class ImageGANRecipe(ImageRecipe):
         return self.sample_picture(model, config, output)
 
     def sample_picture(self, model, config, output):
-        """Writes samples of fixed noise (the run's seed) to `output`/samples.png: what
-        `pictures` draws, and `ConditionalImages` redraws one row per class.
+        """Writes samples of fixed noise (the run's seed) to `output`/samples.png.
+
+        What `pictures` draws; `ConditionalImages` draws it one row per class instead.
 
         Args:
             model: the trained GAN.
