@@ -39,37 +39,57 @@ def test_two_dimensional_latent_draws_the_manifold(tmp_path):
 
 
 def test_a_learned_prior_is_the_one_the_bound_sampling_and_the_endpoint_use(tmp_path):
-    """With prior="learned" (per class for a conditional VAE) the KL term is KL(q ‖ p(z | y)),
+    """With prior="learned" (one per class for a conditional VAE) the KL term is KL(q ‖ p(z | y)),
     the importance-sampled NLL weighs by p(z | y), and `sample` (in Python and exported) draws
-    from it: each checked against the formula, with the prior's parameters set by hand."""
+    from it: each checked against the formula, with each class's prior set by hand."""
     model = tiny("vae_conditional", latent_dim=2, prior="learned")
-    prior_mean, prior_std = np.array([3.0, -2.0], "float32"), np.array([0.5, 1.0], "float32")
-    model.prior_parameters.assign(np.tile(np.concatenate([prior_mean, 2 * np.log(prior_std)]), (10, 1)))
+    classes = np.arange(10, dtype="float32")[:, None]
+    prior_mean = np.concatenate([0.3 * classes, -0.2 * classes], axis=1)  # [class, latent]
+    prior_std = np.concatenate([0.5 + 0.05 * classes, np.ones_like(classes)], axis=1)
+    model.prior_parameters.assign(np.concatenate([prior_mean, 2 * np.log(prior_std)], axis=1))
     images = (np.random.default_rng(0).uniform(size=(8, 28, 28, 1)) > 0.7).astype("uint8") * 255
     labels = np.arange(8) % 10
     x = images.astype("float32") / 255
     mean, log_variance = (np.asarray(t) for t in model.encode(images, labels))
     reconstruction, kl = model.negative_elbo_terms(x, labels)
-    expected = 0.5 * np.sum(2 * np.log(prior_std) - log_variance - 1
-                            + (np.exp(log_variance) + (mean - prior_mean) ** 2) / prior_std ** 2, axis=1)
+    m, s = prior_mean[labels], prior_std[labels]  # each image's own class's prior
+    expected = 0.5 * np.sum(2 * np.log(s) - log_variance - 1 + (np.exp(log_variance) + (mean - m) ** 2) / s ** 2, axis=1)
     np.testing.assert_allclose(np.asarray(kl), expected, rtol=1e-4, atol=1e-4)
     # k = 1: the importance estimate is one draw of the ELBO, which carries that KL
     one = float(np.mean(model.importance_sampled_nll(images, samples=1, labels=labels)))
     assert abs(one - float(np.mean(reconstruction + kl))) < 0.05 * one
-    z = np.asarray(model.prior_latents(np.random.default_rng(1).normal(size=(4000, 2)).astype("float32"),
-                                       np.zeros(4000, "int32")))
-    np.testing.assert_allclose(z.mean(0), prior_mean, atol=0.05)
-    np.testing.assert_allclose(z.std(0), prior_std, atol=0.05)
+    marginal, conditional = (np.asarray(t) for t in model.marginal_nll(images[:2], labels[:2], samples=20))
+    assert np.all(np.isfinite(marginal)) and np.all(marginal <= conditional + np.log(10) + 1e-4)
+    for c in (0, 7):
+        z = np.asarray(model.prior_latents(np.random.default_rng(c).normal(size=(4000, 2)).astype("float32"),
+                                           np.full(4000, c, "int32")))
+        np.testing.assert_allclose(z.mean(0), prior_mean[c], atol=0.05)
+        np.testing.assert_allclose(z.std(0), prior_std[c], atol=0.05)
 
-    def decoded_from(noise, labels):  # what a draw from the prior decodes to
-        return np.asarray(model.decode(prior_mean + prior_std * np.asarray(noise), labels=labels))
+    def decoded_from(noise, labels):  # what a draw from each class's prior decodes to
+        return np.asarray(model.decode(prior_mean[labels] + prior_std[labels] * np.asarray(noise), labels=labels))
 
     np.testing.assert_array_equal(np.asarray(model.sample(3, seed=5, labels=[1, 2, 3])),
                                   decoded_from(keras.random.normal((3, 2), seed=5), [1, 2, 3]))
     served = tf.saved_model.load(str(zoo.export(model, tmp_path / "export"))).signatures["sample"]
-    out = served(labels=tf.constant([4, 4], "int32"), seed=tf.constant(3))
+    out = served(labels=tf.constant([4, 9], "int32"), seed=tf.constant(3))
     noise = tf.random.stateless_normal((2, 2), seed=[3, 0])
-    assert np.abs(out["images"].numpy().astype(int) - decoded_from(noise, [4, 4]).astype(int)).max() <= 1
+    assert np.abs(out["images"].numpy().astype(int) - decoded_from(noise, [4, 9]).astype(int)).max() <= 1
+
+
+def test_a_config_saved_before_the_learned_prior_loads_as_it_was_made(tmp_path):
+    """vae_conditional's configs saved before `prior` existed were made with N(0, I): loaded with
+    their weights (zoo.load) or from a `.keras` config, they keep it, whatever today's default."""
+    old = tiny("vae_conditional", latent_dim=2, prior="normal")
+    config = {k: v for k, v in old.get_config().items() if k not in ("prior", "label_every_layer", "name", "trainable",
+                                                                      "dtype")}
+    (tmp_path / "config.json").write_text(__import__("json").dumps(config))
+    old.save_weights(tmp_path / "model.weights.h5")
+    loaded = zoo.load("vae_conditional", weights=str(tmp_path))
+    assert loaded.prior == "normal" and not loaded.label_every_layer
+    np.testing.assert_array_equal(np.asarray(loaded.sample(2, seed=1)), np.asarray(old.sample(2, seed=1)))
+    assert type(old).from_config(config).prior == "normal"
+    assert zoo.load("vae_conditional", latent_dim=2).prior == "learned"  # today's default
 
 
 def test_label_every_layer_gives_every_decoder_layer_the_class(tmp_path):

@@ -67,7 +67,7 @@ def load(name, weights=None, **overrides):
     weights_file = saved_config = None
     if weights is not None:
         weights_file, saved_config = _locate_weights(name, weights)
-        config.update(saved_config)
+        config.update(entry.cls.saved_config(saved_config))
     config.update(check_overrides(entry, overrides))
     model = entry.cls(**config)
     if weights_file is not None:

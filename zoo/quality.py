@@ -75,7 +75,7 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
     each judge: the share drawn as the class asked for, and the per-class Fréchet distance.
     For a model whose samples are binary (`sample_pixels == "binary"`), also
     conditional_accuracy_real_binary: the judge's accuracy on the real test images binarised
-    (`binarized`), the ceiling of a model of binary digits (the judges were trained on grey ones)."""
+    (`binarized`), the reference for a model of binary digits (the judges were trained on grey ones)."""
     splits = image_classification_splits(dataset, model.image_shape, model_name=model_name, data_dir=data_dir,
                                          download=download, max_test_examples=test_examples)
     real_train, train_labels = (np.asarray(t) for t in next(iter(splits["train"].take(samples).batch(samples))))
@@ -91,7 +91,7 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
         measured.update(metrics.embedded_conditional_report(features[gen], logits[gen], requested, features[test],
                                                             logits[test], test_labels[:n], features[train],
                                                             train_labels[:n]))
-        if getattr(model, "sample_pixels", "grey") == "binary":  # its ceiling: real digits binarised as its are
+        if getattr(model, "sample_pixels", "grey") == "binary":  # its reference: real digits binarised as its are
             binary_logits = embed(binarized(real_test[:n]))[1]
             measured["conditional_accuracy_real_binary"] = round(
                 float(np.mean(np.argmax(binary_logits, axis=1) == test_labels[:n])), 4)
@@ -158,7 +158,8 @@ def quality_notes(metrics, samples="samples", dataset=None):
                       "images of each class and the real test images)")
     if "conditional_accuracy_real_binary" in metrics:
         notes.append("conditional_accuracy_real_binary: the judge's accuracy on the same real test images binarised "
-                     "once (seed 0) as the model's binary test images are: the ceiling for binary samples")
+                     "once (NumPy, seed 0; the procedure of the model's binary test images, other draws): the "
+                     "reference for binary samples")
     return notes
 
 

@@ -8,7 +8,8 @@ its labels, and measure it as `vae` is measured, plus how often its samples are 
 Reported: the test negative ELBO of log p(x | y); the test NLL −log p(x) = −log Σ_y p(y) p(x | y)
 (importance-sampled, `ConditionalVAE.marginal_nll`), set beside `vae`'s, and −log p(x | y);
 the share of 10,000 samples (1,000 per class) the judges classify as their requested class;
-and the samples' classifier score and Fréchet distance. Same budget and settings as `vae`.
+and the samples' classifier score and Fréchet distance. Same budget and settings as `vae`, but
+for z's prior: learned, one Gaussian per class (the model's `prior="learned"`).
 """
 
 from recipes.vae.recipe import VAERecipe

@@ -54,6 +54,9 @@ class ZooModel(keras.Model):
         sample_pixels: what `sample` gives, for an image generator: "grey" levels (the
             default), "binary" pixels (0 or 255), or Bernoulli "means";
             `benchmarks.generative` picks the real images to compare with by it.
+        FIELDS_ADDED: {field: value} of fields added after the model's configs were first
+            saved: a saved config without the field was made with this value, whatever
+            today's default is (`saved_config`). Default: {}.
 
     Examples:
         Every registered model is one, and says only what differs from the defaults:
@@ -72,6 +75,7 @@ class ZooModel(keras.Model):
 
     # -- hooks: what the rest of the zoo asks a model, with the answer of a model that says nothing
     FIELD_CHECKS = {}  # {constructor argument: check} (`zoo.config` checks), applied by `check_fields`
+    FIELDS_ADDED = {}  # {field: the value a saved config without it was made with}
     # {endpoint: {input: value}}: the example requests the docs show (`serving_example`).
     SERVING_EXAMPLES = {}
     # The most examples one request to an exported signature may carry in any batched input
@@ -102,6 +106,38 @@ class ZooModel(keras.Model):
             {}
         """
         return {}
+
+    @classmethod
+    def saved_config(cls, config):
+        """A saved config (a `config.json`, a `.keras` file's) as the constructor takes it
+        today: each field of `FIELDS_ADDED` it lacks gets the value it was saved with.
+
+        Args:
+            config: a dict of constructor fields, as `get_config` wrote it.
+
+        Returns:
+            A new dict.
+
+        Examples:
+            >>> from zoo.registry import get_entry
+            >>> vae = get_entry("vae_conditional").cls
+            >>> vae.saved_config({"num_classes": 10})["prior"]  # saved before the learned prior
+            'normal'
+        """
+        return {**cls.FIELDS_ADDED, **config}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Keras' `from_config`, for a config saved by an older version too (`saved_config`).
+
+        Args:
+            config: the dict `get_config` returned.
+            custom_objects: passed to Keras.
+
+        Returns:
+            The model.
+        """
+        return super().from_config(cls.saved_config(config), custom_objects=custom_objects)
 
     def onnx_shapes(self):
         """The sizes an ONNX export fixes for the open axes of the model's inputs.

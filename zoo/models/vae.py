@@ -91,8 +91,8 @@ def conv_decoder(image_shape, latent_dim, width, num_classes=0, every_layer=Fals
             return features
         if len(features.shape) == 2:
             return layers.Concatenate()([features, label])
-        rows, columns = features.shape[1:3]
-        channels_of_label = layers.UpSampling2D((rows, columns))(layers.Reshape((1, 1, label.shape[-1]))(label))
+        map_height, map_width = features.shape[1:3]
+        channels_of_label = layers.UpSampling2D((map_height, map_width))(layers.Reshape((1, 1, label.shape[-1]))(label))
         return layers.Concatenate()([features, channels_of_label])
 
     x = layers.Dense(8 * width, activation="relu")(x)
@@ -157,6 +157,8 @@ class VAE(ClassConditional, BinaryImageModel):
     FIELD_CHECKS = dict(latent_dim=at_least(1), width=at_least(2), num_classes=at_least(0),  # the decoder halves width
                         prior=one_of(*PRIORS))
     MAX_SAMPLES = 10_000  # most images one request to a conditional VAE's `sample` may draw
+    # Configs saved before these fields existed were made with N(0, I) and the label beside z only.
+    FIELDS_ADDED = {"prior": "normal", "label_every_layer": False}
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "
                               "latent yourself and call decode)"}
 
@@ -335,7 +337,7 @@ class VAE(ClassConditional, BinaryImageModel):
         return self.decode(self.encode(images, labels)[0], output, labels)
 
     def sample(self, n, seed=None, output="uint8", labels=None):
-        """Draws `n` new images: z ~ N(0, I), decoded to pixel means.
+        """Draws `n` new images: z from the prior (N(0, I), or the learned p(z | y)), decoded to pixel means.
 
         The pixels are Bernoulli means (rounded to uint8 unless `output="float"`), not binary
         draws.
@@ -450,7 +452,7 @@ class VAE(ClassConditional, BinaryImageModel):
             labels: a conditional VAE's classes of the images (int32 [batch]); None otherwise.
 
         Returns:
-            (reconstruction, kl), each float32 [batch]: −log p(x|z) and KL(q(z|x) ‖ N(0, I))
+            (reconstruction, kl), each float32 [batch]: −log p(x|z) and KL(q(z|x) ‖ p(z)), p(z) the prior
             (given y for a conditional VAE).
 
         Examples:
