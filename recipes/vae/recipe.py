@@ -76,7 +76,7 @@ class VAERecipe(BinaryImageRecipe):
         if model.latent_dim == 2:
             grid = np.linspace(-2.5, 2.5, 15, dtype="float32")
             z = np.array([[x, -y] for y in grid for x in grid], "float32")
-            plots.save_image_grid(model.decode(z, output="float"), output / "manifold.png", columns=15,
+            plots.save_image_grid(model.decode_noise(z, output="float"), output / "manifold.png", columns=15,
                                   title="decoded latent grid")
             files["manifold"] = "manifold.png"
         return files

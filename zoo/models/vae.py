@@ -160,7 +160,7 @@ class VAE(ClassConditional, BinaryImageModel):
     # Configs saved before these fields existed were made with N(0, I) and the label beside z only.
     FIELDS_ADDED = {"prior": "normal", "label_every_layer": False}
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "
-                              "latent yourself and call decode)"}
+                              "latent from the prior yourself, `prior_moments` for a learned one, and call decode)"}
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, width=32, seed=None, num_classes=0, prior="normal",
                  label_every_layer=False, **kwargs):
