@@ -9,7 +9,7 @@ import numpy as np
 
 from zoo import metrics
 from zoo.config import at_least, existing_folder, option
-from zoo.data.images import image_classification_splits
+from zoo.data.images import binarized_once, image_classification_splits
 from zoo.errors import ConfigError
 
 SAMPLE_SEED = 12345  # the seed of `model.sample` for every measurement, so it can be re-measured
@@ -75,7 +75,8 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
     each judge: the share drawn as the class asked for, and the per-class Fréchet distance.
     For a model whose samples are binary (`sample_pixels == "binary"`), also
     conditional_accuracy_real_binary: the judge's accuracy on the real test images binarised
-    (`binarized`), the reference for a model of binary digits (the judges were trained on grey ones)."""
+    once as its test set is (`zoo.data.images.binarized_once`, seed 0), the reference for a
+    model of binary digits (the judges were trained on grey ones)."""
     splits = image_classification_splits(dataset, model.image_shape, model_name=model_name, data_dir=data_dir,
                                          download=download, max_test_examples=test_examples)
     real_train, train_labels = (np.asarray(t) for t in next(iter(splits["train"].take(samples).batch(samples))))
@@ -83,31 +84,22 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
     n = min(samples, len(real_train), len(real_test))
     requested = np.arange(n) % model.num_classes
     generated = np.asarray(model.sample(n, seed=seed, labels=requested))  # uint8, as the judges read real images
+    image_sets = [generated, real_train[:n], real_test[:n]]
+    if getattr(model, "sample_pixels", "grey") == "binary":  # its reference: the real test digits as its test set is
+        image_sets.append(np.asarray(next(iter(binarized_once(splits["test"].take(n), seed=0).batch(n)))[0]))
     report = {"quality_samples": n}
-    for suffix, embed in default_judges(judge_weights).items():  # each judge embeds the three sets once
-        features, logits = embed(np.concatenate([generated, real_train[:n], real_test[:n]]))
-        gen, train, test = (slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n))
+    for suffix, embed in default_judges(judge_weights).items():  # each judge embeds every image set once
+        features, logits = embed(np.concatenate(image_sets))
+        gen, train, test, binary = (slice(k * n, (k + 1) * n) for k in range(4))
         measured = metrics.embedded_report(features[gen], logits[gen], features[train], features[test], logits[test])
         measured.update(metrics.embedded_conditional_report(features[gen], logits[gen], requested, features[test],
                                                             logits[test], test_labels[:n], features[train],
                                                             train_labels[:n]))
-        if getattr(model, "sample_pixels", "grey") == "binary":  # its reference: real digits binarised as its are
-            binary_logits = embed(binarized(real_test[:n]))[1]
+        if len(image_sets) == 4:
             measured["conditional_accuracy_real_binary"] = round(
-                float(np.mean(np.argmax(binary_logits, axis=1) == test_labels[:n])), 4)
+                float(np.mean(np.argmax(logits[binary], axis=1) == test_labels[:n])), 4)
         report.update({key + suffix: value for key, value in measured.items() if key != "quality_samples"})
     return report
-
-
-def binarized(images, seed=0):
-    """Raw uint8 `images` binarised once as the binary-image models' test images are (pixel
-    p / 255 is 1 with that probability; a fixed seed), back as 0 / 255 uint8.
-
-    >>> binarized(np.array([[0, 255, 128]], "uint8")).tolist()[0][:2]
-    [0, 255]
-    """
-    draws = np.random.default_rng(seed).uniform(size=np.shape(images))
-    return ((draws < np.asarray(images) / 255.0) * 255).astype("uint8")
 
 
 def default_judges(judge_weights=None):
@@ -158,8 +150,7 @@ def quality_notes(metrics, samples="samples", dataset=None):
                       "images of each class and the real test images)")
     if "conditional_accuracy_real_binary" in metrics:
         notes.append("conditional_accuracy_real_binary: the judge's accuracy on the same real test images binarised "
-                     "once (NumPy, seed 0; the procedure of the model's binary test images, other draws): the "
-                     "reference for binary samples")
+                     "once, as the model's binary test set is (seed 0): the reference for binary samples")
     return notes
 
 
