@@ -1,7 +1,7 @@
 """The data layer: datasets by TFDS name (with errors that say where the data was looked for and
 how to get it), the one `Splits` type every recipe's data comes in, and the batching pipelines.
 
-Per kind of data: `zoo.data.images`, `zoo.data.video`, `zoo.data.text`.
+Per kind of data: `zoo.data.images`, `zoo.data.video`, `zoo.data.text`, `zoo.data.music`.
 
 The data folder is, in order: the `data_dir` argument (a recipe's `--data-dir`), the
 `TFDS_DATA_DIR` environment variable, and TFDS's own default (`~/tensorflow_datasets`).
