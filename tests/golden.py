@@ -64,6 +64,12 @@ def outputs(name, model):
     if name == "lstm_gan_text":
         tokens = tf.constant([model.encode("To be, or not to be, that is the question:")], tf.int32)
         return {"sequence_nll": _numbers(model.sequence_nll(tokens)), "next_token": _numbers(model(tokens), 16)}
+    if name == "lstm_gan_music":  # a fixed roll's likelihood, and the rolls of fixed latents and thresholds
+        roll = (_pixels((2, model.steps, model.pitches)) >= 200).astype(np.uint8)
+        latent = np.random.default_rng(0).normal(size=(2, model.latent_dim)).astype("float32")
+        thresholds = np.random.default_rng(1).random((2, model.steps, model.pitches)).astype("float32")
+        return {"nll_per_frame": _numbers(model.nll_per_frame(roll)),
+                "rolls": _numbers(np.asarray(model((latent, thresholds))).reshape(2, -1).sum(axis=1))}
     raise KeyError(f"no golden outputs defined for {name!r}: add them to {__file__}")
 
 

@@ -158,7 +158,7 @@ def test_a_folder_splits_by_file_name_the_same_way_every_time(music_folder):
     assert sum(map(len, names.values())) == 4 and names["test"] and names["train"]
     assert names == {s: [p["name"] for p in ps] for s, ps in music.music_splits(
         folder, batch_size=2, seed=0, window_steps=16).sources.items()}
-    assert next(iter(splits.train.dataset)).shape == (2, 16, bc.NUM_PITCHES)
+    assert next(iter(splits.train.dataset))[0].shape == (2, 16, bc.NUM_PITCHES)
     assert splits.info["train_windows"] == 2 * len(names["train"])
     assert splits.info["pitch_low"] == bc.PITCH_LOW and splits.info["pitch_high"] == bc.PITCH_HIGH
 
@@ -250,5 +250,5 @@ def test_the_chorales_build_with_a_fixed_split_by_hymn(tmp_path):
     assert [s for s in rule] == [next(s for s in music.SPLITS if e["bwv"] in names[s]) for e in ordered]
     four = music.music_splits(data_dir=tmp_path / "data", generated_data_dir=tmp_path / "generated", batch_size=32,
                               seed=0)
-    assert four.info["train_pieces"] == 236 and next(iter(four.train.dataset)).shape == (32, 64, bc.NUM_PITCHES)
+    assert four.info["train_pieces"] == 236 and next(iter(four.train.dataset))[0].shape == (32, 64, bc.NUM_PITCHES)
     assert re.search("hymn", four.info["split"])

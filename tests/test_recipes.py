@@ -105,8 +105,11 @@ def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
 # dynamic binarisation), and lstm_image_classifier's and cnn_lstm_video's what lstm_gan_text's and
 # dcgan's do (shuffling, augmentation and dropout draws from the seed), which stay in the default
 # run: theirs with -m slow; convlstm_video's rerun is in tests/test_convlstm_video.py, from freshly
-# generated data. test_determinism.py checks bit-identical weights.
+# generated data. test_determinism.py checks bit-identical weights. lstm_gan_music draws its noise
+# and notes as lstm_gan_text draws its tokens (two phases, seeded generators) and its data is
+# shuffled and transposed from the seed (tests/test_music_data.py): with -m slow.
 RERUN_SLOW = ("lstm_gan_image", "pixel_lstm", "convlstm_video", "lstm_image_classifier", "cnn_lstm_video",
+              "lstm_gan_music",
               *(n for n in NAMES if n.endswith("_conditional")))  # the same draws as their models
 
 

@@ -176,7 +176,7 @@ def _sample(args, rest):
             raise ConfigError(f"--label must lie in [0, {model.num_classes}) for {args.name}, got {wrong}.")
     images = np.asarray(model.sample(args.count, seed=args.seed, **({"labels": labels} if conditional else {})))
     output = Path(args.output or f"{args.name}-samples")
-    written = files.write_images(images, output, prefix=f"{args.name}-{args.seed}")
+    written = model.write_samples(images, output, prefix=f"{args.name}-{args.seed}")
     print(f"wrote {len(written)} file(s) of {len(images)} samples of {args.name}: {output}")
 
 

@@ -107,3 +107,31 @@ def save_clip_strip(videos, titles, path, max_frames=10):
     with atomic.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
+
+
+def save_piano_rolls(rows, path, pitch_low=36, title=None):
+    """Piano rolls side by side, one row of panels per set: {row title: rolls [n, steps,
+    pitches] of 0 and 1}, pitch upwards and time to the right, bar lines every 16 steps → one
+    PNG, atomically."""
+    rows = {name: np.asarray(rolls) for name, rolls in rows.items()}
+    columns = max(len(r) for r in rows.values())
+    fig, axes = plt.subplots(len(rows), columns, figsize=(2.2 * columns, 1.6 * len(rows) + (0.3 if title else 0)),
+                             squeeze=False)
+    for axes_row, (name, rolls) in zip(axes, rows.items()):
+        for k, ax in enumerate(axes_row):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if k >= len(rolls):
+                ax.axis("off")
+                continue
+            roll = rolls[k]
+            ax.imshow(roll.T, origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+            for bar in range(16, roll.shape[0], 16):
+                ax.axvline(bar - 0.5, color="tab:blue", lw=0.5, alpha=0.5)
+            if k == 0:
+                ax.set_ylabel(f"{name}\n(MIDI {pitch_low}–{pitch_low + roll.shape[1] - 1})", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    with atomic.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)

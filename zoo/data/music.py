@@ -4,7 +4,7 @@ sixteenth-note grid, cut into fixed-length windows and transposed for training.
 
     splits = music_splits(batch_size=64, seed=0)            # the chorales, 4/4, 64-step windows
     splits = music_splits("~/my_midi", batch_size=64, seed=0)   # a folder of your own
-    rolls = next(iter(splits.train.dataset))                 # uint8 [64, 64, 46]: batch, steps, pitches
+    rolls, = next(iter(splits.train.dataset))                # uint8 [64, 64, 46]: batch, steps, pitches
     piano_roll_to_midi(rolls[0], "sample.mid", tempo=80)
 
 A roll is uint8 [steps, pitches], 1 where a pitch sounds at a step's start; pitch column 0 is
@@ -243,9 +243,46 @@ def random_transpositions(max_shift=MAX_SHIFT, *, seed):
     return move
 
 
+def coarser(piece, steps_per_quarter):
+    """A piece on a coarser grid: `steps_per_quarter` steps a quarter note instead of four.
+
+    Each new step is the old step it starts on (the notes sounding at that moment), counted so
+    that the first bar line stays a step; an onset anywhere in a new step's span is its onset.
+
+    Args:
+        piece: a piece as `load_pieces` gives it (sixteenth-note steps).
+        steps_per_quarter: 1, 2 or 4 (4: the piece itself).
+
+    Returns:
+        dict: the piece with "roll", "onsets", "downbeat" and "bar_steps" on the new grid.
+
+    Raises:
+        ValueError: `steps_per_quarter` does not divide 4.
+
+    Example:
+
+    >>> piece = {"roll": np.eye(8, 2, dtype=np.uint8), "onsets": np.eye(8, 2, dtype=np.uint8),
+    ...          "downbeat": 1, "bar_steps": 16}
+    >>> quarters = coarser(piece, 1)                    # steps 1 and 5 of 0 … 7: the downbeat kept
+    >>> quarters["roll"].tolist(), quarters["onsets"].tolist(), quarters["downbeat"], quarters["bar_steps"]
+    ([[0, 1], [0, 0]], [[0, 1], [0, 0]], 0, 4)
+    """
+    if steps_per_quarter not in (1, 2, 4):
+        raise ValueError(f"steps_per_quarter must be 1, 2 or 4 (a divisor of the data's 4), got {steps_per_quarter}.")
+    factor = STEPS_PER_QUARTER // steps_per_quarter
+    if factor == 1:
+        return piece
+    offset = piece["downbeat"] % factor
+    roll = piece["roll"][offset::factor]
+    spans = np.add.reduceat(piece["onsets"][offset:], np.arange(0, len(piece["onsets"]) - offset, factor), axis=0)
+    return {**piece, "roll": roll, "onsets": np.minimum(spans, 1).astype(np.uint8)[:len(roll)],
+            "downbeat": piece["downbeat"] // factor, "bar_steps": piece["bar_steps"] // factor}
+
+
 def music_splits(music=None, *, batch_size, seed, window_steps=WINDOW_STEPS, stride=None, max_shift=MAX_SHIFT,
                  onsets=False, data_dir=None, generated_data_dir=None, download=True, meters=("4/4",),
-                 skip_bad=False, eval_batch_size=64):
+                 skip_bad=False, eval_batch_size=64, max_train_windows=0, max_test_windows=0,
+                 steps_per_quarter=STEPS_PER_QUARTER):
     """A recipe's music data: windows of the chorales (or of a folder), batched, as `Splits`.
 
     Training windows are shuffled and transposed (`random_transpositions`); validation and test
@@ -265,9 +302,16 @@ def music_splits(music=None, *, batch_size, seed, window_steps=WINDOW_STEPS, str
         meters: see `load_pieces`.
         skip_bad: see `load_pieces`.
         eval_batch_size: validation and test windows per batch.
+        max_train_windows: keep only the first this many training windows (0: all).
+        max_test_windows: keep only the first this many validation and test windows each (0:
+            all).
+        steps_per_quarter: the grid: 4 (sixteenth notes, the data's own), 2 or 1 (quarter
+            notes, as the JSB Chorales benchmark has them; `coarser`). `window_steps` and
+            `stride` count steps of this grid.
 
     Returns:
-        Splits: `train` (`Batches` of uint8 [batch, window_steps, NUM_PITCHES]), `validation`
+        Splits: `train` (`Batches` of 1-tuples (rolls,), uint8 [batch, window_steps,
+            NUM_PITCHES], or with `onsets` pairs (rolls, onsets)), `validation`
             (None where no piece is held out) and `test` batched likewise, `info` (the pieces'
             and the windows' counts, the pitch range, the split rule), `sources` (the whole
             pieces, by split).
@@ -283,22 +327,27 @@ def music_splits(music=None, *, batch_size, seed, window_steps=WINDOW_STEPS, str
     ...     scale = np.eye(NUM_PITCHES, dtype=np.uint8)[24 + i + np.arange(96) % 12]
     ...     _ = piano_roll_to_midi(scale, folder / f"{i}.mid")
     >>> splits = music_splits(folder, batch_size=4, seed=0)
-    >>> next(iter(splits.train.dataset)).shape, splits.info["train_windows"]
+    >>> next(iter(splits.train.dataset))[0].shape, splits.info["train_windows"]
     (TensorShape([4, 64, 46]), 6)
     """
     pieces = load_pieces(music, data_dir=data_dir, generated_data_dir=generated_data_dir, download=download,
                          meters=meters, skip_bad=skip_bad)
+    pieces.update({s: [coarser(p, steps_per_quarter) for p in pieces[s]] for s in SPLITS})
     info = dict(pieces["info"], window_steps=window_steps, window_stride=stride or "one bar",
-                max_shift=max_shift)
+                max_shift=max_shift, steps_per_quarter=steps_per_quarter)
     cut = {s: windows(pieces[s], window_steps, stride, onsets=onsets) for s in SPLITS}
-    for s in SPLITS:
+    for s, most in (("train", max_train_windows), ("validation", max_test_windows), ("test", max_test_windows)):
+        if most:
+            cut[s] = tuple(c[:most] for c in cut[s]) if onsets else cut[s][:most]
         info[f"{s}_windows"] = len(cut[s][0] if onsets else cut[s])
+    info.update(train_examples=info["train_windows"], test_examples=info["test_windows"], pitches=NUM_PITCHES)
     for s in ("train", "test"):
         if not info[f"{s}_windows"]:
             longest = max((len(p["roll"]) - p["downbeat"] for p in pieces[s]), default=0)
             raise DataError(f"No {s} piece of {info['name']} is as long as a {window_steps}-step window (the longest "
                             f"has {longest} steps from its first bar line): lower the window's steps.")
-    ds = {s: tf.data.Dataset.from_tensor_slices(cut[s]) for s in SPLITS}
+    # Tuples, (rolls,) or (rolls, onsets), as every dataset of the zoo's recipes gives (inputs, ...).
+    ds = {s: tf.data.Dataset.from_tensor_slices(cut[s] if onsets else (cut[s],)) for s in SPLITS}
     transposed = random_transpositions(max_shift, seed=seed) if max_shift else None
     return Splits(
         train=shuffled_batches(ds["train"], batch_size, seed=seed, batch_map=transposed),
@@ -380,7 +429,8 @@ def read_music_folder(folder, *, skip_bad=False, low=PITCH_LOW, high=PITCH_HIGH)
     return pieces
 
 
-def piano_roll_to_midi(roll, path, *, tempo=80, onsets=None, meter="4/4", low=PITCH_LOW, threshold=0.5):
+def piano_roll_to_midi(roll, path, *, tempo=80, onsets=None, meter="4/4", low=PITCH_LOW, threshold=0.5,
+                       steps_per_quarter=STEPS_PER_QUARTER):
     """Write a piano roll as a MIDI file (one track), atomically: a killed write leaves no file.
 
     A note is a run of steps where its pitch sounds; with `onsets` a run is also broken where a
@@ -395,6 +445,7 @@ def piano_roll_to_midi(roll, path, *, tempo=80, onsets=None, meter="4/4", low=PI
         meter: the time signature to write.
         low: the MIDI pitch of the roll's column 0.
         threshold: the value above which a step sounds.
+        steps_per_quarter: the roll's grid (4: sixteenth notes).
 
     Returns:
         Path: `path`.
@@ -432,9 +483,70 @@ def piano_roll_to_midi(roll, path, *, tempo=80, onsets=None, meter="4/4", low=PI
             end = step + 1
             while end < steps and on[end] and not starting[end, column]:
                 end += 1
-            part.insert(step / STEPS_PER_QUARTER,
-                        m21.note.Note(low + column, quarterLength=(end - step) / STEPS_PER_QUARTER))
+            part.insert(step / steps_per_quarter,
+                        m21.note.Note(low + column, quarterLength=(end - step) / steps_per_quarter))
             step = end
     with atomic_path(path) as tmp:
         m21.stream.Score([part]).write("midi", fp=str(tmp))
+    return Path(path)
+
+
+def piano_roll_to_wav(roll, path, *, tempo=80, low=PITCH_LOW, sample_rate=22_050, threshold=0.5,
+                      steps_per_quarter=STEPS_PER_QUARTER):
+    """Write a piano roll as audio (a mono 16-bit WAV file) for listening, atomically.
+
+    No synthesiser is needed: each note is a sine tone with its first three harmonics and a
+    short attack and release, so the music can be heard on any machine. For a real
+    instrument's sound, play the MIDI file (`piano_roll_to_midi`) through a synthesiser.
+
+    Args:
+        roll: [steps, pitches] array or tensor; a value above `threshold` sounds.
+        path: the file to write (its folder is made).
+        tempo: quarter notes per minute.
+        low: the MIDI pitch of the roll's column 0.
+        sample_rate: samples per second.
+        threshold: the value above which a step sounds.
+        steps_per_quarter: the roll's grid (4: sixteenth notes).
+
+    Returns:
+        Path: `path`.
+
+    Raises:
+        ValueError: `roll` is not two-dimensional.
+
+    Example:
+
+    >>> import tempfile, wave
+    >>> roll = np.zeros((16, NUM_PITCHES), np.uint8)
+    >>> roll[:, 69 - PITCH_LOW] = 1                      # A4 (440 Hz) for a bar
+    >>> path = piano_roll_to_wav(roll, Path(tempfile.mkdtemp()) / "a.wav", tempo=120)
+    >>> with wave.open(str(path)) as w:                  # 16 sixteenths at 120 per minute: 2 s
+    ...     round(w.getnframes() / w.getframerate(), 2)
+    2.0
+    """
+    import wave
+
+    sounding = np.asarray(roll) > threshold
+    if sounding.ndim != 2:
+        raise ValueError(f"A piano roll is [steps, pitches], got shape {sounding.shape}.")
+    step_samples = int(round(sample_rate * 60.0 / tempo / steps_per_quarter))
+    audio = np.zeros(len(sounding) * step_samples)
+    fade = int(0.01 * sample_rate)  # 10 ms attack and release: no clicks at a note's ends
+    for column in range(sounding.shape[1]):
+        padded = np.concatenate([[False], sounding[:, column], [False]]).astype(np.int8)
+        starts, ends = np.nonzero(np.diff(padded) == 1)[0], np.nonzero(np.diff(padded) == -1)[0]
+        frequency = 440.0 * 2.0 ** ((low + column - 69) / 12.0)
+        for start, end in zip(starts, ends):
+            t = np.arange((end - start) * step_samples) / sample_rate
+            tone = sum(np.sin(2 * np.pi * k * frequency * t) / k ** 2 for k in (1, 2, 3))
+            envelope = np.minimum(1.0, np.minimum(np.arange(len(t)), np.arange(len(t))[::-1]) / max(fade, 1))
+            audio[start * step_samples:end * step_samples] += tone * envelope
+    peak = np.max(np.abs(audio)) or 1.0
+    pcm = (audio / peak * 0.8 * 32767).astype("<i2")
+    with atomic_path(path) as tmp:
+        with wave.open(str(tmp), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(sample_rate)
+            out.writeframes(pcm.tobytes())
     return Path(path)

@@ -300,6 +300,32 @@ class ZooModel(keras.Model):
         self._predict_ranks = ranks
         return super().predict(x, *args, **kwargs)
 
+    def write_samples(self, samples, output, prefix="sample"):
+        """Writes what `sample` drew as files a person opens (`zoo sample`): images by default.
+
+        One PNG per sample in the folder `output`, or one grid where `output` ends in `.png`
+        (`zoo.files.write_images`). A generator of something else (music) overrides it.
+
+        Args:
+            samples: what `sample` returned (uint8 images [n, h, w, c] here).
+            output: a folder, or a `.png` file for one grid.
+            prefix: the files' name before their number.
+
+        Returns:
+            list: the paths written.
+
+        Examples:
+            >>> import pathlib, tempfile
+            >>> import numpy as np
+            >>> import zoo
+            >>> gan = zoo.load("dcgan", latent_dim=8, width=8)
+            >>> [p.name for p in gan.write_samples(np.zeros((2, 28, 28, 1), "uint8"), pathlib.Path(tempfile.mkdtemp()))]
+            ['sample-000.png', 'sample-001.png']
+        """
+        from zoo import files
+
+        return files.write_images(samples, output, prefix=prefix)
+
     def serving_signatures(self):
         """The endpoints `zoo.export` writes, each a function and its input specs.
 
