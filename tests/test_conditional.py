@@ -127,6 +127,7 @@ def test_a_conditional_vaes_endpoints_take_labels(tmp_path):
         served.signatures["decode"](latent=tf.zeros((1, 2)), labels=tf.constant([-1]))
 
 
+@pytest.mark.slow  # a benchmark run (14 s), as the other benchmarks' runs are with -m slow
 def test_the_conditional_benchmark_times_each_variant_against_its_model(tmp_path, capsys):
     from benchmarks import conditional
 

@@ -41,6 +41,9 @@ def test_below_curve_interpolates_the_temperature_sweep():
     assert not oracle_report.below_curve({"nll_test": 11.0, "nll_oracle": 4.6}, bent)  # above the 1 → 2 branch
 
 
+# A benchmark run (two seeds of MLE and adversarial training, 35-50 s): with -m slow, as the other
+# benchmarks' runs are; the shipped benchmark card's consistency is checked by default below.
+@pytest.mark.slow
 def test_oracle_benchmark_smoke_writes_table_and_figure(tmp_path):
     card = benchmark.RECIPE.main(["--smoke", "--output", str(tmp_path)])
     assert set(card["table"]) == {"oracle", "random", "mle", "adversarial"}
