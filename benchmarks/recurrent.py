@@ -53,7 +53,8 @@ def recurrent_layers(model):
             if isinstance(sub, keras.layers.RNN):
                 found.append({"layer": where, **_classified(sub)})
             elif hasattr(sub, "recurrent_kernel") and not hasattr(sub, "state_size"):
-                why = "an LSTM written out step by step (one kernel per step)"
+                cell = getattr(sub, "cell", "lstm")
+                why = f"{'an LSTM' if cell == 'lstm' else 'a ' + cell.upper()} written out step by step (one kernel per step)"
                 if getattr(sub, "spectral_norm", False):
                     why += ", its kernels spectrally normalised"
                 found.append({"layer": where, "kind": type(sub).__name__, "cudnn": False, "why": why})

@@ -19,7 +19,7 @@ def run_cli(capsys, *argv):
 def test_console_script_help():
     result = subprocess.run([sys.executable, "-m", "zoo", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
-    for command in ("list", "info", "train", "evaluate", "export"):
+    for command in ("list", "info", "train", "prepare", "evaluate", "export"):
         assert command in result.stdout
 
 
@@ -62,6 +62,13 @@ def test_train_rejects_bad_values_before_work(capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(["train", "lstm_image_classifier", "--epochs", "0"])
     assert e.value.code == 2 and "--epochs must be at least 1" in capsys.readouterr().err
+
+
+def test_prepare_readies_what_train_reads_with_its_flags(capsys):
+    code, out, _ = run_cli(capsys, "prepare", "lstm_image_classifier", "--max-train-examples", "512")
+    assert code == 0 and re.search(r"lstm_image_classifier: mnist is ready \(512 train examples", out), out
+    code, _, err = run_cli(capsys, "prepare", "lstm_image_clasifier")
+    assert code == 2 and "Did you mean 'lstm_image_classifier'?" in err
 
 
 def test_evaluate_record_writes_metrics_into_the_card(capsys, smoke_run, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 
 import zoo
 from zoo import cards
+from zoo.models.cells import recurrent_layer
 from zoo.models.lstm_gan_image import ReadingLSTM, RowGeneratorCell
 from recipes.lstm_gan_image import recipe
 
@@ -36,14 +37,18 @@ def test_both_networks_are_lstms_without_convolution():
     assert model.sample(3, seed=1).shape == (3, 28, 28, 1)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("reverse", [False, True])
-def test_reading_lstm_is_keras_lstm(reverse):
+def test_reading_lstm_is_keras_own_layer_of_its_cell(reverse, cell):
     x = np.random.default_rng(0).normal(size=(3, 7, 5)).astype("float32")
-    ours = ReadingLSTM(6, reverse=reverse, spectral_norm=False)
+    ours = ReadingLSTM(6, reverse=reverse, spectral_norm=False, cell=cell)
     ours(x)
-    theirs = keras.layers.LSTM(6, return_sequences=True, go_backwards=reverse)
+    theirs = recurrent_layer(cell, 6, return_sequences=True, go_backwards=reverse)
     theirs(x)
-    theirs.set_weights([np.asarray(w) for w in (ours.kernel, ours.recurrent_kernel, ours.bias)])
+    bias = np.asarray(ours.bias)
+    if cell == "gru":  # Keras' GRU (reset_after) has a recurrent bias beside the input's: ours has none
+        bias = np.stack([bias, np.zeros_like(bias)])
+    theirs.set_weights([np.asarray(ours.kernel), np.asarray(ours.recurrent_kernel), bias])
     expected = np.asarray(theirs(x))
     if reverse:  # Keras returns the backward pass's outputs in reading order, last step first
         expected = expected[:, ::-1]

@@ -16,6 +16,7 @@ from recipes.lstm_gan_text import recipe
 from zoo import cards
 from zoo.data import text
 from zoo.data.text import Tokenizer
+from zoo.training.callbacks import AdversarialFrom
 
 from conftest import tiny
 
@@ -24,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 def test_phase_switch_callback_follows_the_epoch(tmp_path):
     model = tiny("lstm_gan_text")
     model.compile()
-    switch = recipe.AdversarialFrom(first=1, learning_rate=1e-4)
+    switch = AdversarialFrom(first=1, learning_rate=1e-4)
     switch.set_model(model)
     switch.on_epoch_begin(0)
     assert model.phase == "mle"
@@ -51,6 +52,7 @@ def test_word_level_vocabulary_comes_from_the_training_file(tmp_path):
     assert first[-1] == 0  # padded with <eos>
     assert data.tokenizer.decode(first).numpy().decode() == "a man rides a horse number <unk>"
 
+@pytest.mark.slow  # 28 s: a word-level recipe run; test_text_metrics checks BLEU and self-BLEU themselves
 def test_word_level_run_reports_bleu_and_self_bleu_across_temperatures(tmp_path):
     text = tmp_path / "captions.txt"
     rng = np.random.default_rng(0)

@@ -11,15 +11,16 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo.registry import get_entry
+from zoo.registry import conditional_variants, get_entry
 
 from conftest import SLOW_VARIANTS, params, run_clean_python, tiny
 
 NAMES = zoo.list_models()
-# lstm_gan_image is dcgan's ImageGAN with other networks and pixel_lstm's particulars are tested
-# in its own file: their contract checks repeat mechanisms the others cover, so with -m slow
-# (with the class-conditional variants but one: conftest.SLOW_VARIANTS).
-SLOW = ("lstm_gan_image", "pixel_lstm", *SLOW_VARIANTS)
+# lstm_gan_image is dcgan's ImageGAN with other networks, and pixel_lstm's and convlstm_video's
+# particulars are tested in their own files (convlstm_video's training in both modes, its
+# recipe's save and load): their contract checks repeat mechanisms the others cover, so with
+# -m slow (with the class-conditional variants but one: conftest.SLOW_VARIANTS).
+SLOW = ("lstm_gan_image", "pixel_lstm", "convlstm_video", *SLOW_VARIANTS)
 
 
 @functools.cache
@@ -96,7 +97,12 @@ def test_fit_step_on_real_batch_updates_weights_and_tracks_metrics(case):
 
 
 def test_keras_round_trip_is_identical_and_resumes_training(case, tmp_path):
-    model = fresh(case)
+    check_round_trip_resumes(fresh(case), case, tmp_path)
+
+
+def check_round_trip_resumes(model, case, tmp_path):
+    """One `fit` step, a `.keras` round trip with identical outputs and optimizer state, and a
+    second step that matches in the restored model."""
     x, batch = case[2][0], case[2][:2]  # (inputs, targets), or (inputs,) for a generative model
     model.fit(*batch, epochs=1, verbose=0, shuffle=False)
     path = tmp_path / "model.keras"
@@ -116,6 +122,26 @@ def test_keras_round_trip_is_identical_and_resumes_training(case, tmp_path):
     model.fit(*batch, epochs=1, verbose=0, shuffle=False)
     restored.fit(*batch, epochs=1, verbose=0, shuffle=False)
     assert max_difference(restored.get_weights(), model.get_weights()) < 1e-6
+    return restored
+
+
+# Every model with a `cell` field trains, round-trips and resumes with each other cell: one cell
+# per model by default (the two alternate), the other with -m slow (the same mechanism); a
+# class-conditional variant builds its recurrent layers as its model does.
+CELL_MODELS = [n for n in NAMES if "cell" in get_entry(n).default_config() and n not in conditional_variants()]
+CELL_CASES = [(name, ("gru", "rnn")[(i + k) % 2]) for i, name in enumerate(CELL_MODELS) for k in (0, 1)]
+
+
+@pytest.mark.parametrize("name,cell", params(CELL_CASES[::2], slow=CELL_CASES[1::2]))
+def test_every_cell_trains_round_trips_and_resumes(name, cell, tmp_path):
+    model = fresh(smoke_case(name), cell=cell)
+    layers = list(model._flatten_layers())
+    kinds = {type(layer).__name__ for layer in layers}
+    assert {"gru": "GRU", "rnn": "SimpleRNN"}[cell] in " ".join(kinds), kinds
+    assert not kinds & {"LSTM", "LSTMCell"}, kinds
+    assert all(layer.cell == cell for layer in layers if type(layer).__name__ == "ReadingLSTM")
+    restored = check_round_trip_resumes(model, smoke_case(name), tmp_path)
+    assert restored.get_config()["cell"] == cell
 
 
 SERVE = """
@@ -159,10 +185,11 @@ def example_inputs(specs, batch_inputs):
 
 
 # The output check of a clean serving process runs by default for models with different kinds
-# of endpoints (images, latents and counts, clips, token ids and strings); vae's and
-# convlstm_video's signatures are served in a clean process by test_serving_errors too, their
-# output check here with -m slow (to keep the default run within its time).
-SERVED_SLOW = ("vae", "convlstm_video", "vae_conditional", *SLOW)
+# of endpoints (images, latents and counts, token ids and strings); the others' signatures are
+# served in a clean process by test_serving_errors too (cnn_lstm_video's clips also by
+# test_cnn_lstm_video), their output check here with -m slow (to keep the default run within
+# its time).
+SERVED_SLOW = ("vae", "vae_conditional", "cnn_lstm_video", "lstm_gan_music", *SLOW)
 
 
 @pytest.mark.parametrize("name", params([n for n in NAMES if n not in SERVED_SLOW], slow=SERVED_SLOW))

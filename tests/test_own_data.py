@@ -96,9 +96,9 @@ def test_image_recipe_trains_on_a_folder_and_loads(name, image_folder, tmp_path)
 
 # A folder of 120 images with the defaults: --smoke and no --validation-examples (10 % of the 96
 # training files held out), at the shipped shape and at others (two recipes by default).
-SHAPES = params([("lstm_image_classifier", 28, 1), ("pixel_lstm", 32, 3)],
-                slow=[("lstm_image_classifier", 32, 3), ("dcgan", 32, 3), ("vae", 20, 3), ("lstm_gan_image", 20, 1),
-                      ("pixel_lstm", 20, 1)])
+SHAPES = params([("lstm_image_classifier", 28, 1), ("vae", 20, 3)],
+                slow=[("lstm_image_classifier", 32, 3), ("dcgan", 32, 3), ("pixel_lstm", 32, 3),
+                      ("lstm_gan_image", 20, 1), ("pixel_lstm", 20, 1)])
 
 
 @pytest.fixture(scope="module")

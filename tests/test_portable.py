@@ -14,8 +14,9 @@ import pytest
 import zoo
 from zoo import exports, portable
 from zoo.errors import ConfigError
+from zoo.registry import conditional_variants, get_entry
 
-from conftest import tiny
+from conftest import params, tiny
 
 REPO = Path(__file__).resolve().parent.parent
 NAMES = zoo.list_models()
@@ -54,6 +55,24 @@ def test_every_export_agrees_with_the_saved_model(name, fmt, tmp_path, images):
     model = zoo.load(name, weights="pretrained")
     result = check_export(model, fmt, tmp_path, rows=256, images=images)
     assert set(result["inputs"]) == {e for e, f in exports.support(model).items() if f[fmt].startswith("yes")}
+
+
+# Every model with a `cell` field exports with a GRU and a plain RNN where it does with its LSTM:
+# the classifier's two cells by default (one format each), every other case with -m slow.
+CELL_EXPORTS = [(name, cell, fmt) for name in NAMES
+                if "cell" in get_entry(name).default_config() and name not in conditional_variants()
+                for cell in ("gru", "rnn") for fmt in ("litert", "onnx")]
+DEFAULT_CELL_EXPORTS = [("lstm_image_classifier", "gru", "litert"), ("lstm_image_classifier", "rnn", "onnx")]
+
+
+@pytest.mark.parametrize("name,cell,fmt", params(DEFAULT_CELL_EXPORTS,
+                                                 slow=[c for c in CELL_EXPORTS if c not in DEFAULT_CELL_EXPORTS]))
+def test_every_cell_exports_where_the_lstm_does(name, cell, fmt, tmp_path, images):
+    model = tiny(name, cell=cell)
+    support = exports.support(model)
+    assert support == exports.support(tiny(name))
+    result = check_export(model, fmt, tmp_path, rows=64, images=images)
+    assert set(result["inputs"]) == {e for e, f in support.items() if f[fmt].startswith("yes")}
 
 
 def test_parity_rules():

@@ -1,10 +1,11 @@
-"""The `zoo` command: list, info, sample, predict, train, evaluate, export.
+"""The `zoo` command: list, info, sample, predict, train, prepare, evaluate, export.
 
     zoo list
     zoo info lstm_image_classifier
     zoo sample dcgan [--count N] [--seed S] [--output DIR or FILE.png]
     zoo predict lstm_image_classifier IMAGE [IMAGE ...]
     zoo train lstm_image_classifier [recipe flags; see `zoo train NAME --help`]
+    zoo prepare lstm_gan_music [recipe flags]    # its data, made or downloaded once (then offline)
     zoo evaluate lstm_image_classifier [--weights pretrained|PATH] [--no-download]
     zoo export lstm_image_classifier [--weights pretrained|PATH] [--format saved_model|litert|onnx] [--output DIR]
 
@@ -36,8 +37,8 @@ def main(argv=None):
     debug = "--debug" in argv or os.environ.get("ZOO_DEBUG", "") not in ("", "0")
     argv = [a for a in argv if a != "--debug"]
     parser = _parser()
-    if argv[:1] == ["train"] and len(argv) > 1 and not argv[1].startswith("-"):
-        command, rest = ["train", argv[1]], argv[2:]  # the recipe parses its own flags
+    if argv[:1] in (["train"], ["prepare"]) and len(argv) > 1 and not argv[1].startswith("-"):
+        command, rest = argv[:2], argv[2:]  # the recipe parses its own flags
         args = parser.parse_args(command)
     elif argv[:1] == ["evaluate"]:
         args, rest = parser.parse_known_args(argv)  # model-specific settings, e.g. --nll-samples
@@ -99,6 +100,12 @@ def _parser():
     p.add_argument("name", nargs="?", help="a registered model (`zoo list` lists them); without it, the list")
     p.add_argument("-h", "--help", action="store_true")
     p.set_defaults(handler=_train)
+
+    p = commands.add_parser("prepare", help="prepare the data `zoo train NAME` reads (a dataset made on first use is "
+                                            "made now), e.g. before going offline", add_help=False)
+    p.add_argument("name", nargs="?", help="a registered model (`zoo list` lists them); without it, the list")
+    p.add_argument("-h", "--help", action="store_true")
+    p.set_defaults(handler=_prepare)
 
     for name, handler, text in (
         ("evaluate", _evaluate, "measure a model's metrics on its test data"),
@@ -201,6 +208,19 @@ def _train(args, rest):
         print("usage: zoo train NAME [recipe flags]\nmodels: " + ", ".join(zoo.list_models()))
         return 0 if args.help else 2
     get_entry(args.name).recipe().main(rest + (["--help"] if args.help else []))
+
+
+def _prepare(args, rest):
+    """Loads the data the recipe would train on with these flags: a dataset generated on first
+    use (bach_chorales, moving_mnist_motion) is generated now, a TFDS one downloaded if missing."""
+    if args.name is None:
+        print("usage: zoo prepare NAME [recipe flags]\nmodels: " + ", ".join(zoo.list_models()))
+        return 0 if args.help else 2
+    recipe = get_entry(args.name).recipe()
+    data = recipe.load_data(recipe.parse(rest + (["--help"] if args.help else [])))
+    counts = ", ".join(f"{data.info[k]:,} {k.replace('_', ' ')}" for k in data.info if k.endswith("_examples")
+                       and isinstance(data.info[k], int))
+    print(f"{args.name}: {data.info['name']} is ready ({counts})")
 
 
 def _evaluate(args, rest):

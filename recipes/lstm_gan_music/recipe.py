@@ -23,11 +23,12 @@ import numpy as np
 import tensorflow as tf
 
 import zoo
-from zoo import atomic, cards, music_metrics, plots
+from zoo import cards, music_metrics, plots
 from zoo.config import at_least, existing_folder, one_of, option, positive, positive_integers
 from zoo.data import music as music_data
 from zoo.errors import DataError
 from zoo.recipe import Recipe, Results, TrainSettings
+from zoo.training.callbacks import AdversarialFrom
 from zoo.training import save_trained
 
 SAMPLE_SEED = 12345  # the seed of every measured draw, so a card can be re-measured
@@ -263,25 +264,6 @@ def comparison_table(gan, baseline, held_out, pitch_low, bar_steps):
                 cells.append(f"{value:.3f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return {"rows": rows, "markdown": "\n".join(lines)}
-
-
-class AdversarialFrom(keras.callbacks.Callback):
-    """Switches the model to the adversarial phase from epoch `first` on (and back before it, so a
-    run resumed by BackupAndRestore is in the right phase at whichever epoch it resumes), with
-    the adversarial learning rate; first saves the maximum-likelihood weights, the baseline."""
-
-    def __init__(self, first, learning_rate, baseline_path):
-        super().__init__()
-        self.first, self.learning_rate, self.baseline_path = first, learning_rate, baseline_path
-
-    def on_epoch_begin(self, epoch, logs=None):
-        adversarial = epoch >= self.first
-        if epoch == self.first:  # the first phase's last weights (a run resumed here has them back)
-            with atomic.atomic_path(self.baseline_path) as tmp:
-                self.model.save_weights(str(tmp))
-        self.model.set_phase("adversarial" if adversarial else "mle")
-        if adversarial:
-            self.model.g_optimizer.learning_rate.assign(self.learning_rate)
 
 
 RECIPE = LSTMGANMusicRecipe()

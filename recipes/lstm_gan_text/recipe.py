@@ -26,6 +26,7 @@ from zoo.config import at_least, existing_file, option, positive
 from zoo.data import text as text_data
 from zoo.errors import DataError
 from zoo.recipe import Recipe, Results, TrainSettings
+from zoo.training.callbacks import AdversarialFrom
 
 # What benchmarks/run.py counts and times: the step of the model as built, maximum-likelihood
 # training with teacher forcing (10 of the 12 default epochs).
@@ -135,22 +136,6 @@ class LSTMGANTextRecipe(Recipe):
 def test_metrics(model, test):
     nll = float(model.evaluate(test, return_dict=True, verbose=0)["nll"])
     return {"test_nll": round(nll, 4), "test_nll_per_token": round(nll / model.sequence_length, 4)}
-
-
-class AdversarialFrom(keras.callbacks.Callback):
-    """Switches the model to the adversarial phase from epoch `first` on (and back before it,
-    so a run resumed by BackupAndRestore is in the right phase whichever epoch it resumes at),
-    with the adversarial learning rate."""
-
-    def __init__(self, first, learning_rate):
-        super().__init__()
-        self.first, self.learning_rate = first, learning_rate
-
-    def on_epoch_begin(self, epoch, logs=None):
-        adversarial = epoch >= self.first
-        self.model.set_phase("adversarial" if adversarial else "mle")
-        if adversarial:
-            self.model.g_optimizer.learning_rate.assign(self.learning_rate)
 
 
 SAMPLE_SEED = 12345

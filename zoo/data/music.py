@@ -429,6 +429,49 @@ def read_music_folder(folder, *, skip_bad=False, low=PITCH_LOW, high=PITCH_HIGH)
     return pieces
 
 
+def note_runs(sounding, onsets=None):
+    """The notes of piano rolls: each run of consecutive sounding steps of a pitch.
+
+    With `onsets` a run is also broken where a new note starts, so repeated notes stay
+    repeated (without them they merge into one).
+
+    Args:
+        sounding: [..., steps, pitches] booleans (or 0 and 1): where a pitch sounds.
+        onsets: like `sounding`, true where a note starts; None: none.
+
+    Returns:
+        tuple: (where, starts, ends): `where` is a tuple of int arrays, the leading indices of
+            each note's roll then its pitch column (as `np.nonzero` gives them); `starts` and
+            `ends` are its first step and the step after its last. One entry per note, in
+            (roll, pitch, step) order.
+
+    Raises:
+        ValueError: `onsets` has another shape than `sounding`.
+
+    Examples:
+        >>> (pitch,), starts, ends = note_runs(np.array([[1], [1], [0], [1]]))
+        >>> pitch.tolist(), starts.tolist(), ends.tolist()
+        ([0, 0], [0, 3], [2, 4])
+        >>> _, starts, ends = note_runs(np.array([[1], [1], [1]]), onsets=np.array([[1], [0], [1]]))
+        >>> starts.tolist(), ends.tolist()             # the onset at step 2 splits the run
+        ([0, 2], [2, 3])
+    """
+    sounding = np.asarray(sounding).astype(bool)
+    starting = np.zeros_like(sounding) if onsets is None else np.asarray(onsets).astype(bool)
+    if starting.shape != sounding.shape:
+        raise ValueError(f"onsets have shape {starting.shape}, the roll {sounding.shape}: they must match.")
+    silence = np.zeros_like(sounding[..., :1, :])
+    before = np.concatenate([silence, sounding[..., :-1, :]], axis=-2)
+    after = np.concatenate([sounding[..., 1:, :], silence], axis=-2)
+    onset_after = np.concatenate([starting[..., 1:, :], silence], axis=-2)
+    first = sounding & (~before | starting)
+    last = sounding & (~after | onset_after)
+    # In (roll, pitch, step) order a note's first and last steps alternate, so they pair up.
+    *where, starts = np.nonzero(np.swapaxes(first, -1, -2))
+    *_, lasts = np.nonzero(np.swapaxes(last, -1, -2))
+    return tuple(where), starts, lasts + 1
+
+
 def piano_roll_to_midi(roll, path, *, tempo=80, onsets=None, meter="4/4", low=PITCH_LOW, threshold=0.5,
                        steps_per_quarter=STEPS_PER_QUARTER):
     """Write a piano roll as a MIDI file (one track), atomically: a killed write leaves no file.
@@ -467,25 +510,13 @@ def piano_roll_to_midi(roll, path, *, tempo=80, onsets=None, meter="4/4", low=PI
     sounding = np.asarray(roll) > threshold
     if sounding.ndim != 2:
         raise ValueError(f"A piano roll is [steps, pitches], got shape {sounding.shape}.")
-    starting = np.zeros_like(sounding) if onsets is None else np.asarray(onsets) > threshold
-    if starting.shape != sounding.shape:
-        raise ValueError(f"onsets have shape {starting.shape}, the roll {sounding.shape}: they must match.")
+    (columns,), starts, ends = note_runs(sounding, None if onsets is None else np.asarray(onsets) > threshold)
     part = m21.stream.Part()
     part.insert(0, m21.tempo.MetronomeMark(number=tempo))
     part.insert(0, m21.meter.TimeSignature(meter))
-    steps = len(sounding)
-    for column in range(sounding.shape[1]):
-        on, step = sounding[:, column], 0
-        while step < steps:
-            if not on[step]:
-                step += 1
-                continue
-            end = step + 1
-            while end < steps and on[end] and not starting[end, column]:
-                end += 1
-            part.insert(step / steps_per_quarter,
-                        m21.note.Note(low + column, quarterLength=(end - step) / steps_per_quarter))
-            step = end
+    for column, start, end in zip(columns, starts, ends):
+        part.insert(start / steps_per_quarter,
+                    m21.note.Note(low + int(column), quarterLength=(end - start) / steps_per_quarter))
     with atomic_path(path) as tmp:
         m21.stream.Score([part]).write("midi", fp=str(tmp))
     return Path(path)
@@ -532,15 +563,13 @@ def piano_roll_to_wav(roll, path, *, tempo=80, low=PITCH_LOW, sample_rate=22_050
     step_samples = int(round(sample_rate * 60.0 / tempo / steps_per_quarter))
     audio = np.zeros(len(sounding) * step_samples)
     fade = int(0.01 * sample_rate)  # 10 ms attack and release: no clicks at a note's ends
-    for column in range(sounding.shape[1]):
-        padded = np.concatenate([[False], sounding[:, column], [False]]).astype(np.int8)
-        starts, ends = np.nonzero(np.diff(padded) == 1)[0], np.nonzero(np.diff(padded) == -1)[0]
+    (columns,), starts, ends = note_runs(sounding)
+    for column, start, end in zip(columns, starts, ends):
         frequency = 440.0 * 2.0 ** ((low + column - 69) / 12.0)
-        for start, end in zip(starts, ends):
-            t = np.arange((end - start) * step_samples) / sample_rate
-            tone = sum(np.sin(2 * np.pi * k * frequency * t) / k ** 2 for k in (1, 2, 3))
-            envelope = np.minimum(1.0, np.minimum(np.arange(len(t)), np.arange(len(t))[::-1]) / max(fade, 1))
-            audio[start * step_samples:end * step_samples] += tone * envelope
+        t = np.arange((end - start) * step_samples) / sample_rate
+        tone = sum(np.sin(2 * np.pi * k * frequency * t) / k ** 2 for k in (1, 2, 3))
+        envelope = np.minimum(1.0, np.minimum(np.arange(len(t)), np.arange(len(t))[::-1]) / max(fade, 1))
+        audio[start * step_samples:end * step_samples] += tone * envelope
     peak = np.max(np.abs(audio)) or 1.0
     pcm = (audio / peak * 0.8 * 32767).astype("<i2")
     with atomic_path(path) as tmp:

@@ -5,8 +5,9 @@ import tensorflow as tf
 from keras import layers, ops
 
 from zoo.models.base import ZooClassifier
+from zoo.models.cells import CELLS, recurrent_layer
 from zoo.models.replicas import ReplicaDropout, batch_norm
-from zoo.config import at_least, check_fields, in_unit_interval, positive_integers
+from zoo.config import at_least, check_fields, in_unit_interval, one_of, positive_integers
 from zoo.registry import register_model
 
 
@@ -81,7 +82,7 @@ class FrameDistributed(layers.TimeDistributed):
         return ops.reshape(outputs, (shape[0], shape[1], *outputs.shape[1:]))
 
 
-def clip_network(frame_shape, num_classes, conv_filters, frame_features, units, num_layers, dropout):
+def clip_network(frame_shape, num_classes, conv_filters, frame_features, units, num_layers, dropout, cell="lstm"):
     """The clip network: frames in [0, 1] → logits after every frame.
 
     Step t's logits classify the clip of frames 0 … t. The frame encoder
@@ -97,6 +98,7 @@ def clip_network(frame_shape, num_classes, conv_filters, frame_features, units, 
         units: LSTM units.
         num_layers: stacked LSTM layers.
         dropout: dropout rate on the LSTM's output, during training.
+        cell: the recurrent layers' kind, "lstm", "gru" or "rnn" (`zoo.models.cells`).
 
     Returns:
         keras.Model: frames [batch, time, *frame_shape] → logits [batch, time, num_classes],
@@ -111,7 +113,7 @@ def clip_network(frame_shape, num_classes, conv_filters, frame_features, units, 
     frames = keras.Input((None, *frame_shape), name="frames")
     x = FrameDistributed(frame_encoder_network(frame_shape, conv_filters, frame_features), name="per_frame")(frames)
     for i in range(num_layers):
-        x = layers.LSTM(units, return_sequences=True, name=f"lstm_{i}")(x)
+        x = recurrent_layer(cell, units, return_sequences=True, name=f"{cell}_{i}")(x)
     x = ReplicaDropout(dropout, name="dropout")(x)
     logits = layers.Dense(num_classes, name="logits")(x)
     return keras.Model(frames, logits, name="cnn_lstm")
@@ -155,6 +157,8 @@ class CNNLSTMVideo(ZooClassifier):
             optical flow (Simonyan & Zisserman 2014), at the cost of one subtraction.
         class_names: optional names of the classes, returned by the exported signature.
         seed: seed of the model's random draws (None: from Keras' global seed).
+        cell: the recurrent layers' kind: "lstm" (default, as the shipped weights are), "gru"
+            or "rnn" (a plain tanh RNN; `zoo.models.cells`).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Raises:
@@ -194,7 +198,7 @@ class CNNLSTMVideo(ZooClassifier):
 
     FIELD_CHECKS = dict(conv_filters=positive_integers, frame_features=at_least(1), units=at_least(1),
                         num_layers=at_least(1), dropout=in_unit_interval, min_frames=at_least(1),
-                        num_classes=at_least(2))
+                        num_classes=at_least(2), cell=one_of(*CELLS))
 
     def __init__(
         self,
@@ -209,6 +213,7 @@ class CNNLSTMVideo(ZooClassifier):
         frame_differences=True,
         class_names=None,
         seed=None,
+        cell="lstm",
         **kwargs,
     ):
         check_fields(type(self), locals())
@@ -226,10 +231,11 @@ class CNNLSTMVideo(ZooClassifier):
         if self.class_names is not None and len(self.class_names) != num_classes:
             raise ValueError(f"class_names has {len(self.class_names)} names for num_classes={num_classes}.")
         self.seed = seed
+        self.cell = cell
         height, width, channels = self.frame_shape
         encoded = (height, width, 2 * channels) if self.frame_differences else self.frame_shape
         self.network = clip_network(encoded, num_classes, self.conv_filters, frame_features,
-                                    units, num_layers, dropout)
+                                    units, num_layers, dropout, cell)
         self.build((None, None, *self.frame_shape))
 
     def get_config(self):
@@ -252,6 +258,7 @@ class CNNLSTMVideo(ZooClassifier):
             "frame_differences": self.frame_differences,
             "class_names": self.class_names,
             "seed": self.seed,
+            "cell": self.cell,
         }
 
     def call(self, videos, lengths=None, training=False):

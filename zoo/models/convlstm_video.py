@@ -38,6 +38,12 @@ class ConvLSTMVideo(ZooModel):
     way stays sharp over many generated frames. Pixel values are Bernoulli
     probabilities; to generate, each predicted frame is fed back in as the next input.
 
+    It has no `cell` field (the LSTM-against-GRU-against-RNN comparison of the other recurrent
+    models, `zoo.models.cells`): Keras has only convolutional LSTMs (`ConvLSTM1D/2D/3D`), no
+    convolutional GRU or plain RNN to swap in, so another cell would be convolutional cells of
+    our own, a new model rather than a setting; and its clips of 20 frames are not where the
+    gates' long-range memory would show (`benchmarks.cells` measures that on 196 steps and more).
+
     Args:
         frame_shape: (height, width, channels); height and width divisible by 2^levels.
         encoder_filters: filters of each encoder level (each halves the frame's side).

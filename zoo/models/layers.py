@@ -205,26 +205,56 @@ class ReadingLSTM(layers.Layer):
     output at every step, forwards or (`reverse`) backwards, with its input and recurrent kernels
     each divided by its largest singular value when `spectral_norm` (Miyato et al. 2018 did
     this for convolutions; `dcgan` does). Unrolled over the steps: on a CPU that is faster than
-    a loop for 28 steps, and twice differentiable (WGAN-GP's penalty)."""
+    a loop for 28 steps, and twice differentiable (WGAN-GP's penalty).
 
-    def __init__(self, units, reverse=False, spectral_norm=True, **kwargs):
+    `cell="gru"` makes it a GRU (Cho et al. 2014, the reset gate applied after the recurrent
+    product, as Keras' `GRU` does by default) and `cell="rnn"` a plain tanh RNN, with the same
+    spectral normalisation: `zoo.models.cells`.
+
+    >>> import numpy as np
+    >>> [ReadingLSTM(4, cell=cell)(np.zeros((2, 3, 5), "float32")).shape for cell in ("lstm", "rnn")]
+    [TensorShape([2, 3, 4]), TensorShape([2, 3, 4])]
+    """
+
+    GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # blocks of `units` columns in each kernel
+
+    def __init__(self, units, reverse=False, spectral_norm=True, cell="lstm", **kwargs):
         kwargs.setdefault("autocast", False)  # σ in float32 under mixed precision; cast below
         super().__init__(**kwargs)
-        self.units, self.reverse, self.spectral_norm = units, bool(reverse), bool(spectral_norm)
+        if cell not in self.GATES:
+            raise ValueError(f"cell must be one of {tuple(self.GATES)}, got {cell!r}.")
+        self.units, self.reverse, self.spectral_norm, self.cell = units, bool(reverse), bool(spectral_norm), cell
 
     def build(self, input_shape):
-        units = self.units
-        self.kernel = self.add_weight(shape=(input_shape[-1], 4 * units), initializer="glorot_uniform", name="kernel")
-        self.recurrent_kernel = self.add_weight(shape=(units, 4 * units), initializer="orthogonal",
+        units, width = self.units, self.GATES[self.cell] * self.units
+        self.kernel = self.add_weight(shape=(input_shape[-1], width), initializer="glorot_uniform", name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(units, width), initializer="orthogonal",
                                                 name="recurrent_kernel")
-        # Forget gate biased to 1 (Jozefowicz et al. 2015), as Keras' LSTM does.
-        self.bias = self.add_weight(shape=(4 * units,), name="bias", initializer=lambda shape, dtype=None: ops.concatenate(
-            [ops.zeros((units,)), ops.ones((units,)), ops.zeros((2 * units,))]))
+        if self.cell == "lstm":  # forget gate biased to 1 (Jozefowicz et al. 2015), as Keras' LSTM does
+            bias_start = lambda shape, dtype=None: ops.concatenate(  # noqa: E731
+                [ops.zeros((units,)), ops.ones((units,)), ops.zeros((2 * units,))])
+        else:
+            bias_start = "zeros"
+        self.bias = self.add_weight(shape=(width,), name="bias", initializer=bias_start)
         if self.spectral_norm:
             start = keras.initializers.RandomNormal(seed=0)
-            self.u_kernel = self.add_weight(shape=(1, 4 * units), initializer=start, trainable=False, name="u_kernel")
-            self.u_recurrent = self.add_weight(shape=(1, 4 * units), initializer=start, trainable=False,
+            self.u_kernel = self.add_weight(shape=(1, width), initializer=start, trainable=False, name="u_kernel")
+            self.u_recurrent = self.add_weight(shape=(1, width), initializer=start, trainable=False,
                                                name="u_recurrent")
+
+    def _step(self, from_input, h, c, recurrent):
+        """One step: (the input's share of the gates, h, c) → (h, c); c is unused but by an LSTM."""
+        from_state = ops.matmul(h, recurrent)
+        if self.cell == "lstm":
+            i, f, g, o = ops.split(from_input + from_state, 4, axis=-1)
+            c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
+            return ops.sigmoid(o) * ops.tanh(c), c
+        if self.cell == "gru":
+            x_z, x_r, x_n = ops.split(from_input, 3, axis=-1)
+            h_z, h_r, h_n = ops.split(from_state, 3, axis=-1)
+            update, reset = ops.sigmoid(x_z + h_z), ops.sigmoid(x_r + h_r)
+            return update * h + (1 - update) * ops.tanh(x_n + reset * h_n), c
+        return ops.tanh(from_input + from_state), c
 
     def call(self, inputs, training=False):
         kernel, recurrent = self.kernel.value, self.recurrent_kernel.value
@@ -239,15 +269,13 @@ class ReadingLSTM(layers.Layer):
         steps = range(inputs.shape[1])
         outputs = {}
         for t in (reversed(steps) if self.reverse else steps):
-            i, f, g, o = ops.split(gates_from_inputs[:, t] + ops.matmul(h, recurrent), 4, axis=-1)
-            c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
-            h = ops.sigmoid(o) * ops.tanh(c)
+            h, c = self._step(gates_from_inputs[:, t], h, c, recurrent)
             outputs[t] = h
         return ops.stack([outputs[t] for t in steps], axis=1)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "reverse": self.reverse,
-                "spectral_norm": self.spectral_norm}
+                "spectral_norm": self.spectral_norm, "cell": self.cell}
 
 
 @keras.saving.register_keras_serializable(package="zoo")

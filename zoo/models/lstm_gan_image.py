@@ -5,6 +5,7 @@ import keras
 from keras import layers, ops
 
 from zoo.config import at_least, below, check_fields, in_unit_interval, one_of, with_defaults
+from zoo.models.cells import CELLS, recurrent_cell, states_per_layer
 from zoo.models.image_gan import LOSSES, ImageGAN
 from zoo.models.layers import MinibatchStd, ReadingLSTM, SpectralConv2D, conditioned_input, projected_output
 from zoo.registry import register_model
@@ -23,10 +24,12 @@ class RowGeneratorCell(layers.Layer):
         num_layers: stacked LSTM cells.
         row_size: values per row (width × channels).
         feed_back: feed the previous row in beside the step's input. Default: True.
+        cell: the recurrent cells' kind: "lstm" (default), "gru" or "rnn" (`zoo.models.cells`).
         **kwargs: passed on to `keras.layers.Layer` (name, dtype).
 
     Attributes:
-        state_size: the state: (h, c) of each LSTM layer, then the previous row.
+        state_size: the state: (h, c) of each LSTM layer (h alone of a GRU's or an RNN's), then
+            the previous row.
         output_size: `row_size`.
 
     Examples:
@@ -40,13 +43,14 @@ class RowGeneratorCell(layers.Layer):
         (TensorShape([3, 28]), 3)
     """
 
-    def __init__(self, units, num_layers, row_size, feed_back=True, **kwargs):
+    def __init__(self, units, num_layers, row_size, feed_back=True, cell="lstm", **kwargs):
         super().__init__(**kwargs)
         self.units, self.num_layers, self.row_size, self.feed_back = units, num_layers, row_size, feed_back
-        self.cells = [layers.LSTMCell(units, name=f"lstm_{i}") for i in range(num_layers)]
+        self.cell, self.per_layer = cell, states_per_layer(cell)
+        self.cells = [recurrent_cell(cell, units, name=f"{cell}_{i}") for i in range(num_layers)]
         # float32 under mixed precision: bfloat16 would leave ~2 of every 255 grey levels.
         self.to_row = layers.Dense(row_size, activation="tanh", dtype="float32", name="row")
-        self.state_size = [units] * (2 * num_layers) + [row_size]
+        self.state_size = [units] * (self.per_layer * num_layers) + [row_size]
         self.output_size = row_size
 
     def build(self, input_shape):
@@ -75,10 +79,10 @@ class RowGeneratorCell(layers.Layer):
         x = inputs
         if self.feed_back:
             x = ops.concatenate([inputs, ops.cast(states[-1], inputs.dtype)], axis=-1)
-        new_states = []
+        new_states, k = [], self.per_layer
         for i, cell in enumerate(self.cells):
-            x, (h, c) = cell(x, [states[2 * i], states[2 * i + 1]], training=training)
-            new_states += [h, c]
+            x, layer_states = cell(x, list(states[k * i:k * (i + 1)]), training=training)
+            new_states += list(layer_states)
         row = self.to_row(x)
         return row, new_states + [row]
 
@@ -89,7 +93,7 @@ class RowGeneratorCell(layers.Layer):
             dict: Keras' layer config plus units, num_layers, row_size and feed_back.
         """
         return {**super().get_config(), "units": self.units, "num_layers": self.num_layers, "row_size": self.row_size,
-                "feed_back": self.feed_back}
+                "feed_back": self.feed_back, "cell": self.cell}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -104,6 +108,7 @@ class InitialStates(layers.Layer):
         units: units of each LSTM layer.
         num_layers: stacked LSTM layers.
         row_size: values per row (width × channels).
+        cell: the recurrent cells' kind: "lstm" (default; h and c), "gru" or "rnn" (h alone).
         **kwargs: passed on to `keras.layers.Layer` (name, dtype).
 
     Examples:
@@ -113,10 +118,11 @@ class InitialStates(layers.Layer):
         [(3, 16), (3, 16), (3, 28)]
     """
 
-    def __init__(self, units, num_layers, row_size, **kwargs):
+    def __init__(self, units, num_layers, row_size, cell="lstm", **kwargs):
         super().__init__(**kwargs)
         self.units, self.num_layers, self.row_size = units, num_layers, row_size
-        self.dense = layers.Dense(2 * units * num_layers, name="dense")
+        self.cell, self.per_layer = cell, states_per_layer(cell)
+        self.dense = layers.Dense(self.per_layer * units * num_layers, name="dense")
 
     def build(self, input_shape):
         """Builds the dense layer for z of `input_shape`.
@@ -137,11 +143,12 @@ class InitialStates(layers.Layer):
                 [batch, row_size].
         """
         x = self.dense(z)
-        states = []
+        states, k, units = [], self.per_layer, self.units
         for i in range(self.num_layers):
-            h = x[:, 2 * i * self.units:(2 * i + 1) * self.units]
-            c = x[:, (2 * i + 1) * self.units:(2 * i + 2) * self.units]
-            states += [ops.tanh(h), c]
+            h = x[:, k * i * units:(k * i + 1) * units]
+            states.append(ops.tanh(h))
+            if k == 2:  # an LSTM's c
+                states.append(x[:, (k * i + 1) * units:(k * i + 2) * units])
         return states + [ops.zeros((ops.shape(z)[0], self.row_size), dtype=x.dtype)]
 
     def get_config(self):
@@ -150,7 +157,8 @@ class InitialStates(layers.Layer):
         Returns:
             dict: Keras' layer config plus units, num_layers and row_size.
         """
-        return {**super().get_config(), "units": self.units, "num_layers": self.num_layers, "row_size": self.row_size}
+        return {**super().get_config(), "units": self.units, "num_layers": self.num_layers, "row_size": self.row_size,
+                "cell": self.cell}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -194,7 +202,8 @@ class WithRowPositions(layers.Layer):
         return (*input_shape[:-1], input_shape[-1] + input_shape[1])
 
 
-def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, name="generator", num_classes=0):
+def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, name="generator", num_classes=0,
+                   cell="lstm"):
     """The LSTM generator: z [batch, latent] → images [batch, h, w, c] in [-1, 1].
 
     One row of w × c values per LSTM step (`RowGeneratorCell`, unrolled): z sets the initial
@@ -210,6 +219,7 @@ def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, n
         name: the Keras model's name. Default: "generator".
         num_classes: 0 (the default): z alone. More: the network takes [z, labels], and z
             beside a learned embedding of the label sets the state and feeds every step.
+        cell: the recurrent cells' kind: "lstm" (default), "gru" or "rnn" (`zoo.models.cells`).
 
     Returns:
         keras.Model: z [batch, latent_dim] (and labels [batch], int) → images [batch, h, w,
@@ -222,16 +232,17 @@ def lstm_generator(latent_dim, image_shape, units, num_layers, feed_back=True, n
     """
     height, width, channels = image_shape
     inputs, z = conditioned_input(keras.Input((latent_dim,), name="z"), num_classes)
-    states = InitialStates(units, num_layers, width * channels, name="initial_states")(z)
+    states = InitialStates(units, num_layers, width * channels, cell=cell, name="initial_states")(z)
     steps = WithRowPositions(name="row_positions")(layers.RepeatVector(height, name="z_every_step")(z))
-    rows = layers.RNN(RowGeneratorCell(units, num_layers, width * channels, feed_back, name="cell"), return_sequences=True,
+    rows = layers.RNN(RowGeneratorCell(units, num_layers, width * channels, feed_back, cell=cell, name="cell"),
+                      return_sequences=True,
                       unroll=True, name="rows")(steps, initial_state=states)
     images = layers.Reshape(image_shape, name="images")(rows)
     return keras.Model(inputs, images, name=name)
 
 
 def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_norm, minibatch_std=True,
-                       read_columns=False, name="discriminator", num_classes=0):
+                       read_columns=False, name="discriminator", num_classes=0, cell="lstm"):
     """The LSTM discriminator: images [batch, h, w, c] in [-1, 1] → one real/fake logit.
 
     LSTM layers read the image row by row (both ways when `bidirectional`) and, with
@@ -253,6 +264,7 @@ def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_n
         name: the Keras model's name. Default: "discriminator".
         num_classes: 0 (the default): images alone. More: the network takes [images, labels]
             and is a projection discriminator (`ClassProjection` of the rows' features).
+        cell: the readers' kind: "lstm" (default), "gru" or "rnn" (`ReadingLSTM`).
 
     Returns:
         keras.Model: images [batch, h, w, c] (and labels [batch], int) → logits [batch, 1],
@@ -272,11 +284,11 @@ def lstm_discriminator(image_shape, units, num_layers, bidirectional, spectral_n
         sequences["columns"] = layers.Reshape((width, height * channels), name="columns")(columns)
     read = []
     for along, x in sequences.items():
-        prefix = "lstm" if along == "rows" else "column_lstm"  # the row readers keep their names
+        prefix = cell if along == "rows" else f"column_{cell}"  # an LSTM's row readers keep their names
         for i in range(num_layers):
-            forwards = ReadingLSTM(units, spectral_norm=spectral_norm, name=f"{prefix}_{i}")(x)
+            forwards = ReadingLSTM(units, spectral_norm=spectral_norm, cell=cell, name=f"{prefix}_{i}")(x)
             if bidirectional:
-                backwards = ReadingLSTM(units, reverse=True, spectral_norm=spectral_norm,
+                backwards = ReadingLSTM(units, reverse=True, spectral_norm=spectral_norm, cell=cell,
                                         name=f"{prefix}_{i}_reverse")(x)
                 forwards = layers.Concatenate(name=f"{along}_both_ways_{i}" if read_columns else f"both_ways_{i}")(
                     [forwards, backwards])
@@ -327,6 +339,9 @@ class LSTMGANImage(ImageGAN):
         minibatch_std: give the discriminator's readout the spread of its features across each
             group of 4 examples (ProGAN), against a generator that ignores its noise.
         spectral_norm: divide each of the discriminator's kernels by its largest singular value.
+        cell: the recurrent layers' kind, in the generator and the discriminator: "lstm"
+            (default, as the shipped weights are), "gru" or "rnn" (a plain tanh RNN;
+            `zoo.models.cells`).
 
     Raises:
         zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: sizes at least 1,
@@ -345,12 +360,12 @@ class LSTMGANImage(ImageGAN):
     FIELD_CHECKS = dict(latent_dim=at_least(1), units=at_least(1), num_layers=at_least(1), d_units=at_least(1),
                         d_layers=at_least(1), loss=one_of(*LOSSES), label_smoothing=below(0.5),
                         gradient_penalty=at_least(0), r1_penalty=at_least(0), r1_interval=at_least(1),
-                        ema_decay=in_unit_interval, num_classes=at_least(0))
+                        ema_decay=in_unit_interval, num_classes=at_least(0), cell=one_of(*CELLS))
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, units=256, num_layers=1, feed_back=True, d_units=128,
                  d_layers=1, bidirectional=True, read_columns=False, minibatch_std=True, r1_penalty=0.0, r1_interval=1,
                  loss="non_saturating", label_smoothing=0.0, gradient_penalty=10.0, ema_decay=0.999, spectral_norm=True,
-                 seed=None, num_classes=0, **kwargs):
+                 seed=None, num_classes=0, cell="lstm", **kwargs):
         check_fields(type(self), locals())
         super().__init__(image_shape, latent_dim, loss, label_smoothing, gradient_penalty, r1_penalty, r1_interval,
                          ema_decay, seed, num_classes=num_classes, **kwargs)
@@ -359,11 +374,12 @@ class LSTMGANImage(ImageGAN):
         self.d_units, self.d_layers, self.bidirectional = d_units, d_layers, bool(bidirectional)
         self.read_columns = bool(read_columns)
         self.spectral_norm = bool(spectral_norm)
+        self.cell = cell
         self._build_gan(lambda name: lstm_generator(latent_dim, self.image_shape, units, num_layers, self.feed_back,
-                                                    name=name, num_classes=self.num_classes),
+                                                    name=name, num_classes=self.num_classes, cell=cell),
                         lambda: lstm_discriminator(self.image_shape, d_units, d_layers, self.bidirectional,
                                                    self.spectral_norm, self.minibatch_std, self.read_columns,
-                                                   num_classes=self.num_classes))
+                                                   num_classes=self.num_classes, cell=cell))
 
     def get_config(self):
         """The constructor's fields, for `from_config` and a `.keras` file.
@@ -376,7 +392,7 @@ class LSTMGANImage(ImageGAN):
                 "feed_back": self.feed_back, "minibatch_std": self.minibatch_std,
                 "d_units": self.d_units, "d_layers": self.d_layers, "bidirectional": self.bidirectional,
                 "read_columns": self.read_columns,
-                "spectral_norm": self.spectral_norm, "seed": self.seed}
+                "spectral_norm": self.spectral_norm, "seed": self.seed, "cell": self.cell}
 
 
 @register_model(

@@ -14,10 +14,11 @@ from keras import layers, ops
 
 from zoo.config import at_least, check_fields, in_unit_interval, one_of, positive
 from zoo.models.base import ZooModel
+from zoo.models.cells import CELLS, recurrent_cell, states_per_layer
+from zoo.models.phases import PHASES, TwoPhaseGAN
 from zoo.models.layers import MinibatchStd, ReadingLSTM, SpectralConv2D
 from zoo.registry import register_model
 
-PHASES = ("mle", "adversarial")
 
 
 def bar_positions(steps, bar_steps):
@@ -56,6 +57,8 @@ class FrameGenerator(layers.Layer):
         latent_dim: size of z.
         units: units of each LSTM layer.
         num_layers: stacked LSTM layers.
+        cell: the recurrent cells' kind: "lstm" (default; z sets h and c), "gru" or "rnn" (z
+            sets h; `zoo.models.cells`).
         **kwargs: passed on to `keras.layers.Layer` (name, dtype).
 
     Examples:
@@ -66,15 +69,17 @@ class FrameGenerator(layers.Layer):
         TensorShape([2, 8, 6])
     """
 
-    def __init__(self, pitches, steps, bar_steps, latent_dim, units, num_layers, **kwargs):
+    def __init__(self, pitches, steps, bar_steps, latent_dim, units, num_layers, cell="lstm", **kwargs):
         super().__init__(**kwargs)
         self.pitches, self.steps, self.bar_steps = pitches, steps, bar_steps
         self.latent_dim, self.units, self.num_layers = latent_dim, units, num_layers
+        self.cell, self.per_layer = cell, states_per_layer(cell)
         # z's paths start at zero: the maximum-likelihood phase trains with z = 0, so the
         # adversarial phase starts from exactly its model and z's influence grows from nothing
         # (random paths from z would first scramble the trained network).
-        self.initial = layers.Dense(2 * units * num_layers, kernel_initializer="zeros", name="initial_states")
-        self.cells = [layers.LSTMCell(units, name=f"lstm_{i}") for i in range(num_layers)]
+        self.initial = layers.Dense(self.per_layer * units * num_layers, kernel_initializer="zeros",
+                                    name="initial_states")
+        self.cells = [recurrent_cell(cell, units, name=f"{cell}_{i}") for i in range(num_layers)]
         self.to_frame = layers.Dense(pitches, dtype="float32", name="frame")  # float32 logits under mixed precision
         self.build((None, latent_dim))
 
@@ -96,11 +101,12 @@ class FrameGenerator(layers.Layer):
 
     def _start(self, z):
         x = self.initial(z)
-        states = []
+        states, k, units = [], self.per_layer, self.units
         for i in range(self.num_layers):
-            h = x[:, 2 * i * self.units:(2 * i + 1) * self.units]
-            c = x[:, (2 * i + 1) * self.units:(2 * i + 2) * self.units]
-            states.append([ops.tanh(h), c])
+            layer_states = [ops.tanh(x[:, k * i * units:(k * i + 1) * units])]  # h
+            if k == 2:  # an LSTM's c
+                layer_states.append(x[:, (k * i + 1) * units:(k * i + 2) * units])
+            states.append(layer_states)
         return states
 
     def _step(self, z, previous, position, states, training):
@@ -108,6 +114,7 @@ class FrameGenerator(layers.Layer):
         x = ops.concatenate([z, ops.cast(previous, z.dtype), position], axis=-1)
         for i, cell in enumerate(self.cells):
             x, states[i] = cell(x, states[i], training=training)
+            states[i] = list(states[i])
         return self.to_frame(x)
 
     def logits(self, z, frames, training=False):
@@ -167,15 +174,15 @@ class FrameGenerator(layers.Layer):
         """The layer's constructor arguments, for `from_config`.
 
         Returns:
-            dict: Keras' layer config plus pitches, steps, bar_steps, latent_dim, units and
-                num_layers.
+            dict: Keras' layer config plus pitches, steps, bar_steps, latent_dim, units,
+                num_layers and cell.
         """
         return {**super().get_config(), "pitches": self.pitches, "steps": self.steps, "bar_steps": self.bar_steps,
-                "latent_dim": self.latent_dim, "units": self.units, "num_layers": self.num_layers}
+                "latent_dim": self.latent_dim, "units": self.units, "num_layers": self.num_layers, "cell": self.cell}
 
 
 def music_discriminator(steps, pitches, bar_steps, units, bidirectional, spectral_norm, minibatch_std=True,
-                        name="discriminator"):
+                        name="discriminator", cell="lstm"):
     """The LSTM discriminator: rolls [batch, steps, pitches] → one real/fake logit.
 
     An LSTM reads the frames (beside each step's position in its bar), forwards and, when
@@ -193,6 +200,7 @@ def music_discriminator(steps, pitches, bar_steps, units, bidirectional, spectra
         minibatch_std: give the readout the spread of its features across each group of 4
             rolls (ProGAN), against a generator that ignores z. Default: True.
         name: the Keras model's name. Default: "discriminator".
+        cell: the readers' kind: "lstm" (default), "gru" or "rnn" (`ReadingLSTM`).
 
     Returns:
         keras.Model: rolls [batch, steps, pitches] (float, 0 … 1) → logits [batch, 1], float32.
@@ -204,10 +212,10 @@ def music_discriminator(steps, pitches, bar_steps, units, bidirectional, spectra
     """
     rolls = keras.Input((steps, pitches), name="rolls")
     x = WithBarPositions(bar_steps, name="bar_positions")(rolls)
-    forwards = ReadingLSTM(units, spectral_norm=spectral_norm, name="lstm")(x)
+    forwards = ReadingLSTM(units, spectral_norm=spectral_norm, cell=cell, name=cell)(x)
     features = layers.Lambda(lambda h: h[:, -1], name="last_step")(forwards)
     if bidirectional:
-        backwards = ReadingLSTM(units, reverse=True, spectral_norm=spectral_norm, name="lstm_reverse")(x)
+        backwards = ReadingLSTM(units, reverse=True, spectral_norm=spectral_norm, cell=cell, name=f"{cell}_reverse")(x)
         first = layers.Lambda(lambda h: h[:, 0], name="first_step")(backwards)
         features = layers.Concatenate(name="both_ways")([features, first])
     if minibatch_std:
@@ -274,7 +282,7 @@ class WithBarPositions(layers.Layer):
     recipe="recipes.lstm_gan_music.recipe",
     metric="discriminative_score",
 )
-class LSTMGANMusic(ZooModel):
+class LSTMGANMusic(TwoPhaseGAN, ZooModel):
     """An LSTM-GAN that composes piano rolls from a noise vector: four bars of a chorale at a time.
 
     A roll is [steps, pitches] of 0 and 1, a 1 where a pitch sounds during a step (a sixteenth
@@ -317,6 +325,9 @@ class LSTMGANMusic(ZooModel):
         relaxation_temperature: temperature of the binary concrete relaxation whose gradient
             the generator's drawn notes carry in the adversarial phase (`FrameGenerator.draw`).
         seed: seed of the noise and note draws (None: Keras' global seed).
+        cell: the recurrent layers' kind, in the generator and the discriminator: "lstm"
+            (default, as the shipped weights are), "gru" or "rnn" (a plain tanh RNN;
+            `zoo.models.cells`).
         **kwargs: passed on to `keras.Model` (e.g. `name`).
 
     Raises:
@@ -338,7 +349,7 @@ class LSTMGANMusic(ZooModel):
     FIELD_CHECKS = dict(pitches=at_least(1), steps=at_least(1), bar_steps=at_least(1), pitch_low=at_least(0),
                         steps_per_quarter=at_least(1), latent_dim=at_least(1), units=at_least(1),
                         num_layers=at_least(1), d_units=at_least(1), phase=one_of(*PHASES), mle_weight=at_least(0),
-                        label_smoothing=in_unit_interval, relaxation_temperature=positive)
+                        label_smoothing=in_unit_interval, relaxation_temperature=positive, cell=one_of(*CELLS))
     MAX_SAMPLES = 1_000  # most rolls one request to the exported `sample` signature may draw
     SERVING_EXAMPLES = {"sample": {"num_pieces": 2, "seed": 7}}
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "
@@ -346,7 +357,7 @@ class LSTMGANMusic(ZooModel):
 
     def __init__(self, pitches=46, steps=64, bar_steps=16, pitch_low=36, steps_per_quarter=4, latent_dim=32, units=256,
                  num_layers=1, d_units=128, bidirectional=True, spectral_norm=False, minibatch_std=True, phase="mle",
-                 mle_weight=0.0, label_smoothing=0.0, relaxation_temperature=0.5, seed=None, **kwargs):
+                 mle_weight=0.0, label_smoothing=0.0, relaxation_temperature=0.5, seed=None, cell="lstm", **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.pitches, self.steps, self.bar_steps = int(pitches), int(steps), int(bar_steps)
@@ -357,15 +368,12 @@ class LSTMGANMusic(ZooModel):
         self.mle_weight, self.label_smoothing = float(mle_weight), float(label_smoothing)
         self.relaxation_temperature = float(relaxation_temperature)
         self.seed = seed
+        self.cell = cell
         self.generator = FrameGenerator(self.pitches, self.steps, self.bar_steps, self.latent_dim, self.units,
-                                        self.num_layers, name="generator")
+                                        self.num_layers, cell=cell, name="generator")
         self.discriminator = music_discriminator(self.steps, self.pitches, self.bar_steps, self.d_units,
-                                                 self.bidirectional, self.spectral_norm, self.minibatch_std)
-        # A variable, not a Python flag: a callback switches the phase between epochs of one
-        # `fit`, and BackupAndRestore brings it back with the weights.
-        self.adversarial_phase = keras.Variable(phase == "adversarial", dtype="bool", trainable=False,
-                                                name="adversarial_phase")
-        self._traced_phase = phase
+                                                 self.bidirectional, self.spectral_norm, self.minibatch_std, cell=cell)
+        self.init_phase(phase)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.nll_tracker = keras.metrics.Mean(name="nll")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
@@ -394,79 +402,20 @@ class LSTMGANMusic(ZooModel):
                 "bidirectional": self.bidirectional,
                 "spectral_norm": self.spectral_norm, "minibatch_std": self.minibatch_std, "phase": self.phase,
                 "mle_weight": self.mle_weight, "label_smoothing": self.label_smoothing,
-                "relaxation_temperature": self.relaxation_temperature, "seed": self.seed}
+                "relaxation_temperature": self.relaxation_temperature, "seed": self.seed, "cell": self.cell}
 
-    # -- the phase ----------------------------------------------------------------------------
-    @property
-    def phase(self):
-        """The training phase, "mle" or "adversarial" (kept in a variable; see `set_phase`).
+    def default_optimizers(self):
+        """The optimizers `compile` uses when it is given none.
 
         Returns:
-            str: "mle" or "adversarial".
-        """
-        return "adversarial" if bool(self.adversarial_phase.numpy()) else "mle"
-
-    def set_phase(self, phase):
-        """Switches between "mle" and "adversarial" training (also between epochs of a `fit`).
-
-        Args:
-            phase: "mle" (maximum likelihood, z = 0) or "adversarial".
-
-        Raises:
-            ValueError: `phase` is neither.
+            tuple: Adam(1e-3) for the generator, Adam(1e-3, β1 = 0.5) for the discriminator.
 
         Examples:
-            >>> gan = LSTMGANMusic(steps=16, latent_dim=4, units=8, d_units=4)
-            >>> gan.set_phase("adversarial")
-            >>> gan.phase, gan.get_config()["phase"]
-            ('adversarial', 'adversarial')
+            >>> g, d = LSTMGANMusic(steps=16, latent_dim=4, units=8, d_units=4).default_optimizers()
+            >>> float(g.beta_1), float(d.beta_1)
+            (0.9, 0.5)
         """
-        if phase not in PHASES:
-            raise ValueError(f"phase must be one of {PHASES}, got {phase!r}.")
-        self.adversarial_phase.assign(phase == "adversarial")
-        if self.train_function is not None:  # mid-`fit` (a callback): retrace for the new phase
-            self.make_train_function()
-
-    def make_train_function(self, force=False):
-        """Keras' `make_train_function`, traced for the current phase, both optimizers built first.
-
-        Args:
-            force: retrace even if a function is already traced for this phase.
-
-        Returns:
-            What `keras.Model.make_train_function` returns.
-        """
-        # The phase is chosen when the step is traced, not by a `tf.cond` in it: under a
-        # tf.distribute strategy an optimizer update inside control flow fails (merge_call).
-        if not (self.g_optimizer.built and self.d_optimizer.built):
-            with self.distribute_strategy.scope():
-                self.build_optimizers()
-        if self.phase != self._traced_phase:
-            self._traced_phase, force = self.phase, True
-        return super().make_train_function(force=force)
-
-    # -- optimizers ---------------------------------------------------------------------------
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Keras' compile with two optimizers, the generator's and the discriminator's.
-
-        Both default to Adam(1e-3), the discriminator's with β1 = 0.5. They are recorded, so a
-        `.keras` file restores them.
-
-        Args:
-            g_optimizer: the generator's optimizer (a Keras optimizer, its name or config).
-            d_optimizer: the discriminator's optimizer, likewise.
-            **kwargs: passed on to `keras.Model.compile`.
-        """
-        self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else keras.optimizers.Adam(1e-3)
-        self.d_optimizer = (keras.optimizers.get(d_optimizer) if d_optimizer is not None
-                            else keras.optimizers.Adam(1e-3, beta_1=0.5))
-        self._record_compile_args(g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer)
-        super().compile(optimizer=self.g_optimizer, **kwargs)
-
-    def build_optimizers(self):
-        """Creates both optimizers' variables now, each for its own network's weights."""
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
+        return keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3, beta_1=0.5)
 
     @property
     def metrics(self):

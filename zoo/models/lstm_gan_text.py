@@ -12,11 +12,12 @@ from zoo.config import at_least, check, check_fields, one_of, positive
 from zoo.errors import ConfigError
 from zoo.data.text import Tokenizer
 from zoo.models.base import ZooModel
+from zoo.models.cells import CELLS
+from zoo.models.phases import PHASES, TwoPhaseGAN
 from zoo.models.text_adversarial import adversarial_step
 from zoo.models.text_networks import gumbel_rollout, teacher_forced_logits, text_discriminator, text_generator
 from zoo.registry import register_model
 
-PHASES = ("mle", "adversarial")
 ESTIMATORS = ("gumbel", "reinforce", "rollout")
 
 
@@ -34,7 +35,7 @@ def _check_temperature(temperature):
     recipe="recipes.lstm_gan_text.recipe",
     metric="test_nll",
 )
-class LSTMGANText(ZooModel):
+class LSTMGANText(TwoPhaseGAN, ZooModel):
     """LSTM text GAN: an LSTM generator of token sequences against an LSTM discriminator.
 
     `call(tokens)` gives the generator's next-token probabilities (teacher forcing: position t
@@ -63,6 +64,9 @@ class LSTMGANText(ZooModel):
         max_inverse_temperature: Gumbel-softmax inverse temperature reached after annealing.
         anneal_steps: adversarial steps over which it rises (exponentially, as RelGAN).
         seed: seed of the sampling noise (None: Keras' global seed).
+        cell: the recurrent layers' kind, in the generator and the discriminator: "lstm"
+            (default, as the shipped weights are), "gru" or "rnn" (a plain tanh RNN: the
+            articles' RNN-GAN; `zoo.models.cells`).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Raises:
@@ -84,7 +88,7 @@ class LSTMGANText(ZooModel):
     FIELD_CHECKS = dict(sequence_length=at_least(1), embedding_dim=at_least(1), hidden_dim=at_least(1),
                         discriminator_dim=at_least(1), phase=one_of(*PHASES), estimator=one_of(*ESTIMATORS),
                         max_inverse_temperature=positive, anneal_steps=at_least(1), rollouts=at_least(1),
-                        discriminator_steps=at_least(1))
+                        discriminator_steps=at_least(1), cell=one_of(*CELLS))
     MAX_SEQUENCES = 1_000  # most sequences one request to the exported `generate` signature may ask for
     SERVING_EXAMPLES = {"serving_default": {"tokens": [[1, 2, 3, 4]]},
                         "generate": {"num_sequences": 2, "max_length": 40, "temperature": 0.8, "seed": 1,
@@ -96,7 +100,7 @@ class LSTMGANText(ZooModel):
     def __init__(self, vocabulary=("a", "b"), sequence_length=64, token_separator="", embedding_dim=64,
                  hidden_dim=256, discriminator_dim=64, bidirectional=False, phase="mle", estimator="gumbel",
                  max_inverse_temperature=100.0, anneal_steps=2000, rollouts=16, discriminator_steps=1, seed=None,
-                 **kwargs):
+                 cell="lstm", **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         vocabulary = [str(t) for t in vocabulary]
@@ -112,19 +116,17 @@ class LSTMGANText(ZooModel):
         self.hidden_dim = hidden_dim
         self.discriminator_dim = discriminator_dim
         self.bidirectional = bidirectional
-        # A variable, not a Python flag: a callback can switch phase between epochs of one `fit`,
-        # and BackupAndRestore brings the phase back with the weights.
-        self.adversarial_phase = keras.Variable(phase == "adversarial", dtype="bool", trainable=False,
-                                                name="adversarial_phase")
-        self._traced_phase = phase  # the phase `train_step` traces (see make_train_function)
+        self.init_phase(phase)
         self.estimator = estimator
         self.max_inverse_temperature = float(max_inverse_temperature)
         self.anneal_steps = int(anneal_steps)
         self.rollouts = int(rollouts)
         self.discriminator_steps = int(discriminator_steps)
         self.seed = seed
-        self.generator = text_generator(self.vocab_size, embedding_dim, hidden_dim)
-        self.discriminator = text_discriminator(self.vocab_size, discriminator_dim, discriminator_dim, bidirectional)
+        self.cell = cell
+        self.generator = text_generator(self.vocab_size, embedding_dim, hidden_dim, cell=cell)
+        self.discriminator = text_discriminator(self.vocab_size, discriminator_dim, discriminator_dim, bidirectional,
+                                                cell=cell)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.adversarial_steps = keras.Variable(0, dtype="int64", trainable=False, name="adversarial_steps")
         self.reward_baseline = keras.Variable(0.5, dtype="float32", trainable=False, name="reward_baseline")
@@ -152,100 +154,27 @@ class LSTMGANText(ZooModel):
                 "hidden_dim": self.hidden_dim, "discriminator_dim": self.discriminator_dim,
                 "bidirectional": self.bidirectional, "phase": self.phase, "estimator": self.estimator,
                 "max_inverse_temperature": self.max_inverse_temperature, "anneal_steps": self.anneal_steps,
-                "rollouts": self.rollouts, "discriminator_steps": self.discriminator_steps, "seed": self.seed}
+                "rollouts": self.rollouts, "discriminator_steps": self.discriminator_steps, "seed": self.seed,
+                "cell": self.cell}
 
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Compiles with two optimizers, one per network.
+    def default_optimizers(self):
+        """The optimizers `compile` uses when it is given none.
 
-        By default Adam(1e-3) for the generator and Adam(1e-4) for the discriminator, both
-        with gradients clipped to norm 5 (RelGAN used 1e-4 for both in the adversarial phase;
-        MLE likes 1e-3). The generator's optimizer is also Keras' `optimizer`.
-
-        Args:
-            g_optimizer: the generator's optimizer (a Keras optimizer, or what
-                `keras.optimizers.get` takes); None for the default.
-            d_optimizer: the discriminator's optimizer; None for the default.
-            **kwargs: further `keras.Model.compile` arguments (e.g. `jit_compile`, applied to
-                the maximum-likelihood step only).
-        """
-        self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else keras.optimizers.Adam(1e-3, clipnorm=5.0)
-        self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else keras.optimizers.Adam(1e-4, clipnorm=5.0)
-        self._record_compile_args(g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer)
-        super().compile(optimizer=self.g_optimizer, **kwargs)
-
-    def build_optimizers(self):
-        """Builds both optimizers' state for their networks' variables (after `compile`)."""
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-
-    @property
-    def phase(self):
-        """The training phase, "mle" or "adversarial" (kept in a variable; see `set_phase`).
+        Adam(1e-3) for the generator and Adam(1e-4) for the discriminator, both with gradients
+        clipped to norm 5 (RelGAN used 1e-4 for both in the adversarial phase; maximum
+        likelihood likes 1e-3).
 
         Returns:
-            The phase: "mle" or "adversarial".
-        """
-        return "adversarial" if bool(self.adversarial_phase.numpy()) else "mle"
-
-    def set_phase(self, phase):
-        """Switches between "mle" and "adversarial" training (also between epochs of a `fit`).
-
-        Called from a callback mid-`fit`, it retraces the training step for the new phase.
-
-        Args:
-            phase: "mle" (maximum likelihood) or "adversarial".
-
-        Raises:
-            ValueError: `phase` is neither.
+            tuple: (generator's optimizer, discriminator's optimizer).
 
         Examples:
             >>> import zoo
-            >>> gan = zoo.load("lstm_gan_text", vocabulary=list("abc"), embedding_dim=4,
-            ...                hidden_dim=4, discriminator_dim=4)
-            >>> gan.set_phase("adversarial")
-            >>> gan.phase, gan.get_config()["phase"]
-            ('adversarial', 'adversarial')
-            >>> gan.set_phase("gan")
-            Traceback (most recent call last):
-            ...
-            ValueError: phase must be one of ('mle', 'adversarial'), got 'gan'.
+            >>> g, d = zoo.load("lstm_gan_text", vocabulary=list("ab"), embedding_dim=4, hidden_dim=4,
+            ...                 discriminator_dim=4).default_optimizers()
+            >>> round(float(g.learning_rate), 6), float(d.learning_rate) < 1e-3, g.clipnorm
+            (0.001, True, 5.0)
         """
-        if phase not in PHASES:
-            raise ValueError(f"phase must be one of {PHASES}, got {phase!r}.")
-        self.adversarial_phase.assign(phase == "adversarial")
-        if self.train_function is not None:  # mid-`fit` (a callback): retrace for the new phase
-            self.make_train_function()
-
-    def make_train_function(self, force=False):
-        """Keras' `make_train_function`, traced for the current phase.
-
-        The maximum-likelihood step may be XLA-compiled (as `compile(jit_compile=...)` asks);
-        the adversarial step never is. Builds both optimizers first, and retraces when the
-        phase has changed since the last trace.
-
-        Args:
-            force: retrace even if a function is already traced for this phase.
-
-        Returns:
-            What `keras.Model.make_train_function` returns (the step is `self.train_function`).
-        """
-        # The phase is chosen when the step is traced, not by a `tf.cond` in it: under a
-        # tf.distribute strategy an optimizer update inside control flow fails (merge_call).
-        phase = self.phase
-        # XLA (compile(jit_compile=True)) for the maximum-likelihood step only: the adversarial
-        # step's sampling loop keeps a TensorArray XLA cannot size, so it never compiles.
-        if self._traced_phase != "adversarial" or not hasattr(self, "_jit_requested"):
-            # (after an adversarial trace, jit_compile holds our False, not the caller's setting)
-            self._jit_requested = self.jit_compile
-        self.jit_compile = self._jit_requested if phase == "mle" else False
-        if not (self.g_optimizer.built and self.d_optimizer.built):
-            # Both, whichever phase is traced: a model saved in one phase keeps the other's
-            # optimizer state (empty, but of the right shape) for a run resumed in that one.
-            with self.distribute_strategy.scope():
-                self.build_optimizers()
-        if phase != self._traced_phase:
-            self._traced_phase, force = phase, True
-        return super().make_train_function(force=force)
+        return keras.optimizers.Adam(1e-3, clipnorm=5.0), keras.optimizers.Adam(1e-4, clipnorm=5.0)
 
     @property
     def metrics(self):

@@ -5,16 +5,19 @@ import tensorflow as tf
 from keras import layers, ops
 
 from zoo.models.base import ZooClassifier
+from zoo.models.cells import CELLS, recurrent_layer
 from zoo.models.replicas import ReplicaDropout
-from zoo.config import at_least, check_fields, in_unit_interval
+from zoo.config import at_least, check_fields, in_unit_interval, one_of
+from zoo.errors import ConfigError
 from zoo.registry import register_model
 
 
-def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirectional, dropout, unroll=False):
+def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirectional, dropout, unroll=False,
+                     cell="lstm"):
     """The row LSTM: [batch, rows, row_features] floats in [0, 1] → [batch, num_classes] logits.
 
-    Stacked LSTM layers (each bidirectional when asked) read the rows; the last layer's final
-    output, after dropout, goes to a dense layer of logits (named "logits").
+    Stacked recurrent layers (each bidirectional when asked) read the rows; the last layer's
+    final output, after dropout, goes to a dense layer of logits (named "logits").
 
     Args:
         rows: time steps: the image's height.
@@ -25,6 +28,7 @@ def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirec
         bidirectional: read the rows top-down and bottom-up.
         dropout: dropout rate on the final sequence summary, during training.
         unroll: run the LSTMs as one unrolled graph. Default: False.
+        cell: the recurrent layers' kind, "lstm", "gru" or "rnn" (`zoo.models.cells`).
 
     Returns:
         keras.Model: rows [batch, rows, row_features] → logits [batch, num_classes], named
@@ -39,11 +43,59 @@ def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirec
     sequences = keras.Input((rows, row_features), name="rows")
     x = sequences
     for i in range(num_layers):
-        lstm = layers.LSTM(units, return_sequences=i < num_layers - 1, unroll=unroll, name=f"lstm_{i}")
+        lstm = recurrent_layer(cell, units, return_sequences=i < num_layers - 1, unroll=unroll, name=f"{cell}_{i}")
         x = layers.Bidirectional(lstm, name=f"bidirectional_{i}")(x) if bidirectional else lstm(x)
     x = ReplicaDropout(dropout, name="dropout")(x)
     logits = layers.Dense(num_classes, name="logits")(x)
     return keras.Model(sequences, logits, name="row_lstm")
+
+
+def column_lstm_network(image_shape, num_classes, units, num_layers, bidirectional, dropout, unroll=False,
+                        cell="lstm", filters=(32, 64)):
+    """The CNN → LSTM reader: images [batch, h, w, c] in [0, 1] → [batch, num_classes] logits.
+
+    Each of `filters` is a 3×3 convolution (ReLU) and a 2×2 max pooling, so a 28×28 image
+    becomes a 7×7 map of 64 features. Each column of the map (7 × 64 values, top to bottom) is
+    one time step, read left to right by stacked recurrent layers, as CRNN reads a line of text
+    (Shi et al. 2015); the last layer's final output, after dropout, gives the logits.
+
+    Args:
+        image_shape: (height, width, channels); height and width divisible by 2 ** len(filters).
+        num_classes: number of classes.
+        units: recurrent units per direction.
+        num_layers: stacked recurrent layers.
+        bidirectional: read the columns left to right and right to left.
+        dropout: dropout rate on the final sequence summary, during training.
+        unroll: run the recurrent layers as one unrolled graph. Default: False.
+        cell: the recurrent layers' kind, "lstm", "gru" or "rnn" (`zoo.models.cells`).
+        filters: filters of each convolution. Default: (32, 64).
+
+    Returns:
+        keras.Model: images [batch, h, w, c] → logits [batch, num_classes], named "column_lstm".
+
+    Examples:
+        >>> network = column_lstm_network((28, 28, 1), 10, units=8, num_layers=1, bidirectional=True,
+        ...                               dropout=0.25)
+        >>> network.input_shape, network.get_layer("columns").output.shape
+        ((None, 28, 28, 1), (None, 7, 448))
+    """
+    images = keras.Input(tuple(image_shape), name="images")
+    x = images
+    for i, count in enumerate(filters):
+        x = layers.Conv2D(count, 3, padding="same", activation="relu", name=f"conv_{i}")(x)
+        x = layers.MaxPooling2D(2, name=f"pool_{i}")(x)
+    height, width, features = x.shape[1:]
+    x = layers.Permute((2, 1, 3), name="column_major")(x)  # [batch, width, height, features]
+    x = layers.Reshape((width, height * features), name="columns")(x)
+    for i in range(num_layers):
+        recurrent = recurrent_layer(cell, units, return_sequences=i < num_layers - 1, unroll=unroll, name=f"{cell}_{i}")
+        x = layers.Bidirectional(recurrent, name=f"bidirectional_{i}")(x) if bidirectional else recurrent(x)
+    x = ReplicaDropout(dropout, name="dropout")(x)
+    logits = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(images, logits, name="column_lstm")
+
+
+FRONTENDS = ("rows", "conv")
 
 
 @register_model(
@@ -56,7 +108,9 @@ def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirec
 class LSTMImageClassifier(ZooClassifier):
     """LSTM that reads an image row by row as a sequence and classifies it.
 
-    Each of the `height` rows is one time step of `width * channels` features. The model
+    Each of the `height` rows is one time step of `width * channels` features; with
+    `pixels_per_step` the image is read in raster order that many pixels a step instead
+    (sequential MNIST: `pixels_per_step=1` is 784 steps, 4 is 196; Le et al. 2015). The model
     takes raw pixel values (0..255, `uint8` or any number type), [batch, height, width,
     channels] or, for one channel, [batch, height, width], and scales them itself.
 
@@ -75,7 +129,16 @@ class LSTMImageClassifier(ZooClassifier):
         **kwargs: passed to `keras.Model` (e.g. `name`).
         unroll: run the LSTMs as one unrolled graph over the rows instead of a while loop:
             the same maths, faster for 28 steps on CPU (benchmarks/run.py: 6–16 % more
-            training examples/s on 2 cores).
+            training examples/s on 2 cores). Unrolling hundreds of steps is slow to trace: leave
+            it off for a small `pixels_per_step`.
+        cell: the recurrent layers' kind: "lstm", "gru" or "rnn" (a plain tanh RNN;
+            `zoo.models.cells`). Default: "lstm", as the shipped weights are.
+        pixels_per_step: pixels read per time step, in raster order; it must divide
+            height × width. 0 (default): a whole row per step.
+        frontend: "rows" (default): the recurrent layers read the image's pixels, a row (or
+            `pixels_per_step` pixels) per step. "conv": a small CNN first turns the image into
+            a sequence of 7 feature columns (`column_lstm_network`; `cnn_lstm_image_classifier`
+            is this model with it).
 
     Raises:
         zoo.ConfigError: if a field fails its check (`FIELD_CHECKS`: units and num_layers at
@@ -96,7 +159,8 @@ class LSTMImageClassifier(ZooClassifier):
     """
 
     FIELD_CHECKS = dict(units=at_least(1), num_layers=at_least(1), dropout=in_unit_interval,
-                        augment_shift=at_least(0), num_classes=at_least(2))
+                        augment_shift=at_least(0), num_classes=at_least(2), cell=one_of(*CELLS),
+                        pixels_per_step=at_least(0), frontend=one_of(*FRONTENDS))
 
     def __init__(
         self,
@@ -110,6 +174,9 @@ class LSTMImageClassifier(ZooClassifier):
         class_names=None,
         seed=None,
         unroll=True,
+        cell="lstm",
+        pixels_per_step=0,
+        frontend="rows",
         **kwargs,
     ):
         check_fields(type(self), locals())
@@ -128,10 +195,26 @@ class LSTMImageClassifier(ZooClassifier):
             )
         self.seed = seed
         self.unroll = bool(unroll)
+        self.cell = cell
         height, width, channels = self.image_shape
-        self.network = row_lstm_network(
-            height, width * channels, num_classes, units, num_layers, bidirectional, dropout, self.unroll
-        )
+        self.pixels_per_step = int(pixels_per_step)
+        self.frontend = frontend
+        if frontend == "conv":
+            if self.pixels_per_step:
+                raise ConfigError(f"pixels_per_step={pixels_per_step} reads pixels, but frontend='conv' reads the "
+                                  "columns of a CNN's feature map: set one of them.")
+            if height % 4 or width % 4:
+                raise ConfigError(f"frontend='conv' halves the image twice: its height and width must be divisible "
+                                  f"by 4, got {height} × {width}.")
+            self.network = column_lstm_network(self.image_shape, num_classes, units, num_layers, bidirectional,
+                                               dropout, self.unroll, cell)
+        else:
+            if self.pixels_per_step and (height * width) % self.pixels_per_step:
+                raise ConfigError(f"pixels_per_step={pixels_per_step} does not divide the {height} × {width} = "
+                                  f"{height * width} pixels of an image: choose a divisor (e.g. 1, 4, {width}).")
+            step_pixels = self.pixels_per_step or width
+            self.network = row_lstm_network(height * width // step_pixels, step_pixels * channels, num_classes, units,
+                                            num_layers, bidirectional, dropout, self.unroll, cell)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.build((None, *self.image_shape))
 
@@ -154,6 +237,9 @@ class LSTMImageClassifier(ZooClassifier):
             "class_names": self.class_names,
             "seed": self.seed,
             "unroll": self.unroll,
+            "cell": self.cell,
+            "pixels_per_step": self.pixels_per_step,
+            "frontend": self.frontend,
         }
 
     def features_and_logits(self, images, batch_size=500):
@@ -211,7 +297,10 @@ class LSTMImageClassifier(ZooClassifier):
         height, width, channels = self.image_shape
         images = self.expect_images(images, (None, height, width, channels), "images")
         x = ops.cast(images, "float32") / 255.0
-        return ops.reshape(x, (-1, height, width * channels))
+        if self.frontend == "conv":
+            return ops.reshape(x, (-1, height, width, channels))
+        steps, features = self.network.input_shape[1:]
+        return ops.reshape(x, (-1, steps, features))
 
     def _shifted(self, images):
         """Each image moved by its own random (dy, dx) in [-shift, shift], edges zero-filled."""

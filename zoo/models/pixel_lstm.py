@@ -10,8 +10,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from zoo.config import at_least, check_fields, with_defaults
+from zoo.config import at_least, check_fields, one_of, with_defaults
 from zoo.errors import ConfigError
+from zoo.models.cells import CELLS, recurrent_layer
 from zoo.models.bernoulli import BinaryImageModel, bernoulli_nll
 from zoo.models.conditional import ClassConditional
 from zoo.models.layers import MaskedDense
@@ -57,6 +58,8 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
             labels): the label, one-hot, goes beside each row's position into the LSTM and the
             per-row network; `log_prob`, `sample` and `complete` take `labels`, and
             `marginal_log_prob` gives log p(x) = log Σ_y p(y) p(x | y).
+        cell: the recurrent layers' kind: "lstm" (default, as the shipped weights are), "gru"
+            or "rnn" (a plain tanh RNN; `zoo.models.cells`).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Raises:
@@ -85,10 +88,11 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
                     "complete": "no: random draws from a run-time seed, which neither format can express"}
 
     FIELD_CHECKS = dict(units=at_least(1), num_layers=at_least(1), head_units=at_least(1), head_layers=at_least(1),
-                        context_rows=at_least(0), local_units=at_least(0), num_classes=at_least(0))
+                        context_rows=at_least(0), local_units=at_least(0), num_classes=at_least(0),
+                        cell=one_of(*CELLS))
 
     def __init__(self, image_shape=(28, 28, 1), units=384, num_layers=2, head_units=768, head_layers=2,
-                 context_rows=3, local_units=96, seed=None, num_classes=0, **kwargs):
+                 context_rows=3, local_units=96, seed=None, num_classes=0, cell="lstm", **kwargs):
         check_fields(type(self), locals())
         super().__init__(**kwargs)
         self.num_classes = int(num_classes)
@@ -100,13 +104,15 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
                               "above); set local_units=0 or context_rows >= 1.")
         self.local_units = local_units
         self.seed = seed
+        self.cell = cell
         height, width, channels = self.image_shape
         self.row_size = width * channels
         if head_units < self.row_size - 1:
             raise ConfigError(f"head_units must be at least {self.row_size - 1} (a row's values but one, "
                              f"{width} × {channels} − 1): each value's logit needs hidden units that see the "
                              f"values before it; got {head_units}.")
-        self.lstms = [layers.LSTM(units, return_sequences=True, name=f"row_lstm_{i}") for i in range(num_layers)]
+        self.lstms = [recurrent_layer(cell, units, return_sequences=True, name=f"row_{cell}_{i}")
+                      for i in range(num_layers)]
         # Degrees: a row's values in raster order are 1 … row_size; hidden unit k has degree
         # 1 + k mod (row_size − 1), so every degree a logit may depend on is represented.
         pixel_degrees = list(range(1, self.row_size + 1))
@@ -180,7 +186,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         return {**super().get_config(), "image_shape": list(self.image_shape), "units": self.units,
                 "num_layers": self.num_layers, "head_units": self.head_units, "head_layers": self.head_layers,
                 "context_rows": self.context_rows, "local_units": self.local_units, "seed": self.seed,
-                "num_classes": self.num_classes}
+                "num_classes": self.num_classes, "cell": self.cell}
 
     def compile(self, optimizer="adam", **kwargs):
         """Keras' compile with Adam as the default; the loss is the model's own (NLL in nats).

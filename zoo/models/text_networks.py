@@ -5,32 +5,40 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
+from zoo.models.cells import CELLS, recurrent_layer
 from zoo.models.replicas import replica_rows
 
 
-def text_generator(vocab_size, embedding_dim, hidden_dim, name="generator"):
+def text_generator(vocab_size, embedding_dim, hidden_dim, name="generator", cell="lstm"):
     """(tokens [batch, time], h, c) → (next-token logits [batch, time, vocab], h, c).
 
     Token id `vocab_size` is the start token: it is embedded but never generated. The same
-    network scores whole sequences (teacher forcing) and takes one step at a time (sampling)."""
+    network scores whole sequences (teacher forcing) and takes one step at a time (sampling).
+    `cell` is the recurrent layer's kind (`zoo.models.cells`); only an LSTM has a cell state c,
+    so a GRU or a plain RNN passes c through unchanged and every cell runs in the same loops."""
     tokens = keras.Input((None,), dtype="int32", name="tokens")
     state_h = keras.Input((hidden_dim,), name="h")
     state_c = keras.Input((hidden_dim,), name="c")
     x = layers.Embedding(vocab_size + 1, embedding_dim, name="embedding")(tokens)
-    x, h, c = layers.LSTM(hidden_dim, return_sequences=True, return_state=True, name="lstm")(
-        x, initial_state=[state_h, state_c])
+    if cell == "lstm":
+        x, h, c = layers.LSTM(hidden_dim, return_sequences=True, return_state=True, name="lstm")(
+            x, initial_state=[state_h, state_c])
+    else:
+        x, h = recurrent_layer(cell, hidden_dim, return_sequences=True, return_state=True, name=cell)(
+            x, initial_state=[state_h])
+        c = layers.Identity(name="unused_c")(state_c)
     logits = layers.Dense(vocab_size, dtype="float32", name="logits")(x)
     return keras.Model([tokens, state_h, state_c], [logits, h, c], name=name)
 
 
-def text_discriminator(vocab_size, embedding_dim, hidden_dim, bidirectional):
+def text_discriminator(vocab_size, embedding_dim, hidden_dim, bidirectional, cell="lstm"):
     """One-hot (or Gumbel-softmax relaxed) tokens [batch, time, vocab] → one real/fake logit.
 
     The embedding is a bias-free dense layer, so a relaxed one-hot gets the mixture of the
     embeddings it weights, and the generator's gradient flows through it."""
     one_hot = keras.Input((None, vocab_size), name="one_hot_tokens")
     x = layers.Dense(embedding_dim, use_bias=False, name="embedding")(one_hot)
-    lstm = layers.LSTM(hidden_dim, name="lstm")
+    lstm = recurrent_layer(cell, hidden_dim, name=cell)
     x = layers.Bidirectional(lstm, name="bidirectional")(x) if bidirectional else lstm(x)
     logit = layers.Dense(1, dtype="float32", name="logit")(x)
     return keras.Model(one_hot, logit, name="discriminator")
@@ -92,7 +100,7 @@ def discriminate_ids(discriminator, ids):
     sequences of a large vocabulary fit in memory."""
     x = ops.take(discriminator.get_layer("embedding").kernel, ops.cast(ids, "int32"), axis=0)
     names = {layer.name for layer in discriminator.layers}
-    reader = discriminator.get_layer("bidirectional" if "bidirectional" in names else "lstm")
+    reader = discriminator.get_layer(next(name for name in ("bidirectional", *CELLS) if name in names))
     return discriminator.get_layer("logit")(reader(x))[:, 0]
 
 

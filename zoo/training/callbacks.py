@@ -162,3 +162,51 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class AdversarialFrom(keras.callbacks.Callback):
+    """Trains a two-phase GAN (`zoo.models.phases.TwoPhaseGAN`) adversarially from epoch `first`.
+
+    Before `first` the model is in its maximum-likelihood phase, from `first` on in its
+    adversarial one with the generator's learning rate set to `learning_rate`. The phase is set
+    at every epoch's start, so a run resumed by `BackupAndRestore` is in the right phase
+    whichever epoch it resumes at. With `baseline_path`, the first phase's last weights (the
+    maximum-likelihood baseline) are written there, atomically, as the adversarial phase begins.
+
+    Args:
+        first: the first adversarial epoch (0-based).
+        learning_rate: the generator's learning rate in the adversarial phase.
+        baseline_path: a `.weights.h5` path for the maximum-likelihood weights, or None.
+
+    Examples:
+        >>> import zoo
+        >>> gan = zoo.load("lstm_gan_text", vocabulary=list("ab"), embedding_dim=4,
+        ...                hidden_dim=4, discriminator_dim=4)
+        >>> gan.compile()
+        >>> switch = AdversarialFrom(first=1, learning_rate=1e-4)
+        >>> switch.set_model(gan)
+        >>> switch.on_epoch_begin(0); gan.phase
+        'mle'
+        >>> switch.on_epoch_begin(1); gan.phase, round(float(gan.g_optimizer.learning_rate), 6)
+        ('adversarial', 0.0001)
+    """
+
+    def __init__(self, first, learning_rate, baseline_path=None):
+        super().__init__()
+        self.first, self.learning_rate, self.baseline_path = first, learning_rate, baseline_path
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Sets the phase (and the learning rate) for `epoch`; writes the baseline at `first`.
+
+        Args:
+            epoch: the epoch about to begin (0-based).
+            logs: unused.
+        """
+        adversarial = epoch >= self.first
+        if epoch == self.first and self.baseline_path is not None:
+            # the first phase's last weights (a run resumed here has them back)
+            with atomic.atomic_path(self.baseline_path) as tmp:
+                self.model.save_weights(str(tmp))
+        self.model.set_phase("adversarial" if adversarial else "mle")
+        if adversarial:
+            self.model.g_optimizer.learning_rate.assign(self.learning_rate)

@@ -1,0 +1,238 @@
+"""Does the LSTM's gating beat a GRU and a plain tanh RNN in the zoo's own models? (issue 46)
+
+    python -m benchmarks.cells                       # every row; resumes what a killed run left
+    python -m benchmarks.cells --rows row_mnist --seeds 0,1,2
+    python -m benchmarks.cells --report              # the table from the runs so far, no training
+
+Each row trains one model with each cell (`cell="lstm" | "gru" | "rnn"`, `zoo.models.cells`) at
+the same budget (epochs), seed and settings, through the model's own recipe, one run per
+process, each in a folder of its own under `--output` (`runs/cells/ROW/CELL-seedN`). A finished
+run (its `model_card.json` written) is read, not retrained; a killed one resumes from its last
+epoch (`.backup/`), so the table can be trained across sessions.
+
+The rows:
+
+- `row_mnist`: `lstm_image_classifier` reading MNIST a row per step (28 steps), one direction:
+  the short sequence where the three cells should tie.
+- `sequential_mnist`: the same, 4 pixels per step in raster order (196 steps): the field's test
+  of long-range memory (Le et al. 2015, "A Simple Way to Initialize Recurrent Networks of
+  Rectified Linear Units", pixel by pixel, 784 steps: LSTM 98.2 %, tanh RNN 35 %, IRNN 97 %).
+- `sequential_mnist_equal_params`: `sequential_mnist` with each cell's units chosen so that the
+  three have about the LSTM's parameters (the GRU and the RNN get more units).
+
+For the classifier rows every epoch also records the vanishing gradient itself: on a fixed
+batch of 256 training images, the norm of the loss's gradient with respect to each step's
+input, at the first step and at the last (averaged over the batch); a plain RNN's first-step
+gradient is orders of magnitude below its last-step one, a gated cell's is not. Training speed
+is the median of the epochs' training examples per second on this machine.
+"""
+
+import dataclasses
+import json
+import math
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.command import argument_parser, write_results
+
+HERE = Path(__file__).resolve().parent
+CELLS = ("lstm", "gru", "rnn")
+GRADIENTS = "gradient_norms.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One row of the table: a model trained with each cell at one budget."""
+
+    title: str
+    model: str
+    epochs: int
+    fields: dict
+    units: dict = dataclasses.field(default_factory=dict)  # per cell, where it differs
+    metric: str = "test_accuracy"
+    probe: bool = True  # record the first- and last-step gradient norms
+
+
+ROWS = {
+    "row_mnist": Row("MNIST, a row per step (28 steps)", "lstm_image_classifier", epochs=6,
+                     fields=dict(bidirectional=False, augment_shift=0, units=128)),
+    "sequential_mnist": Row("sequential MNIST, 4 pixels per step (196 steps)", "lstm_image_classifier", epochs=8,
+                            fields=dict(bidirectional=False, augment_shift=0, units=128, pixels_per_step=4,
+                                        unroll=False)),
+    "sequential_mnist_equal_params": Row(
+        "sequential MNIST (196 steps), about the LSTM's parameters", "lstm_image_classifier", epochs=8,
+        fields=dict(bidirectional=False, augment_shift=0, pixels_per_step=4, unroll=False),
+        units={"lstm": 128, "gru": 148, "rnn": 257}),
+}
+
+
+def run_folder(output, row, cell, seed):
+    """The folder of one run: OUTPUT/ROW/CELL-seedN."""
+    return Path(output) / row / f"{cell}-seed{seed}"
+
+
+def flags(row, cell, seed, folder):
+    """The recipe's flags for one run of `row` (a `Row`)."""
+    fields = {**row.fields, "units": row.units.get(cell, row.fields.get("units")), "cell": cell}
+    argv = ["--epochs", str(row.epochs), "--seed", str(seed), "--output", str(folder)]
+    for name, value in fields.items():
+        if value is None:
+            continue
+        flag = "--" + name.replace("_", "-")
+        argv += [f"{flag}" if value is True else f"--no-{flag[2:]}" if value is False else flag]
+        if not isinstance(value, bool):
+            argv.append(str(value))
+    return argv
+
+
+def train_one(row_name, cell, seed, output):
+    """Trains (or resumes) one run in this process, recording the gradient probe per epoch."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from zoo.registry import get_entry
+
+    row = ROWS[row_name]
+    recipe = get_entry(row.model).recipe()
+    folder = run_folder(output, row_name, cell, seed)
+
+    class Probed(type(recipe)):
+        def callbacks(self, model, config, data, out):
+            images, labels = next(iter(data.train.dataset.unbatch().batch(256).take(1)))
+            return [*super().callbacks(model, config, data, out), GradientProbe(images, labels, out / GRADIENTS)]
+
+    class GradientProbe(keras.callbacks.Callback):
+        """After each epoch (and before the first): the first and last steps' input gradient norms."""
+
+        def __init__(self, images, labels, path):
+            super().__init__()
+            self.images, self.labels, self.path = images, labels, Path(path)
+
+        def norms(self):
+            rows = self.model._rows(self.images)
+            with tf.GradientTape() as tape:
+                tape.watch(rows)
+                logits = self.model.network(rows, training=False)
+                loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(self.labels, logits,
+                                                                                   from_logits=True))
+            per_step = tf.reduce_mean(tf.norm(tape.gradient(loss, rows), axis=-1), axis=0).numpy()
+            return {"first": float(per_step[0]), "last": float(per_step[-1]),
+                    "median": float(np.median(per_step))}
+
+        def record(self, epoch):
+            from zoo import atomic
+
+            done = json.loads(self.path.read_text()) if self.path.exists() else {}
+            done[str(epoch)] = self.norms()
+            atomic.write_json(self.path, done)
+
+        def on_train_begin(self, logs=None):
+            if not self.path.exists():
+                self.record(0)  # before training: epoch 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.record(epoch + 1)
+
+    probed = Probed() if row.probe else recipe
+    return probed.run(probed.parse(flags(row, cell, seed, folder)))
+
+
+def result(output, row_name, cell, seed):
+    """What one finished run measured, or None if it has not finished."""
+    folder = run_folder(output, row_name, cell, seed)
+    card_path = folder / "model_card.json"
+    if not card_path.exists():
+        return None
+    card = json.loads(card_path.read_text())
+    history = card.get("history") or []
+    examples = card["dataset"].get("train_examples")
+    speeds = [examples / r["seconds"] for r in history if r.get("seconds") and examples]
+    probe = json.loads((folder / GRADIENTS).read_text()) if (folder / GRADIENTS).exists() else {}
+    return {"row": row_name, "cell": cell, "seed": seed, "metric": card["metrics"][ROWS[row_name].metric],
+            "num_params": card["num_params"], "training_seconds": card.get("training_seconds"),
+            "examples_per_second": statistics.median(speeds) if speeds else None, "gradients": probe}
+
+
+def mean_sd(values):
+    """(mean, sample standard deviation or None for one value)."""
+    return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else None)
+
+
+def table(results):
+    """The markdown table: one line per (row, cell), seeds pooled."""
+    lines = ["| row | cell | parameters | test accuracy (mean ± sd, seeds) | examples/s | "
+             "first-step gradient ÷ last-step, before → after training |", "|---|---|---|---|---|---|"]
+    for row_name, row in ROWS.items():
+        for cell in CELLS:
+            runs = [r for r in results if r["row"] == row_name and r["cell"] == cell]
+            if not runs:
+                continue
+            mean, sd = mean_sd([r["metric"] for r in runs])
+            spread = f" ± {sd:.4f}" if sd is not None else ""
+            speed = statistics.median([r["examples_per_second"] for r in runs if r["examples_per_second"]] or [math.nan])
+            ratio = gradient_ratios(runs[0]["gradients"])
+            lines.append(f"| {row.title} | {cell} | {runs[0]['num_params']:,} | {mean:.4f}{spread} "
+                         f"({len(runs)}) | {speed:.0f} | {ratio} |")
+    return "\n".join(lines)
+
+
+def gradient_ratios(probe):
+    """'1.2e-03 → 4.0e-01': first ÷ last step's gradient norm before training and after it."""
+    if not probe:
+        return "–"
+    epochs = sorted(probe, key=int)
+    ratio = [probe[e]["first"] / probe[e]["last"] if probe[e]["last"] else math.nan for e in (epochs[0], epochs[-1])]
+    return f"{ratio[0]:.1e} → {ratio[1]:.1e}"
+
+
+def main(argv=None):
+    parser = argument_parser("benchmarks.cells", __doc__)
+    parser.add_argument("--rows", default="row_mnist,sequential_mnist",
+                        help=f"comma-separated rows, of {', '.join(ROWS)} (default: row_mnist,sequential_mnist)")
+    parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated cells (default: all three)")
+    parser.add_argument("--seeds", default="0", help="comma-separated training seeds (default: 0)")
+    parser.add_argument("--output", default="runs/cells", help="the runs' folder (default: runs/cells)")
+    parser.add_argument("--results", default=str(HERE / "cells"),
+                        help="where the table goes, as RESULTS.json and RESULTS.md (default: benchmarks/cells)")
+    parser.add_argument("--report", action="store_true", help="write the table from the finished runs; train none")
+    parser.add_argument("--one", nargs=3, metavar=("ROW", "CELL", "SEED"), help=argparse_suppress())
+    args = parser.parse_args(argv)
+    if args.one:
+        train_one(args.one[0], args.one[1], int(args.one[2]), args.output)
+        return
+    rows = [r for r in args.rows.split(",") if r]
+    cells = [c for c in args.cells.split(",") if c]
+    unknown = sorted(set(rows) - set(ROWS)) + sorted(set(cells) - set(CELLS))
+    if unknown:
+        parser.error(f"unknown rows or cells {unknown}; rows: {list(ROWS)}, cells: {list(CELLS)}.")
+    seeds = [int(s) for s in args.seeds.split(",") if s]
+    if not args.report:
+        for row_name in rows:
+            for seed in seeds:
+                for cell in cells:
+                    if result(args.output, row_name, cell, seed) is not None:
+                        continue
+                    print(f"== {row_name} {cell} seed {seed}", flush=True)
+                    command = [sys.executable, "-m", "benchmarks.cells", "--output", args.output,
+                               "--one", row_name, cell, str(seed)]
+                    if subprocess.run(command).returncode:
+                        raise SystemExit(f"{row_name} {cell} seed {seed} failed; rerun to resume it.")
+    results = [r for row_name in ROWS for cell in CELLS for seed in range(10)
+               if (r := result(args.output, row_name, cell, seed)) is not None]
+    markdown = table(results)
+    write_results(args.results, {"rows": {k: dataclasses.asdict(v) for k, v in ROWS.items()}, "runs": results},
+                  markdown + "\n")
+    print(markdown)
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+if __name__ == "__main__":
+    main()
