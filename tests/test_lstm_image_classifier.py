@@ -25,6 +25,26 @@ def test_each_row_is_one_time_step():
     np.testing.assert_allclose(np.asarray(rows)[2, 5], IMAGES[2, 5, :, 0] / 255.0, atol=1e-7)
 
 
+def test_pixels_per_step_reads_the_image_in_raster_order():
+    model = tiny("lstm_image_classifier", pixels_per_step=4, bidirectional=False, unroll=False)
+    rows = np.asarray(model._rows(IMAGES))
+    assert rows.shape == (6, 196, 4)  # sequential MNIST, 4 pixels a step
+    np.testing.assert_allclose(rows[2, 7 + 2], IMAGES[2, 1, 8:12, 0] / 255.0, atol=1e-7)  # row 1, pixels 8…11
+    assert model.predict(IMAGES, verbose=0).shape == (6, 10)
+
+
+def test_the_conv_frontend_reads_a_cnns_feature_columns():
+    model = tiny("lstm_image_classifier", frontend="conv")
+    assert model.network.get_layer("columns").output.shape[1:] == (7, 7 * 64)  # 7 steps of a 7 × 64 column
+    before = model.get_weights()
+    model.compile()
+    model.fit(IMAGES, np.arange(6) % 10, epochs=1, verbose=0)
+    assert any(np.abs(a - b).max() > 0 for a, b in zip(before, model.get_weights()))
+    restored = type(model).from_config(model.get_config())
+    restored.set_weights(model.get_weights())
+    np.testing.assert_allclose(restored.predict(IMAGES, verbose=0), model.predict(IMAGES, verbose=0), atol=1e-6)
+
+
 @pytest.mark.parametrize("shift", [1, 3])
 def test_shift_moves_each_image_whole_within_the_bound(shift):
     model = tiny("lstm_image_classifier", augment_shift=shift, seed=3)
@@ -50,3 +70,9 @@ def test_bad_settings_are_refused_by_name():
         zoo.load("lstm_image_classifier", dropout=1.5)
     with pytest.raises(zoo.ConfigError, match="'units' must be at least 1, got 0"):
         zoo.load("lstm_image_classifier", units=0)
+    with pytest.raises(zoo.ConfigError, match="'cell' must be one of lstm, gru, rnn, got 'transformer'"):
+        zoo.load("lstm_image_classifier", cell="transformer")
+    with pytest.raises(zoo.ConfigError, match=r"pixels_per_step=5 does not divide the 28 × 28 = 784 pixels"):
+        zoo.load("lstm_image_classifier", pixels_per_step=5)
+    with pytest.raises(zoo.ConfigError, match="pixels_per_step=4 reads pixels, but frontend='conv'"):
+        zoo.load("lstm_image_classifier", pixels_per_step=4, frontend="conv")
