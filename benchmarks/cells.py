@@ -19,6 +19,11 @@ The rows:
   Rectified Linear Units", pixel by pixel, 784 steps: LSTM 98.2 %, tanh RNN 35 %, IRNN 97 %).
 - `sequential_mnist_equal_params`: `sequential_mnist` with each cell's units chosen so that the
   three have about the LSTM's parameters (the GRU and the RNN get more units).
+- `text_gan_oracle`: SeqGAN's synthetic-data benchmark (`recipes/lstm_gan_text/benchmark.py`,
+  three model seeds of its own): NLL-oracle per token after maximum likelihood and after the
+  adversarial phase, the articles' "LSTM-GAN against RNN-GAN" in the papers' units.
+- `lstm_gan_image`: the LSTM GAN of images at a short budget, its samples' classifier-score
+  ratio under both judges.
 
 For the classifier rows every epoch also records the vanishing gradient itself: on a fixed
 batch of 256 training images, the norm of the loss's gradient with respect to each step's
@@ -28,6 +33,7 @@ is the median of the epochs' training examples per second on this machine.
 """
 
 import dataclasses
+import importlib
 import json
 import math
 import statistics
@@ -51,8 +57,10 @@ class Row:
     epochs: int
     fields: dict
     units: dict = dataclasses.field(default_factory=dict)  # per cell, where it differs
-    metric: str = "test_accuracy"
+    metrics: tuple = ("metrics.test_accuracy",)  # dotted paths into the run's model card
     probe: bool = True  # record the first- and last-step gradient norms
+    recipe: str = ""  # a recipe module other than the model's (its RECIPE)
+    flags: tuple = ()  # further recipe flags
 
 
 ROWS = {
@@ -65,6 +73,16 @@ ROWS = {
         "sequential MNIST (196 steps), about the LSTM's parameters", "lstm_image_classifier", epochs=8,
         fields=dict(bidirectional=False, augment_shift=0, pixels_per_step=4, unroll=False),
         units={"lstm": 128, "gru": 148, "rnn": 257}),
+    # SeqGAN's oracle benchmark (recipes/lstm_gan_text/benchmark.py: its own 3 model seeds, MLE
+    # to the best validation epoch, then adversarial), generator and discriminator of each cell:
+    # the articles' "LSTM-GAN against RNN-GAN" in the papers' units, NLL-oracle per token.
+    "text_gan_oracle": Row("SeqGAN oracle, NLL-oracle per token (MLE → adversarial, 3 seeds)", "lstm_gan_text",
+                           epochs=50, fields={}, probe=False, recipe="recipes.lstm_gan_text.benchmark",
+                           metrics=("table.mle.nll_oracle_per_token", "table.adversarial.nll_oracle_per_token")),
+    # The LSTM GAN of images, its recipe at a shorter budget: samples under both judges.
+    "lstm_gan_image": Row("lstm_gan_image, 3 epochs: score ratio, first judge / second", "lstm_gan_image", epochs=3,
+                          fields={}, probe=False,
+                          metrics=("metrics.classifier_score_ratio", "metrics.classifier_score_ratio_conv")),
 }
 
 
@@ -76,7 +94,7 @@ def run_folder(output, row, cell, seed):
 def flags(row, cell, seed, folder):
     """The recipe's flags for one run of `row` (a `Row`)."""
     fields = {**row.fields, "units": row.units.get(cell, row.fields.get("units")), "cell": cell}
-    argv = ["--epochs", str(row.epochs), "--seed", str(seed), "--output", str(folder)]
+    argv = ["--epochs", str(row.epochs), "--seed", str(seed), "--output", str(folder), *row.flags]
     for name, value in fields.items():
         if value is None:
             continue
@@ -96,7 +114,7 @@ def train_one(row_name, cell, seed, output):
     from zoo.registry import get_entry
 
     row = ROWS[row_name]
-    recipe = get_entry(row.model).recipe()
+    recipe = importlib.import_module(row.recipe).RECIPE if row.recipe else get_entry(row.model).recipe()
     folder = run_folder(output, row_name, cell, seed)
 
     class Probed(type(recipe)):
@@ -151,9 +169,16 @@ def result(output, row_name, cell, seed):
     examples = card["dataset"].get("train_examples")
     speeds = [examples / r["seconds"] for r in history if r.get("seconds") and examples]
     probe = json.loads((folder / GRADIENTS).read_text()) if (folder / GRADIENTS).exists() else {}
-    return {"row": row_name, "cell": cell, "seed": seed, "metric": card["metrics"][ROWS[row_name].metric],
-            "num_params": card["num_params"], "training_seconds": card.get("training_seconds"),
+    return {"row": row_name, "cell": cell, "seed": seed, "metric": [lookup(card, path) for path in ROWS[row_name].metrics],
+            "num_params": card.get("num_params"), "training_seconds": card.get("training_seconds"),
             "examples_per_second": statistics.median(speeds) if speeds else None, "gradients": probe}
+
+
+def lookup(card, path):
+    """The value at dotted `path` in `card` (a dict)."""
+    for key in path.split("."):
+        card = card[key]
+    return card
 
 
 def mean_sd(values):
@@ -163,19 +188,22 @@ def mean_sd(values):
 
 def table(results):
     """The markdown table: one line per (row, cell), seeds pooled."""
-    lines = ["| row | cell | parameters | test accuracy (mean ± sd, seeds) | examples/s | "
+    lines = ["| row | cell | parameters | measured (mean ± sd over training seeds) | examples/s | "
              "first-step gradient ÷ last-step, before → after training |", "|---|---|---|---|---|---|"]
     for row_name, row in ROWS.items():
         for cell in CELLS:
             runs = [r for r in results if r["row"] == row_name and r["cell"] == cell]
             if not runs:
                 continue
-            mean, sd = mean_sd([r["metric"] for r in runs])
-            spread = f" ± {sd:.4f}" if sd is not None else ""
+            measured = []
+            for k in range(len(row.metrics)):
+                mean, sd = mean_sd([r["metric"][k] for r in runs])
+                measured.append(f"{mean:.4f}" + (f" ± {sd:.4f}" if sd is not None else ""))
             speed = statistics.median([r["examples_per_second"] for r in runs if r["examples_per_second"]] or [math.nan])
             ratio = gradient_ratios(runs[0]["gradients"])
-            lines.append(f"| {row.title} | {cell} | {runs[0]['num_params']:,} | {mean:.4f}{spread} "
-                         f"({len(runs)}) | {speed:.0f} | {ratio} |")
+            params = f"{runs[0]['num_params']:,}" if runs[0]["num_params"] else "–"
+            lines.append(f"| {row.title} | {cell} | {params} | {' / '.join(measured)} "
+                         f"({len(runs)} seed{'s' if len(runs) > 1 else ''}) | {speed:.0f} | {ratio} |")
     return "\n".join(lines)
 
 
@@ -190,8 +218,7 @@ def gradient_ratios(probe):
 
 def main(argv=None):
     parser = argument_parser("benchmarks.cells", __doc__)
-    parser.add_argument("--rows", default="row_mnist,sequential_mnist",
-                        help=f"comma-separated rows, of {', '.join(ROWS)} (default: row_mnist,sequential_mnist)")
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated rows, of {', '.join(ROWS)} (default: all)")
     parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated cells (default: all three)")
     parser.add_argument("--seeds", default="0", help="comma-separated training seeds (default: 0)")
     parser.add_argument("--output", default="runs/cells", help="the runs' folder (default: runs/cells)")

@@ -79,7 +79,10 @@ def refusal(argv, capsys):
 # The checks that go over every model take one of them by default (vae_conditional: labels at
 # every kind of endpoint), the others with -m slow; tests/test_conditional.py covers the labels
 # of each kind of model in the default run.
-SLOW_VARIANTS = ("dcgan_conditional", "lstm_gan_image_conditional", "pixel_lstm_conditional")
+# So do cnn_lstm_image_classifier (lstm_image_classifier with frontend="conv") and dense_gan (an
+# ImageGAN as dcgan is, with dense networks): their own files test what is particular to them.
+SLOW_VARIANTS = ("dcgan_conditional", "lstm_gan_image_conditional", "pixel_lstm_conditional",
+                 "cnn_lstm_image_classifier", "dense_gan")
 
 
 class SmokeRuns(collections.abc.Mapping):

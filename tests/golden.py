@@ -34,7 +34,7 @@ def outputs(name, model):
     networks' float outputs (`call`, likelihoods, codes), which no output convention changes."""
     import tensorflow as tf
 
-    if name in ("lstm_image_classifier",):
+    if name in ("lstm_image_classifier", "cnn_lstm_image_classifier"):
         return {"probabilities": _numbers(model.predict(_pixels((2, *model.image_shape)), verbose=0), 20)}
     if name == "cnn_lstm_video":
         clip = _pixels((1, 10, *model.frame_shape))
@@ -42,7 +42,7 @@ def outputs(name, model):
     if name == "convlstm_video":
         clip = _pixels((1, 5, *model.frame_shape))
         return {"next_frame": _numbers(model(clip), 16)}
-    if name in ("dcgan", "lstm_gan_image"):
+    if name in ("dcgan", "lstm_gan_image", "dense_gan"):
         latent = np.random.default_rng(0).normal(size=(2, model.latent_dim)).astype("float32")
         return {"images": _numbers(model(latent), 16)}
     if name in ("dcgan_conditional", "lstm_gan_image_conditional"):  # two classes of the same noise

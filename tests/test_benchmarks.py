@@ -1,6 +1,8 @@
 """The benchmark's FLOP count on cases with a known answer (the benchmark itself is not a
 test: its figures are read, not asserted)."""
 
+import json
+
 import keras
 import pytest
 import tensorflow as tf
@@ -172,3 +174,29 @@ def test_paired_prints_one_line_per_model_as_each_ends(monkeypatch, capsys):
     assert capsys.readouterr().out.splitlines() == [
         "dcgan: zoo ÷ plain median 1.000, range 0.990–1.010 over 3 paired rounds (0.990, 1.010, 1.000)",
         "vae: failed: boom"]
+
+
+def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_runs(tmp_path):
+    """`python -m benchmarks.cells` trains through the recipes (the slow part is theirs, tested
+    there): here, that each row's flags parse into the run it means, and that finished run
+    folders become the table's lines."""
+    from benchmarks import cells
+    from zoo.registry import get_entry
+
+    argv = cells.flags(cells.ROWS["sequential_mnist"], "gru", 1, tmp_path / "run")
+    config = get_entry("lstm_image_classifier").recipe().parse(argv)
+    assert (config.cell, config.pixels_per_step, config.bidirectional, config.unroll, config.epochs, config.seed) == (
+        "gru", 4, False, False, 8, 1)
+    assert get_entry("lstm_image_classifier").recipe().parse(
+        cells.flags(cells.ROWS["sequential_mnist_equal_params"], "rnn", 0, tmp_path / "r")).units == 257
+
+    folder = cells.run_folder(tmp_path, "row_mnist", "rnn", 0)
+    folder.mkdir(parents=True)
+    (folder / "model_card.json").write_text(json.dumps({
+        "metrics": {"test_accuracy": 0.9}, "num_params": 1234, "training_seconds": 20.0,
+        "dataset": {"train_examples": 1000}, "history": [{"seconds": 10.0}, {"seconds": 10.0}]}))
+    (folder / cells.GRADIENTS).write_text(json.dumps({"0": {"first": 1e-3, "last": 1.0, "median": 0.1},
+                                                      "2": {"first": 1e-2, "last": 1.0, "median": 0.1}}))
+    assert cells.result(tmp_path, "row_mnist", "lstm", 0) is None  # not trained yet
+    table = cells.table([cells.result(tmp_path, "row_mnist", "rnn", 0)])
+    assert "| MNIST, a row per step (28 steps) | rnn | 1,234 | 0.9000 (1 seed) | 100 | 1.0e-03 → 1.0e-02 |" in table

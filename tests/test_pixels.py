@@ -17,7 +17,7 @@ from zoo.models.base import ZooModel
 from zoo.models.conditional import ClassConditional
 from zoo.registry import get_entry
 
-from conftest import tiny
+from conftest import SLOW_VARIANTS, params, tiny
 
 NAMES = zoo.list_models()
 
@@ -118,7 +118,11 @@ def assert_same(a, b):
         np.testing.assert_allclose(np.asarray(x, np.float64), np.asarray(y, np.float64), atol=1e-5)
 
 
-@pytest.mark.parametrize("name", NAMES)
+# The variants (conftest.SLOW_VARIANTS) take their images as their models do: with -m slow.
+OWN_PIXELS = params([n for n in NAMES if n not in SLOW_VARIANTS], slow=SLOW_VARIANTS)
+
+
+@pytest.mark.parametrize("name", OWN_PIXELS)
 def test_single_channel_images_come_with_or_without_the_channel_axis(name):
     model = tiny(name)
     shape = image_batch_shape(model)
@@ -178,7 +182,7 @@ def example_inputs(specs):
     return inputs
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", OWN_PIXELS)
 def test_exported_image_outputs_are_uint8(name):
     """An exported output with image axes is uint8 (`images`; `reconstruction` and `frames`
     where an input is already named `images`, or for clips), or the float `probabilities` of

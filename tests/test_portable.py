@@ -58,11 +58,12 @@ def test_every_export_agrees_with_the_saved_model(name, fmt, tmp_path, images):
 
 
 # Every model with a `cell` field exports with a GRU and a plain RNN where it does with its LSTM:
-# the classifier's two cells by default (one format each), every other case with -m slow.
+# the classifier's GRU to ONNX by default, every other case with -m slow (a LiteRT conversion of
+# it takes 30 s).
 CELL_EXPORTS = [(name, cell, fmt) for name in NAMES
                 if "cell" in get_entry(name).default_config() and name not in conditional_variants()
                 for cell in ("gru", "rnn") for fmt in ("litert", "onnx")]
-DEFAULT_CELL_EXPORTS = [("lstm_image_classifier", "gru", "litert"), ("lstm_image_classifier", "rnn", "onnx")]
+DEFAULT_CELL_EXPORTS = [("lstm_image_classifier", "gru", "onnx")]
 
 
 @pytest.mark.parametrize("name,cell,fmt", params(DEFAULT_CELL_EXPORTS,

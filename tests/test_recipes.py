@@ -66,8 +66,11 @@ def test_unknown_dataset_stops_before_training(name, tmp_path):
 
 # The class-conditional variants run their unconditional recipe's code with labels: the GAN's
 # smoke run stays in the default run (the ConditionalImages recipe's), the others are checked
-# with -m slow, beside their unconditional models' in the default run.
-SMOKE_SLOW = ("lstm_gan_image_conditional", "vae_conditional", "pixel_lstm_conditional")
+# with -m slow, beside their unconditional models' in the default run. So are
+# cnn_lstm_image_classifier's (lstm_image_classifier's recipe, frontend="conv") and dense_gan's
+# (dcgan's ImageGANRecipe on dense networks).
+SMOKE_SLOW = ("lstm_gan_image_conditional", "vae_conditional", "pixel_lstm_conditional", "cnn_lstm_image_classifier",
+              "dense_gan")
 SMOKE_NAMES = params([n for n in NAMES if n not in SMOKE_SLOW], slow=SMOKE_SLOW)
 
 

@@ -19,10 +19,10 @@ import zoo
 from zoo import training
 from conftest import REPO, params
 
-# Enough steps per epoch (3–4 s each on 2 cores) that a kill 1 s into the second epoch lands inside it.
+# Enough steps per epoch (2–4 s each on 2 cores) that a kill 0.5 s into the second epoch lands inside it.
 FLAGS = {
     "dcgan": ["--max-train-examples", "12800", "--batch-size", "64"],
-    "lstm_image_classifier": ["--max-train-examples", "25600", "--batch-size", "64"],
+    "lstm_image_classifier": ["--max-train-examples", "12800", "--batch-size", "64"],
 }
 
 
@@ -50,7 +50,7 @@ def kill_inside_second_epoch(name, output, timeout=600):
             assert process.poll() is None, f"the run ended before its first checkpoint: {log.name}"
             assert time.monotonic() < deadline, "no checkpoint of epoch 1 in time"
             time.sleep(0.02)
-        time.sleep(1.0)
+        time.sleep(0.5)
         assert process.poll() is None, "the run ended before it could be killed"
         os.kill(process.pid, signal.SIGKILL)
         process.wait(30)
