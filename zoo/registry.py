@@ -147,7 +147,7 @@ def list_models():
 
     Examples:
         >>> list_models()[:3]
-        ['cnn_lstm_video', 'convlstm_video', 'dcgan']
+        ['cnn_lstm_image_classifier', 'cnn_lstm_video', 'convlstm_video']
         >>> "lstm_image_classifier" in list_models()
         True
     """

@@ -41,13 +41,18 @@ def row_lstm_network(rows, row_features, num_classes, units, num_layers, bidirec
         ((None, 28, 28), (None, 10))
     """
     sequences = keras.Input((rows, row_features), name="rows")
-    x = sequences
-    for i in range(num_layers):
-        lstm = recurrent_layer(cell, units, return_sequences=i < num_layers - 1, unroll=unroll, name=f"{cell}_{i}")
-        x = layers.Bidirectional(lstm, name=f"bidirectional_{i}")(x) if bidirectional else lstm(x)
-    x = ReplicaDropout(dropout, name="dropout")(x)
-    logits = layers.Dense(num_classes, name="logits")(x)
+    logits = _read(sequences, num_classes, units, num_layers, bidirectional, dropout, unroll, cell)
     return keras.Model(sequences, logits, name="row_lstm")
+
+
+def _read(x, num_classes, units, num_layers, bidirectional, dropout, unroll, cell):
+    """Stacked recurrent layers over the steps of `x`, the last one's final output after dropout,
+    and the logits: what the row reader and the column reader share."""
+    for i in range(num_layers):
+        recurrent = recurrent_layer(cell, units, return_sequences=i < num_layers - 1, unroll=unroll, name=f"{cell}_{i}")
+        x = layers.Bidirectional(recurrent, name=f"bidirectional_{i}")(x) if bidirectional else recurrent(x)
+    x = ReplicaDropout(dropout, name="dropout")(x)
+    return layers.Dense(num_classes, name="logits")(x)
 
 
 def column_lstm_network(image_shape, num_classes, units, num_layers, bidirectional, dropout, unroll=False,
@@ -87,11 +92,7 @@ def column_lstm_network(image_shape, num_classes, units, num_layers, bidirection
     height, width, features = x.shape[1:]
     x = layers.Permute((2, 1, 3), name="column_major")(x)  # [batch, width, height, features]
     x = layers.Reshape((width, height * features), name="columns")(x)
-    for i in range(num_layers):
-        recurrent = recurrent_layer(cell, units, return_sequences=i < num_layers - 1, unroll=unroll, name=f"{cell}_{i}")
-        x = layers.Bidirectional(recurrent, name=f"bidirectional_{i}")(x) if bidirectional else recurrent(x)
-    x = ReplicaDropout(dropout, name="dropout")(x)
-    logits = layers.Dense(num_classes, name="logits")(x)
+    logits = _read(x, num_classes, units, num_layers, bidirectional, dropout, unroll, cell)
     return keras.Model(images, logits, name="column_lstm")
 
 
