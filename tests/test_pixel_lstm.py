@@ -109,3 +109,11 @@ def test_the_shipped_card_is_measured_as_the_issue_asks():
     assert metrics["quality_samples"] == 10_000 and metrics["frechet_distance_floor"] < metrics["frechet_distance"]
     for name in ("samples.png", "completions.png", "training_curves.png"):
         assert (cards.saved_models_dir() / "pixel_lstm" / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_another_cell_draws_and_completes_as_the_lstm_does():
+    """The drawing loop carries each cell's own states (a GRU's h alone, an LSTM's h and c)."""
+    model = tiny("pixel_lstm", cell="gru")
+    images = np.asarray(model.sample(2, seed=0))
+    assert images.shape == (2, *model.image_shape) and set(np.unique(images)) <= {0, 255}
+    assert model.complete(images, model.image_shape[0] // 2, seed=0).shape == images.shape

@@ -9,6 +9,8 @@ import weakref
 import tensorflow as tf
 from keras import ops
 
+from zoo.models.cells import states_per_layer
+
 
 def drawn_images(model, images, known_rows, seed, labels=None):
     """Binary images [batch, h, w, c] whose top `known_rows` rows are kept and the others drawn
@@ -30,7 +32,7 @@ def draw_rows(model, rows, known_rows, uniform, labels=None):
     height, size = model.image_shape[0], model.row_size
     batch = tf.shape(rows)[0]
     zeros = tf.zeros((batch, model.units), model.lstms[0].compute_dtype)  # bfloat16 under mixed precision
-    states = [[zeros, zeros] for _ in model.lstms]
+    states = [[zeros] * states_per_layer(model.cell) for _ in model.lstms]  # an LSTM's h and c, another cell's h
     above = [tf.zeros((batch, size)) for _ in range(max(model.context_rows, 1))]  # nearest first
     classes = [tf.one_hot(labels, model.num_classes)] if model.num_classes else []  # beside each row's position
 
