@@ -36,6 +36,7 @@ import dataclasses
 import importlib
 import json
 import math
+import shutil
 import statistics
 import subprocess
 import sys
@@ -91,9 +92,14 @@ def run_folder(output, row, cell, seed):
     return Path(output) / row / f"{cell}-seed{seed}"
 
 
+def cell_fields(row, cell):
+    """The model fields of `row`'s run with `cell`."""
+    return {**row.fields, "units": row.units.get(cell, row.fields.get("units")), "cell": cell}
+
+
 def flags(row, cell, seed, folder):
     """The recipe's flags for one run of `row` (a `Row`)."""
-    fields = {**row.fields, "units": row.units.get(cell, row.fields.get("units")), "cell": cell}
+    fields = cell_fields(row, cell)
     argv = ["--epochs", str(row.epochs), "--seed", str(seed), "--output", str(folder), *row.flags]
     for name, value in fields.items():
         if value is None:
@@ -103,6 +109,23 @@ def flags(row, cell, seed, folder):
         if not isinstance(value, bool):
             argv.append(str(value))
     return argv
+
+
+def same_run(output, row_name, cell, seed):
+    """The folder of a finished run of another row with the very same recipe and flags, or None.
+
+    `sequential_mnist_equal_params`' LSTM is `sequential_mnist`'s (128 units both): it is copied,
+    not trained twice.
+    """
+    def settings(row):
+        return row.model, row.recipe, row.probe, row.epochs, row.flags, cell_fields(row, cell)
+
+    for other_name, other in ROWS.items():
+        folder = run_folder(output, other_name, cell, seed)
+        if (other_name != row_name and settings(other) == settings(ROWS[row_name])
+                and (folder / "model_card.json").exists()):
+            return folder
+    return None
 
 
 def train_one(row_name, cell, seed, output):
@@ -241,6 +264,10 @@ def main(argv=None):
             for seed in seeds:
                 for cell in cells:
                     if result(args.output, row_name, cell, seed) is not None:
+                        continue
+                    if (same := same_run(args.output, row_name, cell, seed)) is not None:
+                        print(f"== {row_name} {cell} seed {seed}: the same run as {same}, copied", flush=True)
+                        shutil.copytree(same, run_folder(args.output, row_name, cell, seed), dirs_exist_ok=True)
                         continue
                     print(f"== {row_name} {cell} seed {seed}", flush=True)
                     command = [sys.executable, "-m", "benchmarks.cells", "--output", args.output,

@@ -200,3 +200,11 @@ def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_ru
     assert cells.result(tmp_path, "row_mnist", "lstm", 0) is None  # not trained yet
     table = cells.table([cells.result(tmp_path, "row_mnist", "rnn", 0)])
     assert "| MNIST, a row per step (28 steps) | rnn | 1,234 | 0.9000 (1 seed) | 100 | 1.0e-03 → 1.0e-02 |" in table
+
+    # The equal-parameter row's LSTM has sequential_mnist's settings: that finished run is reused.
+    assert cells.same_run(tmp_path, "sequential_mnist_equal_params", "lstm", 0) is None
+    (cells.run_folder(tmp_path, "sequential_mnist", "lstm", 0)).mkdir(parents=True)
+    (cells.run_folder(tmp_path, "sequential_mnist", "lstm", 0) / "model_card.json").write_text("{}")
+    assert cells.same_run(tmp_path, "sequential_mnist_equal_params", "lstm", 0) == cells.run_folder(
+        tmp_path, "sequential_mnist", "lstm", 0)
+    assert cells.same_run(tmp_path, "sequential_mnist_equal_params", "gru", 0) is None  # 148 units, not 128
