@@ -2,6 +2,7 @@
 
     python -m benchmarks.generative                   # → benchmarks/generative.{md,json,png}
     python -m benchmarks.generative --models dcgan,vae --samples 1000 --output /tmp/generative
+    python -m benchmarks.generative --models dense_gan --merge   # one model's rows; the others' kept
 
 The generators are the registered models whose task is image generation (class-conditional
 ones too: their samples are drawn for the classes in turn), loaded with their shipped weights (a new one shows up here without editing this file). Each is measured in a
@@ -140,6 +141,9 @@ def main(argv=None):
     parser.add_argument("--output", default=str(HERE / "generative"), help="writes OUTPUT.json, OUTPUT.md, OUTPUT.png")
     parser.add_argument("--in-process", action="store_true",
                         help="measure every model in this process (quicker; the peak memory is then the process's so far)")
+    parser.add_argument("--merge", action="store_true",
+                        help="measure only --models and keep every other model's row from OUTPUT.json (measured "
+                             "before with the same settings); their pictures are drawn anew, 64 samples, same seed")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, report its JSON
     parser.add_argument("--grid-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -161,6 +165,9 @@ def main(argv=None):
         return None
 
     names = chosen_models(parser, args.models, generators(), refusal="not an image generator:")
+    settings = {k: getattr(args, k) for k in ("samples", "train_examples", "nn_samples", "nll_examples", "nll_samples",
+                                              "speed_repeats")}
+    kept = merged_rows(parser, args, settings, names) if args.merge else []
     results, grids = [], {}
     with tempfile.TemporaryDirectory() as folder:
         for name in names:
@@ -187,14 +194,19 @@ def main(argv=None):
     from zoo import cards
     from zoo.quality import SAMPLE_SEED
 
+    if kept:
+        for result in results:
+            result["date"] = time.strftime("%Y-%m-%d")
+        measured = {r["model"]: r for r in [*kept, *results]}
+        results = [measured[n] for n in generators() if n in measured]
+        grids.update(redrawn_grids([r["model"] for r in kept if "error" not in r], SAMPLE_SEED))
     oracle = cards.saved_models_dir() / "lstm_gan_text_oracle" / cards.CARD
     # The text models' table beside the full comparison (not beside a few models picked by --models)
-    text = text_table(json.loads(oracle.read_text())) if oracle.exists() and not args.models else ""
+    whole = args.merge or not args.models
+    text = text_table(json.loads(oracle.read_text())) if oracle.exists() and whole else ""
     markdown = table(results, args.nll_examples) + ("\n\n" + text if text else "")
     print(markdown)
-    settings = {k: getattr(args, k) for k in ("samples", "train_examples", "nn_samples", "nll_examples", "nll_samples",
-                                              "speed_repeats", "in_process")}
-    settings.update(sample_seed=SAMPLE_SEED, binarisation_seeds={"test": 0, "train": 1},
+    settings.update(in_process=args.in_process, sample_seed=SAMPLE_SEED, binarisation_seeds={"test": 0, "train": 1},
                     peak_memory="resident memory (CPU) of the measuring process after drawing the samples")
     write_results(args.output, {"settings": settings, "machine": machine(), "models": results,
                                 "date": time.strftime("%Y-%m-%d")}, markdown + "\n")
@@ -202,6 +214,29 @@ def main(argv=None):
     if any("error" in r for r in results):
         sys.exit("some models could not be measured: " + ", ".join(r["model"] for r in results if "error" in r))
     return results
+
+
+def merged_rows(parser, args, settings, names):
+    """The rows of OUTPUT.json that `--merge` keeps: every model's but `names`', each dated (the
+    date of the file where a row has none). A usage error if there is no such file or it was
+    measured with other settings (the rows would not compare)."""
+    path = Path(args.output).with_suffix(".json")
+    if not path.exists():
+        parser.error(f"--merge keeps the rows of {path}, which does not exist: run without --merge first.")
+    before = json.loads(path.read_text())
+    differ = {k: (before["settings"].get(k), v) for k, v in settings.items() if before["settings"].get(k) != v}
+    if differ:
+        parser.error(f"--merge: {path} was measured with other settings (then, now): {differ}; "
+                     "measure every model again without --merge.")
+    return [{**r, "date": r.get("date", before.get("date"))} for r in before["models"] if r["model"] not in names]
+
+
+def redrawn_grids(names, seed):
+    """{name: 64 samples (uint8) of its shipped model, drawn with `seed`} for the figure."""
+    import zoo
+
+    return {name: np.round(np.asarray(zoo.load(name, weights="pretrained").sample(64, seed=seed, output="float"))
+                           * 255).astype(np.uint8) for name in names}
 
 
 if __name__ == "__main__":

@@ -53,6 +53,17 @@ def test_each_model_is_measured_in_a_process_of_its_own(tmp_path):
     (result,) = json.loads(output.with_suffix(".json").read_text())["models"]
     assert result["model"] == "dcgan" and "error" not in result and result["peak_memory_mb"] > 0
 
+    # --merge measures the models named and keeps the others' rows, in the generators' order.
+    generative.main([*TINY, "--models", "dense_gan", "--merge", "--in-process", "--output", str(output)])
+    report = json.loads(output.with_suffix(".json").read_text())
+    assert [r["model"] for r in report["models"]] == [n for n in generative.generators() if n in ("dcgan", "dense_gan")]
+    kept, new = (next(r for r in report["models"] if r["model"] == n) for n in ("dcgan", "dense_gan"))
+    assert {k: v for k, v in kept.items() if k != "date"} == result and kept["date"] and new["date"]
+    table = output.with_suffix(".md").read_text()
+    assert "| `dcgan` |" in table and "| `dense_gan` |" in table
+    with pytest.raises(SystemExit):  # rows measured with other settings would not compare
+        generative.main([*TINY[:-1], "2", "--models", "dense_gan", "--merge", "--output", str(output)])
+
 
 def test_helpers_on_known_cases():
     train = np.zeros((5, 28, 28, 1), np.uint8)
@@ -75,6 +86,7 @@ def test_helpers_on_known_cases():
     (["--samples", "20000"], "10,000"),
     (["--samples", "500", "--train-examples", "100"], "--train-examples 100"),
     (["--nll-samples", "0"], "--nll-samples must be at least 1"),
+    (["--merge", "--models", "dcgan", "--output", "/nonexistent/generative"], "run without --merge first"),
 ])
 def test_bad_flags_are_named(flags, named, capsys):
     with pytest.raises(SystemExit):

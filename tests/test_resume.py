@@ -85,6 +85,7 @@ def test_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_run(name, tmp_p
 
     assert logged(cards[1]) == logged(cards[0])
     assert cards[1]["weights_sha256"] == cards[0]["weights_sha256"]
+    assert cards[0]["recipe"]["config"]["deterministic"] is True  # the card says how to repeat the run
     digests = [training.weights_digest(zoo.load(name, weights=folder)) for folder in (whole, resumed)]
     assert digests[0] == digests[1]
     assert not (resumed / ".backup").exists()  # checkpoints go once the run has finished
