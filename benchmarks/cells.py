@@ -65,19 +65,19 @@ class Row:
 
 
 ROWS = {
-    "row_mnist": Row("MNIST, a row per step (28 steps)", "lstm_image_classifier", epochs=6,
+    "row_mnist": Row("MNIST, a row per step (28 steps), 6 epochs", "lstm_image_classifier", epochs=6,
                      fields=dict(bidirectional=False, augment_shift=0, units=128)),
-    "sequential_mnist": Row("sequential MNIST, 4 pixels per step (196 steps)", "lstm_image_classifier", epochs=8,
+    "sequential_mnist": Row("sequential MNIST, 4 pixels per step (196 steps), 8 epochs", "lstm_image_classifier", epochs=8,
                             fields=dict(bidirectional=False, augment_shift=0, units=128, pixels_per_step=4,
                                         unroll=False)),
     "sequential_mnist_equal_params": Row(
-        "sequential MNIST (196 steps), about the LSTM's parameters", "lstm_image_classifier", epochs=8,
+        "sequential MNIST (196 steps), 8 epochs, about the LSTM's parameters", "lstm_image_classifier", epochs=8,
         fields=dict(bidirectional=False, augment_shift=0, pixels_per_step=4, unroll=False),
         units={"lstm": 128, "gru": 148, "rnn": 257}),
     # SeqGAN's oracle benchmark (recipes/lstm_gan_text/benchmark.py: its own 3 model seeds, MLE
     # to the best validation epoch, then adversarial), generator and discriminator of each cell:
     # the articles' "LSTM-GAN against RNN-GAN" in the papers' units, NLL-oracle per token.
-    "text_gan_oracle": Row("SeqGAN oracle, NLL-oracle per token (MLE → adversarial, 3 seeds)", "lstm_gan_text",
+    "text_gan_oracle": Row("SeqGAN oracle, NLL-oracle per token: MLE (≤ 50 epochs) → adversarial (1), 3 model seeds", "lstm_gan_text",
                            epochs=50, fields={}, probe=False, recipe="recipes.lstm_gan_text.benchmark",
                            metrics=("table.mle.nll_oracle_per_token", "table.adversarial.nll_oracle_per_token")),
     # The LSTM GAN of images, its recipe at a shorter budget: samples under both judges.
@@ -227,6 +227,34 @@ def table(results):
             params = f"{runs[0]['num_params']:,}" if runs[0]["num_params"] else "–"
             lines.append(f"| {row.title} | {cell} | {params} | {' / '.join(measured)} "
                          f"({len(runs)} seed{'s' if len(runs) > 1 else ''}) | {speed:.0f} | {ratio} |")
+    return "\n".join(lines)
+
+
+def summary(results):
+    """The README's table: a line per row, a column per cell, each entry the measured figure
+    (mean ± sd over seeds) and the parameter count. Rows with no finished run are left out."""
+    names = {"lstm": "LSTM", "gru": "GRU", "rnn": "tanh RNN"}
+    lines = ["| benchmark (same budget and seed for every cell) | " + " | ".join(names[c] for c in CELLS) + " |",
+             "|---|" + "---|" * len(CELLS)]
+    for row_name, row in ROWS.items():
+        entries = []
+        for cell in CELLS:
+            runs = [r for r in results if r["row"] == row_name and r["cell"] == cell]
+            if not runs:
+                entries.append("–")
+                continue
+            figures = []
+            for k, path in enumerate(row.metrics):
+                mean, sd = mean_sd([r["metric"][k] for r in runs])
+                percent = "accuracy" in path
+                scale, digits = (100, 2) if percent else (1, 3)
+                figures.append(f"{mean * scale:.{digits}f}" + (f" ± {sd * scale:.{digits}f}" if sd is not None else "")
+                               + (" %" if percent else ""))
+            seeds = f"{len(runs)} seeds" if len(runs) > 1 else "1 seed"
+            params = f"{runs[0]['num_params'] / 1000:.0f} k params, " if runs[0]["num_params"] else ""
+            entries.append(f"{' → '.join(figures) if row.recipe else ' / '.join(figures)} ({params}{seeds})")
+        if any(e != "–" for e in entries):
+            lines.append(f"| {row.title} | " + " | ".join(entries) + " |")
     return "\n".join(lines)
 
 

@@ -24,6 +24,7 @@ from zoo.registry import get_entry
 REPO = Path(__file__).resolve().parent.parent
 TABLE_START, TABLE_END = "<!-- models-table -->", "<!-- /models-table -->"
 CONDITIONAL_START, CONDITIONAL_END = "<!-- conditional-table -->", "<!-- /conditional-table -->"
+CELLS_START, CELLS_END = "<!-- cells-table -->", "<!-- /cells-table -->"
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
 # Methods of keras.Model the zoo's models override to train and serve: documented by Keras.
 KERAS_NAMES = set(dir(keras.Model))
@@ -489,14 +490,23 @@ def recurrent_table():
     return "\n".join(lines)
 
 
+def cells_table():
+    """The LSTM / GRU / tanh RNN table (markdown) of the runs `python -m benchmarks.cells` wrote
+    into benchmarks/cells.json."""
+    from benchmarks import cells
+
+    return cells.summary(json.loads((REPO / "benchmarks" / "cells.json").read_text())["runs"])
+
+
 # -- the README's table -----------------------------------------------------------------------------
 
 
 def readme_with_table(text):
-    """`text` (the README) with its model table and its table of class-conditional generators
-    replaced by the generated ones."""
-    for start, end, table in ((TABLE_START, TABLE_END, model_table), (CONDITIONAL_START, CONDITIONAL_END,
-                                                                      conditional_table)):
+    """`text` (the README) with its model table, its table of class-conditional generators and
+    its LSTM / GRU / RNN table replaced by the generated ones."""
+    for start, end, table in ((TABLE_START, TABLE_END, model_table),
+                              (CONDITIONAL_START, CONDITIONAL_END, conditional_table),
+                              (CELLS_START, CELLS_END, cells_table)):
         if start not in text or end not in text:
             raise ValueError(f"README.md has no {start} … {end} block")
         head, rest = text.split(start, 1)

@@ -199,7 +199,11 @@ def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_ru
                                                       "2": {"first": 1e-2, "last": 1.0, "median": 0.1}}))
     assert cells.result(tmp_path, "row_mnist", "lstm", 0) is None  # not trained yet
     table = cells.table([cells.result(tmp_path, "row_mnist", "rnn", 0)])
-    assert "| MNIST, a row per step (28 steps) | rnn | 1,234 | 0.9000 (1 seed) | 100 | 1.0e-03 → 1.0e-02 |" in table
+    assert "| MNIST, a row per step (28 steps), 6 epochs | rnn | 1,234 | 0.9000 (1 seed) | 100 | 1.0e-03 → 1.0e-02 |" in table
+    # The README's summary: a column per cell, a row only where a run finished.
+    summary = cells.summary([cells.result(tmp_path, "row_mnist", "rnn", 0)]).splitlines()
+    assert summary[2] == "| MNIST, a row per step (28 steps), 6 epochs | – | – | 90.00 % (1 k params, 1 seed) |"
+    assert len(summary) == 3
 
     # The equal-parameter row's LSTM has sequential_mnist's settings: that finished run is reused.
     assert cells.same_run(tmp_path, "sequential_mnist_equal_params", "lstm", 0) is None
