@@ -27,15 +27,19 @@ The rows:
 
 For the classifier rows every epoch also records the vanishing gradient itself: on a fixed
 batch of 256 training images, the norm of the loss's gradient with respect to each step's
-input, at the first step and at the last (averaged over the batch); a plain RNN's first-step
-gradient is orders of magnitude below its last-step one, a gated cell's is not. Training speed
-is the median of the epochs' training examples per second on this machine.
+input, at the first step and at the last (averaged over the batch): a vanishing gradient shows
+as a first-step norm orders of magnitude below the last-step one. Training speed is the median
+of the epochs' training examples per second on the machine that trained the run.
+
+`sequential_mnist_equal_params`' LSTM has `sequential_mnist`'s settings (128 units): that run is
+copied, not trained twice.
 """
 
 import dataclasses
 import importlib
 import json
 import math
+import os
 import shutil
 import statistics
 import subprocess
@@ -77,7 +81,7 @@ ROWS = {
     # SeqGAN's oracle benchmark (recipes/lstm_gan_text/benchmark.py: its own 3 model seeds, MLE
     # to the best validation epoch, then adversarial), generator and discriminator of each cell:
     # the articles' "LSTM-GAN against RNN-GAN" in the papers' units, NLL-oracle per token.
-    "text_gan_oracle": Row("SeqGAN oracle, NLL-oracle per token: MLE (≤ 50 epochs) → adversarial (1), 3 model seeds", "lstm_gan_text",
+    "text_gan_oracle": Row("SeqGAN oracle, NLL-oracle per token: MLE (≤ 50 epochs) → adversarial (1 epoch), 3 model seeds", "lstm_gan_text",
                            epochs=50, fields={}, probe=False, recipe="recipes.lstm_gan_text.benchmark",
                            metrics=("table.mle.nll_oracle_per_token", "table.adversarial.nll_oracle_per_token")),
     # The LSTM GAN of images, its recipe at a shorter budget: samples under both judges.
@@ -126,6 +130,17 @@ def same_run(output, row_name, cell, seed):
                 and (folder / "model_card.json").exists()):
             return folder
     return None
+
+
+def copy_run(source, folder):
+    """`source` (a finished run's folder) copied whole to `folder`, replacing what a killed
+    attempt left there: copied beside it, then renamed, so a folder with a card is complete."""
+    folder = Path(folder)
+    partial = folder.with_name(f".tmp-{folder.name}")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(source, partial)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(partial, folder)
 
 
 def train_one(row_name, cell, seed, output):
@@ -251,7 +266,7 @@ def summary(results):
                 figures.append(f"{mean * scale:.{digits}f}" + (f" ± {sd * scale:.{digits}f}" if sd is not None else "")
                                + (" %" if percent else ""))
             seeds = f"{len(runs)} seeds" if len(runs) > 1 else "1 seed"
-            params = f"{runs[0]['num_params'] / 1000:.0f} k params, " if runs[0]["num_params"] else ""
+            params = f"{runs[0]['num_params']:,} params, " if runs[0]["num_params"] else ""
             entries.append(f"{' → '.join(figures) if row.recipe else ' / '.join(figures)} ({params}{seeds})")
         if any(e != "–" for e in entries):
             lines.append(f"| {row.title} | " + " | ".join(entries) + " |")
@@ -295,7 +310,7 @@ def main(argv=None):
                         continue
                     if (same := same_run(args.output, row_name, cell, seed)) is not None:
                         print(f"== {row_name} {cell} seed {seed}: the same run as {same}, copied", flush=True)
-                        shutil.copytree(same, run_folder(args.output, row_name, cell, seed), dirs_exist_ok=True)
+                        copy_run(same, run_folder(args.output, row_name, cell, seed))
                         continue
                     print(f"== {row_name} {cell} seed {seed}", flush=True)
                     command = [sys.executable, "-m", "benchmarks.cells", "--output", args.output,

@@ -83,6 +83,7 @@ def measure(name, samples, nn_samples, nll_examples, nll_samples, speed_repeats,
     if tuple(model.image_shape) != (28, 28, 1):
         raise ValueError(f"{name} draws {tuple(model.image_shape)} images; the judges read MNIST's (28, 28, 1).")
     result = {"model": name, "parameters": int(model.count_params()), "training_seconds": card.get("training_seconds"),
+              "weights_sha256": card.get("weights_sha256"), "date": today(),
               "task": zoo.registry.get_entry(name).task}
     for size in (1, 64):
         result[f"sample_b{size}_per_s"] = sampling_speed(model, size, speed_repeats, SAMPLE_SEED)
@@ -102,7 +103,7 @@ def measure(name, samples, nn_samples, nll_examples, nll_samples, speed_repeats,
         if kind == "binary":
             variants = [("binary samples", generated, "binarised")]
         else:  # pixel means: the model's samples are Bernoulli draws from them
-            draws = (np.random.default_rng(SAMPLE_SEED).uniform(size=generated.shape) < generated).astype(np.float32)
+            draws = bernoulli_draws(generated, SAMPLE_SEED)
             variants = [("Bernoulli draws", draws, "binarised"), ("pixel means", generated, "grey")]
     embeds = default_judges()
     rows = []
@@ -117,10 +118,26 @@ def measure(name, samples, nn_samples, nll_examples, nll_samples, speed_repeats,
             row["nn_distance_real"] = float(nearest_distances(real_test[:m], whole_train).mean())
             row["nn_distance_ratio"] = row["nn_distance"] / row["nn_distance_real"]
         rows.append(row)
-    np.save(grid_file, np.round(variants[0][1][:64] * 255).astype(np.uint8))
+    np.save(grid_file, picture(model, generated, SAMPLE_SEED))
     result["rows"] = rows
     result["likelihood"] = likelihood(name, model, card, nll_examples, nll_samples, data_dir)
     return result
+
+
+def bernoulli_draws(means, seed):
+    """One Bernoulli draw per pixel of `means` (float in [0, 1]), from numpy's generator `seed`."""
+    return (np.random.default_rng(seed).uniform(size=means.shape) < means).astype(np.float32)
+
+
+def picture(model, generated, seed):
+    """The figure's 64 images (uint8) of `model`'s samples `generated` (its `sample(..., seed=seed,
+    output="float")`): the first 64, as Bernoulli draws where the model gives pixel means."""
+    shown = bernoulli_draws(generated, seed) if model.sample_pixels not in ("grey", "binary") else generated
+    return np.round(shown[:64] * 255).astype(np.uint8)
+
+
+def today():
+    return time.strftime("%Y-%m-%d", time.gmtime())
 
 
 # -- the command line -------------------------------------------------------------------------
@@ -165,10 +182,17 @@ def main(argv=None):
         return None
 
     names = chosen_models(parser, args.models, generators(), refusal="not an image generator:")
+    if args.merge and not args.models:
+        parser.error("--merge measures the models --models names and keeps the others' rows: name them.")
+    from zoo.quality import SAMPLE_SEED
+
     settings = {k: getattr(args, k) for k in ("samples", "train_examples", "nn_samples", "nll_examples", "nll_samples",
                                               "speed_repeats")}
+    settings.update(sample_seed=SAMPLE_SEED, binarisation_seeds={"test": 0, "train": 1})
     kept = merged_rows(parser, args, settings, names) if args.merge else []
-    results, grids = [], {}
+    # The kept models' pictures first: one that no longer loads stops the run before any measuring.
+    grids = redrawn_grids([r["model"] for r in kept], args.samples, SAMPLE_SEED) if kept else {}
+    results = []
     with tempfile.TemporaryDirectory() as folder:
         for name in names:
             started = time.perf_counter()
@@ -192,24 +216,21 @@ def main(argv=None):
             print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
 
     from zoo import cards
-    from zoo.quality import SAMPLE_SEED
 
-    if kept:
-        for result in results:
-            result["date"] = time.strftime("%Y-%m-%d")
+    for result in results:
+        result["in_process"] = args.in_process
+    if args.merge:
         measured = {r["model"]: r for r in [*kept, *results]}
         results = [measured[n] for n in generators() if n in measured]
-        grids.update(redrawn_grids([r["model"] for r in kept if "error" not in r], SAMPLE_SEED))
     oracle = cards.saved_models_dir() / "lstm_gan_text_oracle" / cards.CARD
     # The text models' table beside the full comparison (not beside a few models picked by --models)
-    whole = args.merge or not args.models
+    whole = {r["model"] for r in results} >= set(generators())
     text = text_table(json.loads(oracle.read_text())) if oracle.exists() and whole else ""
     markdown = table(results, args.nll_examples) + ("\n\n" + text if text else "")
     print(markdown)
-    settings.update(in_process=args.in_process, sample_seed=SAMPLE_SEED, binarisation_seeds={"test": 0, "train": 1},
-                    peak_memory="resident memory (CPU) of the measuring process after drawing the samples")
-    write_results(args.output, {"settings": settings, "machine": machine(), "models": results,
-                                "date": time.strftime("%Y-%m-%d")}, markdown + "\n")
+    settings.update(peak_memory="resident memory (CPU) of the measuring process after drawing the samples")
+    write_results(args.output, {"settings": settings, "machine": machine(), "models": results, "date": today()},
+                  markdown + "\n")
     figure(results, grids, Path(args.output).with_suffix(".png"))
     if any("error" in r for r in results):
         sys.exit("some models could not be measured: " + ", ".join(r["model"] for r in results if "error" in r))
@@ -217,26 +238,42 @@ def main(argv=None):
 
 
 def merged_rows(parser, args, settings, names):
-    """The rows of OUTPUT.json that `--merge` keeps: every model's but `names`', each dated (the
-    date of the file where a row has none). A usage error if there is no such file or it was
-    measured with other settings (the rows would not compare)."""
+    """The rows of OUTPUT.json that `--merge` keeps: every registered generator's but `names`'.
+
+    A usage error, naming what to do, where the rows would not compare with the new ones: no
+    such file; another protocol (`settings`) or machine; a kept model's shipped weights changed
+    since its row was measured (or the row has no weights hash); a kept row that is an error."""
     path = Path(args.output).with_suffix(".json")
     if not path.exists():
         parser.error(f"--merge keeps the rows of {path}, which does not exist: run without --merge first.")
     before = json.loads(path.read_text())
     differ = {k: (before["settings"].get(k), v) for k, v in settings.items() if before["settings"].get(k) != v}
+    now = machine()
+    differ.update({f"machine {k}": (before["machine"].get(k), v) for k, v in now.items() if before["machine"].get(k) != v})
     if differ:
-        parser.error(f"--merge: {path} was measured with other settings (then, now): {differ}; "
+        parser.error(f"--merge: {path} was measured with other settings or on another machine (then, now): {differ}; "
                      "measure every model again without --merge.")
-    return [{**r, "date": r.get("date", before.get("date"))} for r in before["models"] if r["model"] not in names]
+    from zoo import cards
+
+    kept = [r for r in before["models"] if r["model"] in generators() and r["model"] not in names]
+    for row in kept:
+        card = cards.read_card(cards.saved_models_dir() / row["model"]) or {}
+        if "error" in row or not row.get("weights_sha256") or row["weights_sha256"] != card.get("weights_sha256"):
+            why = "is an error" if "error" in row else "was measured from other weights (or records none)"
+            parser.error(f"--merge: {row['model']}'s row in {path} {why}: add it to --models.")
+    return [{"date": before.get("date"), "in_process": before["settings"].get("in_process"), **r} for r in kept]
 
 
-def redrawn_grids(names, seed):
-    """{name: 64 samples (uint8) of its shipped model, drawn with `seed`} for the figure."""
+def redrawn_grids(names, samples, seed):
+    """{name: the figure's picture of its shipped model (`picture`), from `samples` samples drawn
+    with `seed`: the images its measuring run showed}."""
     import zoo
 
-    return {name: np.round(np.asarray(zoo.load(name, weights="pretrained").sample(64, seed=seed, output="float"))
-                           * 255).astype(np.uint8) for name in names}
+    grids = {}
+    for name in names:
+        model = zoo.load(name, weights="pretrained")
+        grids[name] = picture(model, np.asarray(model.sample(samples, seed=seed, output="float")), seed)
+    return grids
 
 
 if __name__ == "__main__":

@@ -202,7 +202,7 @@ def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_ru
     assert "| MNIST, a row per step (28 steps), 6 epochs | rnn | 1,234 | 0.9000 (1 seed) | 100 | 1.0e-03 → 1.0e-02 |" in table
     # The README's summary: a column per cell, a row only where a run finished.
     summary = cells.summary([cells.result(tmp_path, "row_mnist", "rnn", 0)]).splitlines()
-    assert summary[2] == "| MNIST, a row per step (28 steps), 6 epochs | – | – | 90.00 % (1 k params, 1 seed) |"
+    assert summary[2] == "| MNIST, a row per step (28 steps), 6 epochs | – | – | 90.00 % (1,234 params, 1 seed) |"
     assert len(summary) == 3
 
     # The equal-parameter row's LSTM has sequential_mnist's settings: that finished run is reused.
@@ -211,4 +211,11 @@ def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_ru
     (cells.run_folder(tmp_path, "sequential_mnist", "lstm", 0) / "model_card.json").write_text("{}")
     assert cells.same_run(tmp_path, "sequential_mnist_equal_params", "lstm", 0) == cells.run_folder(
         tmp_path, "sequential_mnist", "lstm", 0)
+    (cells.run_folder(tmp_path, "sequential_mnist", "gru", 0)).mkdir(parents=True)
+    (cells.run_folder(tmp_path, "sequential_mnist", "gru", 0) / "model_card.json").write_text("{}")
     assert cells.same_run(tmp_path, "sequential_mnist_equal_params", "gru", 0) is None  # 148 units, not 128
+    left = cells.run_folder(tmp_path, "sequential_mnist_equal_params", "lstm", 0)
+    (left / ".backup").mkdir(parents=True)  # a killed attempt's leftovers go
+    cells.copy_run(cells.run_folder(tmp_path, "sequential_mnist", "lstm", 0), left)
+    assert sorted(p.name for p in left.parent.iterdir()) == ["lstm-seed0"] and [p.name for p in left.iterdir()] == [
+        "model_card.json"]

@@ -29,7 +29,8 @@ print("RESULT " + json.dumps(digests))
 # Every model with -m slow (the GAN's two optimizers, the text model with XLA among them). By
 # default the mechanism is covered by tests/test_resume.py, whose uninterrupted and resumed
 # --deterministic runs of lstm_image_classifier must end with bit-identical weights, and every
-# model's seeded rerun without op determinism by tests/test_recipes.py.
+# model's seeded rerun without op determinism by tests/test_recipes.py. What only -m slow covers:
+# --deterministic with a GAN's two optimizers and noise (dcgan's resume case is slow too).
 @pytest.mark.parametrize("name", params([], slow=zoo.list_models()))
 def test_deterministic_reruns_give_bit_identical_weights(name, tmp_path):
     result = subprocess.run([sys.executable, "-c", TWICE, name, str(tmp_path)], capture_output=True, text=True,
