@@ -223,8 +223,9 @@ def main(argv=None):
         measured = {r["model"]: r for r in [*kept, *results]}
         results = [measured[n] for n in generators() if n in measured]
     oracle = cards.saved_models_dir() / "lstm_gan_text_oracle" / cards.CARD
-    # The text models' table beside the full comparison (not beside a few models picked by --models)
-    whole = {r["model"] for r in results} >= set(generators())
+    # The text models' table beside the comparison a file holds (a whole run's, or one --merge
+    # added to), not beside a few models picked by --models alone
+    whole = args.merge or not args.models
     text = text_table(json.loads(oracle.read_text())) if oracle.exists() and whole else ""
     markdown = table(results, args.nll_examples) + ("\n\n" + text if text else "")
     print(markdown)
