@@ -13,7 +13,7 @@ from zoo.recipe import evaluate_like_card
 from zoo.registry import get_entry
 from zoo.weights import file_sha256
 
-from conftest import params
+from conftest import SLOW_VARIANTS, params
 
 NAMES = zoo.list_models()
 
@@ -110,10 +110,12 @@ def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
 # run: theirs with -m slow; convlstm_video's rerun is in tests/test_convlstm_video.py, from freshly
 # generated data. test_determinism.py checks bit-identical weights. lstm_gan_music draws its noise
 # and notes as lstm_gan_text draws its tokens (two phases, seeded generators) and its data is
-# shuffled and transposed from the seed (tests/test_music_data.py): with -m slow.
+# shuffled and transposed from the seed (tests/test_music_data.py): with -m slow. So do the
+# variants (conftest.SLOW_VARIANTS: the class-conditional ones, cnn_lstm_image_classifier,
+# dense_gan), whose recipes draw what their models' do.
 RERUN_SLOW = ("lstm_gan_image", "pixel_lstm", "convlstm_video", "lstm_image_classifier", "cnn_lstm_video",
-              "lstm_gan_music",
-              *(n for n in NAMES if n.endswith("_conditional")))  # the same draws as their models
+              "lstm_gan_music", *SLOW_VARIANTS,
+              *(n for n in NAMES if n.endswith("_conditional") and n not in SLOW_VARIANTS))
 
 
 @pytest.mark.parametrize("name", params([n for n in NAMES if n not in RERUN_SLOW], slow=RERUN_SLOW))

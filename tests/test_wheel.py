@@ -176,6 +176,10 @@ def test_manifest_matches_the_checkouts_shipped_files():
     assert weights.record(root)["files"] == weights.manifest()["files"]
 
 
+# By default the installed wheel's check above covers this: the wheel is built from this checkout,
+# so outputs that moved in the checkout fail there too. This tells the two causes apart (the
+# checkout's outputs moved: re-record; or only the installed package's: packaging).
+@pytest.mark.slow
 def test_golden_outputs_are_the_checkouts():
     sys.path.insert(0, str(REPO / "tests"))
     try:
