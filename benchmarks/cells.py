@@ -66,6 +66,7 @@ class Row:
     probe: bool = True  # record the first- and last-step gradient norms
     recipe: str = ""  # a recipe module other than the model's (its RECIPE)
     flags: tuple = ()  # further recipe flags
+    seeds_path: str = ""  # where a run that trains several model seeds itself records how many
 
 
 ROWS = {
@@ -83,7 +84,8 @@ ROWS = {
     # the articles' "LSTM-GAN against RNN-GAN" in the papers' units, NLL-oracle per token.
     "text_gan_oracle": Row("SeqGAN oracle, NLL-oracle per token: MLE (≤ 50 epochs) → adversarial (1 epoch), 3 model seeds", "lstm_gan_text",
                            epochs=50, fields={}, probe=False, recipe="recipes.lstm_gan_text.benchmark",
-                           metrics=("table.mle.nll_oracle_per_token", "table.adversarial.nll_oracle_per_token")),
+                           metrics=("table.mle.nll_oracle_per_token", "table.adversarial.nll_oracle_per_token"),
+                           seeds_path="metrics.seeds"),
     # The LSTM GAN of images, its recipe at a shorter budget: samples under both judges.
     "lstm_gan_image": Row("lstm_gan_image, 3 epochs: score ratio, first judge / second", "lstm_gan_image", epochs=3,
                           fields={}, probe=False,
@@ -207,16 +209,34 @@ def result(output, row_name, cell, seed):
     examples = card["dataset"].get("train_examples")
     speeds = [examples / r["seconds"] for r in history if r.get("seconds") and examples]
     probe = json.loads((folder / GRADIENTS).read_text()) if (folder / GRADIENTS).exists() else {}
-    return {"row": row_name, "cell": cell, "seed": seed, "metric": [lookup(card, path) for path in ROWS[row_name].metrics],
+    row = ROWS[row_name]
+    return {"row": row_name, "cell": cell, "seed": seed, "metric": [lookup(card, path) for path in row.metrics],
+            # a run that trains several model seeds itself (the oracle benchmark) records their spread
+            "metric_sd": [lookup(card, path + "_sd", None) for path in row.metrics],
+            "model_seeds": lookup(card, row.seeds_path, None) if row.seeds_path else None,
             "num_params": card.get("num_params"), "training_seconds": card.get("training_seconds"),
             "examples_per_second": statistics.median(speeds) if speeds else None, "gradients": probe}
 
 
-def lookup(card, path):
-    """The value at dotted `path` in `card` (a dict)."""
+_MISSING = object()
+
+
+def lookup(card, path, default=_MISSING):
+    """The value at dotted `path` in `card` (a dict); `default` where there is none, if given."""
     for key in path.split("."):
+        if default is not _MISSING and (not isinstance(card, dict) or key not in card):
+            return default
         card = card[key]
     return card
+
+
+def pooled(runs, k):
+    """(mean, sd or None, "N seeds") of metric `k` over `runs`: over the training seeds, or for a
+    single run that trained several model seeds itself, their mean and spread as it recorded them."""
+    if len(runs) == 1 and runs[0].get("model_seeds") and runs[0]["metric_sd"][k] is not None:
+        return runs[0]["metric"][k], runs[0]["metric_sd"][k], f"{runs[0]['model_seeds']} model seeds"
+    mean, sd = mean_sd([r["metric"][k] for r in runs])
+    return mean, sd, f"{len(runs)} seeds" if len(runs) > 1 else "1 seed"
 
 
 def mean_sd(values):
@@ -235,13 +255,13 @@ def table(results):
                 continue
             measured = []
             for k in range(len(row.metrics)):
-                mean, sd = mean_sd([r["metric"][k] for r in runs])
+                mean, sd, seeds = pooled(runs, k)
                 measured.append(f"{mean:.4f}" + (f" ± {sd:.4f}" if sd is not None else ""))
             speed = statistics.median([r["examples_per_second"] for r in runs if r["examples_per_second"]] or [math.nan])
             ratio = gradient_ratios(runs[0]["gradients"])
             params = f"{runs[0]['num_params']:,}" if runs[0]["num_params"] else "–"
-            lines.append(f"| {row.title} | {cell} | {params} | {' / '.join(measured)} "
-                         f"({len(runs)} seed{'s' if len(runs) > 1 else ''}) | {speed:.0f} | {ratio} |")
+            lines.append(f"| {row.title} | {cell} | {params} | {' / '.join(measured)} ({seeds}) | "
+                         f"{'–' if math.isnan(speed) else f'{speed:.0f}'} | {ratio} |")
     return "\n".join(lines)
 
 
@@ -260,12 +280,11 @@ def summary(results):
                 continue
             figures = []
             for k, path in enumerate(row.metrics):
-                mean, sd = mean_sd([r["metric"][k] for r in runs])
+                mean, sd, seeds = pooled(runs, k)
                 percent = "accuracy" in path
                 scale, digits = (100, 2) if percent else (1, 3)
                 figures.append(f"{mean * scale:.{digits}f}" + (f" ± {sd * scale:.{digits}f}" if sd is not None else "")
                                + (" %" if percent else ""))
-            seeds = f"{len(runs)} seeds" if len(runs) > 1 else "1 seed"
             params = f"{runs[0]['num_params']:,} params, " if runs[0]["num_params"] else ""
             entries.append(f"{' → '.join(figures) if row.recipe else ' / '.join(figures)} ({params}{seeds})")
         if any(e != "–" for e in entries):

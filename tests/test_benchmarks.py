@@ -205,6 +205,16 @@ def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_ru
     assert summary[2] == "| MNIST, a row per step (28 steps), 6 epochs | – | – | 90.00 % (1,234 params, 1 seed) |"
     assert len(summary) == 3
 
+    # A run that trains several model seeds itself (the oracle benchmark) gives their spread.
+    oracle = cells.run_folder(tmp_path, "text_gan_oracle", "gru", 0)
+    oracle.mkdir(parents=True)
+    (oracle / "model_card.json").write_text(json.dumps({
+        "table": {"mle": {"nll_oracle_per_token": 9.5, "nll_oracle_per_token_sd": 0.02},
+                  "adversarial": {"nll_oracle_per_token": 9.25, "nll_oracle_per_token_sd": 0.04}},
+        "metrics": {"seeds": 3}, "dataset": {}}))
+    line = cells.summary([cells.result(tmp_path, "text_gan_oracle", "gru", 0)]).splitlines()[2]
+    assert line.endswith("| – | 9.500 ± 0.020 → 9.250 ± 0.040 (3 model seeds) | – |"), line
+
     # The equal-parameter row's LSTM has sequential_mnist's settings: that finished run is reused.
     assert cells.same_run(tmp_path, "sequential_mnist_equal_params", "lstm", 0) is None
     (cells.run_folder(tmp_path, "sequential_mnist", "lstm", 0)).mkdir(parents=True)
