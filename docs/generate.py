@@ -91,9 +91,13 @@ def model_table(link=None):
 def conditional_table():
     """The class-conditional generators against their unconditional counterparts (markdown),
     every figure from the two shipped cards: the share of samples drawn as the class asked
-    for, the sample measures under the second judge, and the likelihoods where there is one."""
+    for, the sample measures under the second judge, and the likelihoods where there is one.
+    A model that samples below temperature 1 shows its measures at 1 beside them."""
     def shown(metrics, key, form):
         return form.format(metrics[key]) if key in metrics else "–"
+
+    def at_one(metrics, key, form):  # the measure at temperature 1 of a model that samples cooler
+        return f" ({form.format(metrics[key + '_t1'])} at 1)" if key + "_t1" in metrics else ""
 
     rows = ["| model | conditional accuracy, second judge (first) | real test images, second judge (first) | "
             "score ratio, second judge: conditional / unconditional | Fréchet distance, second judge: conditional / "
@@ -108,13 +112,18 @@ def conditional_table():
         m, u = card["metrics"], (plain_card or {}).get("metrics", {})
         accuracy = (f"**{m['conditional_accuracy_conv']:.2%}** ({m['conditional_accuracy']:.2%})"
                     if "conditional_accuracy_conv" in m else "–")
+        temperature = card["model_config"].get("sample_temperature", 1.0)
+        if "conditional_accuracy_conv_t1" in m:  # drawn cooler than the model itself: both, each so labelled
+            accuracy += (f" at temperature {temperature:g}; {m['conditional_accuracy_conv_t1']:.2%} "
+                         f"({m['conditional_accuracy_t1']:.2%}) at 1")
         real = (f"{m['conditional_accuracy_real_conv']:.2%} ({m['conditional_accuracy_real']:.2%})"
                 if "conditional_accuracy_real_conv" in m else "–")
         if "conditional_accuracy_real_binary_conv" in m:  # binary samples: real digits binarised as the model's
             real += (f"; binarised {m['conditional_accuracy_real_binary_conv']:.2%} "
                      f"({m['conditional_accuracy_real_binary']:.2%})")
-        ratio = f"{shown(m, 'classifier_score_ratio_conv', '{:.3f}')} / {shown(u, 'classifier_score_ratio_conv', '{:.3f}')}"
-        distance = f"{shown(m, 'frechet_distance_conv', '{:.2f}')} / {shown(u, 'frechet_distance_conv', '{:.2f}')}"
+        ratio, distance = (f"{shown(m, key, form)}{at_one(m, key, form)} / {shown(u, key, form)}"
+                           for key, form in (("classifier_score_ratio_conv", "{:.3f}"),
+                                             ("frechet_distance_conv", "{:.2f}")))
         nll = "–"
         if "test_nll" in m:
             nll = (f"{m['test_nll']:.2f} / {shown(m, 'test_conditional_nll', '{:.2f}')} / "

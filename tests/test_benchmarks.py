@@ -229,3 +229,18 @@ def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_ru
     cells.copy_run(cells.run_folder(tmp_path, "sequential_mnist", "lstm", 0), left)
     assert sorted(p.name for p in left.parent.iterdir()) == ["lstm-seed0"] and [p.name for p in left.iterdir()] == [
         "model_card.json"]
+
+
+def test_the_temperature_table_bolds_each_judges_closest_temperature_and_refuses_a_model_without_one(capsys):
+    from benchmarks import temperature
+
+    def measured(fd, fd_conv):
+        return {"quality_samples": 10, "frechet_distance": fd, "frechet_distance_conv": fd_conv,
+                "classifier_score_ratio": 0.9, "classifier_score_ratio_conv": 0.8}
+
+    text = temperature.table("vae", {0.9: measured(0.5, 6.0), 1.0: measured(0.7, 5.0)})
+    assert "| 0.9 | **0.500** / 6.000 | 0.9000 / 0.8000 |" in text
+    assert "| 1.0 | 0.700 / **5.000** |" in text and "drawn as asked" not in text  # unconditional: no such column
+    with pytest.raises(SystemExit):
+        temperature.main(["--model", "dcgan"])
+    assert "dcgan has no sample_temperature" in capsys.readouterr().err

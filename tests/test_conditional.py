@@ -145,7 +145,7 @@ def test_the_conditional_benchmark_times_each_variant_against_its_model(tmp_path
         conditional.main(["--models", "vae", "--output", str(tmp_path / "d")])  # not a conditional model
 
 
-def test_zoo_sample_label_draws_the_class_and_refuses_what_cannot(tmp_path, capsys):
+def test_zoo_sample_label_and_temperature_draw_and_refuse_what_cannot(tmp_path, capsys):
     from zoo.cli import main
     from conftest import refusal
 
@@ -159,6 +159,14 @@ def test_zoo_sample_label_draws_the_class_and_refuses_what_cannot(tmp_path, caps
     assert status and "not class-conditional" in error
     status, error = refusal(["sample", "dcgan_conditional", "--label", "12"], capsys)
     assert status and "--label must lie in [0, 10) for dcgan_conditional, got [12]" in error
+    assert main(["sample", "vae_conditional", "--label", "3", "--count", "2", "--temperature", "0.5", "--output",
+                 str(tmp_path / "threes")]) == 0
+    assert len(list((tmp_path / "threes").iterdir())) == 2
+    capsys.readouterr()
+    status, error = refusal(["sample", "dcgan_conditional", "--temperature", "0.5"], capsys)
+    assert status and "dcgan_conditional has no sampling temperature: --temperature is for " in error
+    status, error = refusal(["sample", "vae_conditional", "--temperature", "0"], capsys)
+    assert status and "--temperature must be positive, got 0.0" in error
 
 
 def test_a_conditional_pixel_lstm_is_exact_given_the_class_and_summed_over_the_classes():

@@ -57,6 +57,27 @@ def test_draws_follow_the_model_and_the_seed():
     np.testing.assert_allclose(scored, np.asarray(model.log_prob((drawn * 255).astype("uint8"))), rtol=1e-6)
 
 
+def test_a_sample_temperature_draws_each_value_from_its_logit_over_the_temperature():
+    """At `sample_temperature` T a drawn value is 1 where its uniform draw falls below
+    sigmoid(logit / T): in `sample`, with a `temperature` of its own, and at the served endpoint."""
+    model = tiny("pixel_lstm_conditional", context_rows=2, sample_temperature=0.5)
+    labels = np.array([1, 4, 7, 9], "int32")
+    for temperature, drawn in ((0.5, model.sample(4, seed=3, output="float", labels=labels)),
+                               (2.0, model.sample(4, seed=3, output="float", labels=labels, temperature=2.0))):
+        drawn = np.asarray(drawn)
+        uniform = np.asarray(model.uniform_draws(4, 3)).reshape(drawn.shape)
+        p = np.asarray(tf.sigmoid(model.pixel_logits(drawn, labels) / temperature))
+        assert ((uniform < p) != (drawn == 1)).sum() <= 2, temperature  # rounding may flip a draw on p itself
+    served, _ = model.serving_signatures()["sample"]
+    np.testing.assert_array_equal(served(tf.constant(labels), tf.constant(3))["images"],
+                                  model.sample(4, seed=3, labels=labels))
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        model.sample(2, temperature=0.0, labels=[1, 2])
+    config = {k: v for k, v in model.get_config().items() if k not in ("sample_temperature", "name", "trainable",
+                                                                       "dtype")}
+    assert type(model).from_config(config).sample_temperature == 1.0  # saved before the field: drawn at 1
+
+
 def test_complete_keeps_the_given_rows_and_refuses_a_bad_count():
     model = tiny("pixel_lstm")
     images = binary_images(3)

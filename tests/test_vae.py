@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import zoo
@@ -66,8 +67,9 @@ def test_a_learned_prior_is_the_one_the_bound_sampling_and_the_endpoint_use(tmp_
         np.testing.assert_allclose(z.mean(0), prior_mean[c], atol=0.05)
         np.testing.assert_allclose(z.std(0), prior_std[c], atol=0.05)
 
-    def decoded_from(noise, labels):  # what a draw from each class's prior decodes to
-        return np.asarray(model.decode(prior_mean[labels] + prior_std[labels] * np.asarray(noise), labels=labels))
+    def decoded_from(noise, labels):  # what a draw from each class's prior (at the model's temperature) decodes to
+        scale = model.sample_temperature * prior_std[labels]
+        return np.asarray(model.decode(prior_mean[labels] + scale * np.asarray(noise), labels=labels))
 
     np.testing.assert_array_equal(np.asarray(model.sample(3, seed=5, labels=[1, 2, 3])),
                                   decoded_from(keras.random.normal((3, 2), seed=5), [1, 2, 3]))
@@ -102,3 +104,45 @@ def test_label_every_layer_gives_every_decoder_layer_the_class(tmp_path):
     assert loaded.label_every_layer and loaded.prior == "learned"
     np.testing.assert_array_equal(np.asarray(loaded.sample(2, seed=1, labels=[3, 4])),
                                   np.asarray(model.sample(2, seed=1, labels=[3, 4])))
+
+
+def test_the_sample_temperature_scales_the_prior_noise_wherever_it_samples():
+    """`sample_temperature` τ draws z = mean + τ·σ·noise: in `sample` (or a `temperature` of its
+    own) and in the served `sample` endpoint; configs saved before it existed sampled at 1."""
+    model = tiny("vae_conditional", latent_dim=2)
+    assert model.sample_temperature == 0.9 and zoo.load("vae", latent_dim=2).sample_temperature == 1.0
+    labels = np.array([1, 2, 3], "int32")
+    noise = keras.random.normal((3, 2), seed=5)
+    np.testing.assert_array_equal(model.sample(3, seed=5, labels=labels),
+                                  model.decode_noise(0.9 * noise, labels=labels))
+    np.testing.assert_array_equal(model.sample(3, seed=5, labels=labels, temperature=1.0),
+                                  model.decode_noise(noise, labels=labels))
+    served, _ = model.serving_signatures()["sample"]
+    np.testing.assert_array_equal(served(tf.constant(labels), tf.constant(5))["images"],
+                                  model.sample(3, seed=5, labels=labels))
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        model.sample(2, temperature=0.0)
+    with pytest.raises(zoo.ConfigError, match="sample_temperature"):
+        zoo.load("vae", latent_dim=2, sample_temperature=-1.0)
+    config = {k: v for k, v in model.get_config().items() if k not in ("sample_temperature", "name", "trainable",
+                                                                       "dtype")}
+    assert type(model).from_config(config).sample_temperature == 1.0
+
+
+def test_a_model_that_samples_cooler_is_also_measured_at_temperature_one():
+    """The card of a model with `sample_temperature` below 1 holds its sample measures at that
+    temperature and, with the suffix _t1, the same draws' at 1: the model itself."""
+    from zoo.registry import get_entry
+
+    model = tiny("vae_conditional", latent_dim=2)
+    conditional = get_entry("vae_conditional").recipe()
+    settings = conditional.config(quality_samples=20)
+    measured = conditional.sample_quality(model, settings, "mnist", 20)
+    assert model.sample_temperature == 0.9  # restored after measuring at 1
+    model.sample_temperature = 1.0
+    at_one = conditional.sample_quality(model, settings, "mnist", 20)
+    for key in ("conditional_accuracy_conv", "frechet_distance", "class_frechet_distance_conv"):
+        assert measured[key + "_t1"] == at_one[key], key
+    assert measured["frechet_distance"] != at_one["frechet_distance"]
+    assert "conditional_accuracy_real_t1" not in measured and "quality_samples_t1" not in measured
+    assert any("_t1" in note for note in conditional.notes(measured, {"name": "mnist", "test_examples": 20}))

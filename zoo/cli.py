@@ -86,6 +86,9 @@ def _parser():
     p.add_argument("--label", type=int, action="append", metavar="CLASS",
                    help="a class-conditional generator (dcgan_conditional, ...) draws this class: every sample, or "
                         "given again, the classes in turn (--label 3 --label 7); default: every class in turn")
+    p.add_argument("--temperature", type=float, metavar="T",
+                   help="a VAE's or pixel LSTM's sampling temperature (below 1: surer, less varied samples; default: "
+                        "the model's sample_temperature)")
     p.add_argument("--output", help="a folder for one PNG per sample, or a FILE.png for one grid (default: "
                                     "<name>-samples/); text is printed")
     p.set_defaults(handler=_sample)
@@ -181,7 +184,15 @@ def _sample(args, rest):
         wrong = sorted({int(x) for x in args.label if not 0 <= x < model.num_classes})
         if wrong:
             raise ConfigError(f"--label must lie in [0, {model.num_classes}) for {args.name}, got {wrong}.")
-    images = np.asarray(model.sample(args.count, seed=args.seed, **({"labels": labels} if conditional else {})))
+    options = {"labels": labels} if conditional else {}
+    if args.temperature is not None:
+        if not hasattr(model, "sample_temperature"):
+            tempered = [n for n in zoo.list_models() if "sample_temperature" in get_entry(n).default_config()]
+            raise ConfigError(f"{args.name} has no sampling temperature: --temperature is for {', '.join(tempered)}.")
+        if not args.temperature > 0:
+            raise ConfigError(f"--temperature must be positive, got {args.temperature}: 1 draws from the model itself.")
+        options["temperature"] = args.temperature
+    images = np.asarray(model.sample(args.count, seed=args.seed, **options))
     output = Path(args.output or f"{args.name}-samples")
     written = model.write_samples(images, output, prefix=f"{args.name}-{args.seed}")
     print(f"wrote {len(written)} file(s) of {len(images)} samples of {args.name}: {output}")

@@ -102,6 +102,24 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
     return report
 
 
+FULL_TEMPERATURE = "_t1"  # the suffix of the sample measures at temperature 1 of a model that samples cooler
+
+
+def at_full_temperature(model, measure):
+    """`measure()`'s sample measures of `model` drawing at temperature 1 (the model itself:
+    a VAE's prior, a pixel model's own probabilities) in place of its `sample_temperature`,
+    with the suffix `FULL_TEMPERATURE`; the real images' own measures (_real, _floor), which do
+    not depend on it, left out."""
+    kept = model.sample_temperature
+    model.sample_temperature = 1.0
+    try:
+        measured = measure()
+    finally:
+        model.sample_temperature = kept
+    return {key + FULL_TEMPERATURE: value for key, value in measured.items()
+            if "_real" not in key and "_floor" not in key and key != "quality_samples"}
+
+
 def default_judges(judge_weights=None):
     """{metric suffix: embed} of the judges: the lstm_image_classifier of `judge_weights`
     (default: the shipped one, suffix ""), and with it the shipped conv judge ("_conv")."""
@@ -151,6 +169,10 @@ def quality_notes(metrics, samples="samples", dataset=None):
     if "conditional_accuracy_real_binary" in metrics:
         notes.append("conditional_accuracy_real_binary: the judge's accuracy on the same real test images binarised "
                      "once, as the model's binary test set is (seed 0): the reference for binary samples")
+    if any(key.endswith(FULL_TEMPERATURE) for key in metrics):
+        notes.append(f"the samples are drawn at the model's sample_temperature (a VAE's z = mean + τ·σ·noise; a pixel "
+                     f"model's p = sigmoid(logit / T)); the measures with the suffix {FULL_TEMPERATURE} are of as many "
+                     f"samples, the same seed, at temperature 1: the model itself")
     return notes
 
 

@@ -53,7 +53,7 @@ class VAERecipe(BinaryImageRecipe):
 
     def callbacks(self, model, config, data, output):
         noise = fixed_noise(config.seed, model.latent_dim)
-        return [SampleGrid(output / "samples", lambda m: m.decode_noise(noise, output="float"))]
+        return [SampleGrid(output / "samples", lambda m: m.decode_noise(m.sample_temperature * noise, output="float"))]
 
     def headline(self, card):
         m = card["metrics"]
@@ -82,10 +82,11 @@ class VAERecipe(BinaryImageRecipe):
         return files
 
     def sample_picture(self, model, config, output):
-        """samples.png: the fixed noise of the run's seed, drawn from the prior and decoded."""
+        """samples.png: the fixed noise of the run's seed, drawn from the prior (at the model's
+        `sample_temperature`) and decoded."""
         noise = fixed_noise(config.seed, model.latent_dim)
-        plots.save_image_grid(model.decode_noise(noise, output="float"), output / "samples.png",
-                              title="samples from the prior")
+        plots.save_image_grid(model.decode_noise(model.sample_temperature * noise, output="float"),
+                              output / "samples.png", title="samples from the prior")
         return {"samples": "samples.png"}
 
     def notes(self, metrics, dataset):

@@ -12,33 +12,36 @@ from keras import ops
 from zoo.models.cells import states_per_layer
 
 
-def drawn_images(model, images, known_rows, seed, labels=None):
+def drawn_images(model, images, known_rows, seed, labels=None, temperature=1.0):
     """Binary images [batch, h, w, c] whose top `known_rows` rows are kept and the others drawn
-    by `model` (floats 0 or 1), in a compiled graph; `seed` None draws from the model's own
-    random stream; `labels` [batch] the classes a conditional model draws (None otherwise)."""
+    by `model` (floats 0 or 1) at `temperature`, in a compiled graph; `seed` None draws from the
+    model's own random stream; `labels` [batch] the classes a conditional model draws (None otherwise)."""
     rows = ops.reshape(model.thresholded(images), (-1, model.image_shape[0], model.row_size))
     uniform = model.uniform_draws(ops.shape(rows)[0], seed)
     labels = tf.zeros(tf.shape(rows)[:1], tf.int32) if labels is None else tf.cast(labels, tf.int32)
-    rows = drawing_function(model)(tf.convert_to_tensor(rows), tf.constant(known_rows, tf.int32), uniform, labels)
+    rows = drawing_function(model)(tf.convert_to_tensor(rows), tf.constant(known_rows, tf.int32), uniform, labels,
+                                   tf.constant(temperature, tf.float32))
     return ops.reshape(rows, (-1, *model.image_shape))
 
 
-def draw_rows(model, rows, known_rows, uniform, labels=None):
+def draw_rows(model, rows, known_rows, uniform, labels=None, temperature=None):
     """Rows [batch, h, row_size] of binary values whose first `known_rows` are kept and the
-    others drawn by `model`, value by value: value i is 1 where uniform[..., i] < p(x_i = 1 |
-    x_<i). The LSTM steps once per row; the row's context terms are computed once and reused
-    for each of its values. `labels` [batch]: the classes a conditional model draws (ignored
-    by an unconditional one)."""
+    others drawn by `model`, value by value: value i is 1 where uniform[..., i] <
+    sigmoid(logit_i / T), logit_i that of p(x_i = 1 | x_<i) and T the `temperature` (None: the
+    model's `sample_temperature`). The LSTM steps once per row; the row's context terms are
+    computed once and reused for each of its values. `labels` [batch]: the classes a
+    conditional model draws (ignored by an unconditional one)."""
     height, size = model.image_shape[0], model.row_size
     batch = tf.shape(rows)[0]
     zeros = tf.zeros((batch, model.units), model.lstms[0].compute_dtype)  # bfloat16 under mixed precision
     states = [[zeros] * states_per_layer(model.cell) for _ in model.lstms]  # an LSTM's h and c, another cell's h
     above = [tf.zeros((batch, size)) for _ in range(max(model.context_rows, 1))]  # nearest first
     classes = [tf.one_hot(labels, model.num_classes)] if model.num_classes else []  # beside each row's position
+    temperature = model.sample_temperature if temperature is None else temperature
 
     def draw_row(context_terms, row_uniform):
         def step(i, row):
-            p = tf.sigmoid(tf.cast(model.row_logits(row, context_terms)[:, i], tf.float32))
+            p = tf.sigmoid(tf.cast(model.row_logits(row, context_terms)[:, i], tf.float32) / temperature)
             bit = tf.cast(row_uniform[:, i] < p, row.dtype)
             return i + 1, row + bit[:, None] * tf.one_hot(i, size)[None]
 
@@ -74,9 +77,10 @@ def drawing_function(model):
         spec = tf.TensorSpec((None, model.image_shape[0], model.row_size), tf.float32)
         owner = weakref.ref(model)
 
-        def compiled(rows, known_rows, uniform, labels):
-            return draw_rows(owner(), rows, known_rows, uniform, labels)
+        def compiled(rows, known_rows, uniform, labels, temperature):
+            return draw_rows(owner(), rows, known_rows, uniform, labels, temperature)
 
         _DRAWING_FUNCTIONS[model] = tf.function(compiled, input_signature=[spec, tf.TensorSpec((), tf.int32), spec,
-                                                                           tf.TensorSpec((None,), tf.int32)])
+                                                                           tf.TensorSpec((None,), tf.int32),
+                                                                           tf.TensorSpec((), tf.float32)])
     return _DRAWING_FUNCTIONS[model]

@@ -12,7 +12,7 @@ import keras
 from zoo import plots
 from zoo.config import at_least, option, optional, positive
 from zoo.data.images import binarized_splits, image_splits
-from zoo.quality import SampleQuality, quality_notes, sample_quality
+from zoo.quality import SampleQuality, at_full_temperature, quality_notes, sample_quality
 from zoo.recipe.base import Recipe, Results
 from zoo.recipe.settings import ImageSettings
 from zoo.training import SampleGrid
@@ -281,7 +281,9 @@ class BinaryImageRecipe(ImageRecipe):
         """`zoo.quality.sample_quality` of this recipe's model under `measurement`.
 
         The classifier score and Fréchet distance of the model's samples, or {} when there
-        is no judge for `dataset` or `measurement.quality_samples` is 0.
+        is no judge for `dataset` or `measurement.quality_samples` is 0. A model that samples
+        below temperature 1 (`sample_temperature`) is also measured at 1: the same measures
+        with the suffix `_t1` (`zoo.quality.at_full_temperature`).
 
         Args:
             model: the model whose samples are judged.
@@ -301,8 +303,14 @@ class BinaryImageRecipe(ImageRecipe):
             >>> recipe.sample_quality(model, config, "mnist", 0)
             {}
         """
-        return sample_quality(model, model_name=self.name, settings=measurement, dataset=dataset,
-                              test_examples=test_examples)
+        def measured():
+            return sample_quality(model, model_name=self.name, settings=measurement, dataset=dataset,
+                                  test_examples=test_examples)
+
+        quality = measured()
+        if quality and getattr(model, "sample_temperature", 1.0) != 1.0:  # and the model's own samples beside them
+            quality.update(at_full_temperature(model, measured))
+        return quality
 
 
 @dataclasses.dataclass
@@ -594,8 +602,11 @@ class ConditionalImages:
         m = card["metrics"]
         text = (f"conditional accuracy **{100 * m['conditional_accuracy_conv']:.2f} %** (second judge; real test "
                 f"images {100 * m['conditional_accuracy_real_conv']:.2f} %), {100 * m['conditional_accuracy']:.2f} % "
-                "under the first; ")
-        return text + super().headline(card)
+                "under the first")
+        if "conditional_accuracy_conv_t1" in m:  # drawn cooler than the model itself
+            text += (f", drawn at temperature {card['model_config']['sample_temperature']:g} "
+                     f"({100 * m['conditional_accuracy_conv_t1']:.2f} % at 1)")
+        return text + "; " + super().headline(card)
 
     def sample_picture(self, model, config, output):
         """samples.png, one row per class: ten samples of each class, drawn with the run's seed.
