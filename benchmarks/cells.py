@@ -30,7 +30,9 @@ For the classifier rows every epoch also records the vanishing gradient itself: 
 batch of 256 training images, the norm of the loss's gradient with respect to each step's
 input, at the first step and at the last (averaged over the batch): a vanishing gradient shows
 as a first-step norm orders of magnitude below the last-step one. Training speed is the median
-of the epochs' training examples per second on the machine that trained the run.
+of the epochs' training examples per second on the machine that trained the run; over a row's
+seeds, the fastest run's, as `timeit` takes the best of its repeats: the one least slowed by
+other work on the machine.
 
 `sequential_mnist_equal_params`' LSTM has `sequential_mnist`'s settings (128 units): that run is
 copied, not trained twice.
@@ -250,7 +252,7 @@ def mean_sd(values):
 
 def table(results):
     """The markdown table: one line per (row, cell), seeds pooled."""
-    lines = ["| row | cell | parameters | measured (mean ± sd over training seeds) | examples/s | "
+    lines = ["| row | cell | parameters | measured (mean ± sd over training seeds) | examples/s (fastest seed) | "
              "first-step gradient ÷ last-step, before → after training |", "|---|---|---|---|---|---|"]
     for row_name, row in ROWS.items():
         for cell in CELLS:
@@ -261,7 +263,7 @@ def table(results):
             for k in range(len(row.metrics)):
                 mean, sd, seeds = pooled(runs, k)
                 measured.append(f"{mean:.4f}" + (f" ± {sd:.4f}" if sd is not None else ""))
-            speed = statistics.median([r["examples_per_second"] for r in runs if r["examples_per_second"]] or [math.nan])
+            speed = max([r["examples_per_second"] for r in runs if r["examples_per_second"]] or [math.nan])
             ratio = gradient_ratios(runs[0]["gradients"])
             params = f"{runs[0]['num_params']:,}" if runs[0]["num_params"] else "–"
             lines.append(f"| {row.title} | {cell} | {params} | {' / '.join(measured)} ({seeds}) | "

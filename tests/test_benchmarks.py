@@ -200,6 +200,9 @@ def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_ru
     assert cells.result(tmp_path, "row_mnist", "lstm", 0) is None  # not trained yet
     table = cells.table([cells.result(tmp_path, "row_mnist", "rnn", 0)])
     assert "| MNIST, a row per step (28 steps), 6 epochs | rnn | 1,234 | 0.9000 (1 seed) | 100 | 1.0e-03 → 1.0e-02 |" in table
+    # Over seeds: the accuracies' mean ± sd, and the fastest run's speed (the least disturbed).
+    slower = {**cells.result(tmp_path, "row_mnist", "rnn", 0), "seed": 1, "metric": [0.8], "examples_per_second": 50}
+    assert "| 0.8500 ± 0.0707 (2 seeds) | 100 |" in cells.table([slower, cells.result(tmp_path, "row_mnist", "rnn", 0)])
     # The README's summary: a column per cell, a row only where a run finished.
     summary = cells.summary([cells.result(tmp_path, "row_mnist", "rnn", 0)]).splitlines()
     assert summary[2] == "| MNIST, a row per step (28 steps), 6 epochs | – | – | 90.00 % (1,234 params, 1 seed) |"
