@@ -4,12 +4,13 @@ classifier-score ratio and (for a conditional model) the share drawn as the clas
 under both judges, on a grid of temperatures.
 
     python -m benchmarks.temperature                        # vae_conditional, τ 0.7 … 1.0
-    python -m benchmarks.temperature --model pixel_lstm_conditional --temperatures 0.85,0.9,0.95,1.0
+    python -m benchmarks.temperature --model pixel_lstm_conditional --temperatures 0.9,0.95,1.0
 
 The samples are drawn with seed 1, not the cards' seed (`zoo.quality.SAMPLE_SEED`): the grid
 chooses a model's `sample_temperature` (the one whose samples are closest to the real digits,
 the lowest Fréchet distance under both judges), and its card then measures it on other draws.
-Written to benchmarks/temperature_<model>.md (a table; `--output` elsewhere).
+Written to benchmarks/temperature_<model>.md (a table; `--output` elsewhere). `--seed 12345`
+measures the cards' own draws instead.
 """
 
 import argparse
@@ -37,13 +38,13 @@ def sweep(name, temperatures, samples=10_000, seed=SEED, data_dir=None):
     return results
 
 
-def table(name, results):
+def table(name, results, seed=SEED):
     """The markdown table of `sweep`'s results, each measure under the first judge / the second;
     the lowest Fréchet distance under each judge in bold."""
     columns = [c for c in COLUMNS if c[0] in next(iter(results.values()))]
     best = {suffix: min(results, key=lambda t: results[t]["frechet_distance" + suffix]) for suffix in ("", "_conv")}
     samples = next(iter(results.values()))["quality_samples"]
-    lines = [f"`{name}`, {samples:,} samples at each temperature τ (seed {SEED}); each measure under the first "
+    lines = [f"`{name}`, {samples:,} samples at each temperature τ (seed {seed}); each measure under the first "
              f"judge / the second; the lowest Fréchet distance under each judge in bold.", "",
              "| τ | " + " | ".join(title for _, title, _ in columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for temperature, measured in results.items():
@@ -66,17 +67,22 @@ def main(argv=None):
                              "(default: vae_conditional)")
     parser.add_argument("--temperatures", default="0.7,0.8,0.85,0.9,0.95,1.0", help="comma-separated τ values")
     parser.add_argument("--samples", type=int, default=10_000, help="samples at each temperature")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"the draws' seed (default: {SEED}, not the cards')")
     parser.add_argument("--data-dir", default=None, help="TFDS data folder (default: TFDS_DATA_DIR or TFDS's)")
     parser.add_argument("--output", default=None, help="the table's file (default: benchmarks/temperature_<model>.md)")
     args = parser.parse_args(argv)
-    temperatures = [float(t) for t in args.temperatures.split(",")]
-    if not all(t > 0 for t in temperatures):
-        parser.error(f"--temperatures must be positive, got {args.temperatures}")
+    try:
+        temperatures = [float(t) for t in args.temperatures.split(",")]
+    except ValueError:
+        temperatures = []
+    if not temperatures or not all(0 < t < float("inf") for t in temperatures):
+        parser.error(f"--temperatures must be positive numbers separated by commas (e.g. 0.9,1.0), got "
+                     f"{args.temperatures!r}")
     if "sample_temperature" not in zoo.registry.get_entry(args.model).default_config():
         parser.error(f"{args.model} has no sample_temperature; models with one: vae, pixel_lstm and their "
                      f"conditional variants")
-    results = sweep(args.model, temperatures, args.samples, data_dir=args.data_dir)
-    text = table(args.model, results)
+    results = sweep(args.model, temperatures, args.samples, seed=args.seed, data_dir=args.data_dir)
+    text = table(args.model, results, args.seed)
     output = pathlib.Path(args.output or pathlib.Path(__file__).with_name(f"temperature_{args.model}.md"))
     partial = output.with_name(output.name + ".partial")
     partial.write_text(text)

@@ -129,7 +129,8 @@ def conditional_table():
             nll = (f"{m['test_nll']:.2f} / {shown(m, 'test_conditional_nll', '{:.2f}')} / "
                    f"{shown(u, 'test_nll', '{:.2f}')}")
         rows.append(f"| `{name}` | {accuracy} | {real} | {ratio} | {distance} | "
-                    f"{shown(m, 'class_frechet_distance_conv', '{:.2f}')} "
+                    f"{shown(m, 'class_frechet_distance_conv', '{:.2f}')}"
+                    f"{at_one(m, 'class_frechet_distance_conv', '{:.2f}')} "
                     f"({shown(m, 'class_frechet_distance_floor_conv', '{:.2f}')}) | {nll} | {training_text(card)} |")
     return "\n".join(rows)
 

@@ -247,3 +247,7 @@ def test_the_temperature_table_bolds_each_judges_closest_temperature_and_refuses
     with pytest.raises(SystemExit):
         temperature.main(["--model", "dcgan"])
     assert "dcgan has no sample_temperature" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        temperature.main(["--temperatures", "0.9,x"])
+    assert "--temperatures must be positive numbers separated by commas (e.g. 0.9,1.0), got '0.9,x'" in \
+        capsys.readouterr().err

@@ -161,12 +161,19 @@ def test_zoo_sample_label_and_temperature_draw_and_refuse_what_cannot(tmp_path, 
     assert status and "--label must lie in [0, 10) for dcgan_conditional, got [12]" in error
     assert main(["sample", "vae_conditional", "--label", "3", "--count", "2", "--temperature", "0.5", "--output",
                  str(tmp_path / "threes")]) == 0
-    assert len(list((tmp_path / "threes").iterdir())) == 2
+    written = np.stack([tf.io.decode_png(path.read_bytes()).numpy() for path in sorted((tmp_path / "threes").iterdir())])
+    vae = zoo.load("vae_conditional", weights="pretrained")
+    np.testing.assert_array_equal(written, vae.sample(2, seed=0, labels=[3, 3], temperature=0.5))
+    assert not np.array_equal(written, vae.sample(2, seed=0, labels=[3, 3]))  # not the shipped 0.9
     capsys.readouterr()
     status, error = refusal(["sample", "dcgan_conditional", "--temperature", "0.5"], capsys)
     assert status and "dcgan_conditional has no sampling temperature: --temperature is for " in error
-    status, error = refusal(["sample", "vae_conditional", "--temperature", "0"], capsys)
-    assert status and "--temperature must be positive, got 0.0" in error
+    assert main(["sample", "lstm_gan_text", "--count", "1", "--temperature", "0.5"]) == 0  # a text generator's own
+    cooler = zoo.load("lstm_gan_text", weights="pretrained").generate_text(1, seed=0, temperature=0.5)[0]
+    assert cooler in capsys.readouterr().out
+    for bad in ("0", "inf"):
+        status, error = refusal(["sample", "vae_conditional", "--temperature", bad], capsys)
+        assert status and f"--temperature must be a positive number, got {float(bad)}" in error
 
 
 def test_a_conditional_pixel_lstm_is_exact_given_the_class_and_summed_over_the_classes():

@@ -16,6 +16,7 @@ shows the traceback of an unexpected one.
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 import traceback
@@ -87,8 +88,8 @@ def _parser():
                    help="a class-conditional generator (dcgan_conditional, ...) draws this class: every sample, or "
                         "given again, the classes in turn (--label 3 --label 7); default: every class in turn")
     p.add_argument("--temperature", type=float, metavar="T",
-                   help="a VAE's or pixel LSTM's sampling temperature (below 1: surer, less varied samples; default: "
-                        "the model's sample_temperature)")
+                   help="the sampling temperature of a VAE, a pixel LSTM or a text generator (below 1: surer, less "
+                        "varied samples; default: the model's own, its sample_temperature or 1)")
     p.add_argument("--output", help="a folder for one PNG per sample, or a FILE.png for one grid (default: "
                                     "<name>-samples/); text is printed")
     p.set_defaults(handler=_sample)
@@ -171,8 +172,12 @@ def _sample(args, rest):
     if args.label and not conditional:
         raise ConfigError(f"{args.name} is not class-conditional: --label needs one of "
                           f"{', '.join(zoo.registry.conditional_variants())}.")
+    if args.temperature is not None and not 0 < args.temperature < math.inf:
+        raise ConfigError(f"--temperature must be a positive number, got {args.temperature}: 1 draws from the model "
+                          f"itself.")
     if hasattr(model, "generate_text"):
-        for i, text in enumerate(model.generate_text(args.count, seed=args.seed)):
+        options = {} if args.temperature is None else {"temperature": args.temperature}
+        for i, text in enumerate(model.generate_text(args.count, seed=args.seed, **options)):
             print(f"--- sample {i + 1} of {args.count} (seed {args.seed}) ---\n{text}")
         return
     if not hasattr(model, "sample"):
@@ -187,10 +192,9 @@ def _sample(args, rest):
     options = {"labels": labels} if conditional else {}
     if args.temperature is not None:
         if not hasattr(model, "sample_temperature"):
-            tempered = [n for n in zoo.list_models() if "sample_temperature" in get_entry(n).default_config()]
+            tempered = [n for n in zoo.list_models() if "sample_temperature" in get_entry(n).default_config()
+                        or hasattr(get_entry(n).cls, "generate_text")]
             raise ConfigError(f"{args.name} has no sampling temperature: --temperature is for {', '.join(tempered)}.")
-        if not args.temperature > 0:
-            raise ConfigError(f"--temperature must be positive, got {args.temperature}: 1 draws from the model itself.")
         options["temperature"] = args.temperature
     images = np.asarray(model.sample(args.count, seed=args.seed, **options))
     output = Path(args.output or f"{args.name}-samples")

@@ -41,7 +41,7 @@ def at_least(low):
 
 
 def positive(value):
-    return None if value > 0 else "must be positive"
+    return "must be positive" if not value > 0 else "must be finite" if value == float("inf") else None
 
 
 def in_unit_interval(value):

@@ -383,8 +383,9 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
     def _checked_temperature(self, temperature):
         """`temperature`, or the model's `sample_temperature` for None; a ValueError unless positive."""
         temperature = self.sample_temperature if temperature is None else temperature
-        if not temperature > 0:
-            raise ValueError(f"temperature must be positive, got {temperature!r}: 1.0 draws from the model itself.")
+        if not 0 < temperature < math.inf:
+            raise ValueError(f"temperature must be positive and finite, got {temperature!r}: 1.0 draws from the model "
+                             f"itself.")
         return float(temperature)
 
     def uniform_draws(self, n, seed):
@@ -587,7 +588,8 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
 
         `serving_default` takes uint8 `images` and gives `log_prob` [batch]; `sample` takes
         `num_images` and `seed` and gives uint8 `images`; `complete` takes `images`,
-        `known_rows` and `seed`. `sample` and `complete` are left out of LiteRT and ONNX
+        `known_rows` and `seed`. Both draw at the model's `sample_temperature` when it was
+        exported. `sample` and `complete` are left out of LiteRT and ONNX
         exports (`NOT_PORTABLE`). A conditional model's endpoints take `labels` (int32
         [batch], each in [0, num_classes)): `serving_default` and `complete` one per image,
         and `sample` one per image to draw, in place of `num_images`; `serving_default`
@@ -694,9 +696,9 @@ class ConditionalPixelLSTM(PixelLSTM):
     `pixel_lstm`'s. A registered variant, like `dcgan_conditional`.
 
     It draws at `sample_temperature=0.95`: each value is 1 with p = sigmoid(logit / 0.95). Of
-    the temperatures 0.9, 0.95 and 1 that `benchmarks/temperature.py` measures, that one gives
-    the samples closest to the real digits (the lowest Fréchet distance, under the first judge
-    on two sets of draws, and under the second summed over them); `log_prob` is the model's own.
+    the temperatures 0.9, 0.95 and 1, that one gives the samples closest to the real digits:
+    the lowest Fréchet distance under the first judge on seed 1's draws (`benchmarks/temperature.py`)
+    and on the card's, and under the second summed over the two; `log_prob` is the model's own.
 
     Examples:
         >>> model = ConditionalPixelLSTM(image_shape=(4, 4, 1), units=8, head_units=8, local_units=8)

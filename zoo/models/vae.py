@@ -164,7 +164,8 @@ class VAE(ClassConditional, BinaryImageModel):
     # Configs saved before these fields existed were made with N(0, I) and the label beside z only.
     FIELDS_ADDED = {"prior": "normal", "label_every_layer": False, "sample_temperature": 1.0}
     NOT_PORTABLE = {"sample": "no: random draws from a run-time seed, which neither format can express (draw the "
-                              "latent from the prior yourself, `prior_moments` for a learned one, and call decode)"}
+                              "latent from the prior yourself, `prior_moments` for a learned one, its noise scaled "
+                              "by the model's sample_temperature, and call decode)"}
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, width=32, seed=None, num_classes=0, prior="normal",
                  label_every_layer=False, sample_temperature=1.0, **kwargs):
@@ -374,8 +375,9 @@ class VAE(ClassConditional, BinaryImageModel):
         """
         self.checked_output(output)
         temperature = self.sample_temperature if temperature is None else temperature
-        if not temperature > 0:
-            raise ValueError(f"temperature must be positive, got {temperature!r}: 1.0 draws from the prior itself.")
+        if not 0 < temperature < math.inf:
+            raise ValueError(f"temperature must be positive and finite, got {temperature!r}: 1.0 draws from the prior "
+                             f"itself.")
         noise = keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
         return self.decode_noise(temperature * noise, output, labels)
 
@@ -647,7 +649,7 @@ class VAE(ClassConditional, BinaryImageModel):
         VAE's endpoints also take `labels` (int32 [batch], one per image or latent vector,
         each in [0, num_classes)), and it has a `sample` endpoint: `labels` (at most
         `MAX_SAMPLES`) and `seed` (int32) → as many `images` of those classes, the same for
-        the same seed.
+        the same seed, drawn at the model's `sample_temperature` when it was exported.
 
         Returns:
             A dict: {endpoint name: (function, [tf.TensorSpec, ...])}, `serving_default` first.

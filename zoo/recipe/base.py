@@ -561,7 +561,7 @@ class Recipe:
             >>> recipe = get_entry("vae").recipe()
             >>> recipe.model_settings(recipe.config(latent_dim=2, seed=7))  # doctest: +NORMALIZE_WHITESPACE
             {'latent_dim': 2, 'width': 32, 'num_classes': 0, 'prior': 'normal', 'label_every_layer': False,
-             'seed': 7}
+             'sample_temperature': 1.0, 'seed': 7}
         """
         fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.metadata.get("model")}
         if "seed" in get_entry(self.name).default_config():
@@ -585,7 +585,7 @@ class Recipe:
             >>> data = SimpleNamespace(info={"image_shape": (28, 28, 1)})
             >>> recipe.model_config(recipe.config(latent_dim=2), data)  # doctest: +NORMALIZE_WHITESPACE
             {'latent_dim': 2, 'width': 32, 'num_classes': 0, 'prior': 'normal', 'label_every_layer': False,
-             'seed': 0, 'image_shape': (28, 28, 1)}
+             'sample_temperature': 1.0, 'seed': 0, 'image_shape': (28, 28, 1)}
         """
         return {**self.model_settings(config), **self.derived(config, data)}
 
