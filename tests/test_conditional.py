@@ -173,7 +173,7 @@ def test_zoo_sample_label_and_temperature_draw_and_refuse_what_cannot(tmp_path, 
     assert cooler in capsys.readouterr().out
     for bad in ("0", "inf"):
         status, error = refusal(["sample", "vae_conditional", "--temperature", bad], capsys)
-        assert status and f"--temperature must be a positive number, got {float(bad)}" in error
+        assert status and f"temperature must be {'positive' if bad == '0' else 'finite'}, got {float(bad)}" in error
 
 
 def test_a_conditional_pixel_lstm_is_exact_given_the_class_and_summed_over_the_classes():

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import zoo
 from zoo import cards
 
 from conftest import tiny
@@ -57,25 +58,36 @@ def test_draws_follow_the_model_and_the_seed():
     np.testing.assert_allclose(scored, np.asarray(model.log_prob((drawn * 255).astype("uint8"))), rtol=1e-6)
 
 
-def test_a_sample_temperature_draws_each_value_from_its_logit_over_the_temperature():
-    """At `sample_temperature` T a drawn value is 1 where its uniform draw falls below
-    sigmoid(logit / T): in `sample`, with a `temperature` of its own, and at the served endpoint."""
-    model = tiny("pixel_lstm_conditional", context_rows=2, sample_temperature=0.5)
+def test_temperature_and_guidance_draw_each_value_from_the_logit_they_give():
+    """At `sample_temperature` T and `guidance` w a drawn value is 1 where its uniform draw
+    falls below sigmoid(((1 + w)·logit(x_i | y) − w·logit(x_i | class hidden)) / T): in
+    `sample`, with a temperature and guidance of its own, and at the served endpoint. Training
+    hides the class of a `label_dropout` share of the images."""
+    model = tiny("pixel_lstm_conditional", context_rows=2, sample_temperature=0.5, label_dropout=0.1, guidance=1.5)
     labels = np.array([1, 4, 7, 9], "int32")
-    for temperature, drawn in ((0.5, model.sample(4, seed=3, output="float", labels=labels)),
-                               (2.0, model.sample(4, seed=3, output="float", labels=labels, temperature=2.0))):
+    for temperature, guidance, drawn in (
+            (0.5, 1.5, model.sample(4, seed=3, output="float", labels=labels)),
+            (2.0, 0.0, model.sample(4, seed=3, output="float", labels=labels, temperature=2.0, guidance=0))):
         drawn = np.asarray(drawn)
         uniform = np.asarray(model.uniform_draws(4, 3)).reshape(drawn.shape)
-        p = np.asarray(tf.sigmoid(model.pixel_logits(drawn, labels) / temperature))
+        given, hidden = (np.asarray(model.pixel_logits(drawn, classes)) for classes in (labels, -np.ones(4, "int32")))
+        p = np.asarray(tf.sigmoid(((1 + guidance) * given - guidance * hidden) / temperature))
         assert ((uniform < p) != (drawn == 1)).sum() <= 2, temperature  # rounding may flip a draw on p itself
     served, _ = model.serving_signatures()["sample"]
     np.testing.assert_array_equal(served(tf.constant(labels), tf.constant(3))["images"],
                                   model.sample(4, seed=3, labels=labels))
+    hidden = np.asarray(model.hidden_labels(tf.constant(np.arange(10_000) % 10, tf.int32)))
+    assert set(np.unique(hidden)) == {-1, *range(10)} and abs((hidden == -1).mean() - 0.1) < 0.01
     with pytest.raises(ValueError, match="temperature must be positive"):
         model.sample(2, temperature=0.0, labels=[1, 2])
-    config = {k: v for k, v in model.get_config().items() if k not in ("sample_temperature", "name", "trainable",
-                                                                       "dtype")}
-    assert type(model).from_config(config).sample_temperature == 1.0  # saved before the field: drawn at 1
+    with pytest.raises(ValueError, match="guidance must be at least 0"):
+        model.sample(2, guidance=-1.0, labels=[1, 2])
+    with pytest.raises(zoo.ConfigError, match="guidance needs a model trained with label_dropout above 0"):
+        tiny("pixel_lstm_conditional", label_dropout=0.0, guidance=1.0)
+    added = ("sample_temperature", "label_dropout", "guidance")
+    config = {k: v for k, v in model.get_config().items() if k not in (*added, "name", "trainable", "dtype")}
+    old = type(model).from_config(config)  # saved before the fields: drawn at 1, unguided, trained with every class
+    assert [getattr(old, field) for field in added] == [1.0, 0.0, 0.0]
 
 
 def test_complete_keeps_the_given_rows_and_refuses_a_bad_count():

@@ -16,7 +16,6 @@ shows the traceback of an unexpected one.
 import argparse
 import dataclasses
 import json
-import math
 import os
 import sys
 import traceback
@@ -172,9 +171,6 @@ def _sample(args, rest):
     if args.label and not conditional:
         raise ConfigError(f"{args.name} is not class-conditional: --label needs one of "
                           f"{', '.join(zoo.registry.conditional_variants())}.")
-    if args.temperature is not None and not 0 < args.temperature < math.inf:
-        raise ConfigError(f"--temperature must be a positive number, got {args.temperature}: 1 draws from the model "
-                          f"itself.")
     if hasattr(model, "generate_text"):
         options = {} if args.temperature is None else {"temperature": args.temperature}
         for i, text in enumerate(model.generate_text(args.count, seed=args.seed, **options)):

@@ -44,6 +44,11 @@ def positive(value):
     return "must be positive" if not value > 0 else "must be finite" if value == float("inf") else None
 
 
+def non_negative(value):
+    """[0, inf): a weight that 0 turns off."""
+    return "must be at least 0" if not value >= 0 else "must be finite" if value == float("inf") else None
+
+
 def in_unit_interval(value):
     """[0, 1): a rate, a decay, a dropout."""
     return None if 0 <= value < 1 else "must be in [0, 1)"

@@ -6,6 +6,7 @@ Bernoulli log-likelihood computed stably from logits."""
 import keras
 from keras import ops
 
+from zoo.config import check, positive
 from zoo.models.base import ZooModel
 
 
@@ -22,6 +23,27 @@ class BinaryImageModel(ZooModel):
         >>> isinstance(zoo.load("vae", latent_dim=2), BinaryImageModel)
         True
     """
+
+    def checked_temperature(self, temperature):
+        """The temperature a draw uses: `temperature`, or the model's `sample_temperature` for
+        None, as a float. The one check of a `temperature=` argument for both models.
+
+        Raises:
+            zoo.ConfigError (a ValueError): it is not positive and finite.
+
+        Examples:
+            >>> import zoo
+            >>> vae = zoo.load("vae", latent_dim=2, sample_temperature=0.8)
+            >>> vae.checked_temperature(None), vae.checked_temperature(1)
+            (0.8, 1.0)
+            >>> vae.checked_temperature(0)
+            Traceback (most recent call last):
+            ...
+            zoo.errors.ConfigError: temperature must be positive, got 0.
+        """
+        temperature = self.sample_temperature if temperature is None else temperature
+        check("temperature", temperature, positive)
+        return float(temperature)
 
     def _pixels(self, images):
         return ops.reshape(ops.cast(images, "float32") / 255.0, (-1, *self.image_shape))

@@ -374,10 +374,7 @@ class VAE(ClassConditional, BinaryImageModel):
             (TensorShape([4, 28, 28, 1]), tf.uint8, True)
         """
         self.checked_output(output)
-        temperature = self.sample_temperature if temperature is None else temperature
-        if not 0 < temperature < math.inf:
-            raise ValueError(f"temperature must be positive and finite, got {temperature!r}: 1.0 draws from the prior "
-                             f"itself.")
+        temperature = self.checked_temperature(temperature)
         noise = keras.random.normal((n, self.latent_dim), seed=self.seed_generator if seed is None else seed)
         return self.decode_noise(temperature * noise, output, labels)
 
