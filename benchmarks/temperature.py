@@ -1,10 +1,11 @@
 """How a likelihood model's samples change with its sampling temperature τ (`sample_temperature`:
-a VAE's z = mean + τ·σ·noise, a pixel LSTM's p = sigmoid(logit / τ)): the Fréchet distance,
-classifier-score ratio and (for a conditional model) the share drawn as the class asked for,
-under both judges, on a grid of temperatures.
+a VAE's z = mean + τ·σ·noise, a pixel LSTM's p = sigmoid(logit / τ)), and a guided model's with
+its classifier-free guidance w (`guidance`): the Fréchet distance, classifier-score ratio and
+(for a conditional model) the share drawn as the class asked for, under both judges, on a grid.
 
     python -m benchmarks.temperature                        # vae_conditional, τ 0.7 … 1.0
     python -m benchmarks.temperature --model pixel_lstm_conditional --temperatures 0.9,0.95,1.0
+    python -m benchmarks.temperature --model pixel_lstm_conditional --temperatures 1.0 --guidance 0,0.5,1,2
 
 The samples are drawn with seed 1, not the cards' seed (`zoo.quality.SAMPLE_SEED`): the grid
 chooses a model's `sample_temperature` (the one whose samples are closest to the real digits,
@@ -25,28 +26,34 @@ COLUMNS = [("frechet_distance", "Fréchet distance", "{:.3f}"), ("classifier_sco
            ("conditional_accuracy", "drawn as asked", "{:.2%}")]
 
 
-def sweep(name, temperatures, samples=10_000, seed=SEED, data_dir=None):
-    """{τ: the sample measures (`zoo.quality`) of `samples` draws of the shipped `name` at τ}."""
-    model = zoo.load(name, weights="pretrained")
+def sweep(name, temperatures, samples=10_000, seed=SEED, data_dir=None, guidance=None, weights="pretrained"):
+    """{τ: the sample measures (`zoo.quality`) of `samples` draws of `name` (its `weights`: the
+    shipped ones, or a trained folder) at τ}; with `guidance` (a list of w), {(τ, w): …} for each pair."""
+    model = zoo.load(name, weights=weights)
     measure = quality.conditional_image_quality if model.num_classes else quality.generated_image_quality
     results = {}
-    for temperature in temperatures:
-        model.sample_temperature = temperature
-        results[temperature] = measure(model, dataset="mnist", model_name=name, samples=samples, seed=seed,
-                                       data_dir=data_dir)
-        print(f"τ = {temperature}: {results[temperature]}", flush=True)
+    for key in [(t, w) for t in temperatures for w in guidance] if guidance else temperatures:
+        model.sample_temperature, model.guidance = key if guidance else (key, getattr(model, "guidance", 0.0))
+        results[key] = measure(model, dataset="mnist", model_name=name, samples=samples, seed=seed, data_dir=data_dir)
+        print(f"{_label(key)}: {results[key]}", flush=True)
     return results
 
 
+def _label(key):
+    return f"τ = {key[0]}, w = {key[1]}" if isinstance(key, tuple) else f"τ = {key}"
+
+
 def table(name, results, seed=SEED):
-    """The markdown table of `sweep`'s results, each measure under the first judge / the second;
-    the lowest Fréchet distance under each judge in bold."""
+    """The markdown table of `sweep`'s results (a row per τ, or per τ and w), each measure under
+    the first judge / the second; the lowest Fréchet distance under each judge in bold."""
     columns = [c for c in COLUMNS if c[0] in next(iter(results.values()))]
     best = {suffix: min(results, key=lambda t: results[t]["frechet_distance" + suffix]) for suffix in ("", "_conv")}
     samples = next(iter(results.values()))["quality_samples"]
-    lines = [f"`{name}`, {samples:,} samples at each temperature τ (seed {seed}); each measure under the first "
-             f"judge / the second; the lowest Fréchet distance under each judge in bold.", "",
-             "| τ | " + " | ".join(title for _, title, _ in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    guided = isinstance(next(iter(results)), tuple)
+    lines = [f"`{name}`, {samples:,} samples at each temperature τ{' and guidance w' if guided else ''} (seed {seed}); "
+             f"each measure under the first judge / the second; the lowest Fréchet distance under each judge in bold.",
+             "", f"| {'τ | w' if guided else 'τ'} | " + " | ".join(title for _, title, _ in columns) + " |",
+             "|---" * (len(columns) + 1 + guided) + "|"]
     for temperature, measured in results.items():
         cells = []
         for key, _, form in columns:
@@ -55,7 +62,8 @@ def table(name, results, seed=SEED):
                 text = form.format(measured[key + suffix])
                 pair.append(f"**{text}**" if key == "frechet_distance" and best[suffix] == temperature else text)
             cells.append(" / ".join(pair))
-        lines.append(f"| {temperature} | " + " | ".join(cells) + " |")
+        key = " | ".join(map(str, temperature)) if guided else temperature
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -66,6 +74,11 @@ def main(argv=None):
                         help="a shipped model with a sample_temperature: vae, pixel_lstm or their conditional variants "
                              "(default: vae_conditional)")
     parser.add_argument("--temperatures", default="0.7,0.8,0.85,0.9,0.95,1.0", help="comma-separated τ values")
+    parser.add_argument("--guidance", default=None,
+                        help="comma-separated classifier-free guidance values w, each measured at every τ (a model "
+                             "with label_dropout above 0: pixel_lstm_conditional); default: the model's own")
+    parser.add_argument("--weights", default="pretrained",
+                        help="the shipped weights (default) or a trained model folder")
     parser.add_argument("--samples", type=int, default=10_000, help="samples at each temperature")
     parser.add_argument("--seed", type=int, default=SEED, help=f"the draws' seed (default: {SEED}, not the cards')")
     parser.add_argument("--data-dir", default=None, help="TFDS data folder (default: TFDS_DATA_DIR or TFDS's)")
@@ -78,10 +91,19 @@ def main(argv=None):
     if not temperatures or not all(0 < t < float("inf") for t in temperatures):
         parser.error(f"--temperatures must be positive numbers separated by commas (e.g. 0.9,1.0), got "
                      f"{args.temperatures!r}")
+    try:
+        guidance = None if args.guidance is None else [float(w) for w in args.guidance.split(",")]
+    except ValueError:
+        guidance = []
+    if guidance is not None and not (guidance and all(0 <= w < float("inf") for w in guidance)):
+        parser.error(f"--guidance must be numbers of at least 0 separated by commas (e.g. 0,1,2), got {args.guidance!r}")
+    if guidance is not None and "guidance" not in zoo.registry.get_entry(args.model).default_config():
+        parser.error(f"{args.model} has no guidance; the model with one: pixel_lstm_conditional")
     if "sample_temperature" not in zoo.registry.get_entry(args.model).default_config():
         parser.error(f"{args.model} has no sample_temperature; models with one: vae, pixel_lstm and their "
                      f"conditional variants")
-    results = sweep(args.model, temperatures, args.samples, seed=args.seed, data_dir=args.data_dir)
+    results = sweep(args.model, temperatures, args.samples, seed=args.seed, data_dir=args.data_dir, guidance=guidance,
+                    weights=args.weights)
     text = table(args.model, results, args.seed)
     output = pathlib.Path(args.output or pathlib.Path(__file__).with_name(f"temperature_{args.model}.md"))
     partial = output.with_name(output.name + ".partial")

@@ -118,8 +118,11 @@ def assert_same(a, b):
         np.testing.assert_allclose(np.asarray(x, np.float64), np.asarray(y, np.float64), atol=1e-5)
 
 
-# The variants (conftest.SLOW_VARIANTS) take their images as their models do: with -m slow.
-OWN_PIXELS = params([n for n in NAMES if n not in SLOW_VARIANTS], slow=SLOW_VARIANTS)
+# The variants (conftest.SLOW_VARIANTS) take their images as their models do: with -m slow. So do
+# convlstm_video's frames and pixel_lstm's images (13 s), which go through the same check
+# (`ZooModel.expect_images`) as cnn_lstm_video's clips and vae's images in the default run.
+PIXELS_SLOW = (*SLOW_VARIANTS, "convlstm_video", "pixel_lstm")
+OWN_PIXELS = params([n for n in NAMES if n not in PIXELS_SLOW], slow=PIXELS_SLOW)
 
 
 @pytest.mark.parametrize("name", OWN_PIXELS)

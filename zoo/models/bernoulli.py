@@ -25,8 +25,13 @@ class BinaryImageModel(ZooModel):
     """
 
     def checked_temperature(self, temperature):
-        """The temperature a draw uses: `temperature`, or the model's `sample_temperature` for
-        None, as a float. The one check of a `temperature=` argument for both models.
+        """The temperature a draw uses, checked: the one check of a `temperature=` argument.
+
+        Args:
+            temperature: a number, or None for the model's `sample_temperature`.
+
+        Returns:
+            float: the temperature.
 
         Raises:
             zoo.ConfigError (a ValueError): it is not positive and finite.

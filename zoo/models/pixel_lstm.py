@@ -405,7 +405,13 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
                               output)
 
     def checked_guidance(self, guidance):
-        """The guidance a draw uses: `guidance`, or the model's own for None, as a float.
+        """The classifier-free guidance a draw uses, checked.
+
+        Args:
+            guidance: w, a number; None for the model's `guidance`.
+
+        Returns:
+            float: the guidance.
 
         Raises:
             zoo.ConfigError (a ValueError): it is negative or not finite, or above 0 for a
@@ -588,17 +594,33 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         return ops.sum(bernoulli_nll(x, self.pixel_logits(x, labels)), axis=(1, 2, 3))
 
     def hidden_labels(self, labels):
-        """A training batch's `labels` with a `label_dropout` share of them hidden: −1, whose
-        one-hot code is all zeros (the class not given). As they are for `label_dropout=0` or
-        an unconditional model (None)."""
+        """A training batch's labels with the class hidden from a `label_dropout` share of them.
+
+        A hidden class is −1, whose one-hot code is all zeros: the model is told no class.
+        Each label is hidden or not by its own draw from the model's `seed_generator`.
+
+        Args:
+            labels: int [batch], or None (an unconditional model's batch).
+
+        Returns:
+            The labels, with −1 for each hidden one; as they are for `label_dropout=0` or None.
+
+        Examples:
+            >>> import numpy as np, zoo
+            >>> model = zoo.load("pixel_lstm_conditional", units=8, head_units=32, label_dropout=0.5, seed=0)
+            >>> hidden = model.hidden_labels(np.arange(1000) % 10).numpy()
+            >>> sorted(set(hidden.tolist())) == [-1, *range(10)], bool(0.4 < (hidden == -1).mean() < 0.6)
+            (True, True)
+        """
         if labels is None or not self.label_dropout:
             return labels
         uniform = self.replica_rows(lambda n: keras.random.uniform((n,), seed=self.seed_generator), ops.shape(labels)[0])
         return ops.where(uniform < self.label_dropout, -1, labels)
 
     def train_step(self, data):
-        """One optimizer step on the mean NLL of freshly binarised images (a conditional model's
-        class hidden from a `label_dropout` share of them).
+        """One optimizer step on the mean NLL of freshly binarised images.
+
+        A conditional model's class is hidden from a `label_dropout` share of them (`hidden_labels`).
 
         Args:
             data: a batch of raw images [batch, h, w, c], or an (images, labels) tuple whose
