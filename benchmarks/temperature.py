@@ -30,10 +30,14 @@ def sweep(name, temperatures, samples=10_000, seed=SEED, data_dir=None, guidance
     """{τ: the sample measures (`zoo.quality`) of `samples` draws of `name` (its `weights`: the
     shipped ones, or a trained folder) at τ}; with `guidance` (a list of w), {(τ, w): …} for each pair."""
     model = zoo.load(name, weights=weights)
+    if guidance:
+        model.checked_guidance(max(guidance))  # before any measuring: a model that cannot be guided says so
     measure = quality.conditional_image_quality if model.num_classes else quality.generated_image_quality
     results = {}
     for key in [(t, w) for t in temperatures for w in guidance] if guidance else temperatures:
-        model.sample_temperature, model.guidance = key if guidance else (key, getattr(model, "guidance", 0.0))
+        model.sample_temperature = key[0] if guidance else key
+        if guidance:
+            model.guidance = key[1]
         results[key] = measure(model, dataset="mnist", model_name=name, samples=samples, seed=seed, data_dir=data_dir)
         print(f"{_label(key)}: {results[key]}", flush=True)
     return results
@@ -43,14 +47,15 @@ def _label(key):
     return f"τ = {key[0]}, w = {key[1]}" if isinstance(key, tuple) else f"τ = {key}"
 
 
-def table(name, results, seed=SEED):
+def table(name, results, seed=SEED, weights="pretrained"):
     """The markdown table of `sweep`'s results (a row per τ, or per τ and w), each measure under
     the first judge / the second; the lowest Fréchet distance under each judge in bold."""
     columns = [c for c in COLUMNS if c[0] in next(iter(results.values()))]
     best = {suffix: min(results, key=lambda t: results[t]["frechet_distance" + suffix]) for suffix in ("", "_conv")}
     samples = next(iter(results.values()))["quality_samples"]
     guided = isinstance(next(iter(results)), tuple)
-    lines = [f"`{name}`, {samples:,} samples at each temperature τ{' and guidance w' if guided else ''} (seed {seed}); "
+    source = "" if weights == "pretrained" else f" (the weights of {weights})"
+    lines = [f"`{name}`{source}, {samples:,} samples at each temperature τ{' and guidance w' if guided else ''} (seed {seed}); "
              f"each measure under the first judge / the second; the lowest Fréchet distance under each judge in bold.",
              "", f"| {'τ | w' if guided else 'τ'} | " + " | ".join(title for _, title, _ in columns) + " |",
              "|---" * (len(columns) + 1 + guided) + "|"]
@@ -82,7 +87,9 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=10_000, help="samples at each temperature")
     parser.add_argument("--seed", type=int, default=SEED, help=f"the draws' seed (default: {SEED}, not the cards')")
     parser.add_argument("--data-dir", default=None, help="TFDS data folder (default: TFDS_DATA_DIR or TFDS's)")
-    parser.add_argument("--output", default=None, help="the table's file (default: benchmarks/temperature_<model>.md)")
+    parser.add_argument("--output", default=None,
+                        help="the table's file (default: benchmarks/temperature_<model>.md, or temperature_<model>_guided.md "
+                             "with --guidance; with --weights other than the shipped ones, no default: name it)")
     args = parser.parse_args(argv)
     try:
         temperatures = [float(t) for t in args.temperatures.split(",")]
@@ -102,10 +109,17 @@ def main(argv=None):
     if "sample_temperature" not in zoo.registry.get_entry(args.model).default_config():
         parser.error(f"{args.model} has no sample_temperature; models with one: vae, pixel_lstm and their "
                      f"conditional variants")
-    results = sweep(args.model, temperatures, args.samples, seed=args.seed, data_dir=args.data_dir, guidance=guidance,
-                    weights=args.weights)
-    text = table(args.model, results, args.seed)
-    output = pathlib.Path(args.output or pathlib.Path(__file__).with_name(f"temperature_{args.model}.md"))
+    if args.weights != "pretrained" and args.output is None:
+        parser.error("--weights other than the shipped ones needs --output: the default files are the shipped "
+                     "models' tables, which the docs include")
+    try:
+        results = sweep(args.model, temperatures, args.samples, seed=args.seed, data_dir=args.data_dir,
+                        guidance=guidance, weights=args.weights)
+    except zoo.ConfigError as error:
+        parser.error(str(error))
+    text = table(args.model, results, args.seed, args.weights)
+    default = f"temperature_{args.model}{'_guided' if guidance is not None else ''}.md"
+    output = pathlib.Path(args.output or pathlib.Path(__file__).with_name(default))
     partial = output.with_name(output.name + ".partial")
     partial.write_text(text)
     partial.replace(output)

@@ -190,6 +190,7 @@ def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_ru
         "gru", 4, False, False, 8, 1)
     assert get_entry("lstm_image_classifier").recipe().parse(
         cells.flags(cells.ROWS["sequential_mnist_equal_params"], "rnn", 0, tmp_path / "r")).units == 257
+    assert "pixel_mnist" in cells.ROWS and "pixel_mnist" not in cells.DEFAULT_ROWS  # an extra row: trained when named
 
     folder = cells.run_folder(tmp_path, "row_mnist", "rnn", 0)
     folder.mkdir(parents=True)
@@ -250,6 +251,12 @@ def test_the_temperature_table_bolds_each_judges_closest_temperature_and_refuses
     with pytest.raises(SystemExit):
         temperature.main(["--model", "vae_conditional", "--guidance", "1"])
     assert "vae_conditional has no guidance" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # the shipped weights were trained with every class given: refused before measuring
+        temperature.main(["--model", "pixel_lstm_conditional", "--guidance", "0,1", "--samples", "10"])
+    assert "guidance needs a model trained with label_dropout above 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # another model's table would take the shipped one's place in the docs
+        temperature.main(["--weights", "runs/mine"])
+    assert "--weights other than the shipped ones needs --output" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         temperature.main(["--model", "dcgan"])
     assert "dcgan has no sample_temperature" in capsys.readouterr().err

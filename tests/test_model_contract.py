@@ -190,9 +190,9 @@ def example_inputs(specs, batch_inputs):
 # The output check of a clean serving process runs by default for models with different kinds
 # of endpoints (images, latents and counts, token ids and strings); the others' signatures are
 # served in a clean process by test_serving_errors too (cnn_lstm_video's clips also by
-# test_cnn_lstm_video; lstm_gan_text's token ids and strings by test_serving_errors), their
-# output check here with -m slow (to keep the default run within its time).
-SERVED_SLOW = ("vae", "vae_conditional", "cnn_lstm_video", "lstm_gan_music", "lstm_gan_text", *SLOW)
+# test_cnn_lstm_video), their output check here with -m slow (to keep the default run within
+# its time).
+SERVED_SLOW = ("vae", "vae_conditional", "cnn_lstm_video", "lstm_gan_music", *SLOW)
 
 
 @pytest.mark.parametrize("name", params([n for n in NAMES if n not in SERVED_SLOW], slow=SERVED_SLOW))

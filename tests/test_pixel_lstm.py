@@ -73,11 +73,20 @@ def test_temperature_and_guidance_draw_each_value_from_the_logit_they_give():
         given, hidden = (np.asarray(model.pixel_logits(drawn, classes)) for classes in (labels, -np.ones(4, "int32")))
         p = np.asarray(tf.sigmoid(((1 + guidance) * given - guidance * hidden) / temperature))
         assert ((uniform < p) != (drawn == 1)).sum() <= 2, temperature  # rounding may flip a draw on p itself
-    served, _ = model.serving_signatures()["sample"]
-    np.testing.assert_array_equal(served(tf.constant(labels), tf.constant(3))["images"],
+    signatures = model.serving_signatures()
+    np.testing.assert_array_equal(signatures["sample"][0](tf.constant(labels), tf.constant(3))["images"],
                                   model.sample(4, seed=3, labels=labels))
+    tops = np.asarray(model.sample(4, seed=8, labels=labels))
+    completed = np.asarray(model.complete(tops, known_rows=3, seed=5, labels=labels))  # guided, the top rows kept
+    np.testing.assert_array_equal(completed[:, :3], tops[:, :3])
+    np.testing.assert_array_equal(signatures["complete"][0](tf.constant(tops), tf.constant(3), tf.constant(5),
+                                                            tf.constant(labels))["images"], completed)
     hidden = np.asarray(model.hidden_labels(tf.constant(np.arange(10_000) % 10, tf.int32)))
     assert set(np.unique(hidden)) == {-1, *range(10)} and abs((hidden == -1).mean() - 0.1) < 0.01
+    model.compile()
+    images = np.asarray(model.sample(8, seed=1, labels=np.arange(8) % 10))
+    history = model.fit(images, np.arange(8) % 10, batch_size=4, epochs=1, verbose=0)  # hides some classes
+    assert np.isfinite(history.history["loss"][-1])
     with pytest.raises(ValueError, match="temperature must be positive"):
         model.sample(2, temperature=0.0, labels=[1, 2])
     with pytest.raises(ValueError, match="guidance must be at least 0"):

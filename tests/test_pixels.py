@@ -119,9 +119,9 @@ def assert_same(a, b):
 
 
 # The variants (conftest.SLOW_VARIANTS) take their images as their models do: with -m slow. So do
-# convlstm_video's frames and pixel_lstm's images (13 s), which go through the same check
-# (`ZooModel.expect_images`) as cnn_lstm_video's clips and vae's images in the default run.
-PIXELS_SLOW = (*SLOW_VARIANTS, "convlstm_video", "pixel_lstm")
+# pixel_lstm's images (6 s), which go through the same check (`ZooModel.expect_images`) as vae's
+# in the default run.
+PIXELS_SLOW = (*SLOW_VARIANTS, "pixel_lstm")
 OWN_PIXELS = params([n for n in NAMES if n not in PIXELS_SLOW], slow=PIXELS_SLOW)
 
 

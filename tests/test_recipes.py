@@ -105,16 +105,16 @@ def test_card_metrics_are_remeasured_from_the_written_weights(name, smoke_run):
 
 
 # The seeded rerun of lstm_gan_image and pixel_lstm draws what dcgan's and vae's do (GAN noise,
-# dynamic binarisation), and lstm_image_classifier's, cnn_lstm_video's and lstm_gan_text's what
-# dcgan's and vae's do (shuffling, augmentation and dropout draws from the seed, a seeded noise
-# generator; 12 s for the text GAN's two phases), which stay in the default run: theirs with -m slow; convlstm_video's rerun is in tests/test_convlstm_video.py, from freshly
+# dynamic binarisation), and lstm_image_classifier's and cnn_lstm_video's what lstm_gan_text's and
+# dcgan's do (shuffling, augmentation and dropout draws from the seed), which stay in the default
+# run: theirs with -m slow; convlstm_video's rerun is in tests/test_convlstm_video.py, from freshly
 # generated data. test_determinism.py checks bit-identical weights. lstm_gan_music draws its noise
 # and notes as lstm_gan_text draws its tokens (two phases, seeded generators) and its data is
 # shuffled and transposed from the seed (tests/test_music_data.py): with -m slow. So do the
 # variants (conftest.SLOW_VARIANTS: the class-conditional ones, cnn_lstm_image_classifier,
 # dense_gan), whose recipes draw what their models' do.
 RERUN_SLOW = ("lstm_gan_image", "pixel_lstm", "convlstm_video", "lstm_image_classifier", "cnn_lstm_video",
-              "lstm_gan_music", "lstm_gan_text", *SLOW_VARIANTS,
+              "lstm_gan_music", *SLOW_VARIANTS,
               *(n for n in NAMES if n.endswith("_conditional") and n not in SLOW_VARIANTS))
 
 

@@ -105,17 +105,27 @@ def conditional_image_quality(model, *, dataset, model_name, samples, data_dir=N
 FULL_TEMPERATURE = "_t1"  # the suffix of the sample measures at temperature 1 of a model that samples cooler
 
 
+def drawn_as_itself(model):
+    """Whether `model` draws from its own distribution: at temperature 1 and (a pixel model
+    that has it) without classifier-free guidance."""
+    return getattr(model, "sample_temperature", 1.0) == 1.0 and not getattr(model, "guidance", 0.0)
+
+
 def at_full_temperature(model, measure):
-    """`measure()`'s sample measures of `model` drawing at temperature 1 (the model itself:
-    a VAE's prior, a pixel model's own probabilities) in place of its `sample_temperature`,
-    with the suffix `FULL_TEMPERATURE`; the real images' own measures (_real, _floor), which do
-    not depend on it, left out."""
-    kept = model.sample_temperature
+    """`measure()`'s sample measures of `model` drawing as itself (a VAE's prior, a pixel
+    model's own probabilities: temperature 1, no guidance) in place of its `sample_temperature`
+    and `guidance`, with the suffix `FULL_TEMPERATURE`; the real images' own measures (_real,
+    _floor), which do not depend on it, left out."""
+    kept = model.sample_temperature, getattr(model, "guidance", None)
     model.sample_temperature = 1.0
+    if kept[1] is not None:
+        model.guidance = 0.0
     try:
         measured = measure()
     finally:
-        model.sample_temperature = kept
+        model.sample_temperature = kept[0]
+        if kept[1] is not None:
+            model.guidance = kept[1]
     return {key + FULL_TEMPERATURE: value for key, value in measured.items()
             if "_real" not in key and "_floor" not in key and key != "quality_samples"}
 
@@ -171,8 +181,9 @@ def quality_notes(metrics, samples="samples", dataset=None):
                      "once, as the model's binary test set is (seed 0): the reference for binary samples")
     if any(key.endswith(FULL_TEMPERATURE) for key in metrics):
         notes.append(f"the samples are drawn at the model's sample_temperature (a VAE's z = mean + τ·σ·noise; a pixel "
-                     f"model's p = sigmoid(logit / T)); the measures with the suffix {FULL_TEMPERATURE} are of as many "
-                     f"samples, the same seed, at temperature 1: the model itself")
+                     f"model's p = sigmoid(logit / T)) and, for a pixel model with guidance w, each logit guided as "
+                     f"(1 + w)·logit(x | y) − w·logit(x | no class); the measures with the suffix {FULL_TEMPERATURE} are "
+                     f"of as many samples, the same seed, at temperature 1 without guidance: the model itself")
     return notes
 
 

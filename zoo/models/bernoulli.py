@@ -6,7 +6,8 @@ Bernoulli log-likelihood computed stably from logits."""
 import keras
 from keras import ops
 
-from zoo.config import check, positive
+from zoo.config import positive
+from zoo.errors import ConfigError
 from zoo.models.base import ZooModel
 
 
@@ -44,10 +45,12 @@ class BinaryImageModel(ZooModel):
             >>> vae.checked_temperature(0)
             Traceback (most recent call last):
             ...
-            zoo.errors.ConfigError: temperature must be positive, got 0.
+            zoo.errors.ConfigError: temperature must be positive, got 0: 1 draws from the model itself, ...
         """
         temperature = self.sample_temperature if temperature is None else temperature
-        check("temperature", temperature, positive)
+        if problem := positive(temperature):
+            raise ConfigError(f"temperature {problem}, got {temperature!r}: 1 draws from the model itself, below 1 "
+                              f"surer and less varied samples.")
         return float(temperature)
 
     def _pixels(self, images):

@@ -12,21 +12,25 @@ from keras import ops
 from zoo.models.cells import states_per_layer
 
 
-def drawn_images(model, images, known_rows, seed, labels=None, temperature=None, guidance=None):
+def drawn_images(model, images, known_rows, seed, labels, temperature, guidance):
     """Binary images [batch, h, w, c] whose top `known_rows` rows are kept and the others drawn
-    by `model` (floats 0 or 1) at `temperature` and `guidance` (None: the model's
-    `sample_temperature`, `guidance`), in a compiled graph; `seed` None draws from the model's
-    own random stream; `labels` [batch] the classes a conditional model draws (None otherwise)."""
+    by `model` (floats 0 or 1) at `temperature` and `guidance` (checked numbers), in a compiled
+    graph; `seed` None draws from the model's own random stream; `labels` [batch] the classes a
+    conditional model draws (None otherwise)."""
     rows = ops.reshape(model.thresholded(images), (-1, model.image_shape[0], model.row_size))
     uniform = model.uniform_draws(ops.shape(rows)[0], seed)
     labels = tf.zeros(tf.shape(rows)[:1], tf.int32) if labels is None else tf.cast(labels, tf.int32)
-    temperature = model.sample_temperature if temperature is None else temperature
-    guidance = model.guidance if guidance is None else guidance
-    guided = bool(guidance)
+    guided = is_guided(guidance)
     options = (tf.constant(guidance, tf.float32),) if guided else ()
     rows = drawing_function(model, guided)(tf.convert_to_tensor(rows), tf.constant(known_rows, tf.int32), uniform,
                                            labels, tf.constant(temperature, tf.float32), *options)
     return ops.reshape(rows, (-1, *model.image_shape))
+
+
+def is_guided(guidance):
+    """Whether a draw at `guidance` (a number, or a scalar tensor known only when it runs) runs
+    the guided graph: any tensor, or a number other than 0."""
+    return tf.is_tensor(guidance) or float(guidance) != 0
 
 
 def draw_rows(model, rows, known_rows, uniform, labels=None, temperature=None, guidance=None):
@@ -43,7 +47,7 @@ def draw_rows(model, rows, known_rows, uniform, labels=None, temperature=None, g
     code all zeros, as `label_dropout` hid it in training), both given the values drawn. A
     Python 0 draws from p(x | y) alone, at half the work."""
     guidance = model.guidance if guidance is None else guidance
-    guided = not isinstance(guidance, (int, float)) or guidance != 0
+    guided = is_guided(guidance)
     height, size = model.image_shape[0], model.row_size
     images = tf.shape(rows)[0]
     if guided:

@@ -65,7 +65,8 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
             itself; below 1, surer pixels. `log_prob` does not depend on it.
         label_dropout: a conditional model's share of training images whose class is hidden
             (its one-hot code all zeros), so that the same networks also learn p(x) without
-            the class: what `guidance` needs. 0 (the default): the class is always given.
+            the class: what `guidance` needs. 0: the class is always given (the default of
+            `pixel_lstm`; `pixel_lstm_conditional` trains with 0.1).
         guidance: classifier-free guidance w (Ho & Salimans, 2022) when a conditional model
             draws: each value's logit is (1 + w)·logit(x_i | x_<i, y) − w·logit(x_i | x_<i),
             pushing the draws towards what sets the class apart. 0 (the default) draws from
@@ -429,6 +430,9 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         """
         guidance = getattr(self, "guidance", 0.0) if guidance is None else guidance
         check("guidance", guidance, non_negative)
+        if guidance and not self.num_classes:
+            raise ConfigError(f"guidance is for a class-conditional model; this {type(self).__name__} has num_classes=0: "
+                              f"set guidance=0, or load pixel_lstm_conditional.")
         if guidance and not self.label_dropout:
             raise ConfigError(f"guidance needs a model trained with label_dropout above 0 (the class hidden from some "
                               f"images, so that it also learned to draw without it); this {type(self).__name__} has "
@@ -661,8 +665,8 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
 
         `serving_default` takes uint8 `images` and gives `log_prob` [batch]; `sample` takes
         `num_images` and `seed` and gives uint8 `images`; `complete` takes `images`,
-        `known_rows` and `seed`. Both draw at the model's `sample_temperature` when it was
-        exported. `sample` and `complete` are left out of LiteRT and ONNX
+        `known_rows` and `seed`. Both draw at the model's `sample_temperature` and `guidance`
+        when it was exported (guided, each request does twice the work). `sample` and `complete` are left out of LiteRT and ONNX
         exports (`NOT_PORTABLE`). A conditional model's endpoints take `labels` (int32
         [batch], each in [0, num_classes)): `serving_default` and `complete` one per image,
         and `sample` one per image to draw, in place of `num_images`; `serving_default`
@@ -670,7 +674,12 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
 
         Returns:
             A dict: {endpoint name: (function, [tf.TensorSpec, ...])}, `serving_default` first.
+
+        Raises:
+            zoo.ConfigError: the model's `sample_temperature` or `guidance`, set by hand, is one
+                its draws refuse (`checked_temperature`, `checked_guidance`).
         """
+        temperature, guidance = self.checked_temperature(None), self.checked_guidance(None)
         height = self.image_shape[0]
         image_spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
         count_spec = tf.TensorSpec((), tf.int32, name="num_images")
@@ -693,7 +702,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         def drawn_uint8(images, known_rows, seed, labels=None):
             rows = tf.reshape(self.thresholded(images), (-1, height, self.row_size))
             uniform = self.uniform_draws(tf.shape(rows)[0], seed)
-            drawn = draw_rows(self, rows, known_rows, uniform, labels)
+            drawn = draw_rows(self, rows, known_rows, uniform, labels, temperature, guidance)
             return as_uint8(tf.reshape(drawn, (-1, *self.image_shape)))
 
         def sample(num_images, seed, labels=None):

@@ -12,7 +12,7 @@ import keras
 from zoo import plots
 from zoo.config import at_least, option, optional, positive
 from zoo.data.images import binarized_splits, image_splits
-from zoo.quality import SampleQuality, at_full_temperature, quality_notes, sample_quality
+from zoo.quality import SampleQuality, at_full_temperature, drawn_as_itself, quality_notes, sample_quality
 from zoo.recipe.base import Recipe, Results
 from zoo.recipe.settings import ImageSettings
 from zoo.training import SampleGrid
@@ -282,8 +282,8 @@ class BinaryImageRecipe(ImageRecipe):
 
         The classifier score and Fréchet distance of the model's samples, or {} when there
         is no judge for `dataset` or `measurement.quality_samples` is 0. A model that samples
-        below temperature 1 (`sample_temperature`) is also measured at 1: the same measures
-        with the suffix `_t1` (`zoo.quality.at_full_temperature`).
+        below temperature 1 (`sample_temperature`) or with guidance is also measured as itself
+        (at 1, unguided): the same measures with the suffix `_t1` (`zoo.quality.at_full_temperature`).
 
         Args:
             model: the model whose samples are judged.
@@ -308,7 +308,7 @@ class BinaryImageRecipe(ImageRecipe):
                                   test_examples=test_examples)
 
         quality = measured()
-        if quality and getattr(model, "sample_temperature", 1.0) != 1.0:  # and the model's own samples beside them
+        if quality and not drawn_as_itself(model):  # and the model's own samples beside them
             quality.update(at_full_temperature(model, measured))
         return quality
 
@@ -603,9 +603,11 @@ class ConditionalImages:
         text = (f"conditional accuracy **{100 * m['conditional_accuracy_conv']:.2f} %** (second judge; real test "
                 f"images {100 * m['conditional_accuracy_real_conv']:.2f} %), {100 * m['conditional_accuracy']:.2f} % "
                 "under the first")
-        if "conditional_accuracy_conv_t1" in m:  # drawn cooler than the model itself
-            text += (f", drawn at temperature {card['model_config']['sample_temperature']:g} "
-                     f"({100 * m['conditional_accuracy_conv_t1']:.2f} % at 1)")
+        if "conditional_accuracy_conv_t1" in m:  # drawn cooler (or guided) than the model itself
+            config = card["model_config"]
+            guided = f", guidance {config['guidance']:g}" if config.get("guidance") else ""
+            text += (f", drawn at temperature {config['sample_temperature']:g}{guided} "
+                     f"({100 * m['conditional_accuracy_conv_t1']:.2f} % at 1{', unguided' if guided else ''})")
         return text + "; " + super().headline(card)
 
     def sample_picture(self, model, config, output):
