@@ -132,15 +132,29 @@ def same_run(output, row_name, cell, seed):
     `sequential_mnist_equal_params`' LSTM is `sequential_mnist`'s (128 units both): it is copied,
     not trained twice.
     """
-    def settings(row):
-        return row.model, row.recipe, row.probe, row.epochs, row.flags, cell_fields(row, cell)
-
     for other_name, other in ROWS.items():
         folder = run_folder(output, other_name, cell, seed)
-        if (other_name != row_name and settings(other) == settings(ROWS[row_name])
+        if (other_name != row_name and run_settings(other, cell) == run_settings(ROWS[row_name], cell)
                 and (folder / "model_card.json").exists()):
             return folder
     return None
+
+
+def run_settings(row, cell):
+    """What decides a run of `row` with `cell` besides its seed: two rows alike here share their runs."""
+    return row.model, row.recipe, row.probe, row.epochs, row.flags, cell_fields(row, cell)
+
+
+def training_time(results):
+    """(wall hours, hours at each run's median epoch, runs) over `results`, each run counted
+    once: a run that an earlier row shares (`same_run`) is a copy of that row's."""
+    names = list(ROWS)
+    counted = [r for r in results
+               if not any(run_settings(ROWS[other], r["cell"]) == run_settings(ROWS[r["row"]], r["cell"])
+                          for other in names[:names.index(r["row"])])]
+    wall = sum(r["training_seconds"] or 0 for r in counted)
+    quiet = sum(statistics.median(r["epoch_seconds"]) * len(r["epoch_seconds"]) for r in counted if r["epoch_seconds"])
+    return wall / 3600, quiet / 3600, len(counted)
 
 
 def copy_run(source, folder):
@@ -224,7 +238,8 @@ def result(output, row_name, cell, seed):
             "metric_sd": [lookup(card, path + "_sd", None) for path in row.metrics],
             "model_seeds": lookup(card, row.seeds_path, None) if row.seeds_path else None,
             "num_params": card.get("num_params"), "training_seconds": card.get("training_seconds"),
-            "examples_per_second": statistics.median(speeds) if speeds else None, "gradients": probe}
+            "examples_per_second": statistics.median(speeds) if speeds else None, "gradients": probe,
+            "epoch_seconds": [r["seconds"] for r in history if r.get("seconds")]}
 
 
 _MISSING = object()
@@ -348,7 +363,9 @@ def main(argv=None):
                         raise SystemExit(f"{row_name} {cell} seed {seed} failed; rerun to resume it.")
     results = [r for row_name in ROWS for cell in CELLS for seed in range(10)
                if (r := result(args.output, row_name, cell, seed)) is not None]
-    markdown = table(results)
+    wall, quiet, runs = training_time(results)
+    markdown = (table(results) + f"\n\nTraining time: {wall:.1f} h of wall time on 2 CPU cores over {runs} runs (a copied "
+                f"run counted once), often beside other work on the machine; {quiet:.1f} h at each run's median epoch.")
     write_results(args.results, {"rows": {k: dataclasses.asdict(v) for k, v in ROWS.items()}, "runs": results},
                   markdown + "\n")
     print(markdown)

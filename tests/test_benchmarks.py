@@ -209,6 +209,11 @@ def test_the_cells_benchmark_gives_each_run_its_flags_and_tables_the_finished_ru
     summary = cells.summary([cells.result(tmp_path, "row_mnist", "rnn", 0)]).splitlines()
     assert summary[2] == "| MNIST, a row per step (28 steps), 6 epochs | – | – | 90.00 % (1,234 params, 1 seed) |"
     assert len(summary) == 3
+    # The table's training time: each run once (the equal-parameter row's LSTM is a copy of
+    # sequential_mnist's), in wall time and at each run's median epoch.
+    run = {**cells.result(tmp_path, "row_mnist", "rnn", 0), "training_seconds": 3600.0, "epoch_seconds": [900.0] * 2}
+    copy = {**run, "row": "sequential_mnist_equal_params", "cell": "lstm"}
+    assert cells.training_time([run, {**run, "row": "sequential_mnist", "cell": "lstm"}, copy]) == (2.0, 1.0, 2)
 
     # A run that trains several model seeds itself (the oracle benchmark) gives their spread.
     oracle = cells.run_folder(tmp_path, "text_gan_oracle", "gru", 0)
