@@ -35,10 +35,10 @@ def sweep(name, temperatures, samples=10_000, seed=SEED, data_dir=None, guidance
     measure = quality.conditional_image_quality if model.num_classes else quality.generated_image_quality
     results = {}
     for key in [(t, w) for t in temperatures for w in guidance] if guidance else temperatures:
-        model.sample_temperature = key[0] if guidance else key
-        if guidance:
-            model.guidance = key[1]
-        results[key] = measure(model, dataset="mnist", model_name=name, samples=samples, seed=seed, data_dir=data_dir)
+        fields = dict(sample_temperature=key[0], guidance=key[1]) if guidance else dict(sample_temperature=key)
+        with model.sampling_as(**fields):
+            results[key] = measure(model, dataset="mnist", model_name=name, samples=samples, seed=seed,
+                                   data_dir=data_dir)
         print(f"{_label(key)}: {results[key]}", flush=True)
     return results
 

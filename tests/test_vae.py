@@ -122,6 +122,18 @@ def test_the_sample_temperature_scales_the_prior_noise_wherever_it_samples():
                                   model.sample(3, seed=5, labels=labels))
     with pytest.raises(ValueError, match="temperature must be positive"):
         model.sample(2, temperature=0.0)
+    with model.sampling_as(sample_temperature=1.0):  # as the card's _t1 measures draw
+        np.testing.assert_array_equal(model.sample(3, seed=5, labels=labels), model.decode_noise(noise, labels=labels))
+    assert model.sampling() == {"sample_temperature": 0.9}
+    with pytest.raises(zoo.ConfigError, match="temperature must be positive, got 0"), model.sampling_as(sample_temperature=0):
+        pass
+    with pytest.raises(zoo.ConfigError, match="no sampling field guidance"), model.sampling_as(guidance=1.0):
+        pass
+    assert model.sample_temperature == 0.9
+    model.sample_temperature = float("inf")  # set by hand: an export refuses it as sample() would
+    with pytest.raises(zoo.ConfigError, match="temperature must be finite, got inf"):
+        model.serving_signatures()
+    model.sample_temperature = 0.9
     with pytest.raises(zoo.ConfigError, match="sample_temperature"):
         zoo.load("vae", latent_dim=2, sample_temperature=-1.0)
     config = {k: v for k, v in model.get_config().items() if k not in ("sample_temperature", "name", "trainable",

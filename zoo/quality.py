@@ -107,8 +107,8 @@ FULL_TEMPERATURE = "_t1"  # the suffix of the sample measures at temperature 1 o
 
 def drawn_as_itself(model):
     """Whether `model` draws from its own distribution: at temperature 1 and (a pixel model
-    that has it) without classifier-free guidance."""
-    return getattr(model, "sample_temperature", 1.0) == 1.0 and not getattr(model, "guidance", 0.0)
+    that has it) without classifier-free guidance; a model with no sampling fields does."""
+    return not hasattr(model, "own_sampling") or model.sampling() == model.own_sampling()
 
 
 def at_full_temperature(model, measure):
@@ -116,16 +116,8 @@ def at_full_temperature(model, measure):
     model's own probabilities: temperature 1, no guidance) in place of its `sample_temperature`
     and `guidance`, with the suffix `FULL_TEMPERATURE`; the real images' own measures (_real,
     _floor), which do not depend on it, left out."""
-    kept = model.sample_temperature, getattr(model, "guidance", None)
-    model.sample_temperature = 1.0
-    if kept[1] is not None:
-        model.guidance = 0.0
-    try:
+    with model.sampling_as(**model.own_sampling()):
         measured = measure()
-    finally:
-        model.sample_temperature = kept[0]
-        if kept[1] is not None:
-            model.guidance = kept[1]
     return {key + FULL_TEMPERATURE: value for key, value in measured.items()
             if "_real" not in key and "_floor" not in key and key != "quality_samples"}
 

@@ -3,6 +3,8 @@
 Pixels as Bernoulli variables, training images binarised afresh at every step, and the
 Bernoulli log-likelihood computed stably from logits."""
 
+import contextlib
+
 import keras
 from keras import ops
 
@@ -52,6 +54,50 @@ class BinaryImageModel(ZooModel):
             raise ConfigError(f"temperature {problem}, got {temperature!r}: 1 draws from the model itself, below 1 "
                               f"surer and less varied samples.")
         return float(temperature)
+
+    def own_sampling(self):
+        """{field: value} of the sampling fields at which the model draws from its own
+        distribution: `sample_temperature` 1 (`PixelLSTM` adds `guidance` 0)."""
+        return {"sample_temperature": 1.0}
+
+    def sampling(self):
+        """{field: value} of the model's sampling fields now (the keys of `own_sampling()`)."""
+        return {field: getattr(self, field) for field in self.own_sampling()}
+
+    def check_sampling(self):
+        """Raises zoo.ConfigError where a sampling field, set by hand, is one a draw refuses."""
+        self.checked_temperature(None)
+
+    @contextlib.contextmanager
+    def sampling_as(self, **fields):
+        """Within the `with` block the model draws with `fields` (sampling fields, checked);
+        after it, with its own again, however the block ends.
+
+        Raises:
+            zoo.ConfigError (a ValueError): a field is not a sampling field of this model,
+                or its value is one a draw refuses.
+
+        Examples:
+            >>> import zoo
+            >>> vae = zoo.load("vae", latent_dim=2, sample_temperature=0.8)
+            >>> with vae.sampling_as(**vae.own_sampling()):
+            ...     vae.sampling()
+            {'sample_temperature': 1.0}
+            >>> vae.sampling()
+            {'sample_temperature': 0.8}
+        """
+        kept = self.sampling()
+        if unknown := sorted(set(fields) - set(kept)):
+            raise ConfigError(f"{type(self).__name__} has no sampling field {', '.join(unknown)}; its sampling "
+                              f"fields: {', '.join(kept)}")
+        try:
+            for field, value in fields.items():
+                setattr(self, field, value)
+            self.check_sampling()
+            yield self
+        finally:
+            for field, value in kept.items():
+                setattr(self, field, value)
 
     def _pixels(self, images):
         return ops.reshape(ops.cast(images, "float32") / 255.0, (-1, *self.image_shape))

@@ -405,6 +405,13 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         return self.as_output(drawn_images(self, images, int(known_rows), seed, labels, temperature, guidance),
                               output)
 
+    def own_sampling(self):
+        return {**super().own_sampling(), "guidance": 0.0}
+
+    def check_sampling(self):
+        super().check_sampling()
+        self.checked_guidance(None)
+
     def checked_guidance(self, guidance):
         """The classifier-free guidance a draw uses, checked.
 
@@ -679,7 +686,8 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
             zoo.ConfigError: the model's `sample_temperature` or `guidance`, set by hand, is one
                 its draws refuse (`checked_temperature`, `checked_guidance`).
         """
-        temperature, guidance = self.checked_temperature(None), self.checked_guidance(None)
+        self.check_sampling()
+        temperature, guidance = self.sample_temperature, self.guidance
         height = self.image_shape[0]
         image_spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
         count_spec = tf.TensorSpec((), tf.int32, name="num_images")

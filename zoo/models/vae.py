@@ -650,7 +650,12 @@ class VAE(ClassConditional, BinaryImageModel):
 
         Returns:
             A dict: {endpoint name: (function, [tf.TensorSpec, ...])}, `serving_default` first.
+
+        Raises:
+            zoo.ConfigError: the model's `sample_temperature`, set by hand, is not positive and
+                finite (`checked_temperature`).
         """
+        self.check_sampling()  # a sample_temperature set by hand is checked as sample() checks it
         image_spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
         latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32, name="latent")
         labels_spec, seed_spec = self.labels_spec(), tf.TensorSpec((), tf.int32, name="seed")
