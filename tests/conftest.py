@@ -44,6 +44,17 @@ def tiny(name, **overrides):
     return zoo.load(name, **{**smoke_fields(name), "seed": 0, **overrides})
 
 
+def eager(*models):
+    """Runs the models' `fit` steps eagerly (`run_eagerly`) and returns the first: for a test of
+    what a training step computes or keeps (its losses, averages, optimizer state), not of its
+    compiling. Tracing a GAN's step takes seconds, running it once eagerly well under one; every
+    model's compiled step stays tested by its smoke run and by test_model_contract's
+    `test_fit_step_on_real_batch_updates_weights_and_tracks_metrics`."""
+    for model in models:
+        model.run_eagerly = True
+    return models[0]
+
+
 def params(default, slow=()):
     """Cases for `pytest.mark.parametrize` (or a fixture's `params`): those in `default` run by
     default, those in `slow` only with `-m slow` — the one way a test sends some of its cases to

@@ -9,14 +9,18 @@ import zoo
 from zoo import training
 from zoo.models.dcgan import SpectralConv2D
 
-from conftest import tiny
+from conftest import eager, tiny
 
 BATCH = (np.random.default_rng(0).uniform(size=(32, 28, 28, 1)) * 255).astype("uint8")
 
 
-def trained_one_step(**overrides):
+def trained_one_step(compiled=False, **overrides):
+    """A tiny dcgan after one `fit` step: run eagerly where the test is of what the step computes,
+    `compiled` where it is of the compiled step itself."""
     model = tiny("dcgan", **overrides)
     model.compile()
+    if not compiled:
+        eager(model)
     model.fit(BATCH, epochs=1, batch_size=32, verbose=0)
     return model
 
@@ -24,6 +28,7 @@ def trained_one_step(**overrides):
 def test_samples_come_from_the_moving_average_of_the_generator():
     averaged = tiny("dcgan", ema_decay=0.999)
     averaged.compile()
+    eager(averaged)
     before = [w.numpy() for w in averaged.generator.weights]  # the average starts as these
     averaged.fit(BATCH, epochs=1, batch_size=32, verbose=0)
     after = [w.numpy() for w in averaged.generator.weights]
@@ -46,7 +51,7 @@ def test_zero_decay_samples_from_the_trained_generator_itself():
 
 @pytest.mark.parametrize("loss", ["non_saturating", "wgan_gp"])
 def test_both_losses_train(loss):
-    model = trained_one_step(loss=loss)
+    model = trained_one_step(compiled=True, loss=loss)
     assert all(np.isfinite(float(m.result())) for m in model.metrics)
 
 
@@ -79,7 +84,7 @@ def test_lazy_r1_is_the_penalty_times_the_interval_on_one_step_in_interval():
 
 
 def test_lazy_r1_trains_through_model_fit():
-    model = trained_one_step(r1_penalty=10.0, r1_interval=2)
+    model = trained_one_step(compiled=True, r1_penalty=10.0, r1_interval=2)
     assert all(np.isfinite(float(m.result())) for m in model.metrics)
     assert model.get_config()["r1_interval"] == 2
 

@@ -13,7 +13,7 @@ from zoo.models.cells import recurrent_layer
 from zoo.models.lstm_gan_image import ReadingLSTM, RowGeneratorCell
 from recipes.lstm_gan_image import recipe
 
-from conftest import params, tiny
+from conftest import eager, params, tiny
 
 BATCH = (np.random.default_rng(0).uniform(size=(32, 28, 28, 1)) * 255).astype("uint8")
 
@@ -91,13 +91,14 @@ def test_each_row_is_drawn_from_the_row_above_it():
     assert np.abs(rows[0]).max() <= 1  # tanh: images in [-1, 1] before scaling to [0, 1]
 
 
-# WGAN-GP's train step is dcgan's (test_dcgan.py runs it by default); through LSTMs its double
-# backward pass takes 20 s to build, so here it waits for -m slow.
+# The step run eagerly: the compiled one is the smoke run's. WGAN-GP's step is dcgan's (test_dcgan.py
+# compiles it by default), so here it waits for -m slow.
 @pytest.mark.parametrize("loss", params(["non_saturating"], slow=["wgan_gp"]))
 def test_both_losses_train_and_both_optimizers_survive_save_and_load(loss, tmp_path):
     keras.utils.set_random_seed(0)
     model = tiny("lstm_gan_image", loss=loss)
     model.compile()
+    eager(model)
     model.fit(BATCH, epochs=1, batch_size=16, verbose=0)
     assert all(np.isfinite(float(m.result())) for m in model.metrics)
     path = tmp_path / "gan.keras"
