@@ -56,22 +56,60 @@ class BinaryImageModel(ZooModel):
         return float(temperature)
 
     def own_sampling(self):
-        """{field: value} of the sampling fields at which the model draws from its own
-        distribution: `sample_temperature` 1 (`PixelLSTM` adds `guidance` 0)."""
+        """The sampling fields at which the model draws from its own distribution.
+
+        Returns:
+            dict: {field: value}: `sample_temperature` 1 (`PixelLSTM` adds `guidance` 0).
+
+        Examples:
+            >>> import zoo
+            >>> zoo.load("vae", latent_dim=2).own_sampling()
+            {'sample_temperature': 1.0}
+        """
         return {"sample_temperature": 1.0}
 
     def sampling(self):
-        """{field: value} of the model's sampling fields now (the keys of `own_sampling()`)."""
+        """The model's sampling fields as they are now.
+
+        Returns:
+            dict: {field: value}, for the fields of `own_sampling()`.
+
+        Examples:
+            >>> import zoo
+            >>> zoo.load("vae", latent_dim=2, sample_temperature=0.8).sampling()
+            {'sample_temperature': 0.8}
+        """
         return {field: getattr(self, field) for field in self.own_sampling()}
 
     def check_sampling(self):
-        """Raises zoo.ConfigError where a sampling field, set by hand, is one a draw refuses."""
+        """Checks the model's sampling fields as a draw would (an export calls it).
+
+        Raises:
+            zoo.ConfigError (a ValueError): a field, set by hand, has a value a draw refuses.
+
+        Examples:
+            >>> import zoo
+            >>> vae = zoo.load("vae", latent_dim=2)
+            >>> vae.sample_temperature = -1.0
+            >>> vae.check_sampling()
+            Traceback (most recent call last):
+            ...
+            zoo.errors.ConfigError: temperature must be positive, got -1.0: 1 draws from the model itself, ...
+        """
         self.checked_temperature(None)
 
     @contextlib.contextmanager
     def sampling_as(self, **fields):
-        """Within the `with` block the model draws with `fields` (sampling fields, checked);
-        after it, with its own again, however the block ends.
+        """Within the `with` block the model draws with `fields`; after it, as before.
+
+        The fields are checked (`check_sampling`), and restored however the block ends: how the
+        cards' `_t1` measures draw at temperature 1, and `benchmarks.temperature` at each τ.
+
+        Args:
+            **fields: sampling fields (the keys of `own_sampling()`) and their values.
+
+        Yields:
+            The model itself.
 
         Raises:
             zoo.ConfigError (a ValueError): a field is not a sampling field of this model,

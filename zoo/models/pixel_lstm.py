@@ -406,9 +406,33 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
                               output)
 
     def own_sampling(self):
+        """The sampling fields at which the model draws from its own distribution.
+
+        Returns:
+            dict: `sample_temperature` 1 and `guidance` 0.
+
+        Examples:
+            >>> import zoo
+            >>> zoo.load("pixel_lstm", units=8, head_units=32).own_sampling()
+            {'sample_temperature': 1.0, 'guidance': 0.0}
+        """
         return {**super().own_sampling(), "guidance": 0.0}
 
     def check_sampling(self):
+        """Checks `sample_temperature` and `guidance` as a draw would (an export calls it).
+
+        Raises:
+            zoo.ConfigError (a ValueError): a field, set by hand, has a value a draw refuses.
+
+        Examples:
+            >>> import zoo
+            >>> model = zoo.load("pixel_lstm", units=8, head_units=32)
+            >>> model.guidance = 1.0  # an unconditional model cannot be guided
+            >>> model.check_sampling()
+            Traceback (most recent call last):
+            ...
+            zoo.errors.ConfigError: guidance is for a class-conditional model; ...
+        """
         super().check_sampling()
         self.checked_guidance(None)
 
