@@ -30,8 +30,9 @@ def sweep(name, temperatures, samples=10_000, seed=SEED, data_dir=None, guidance
     """{τ: the sample measures (`zoo.quality`) of `samples` draws of `name` (its `weights`: the
     shipped ones, or a trained folder) at τ}; with `guidance` (a list of w), {(τ, w): …} for each pair."""
     model = zoo.load(name, weights=weights)
-    if guidance:
-        model.checked_guidance(max(guidance))  # before any measuring: a model that cannot be guided says so
+    if guidance:  # before any measuring: a model that cannot be guided says so
+        with model.sampling_as(guidance=max(guidance)):
+            pass
     measure = quality.conditional_image_quality if model.num_classes else quality.generated_image_quality
     results = {}
     for key in [(t, w) for t in temperatures for w in guidance] if guidance else temperatures:

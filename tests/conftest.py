@@ -49,7 +49,8 @@ def eager(*models):
     what a training step computes or keeps (its losses, averages, optimizer state), not of its
     compiling. Tracing a GAN's step takes seconds, running it once eagerly well under one; every
     model's compiled step stays tested by its smoke run and by test_model_contract's
-    `test_fit_step_on_real_batch_updates_weights_and_tracks_metrics`."""
+    `test_fit_step_on_real_batch_updates_weights_and_tracks_metrics`. Call it after `compile()`
+    (which sets `run_eagerly` again) and before the first `fit` (which keeps its step function)."""
     for model in models:
         model.run_eagerly = True
     return models[0]

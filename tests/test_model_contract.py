@@ -109,7 +109,7 @@ def check_round_trip_resumes(model, case, tmp_path):
     model.save(path)
     restored = keras.models.load_model(path)
     assert type(restored) is type(model)
-    restored.run_eagerly = model.run_eagerly  # a setting of the run, not of the model: not saved
+    restored.run_eagerly = model.run_eagerly  # set after compile(), so not in the saved compile config
     inputs = call_inputs(model, x)
     np.testing.assert_array_equal(restored.predict(inputs, verbose=0), model.predict(inputs, verbose=0))
     # The optimizer state came back (step count and slots), so a second step matches too,
@@ -123,6 +123,11 @@ def check_round_trip_resumes(model, case, tmp_path):
     model.fit(*batch, epochs=1, verbose=0, shuffle=False)
     restored.fit(*batch, epochs=1, verbose=0, shuffle=False)
     assert max_difference(restored.get_weights(), model.get_weights()) < 1e-6
+    if restored.run_eagerly:  # and the restored model's compiled step trains too
+        restored.run_eagerly = False
+        restored.make_train_function(force=True)  # fit keeps the step function it made eagerly
+        history = restored.fit(*batch, epochs=1, verbose=0, shuffle=False)
+        assert all(np.isfinite(values[-1]) for values in history.history.values()), history.history
     return restored
 
 
@@ -208,7 +213,7 @@ def test_export_serves_same_outputs_in_clean_process(name, tmp_path):
     sent = {endpoint: example_inputs(specs, case[2][0]) for endpoint, (_, specs) in signatures.items()}
     for endpoint, inputs in sent.items():
         np.savez(tmp_path / f"{endpoint}.in.npz", **inputs)
-    result = run_clean_python(SERVE, version, tmp_path, *signatures)
+    result = run_clean_python(SERVE, version, tmp_path, *signatures, timeout=300 * len(signatures))
     assert result.returncode == 0, result.stderr[-3000:]
     for endpoint, (fn, specs) in signatures.items():
         inputs = sent[endpoint]

@@ -93,13 +93,15 @@ def test_temperature_and_guidance_draw_each_value_from_the_logit_they_give():
         model.sample(2, guidance=-1.0, labels=[1, 2])
     with pytest.raises(zoo.ConfigError, match="guidance needs a model trained with label_dropout above 0"):
         tiny("pixel_lstm_conditional", label_dropout=0.0, guidance=1.0)
-    assert model.own_sampling() == {"sample_temperature": 1.0, "guidance": 0.0}
-    with model.sampling_as(**model.own_sampling()):  # the model itself, as the card's _t1 measures draw
+    assert model.own_sampling_fields() == {"sample_temperature": 1.0, "guidance": 0.0}
+    with model.sampling_as(**model.own_sampling_fields()):  # the model itself, as the card's _t1 measures draw
         np.testing.assert_array_equal(model.sample(4, seed=3, labels=labels),
                                       model.sample(4, seed=3, labels=labels, temperature=1.0, guidance=0.0))
     with pytest.raises(zoo.ConfigError, match="guidance must be at least 0"), model.sampling_as(guidance=-2.0):
         pass
-    assert model.sampling() == {"sample_temperature": 0.5, "guidance": 1.5}  # restored however the block ends
+    with pytest.raises(RuntimeError), model.sampling_as(sample_temperature=1.0, guidance=0.0):
+        raise RuntimeError
+    assert model.sampling_fields() == {"sample_temperature": 0.5, "guidance": 1.5}  # restored however the block ends
     added = ("sample_temperature", "label_dropout", "guidance")
     config = {k: v for k, v in model.get_config().items() if k not in (*added, "name", "trainable", "dtype")}
     old = type(model).from_config(config)  # saved before the fields: drawn at 1, unguided, trained with every class

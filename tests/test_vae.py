@@ -124,11 +124,13 @@ def test_the_sample_temperature_scales_the_prior_noise_wherever_it_samples():
         model.sample(2, temperature=0.0)
     with model.sampling_as(sample_temperature=1.0):  # as the card's _t1 measures draw
         np.testing.assert_array_equal(model.sample(3, seed=5, labels=labels), model.decode_noise(noise, labels=labels))
-    assert model.sampling() == {"sample_temperature": 0.9}
+    assert model.sampling_fields() == {"sample_temperature": 0.9}
     with pytest.raises(zoo.ConfigError, match="temperature must be positive, got 0"), model.sampling_as(sample_temperature=0):
         pass
     with pytest.raises(zoo.ConfigError, match="no sampling field guidance"), model.sampling_as(guidance=1.0):
         pass
+    with pytest.raises(RuntimeError), model.sampling_as(sample_temperature=0.5):
+        raise RuntimeError  # the block fails: the model's own temperature comes back
     assert model.sample_temperature == 0.9
     model.sample_temperature = float("inf")  # set by hand: an export refuses it as sample() would
     with pytest.raises(zoo.ConfigError, match="temperature must be finite, got inf"):

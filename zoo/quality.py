@@ -108,7 +108,7 @@ FULL_TEMPERATURE = "_t1"  # the suffix of the sample measures at temperature 1 o
 def drawn_as_itself(model):
     """Whether `model` draws from its own distribution: at temperature 1 and (a pixel model
     that has it) without classifier-free guidance; a model with no sampling fields does."""
-    return not hasattr(model, "own_sampling") or model.sampling() == model.own_sampling()
+    return not hasattr(model, "own_sampling_fields") or model.sampling_fields() == model.own_sampling_fields()
 
 
 def at_full_temperature(model, measure):
@@ -116,7 +116,7 @@ def at_full_temperature(model, measure):
     model's own probabilities: temperature 1, no guidance) in place of its `sample_temperature`
     and `guidance`, with the suffix `FULL_TEMPERATURE`; the real images' own measures (_real,
     _floor), which do not depend on it, left out."""
-    with model.sampling_as(**model.own_sampling()):
+    with model.sampling_as(**model.own_sampling_fields()):
         measured = measure()
     return {key + FULL_TEMPERATURE: value for key, value in measured.items()
             if "_real" not in key and "_floor" not in key and key != "quality_samples"}

@@ -17,7 +17,9 @@ class BinaryImageModel(ZooModel):
     """Base class of a model of binary images (not registered itself).
 
     A subclass sets `image_shape` (height, width, channels) and a `seed_generator` (a
-    `keras.random.SeedGenerator`) in its `__init__`; `binarize` draws from that generator.
+    `keras.random.SeedGenerator`) in its `__init__`; `binarize` draws from that generator. Its
+    sampling fields (`sample_temperature`, 1 where it has none) are listed by
+    `own_sampling_fields`; a subclass that adds one overrides it and `check_sampling` together.
     `VAE` and `PixelLSTM` are its subclasses.
 
     Examples:
@@ -49,13 +51,13 @@ class BinaryImageModel(ZooModel):
             ...
             zoo.errors.ConfigError: temperature must be positive, got 0: 1 draws from the model itself, ...
         """
-        temperature = self.sample_temperature if temperature is None else temperature
+        temperature = getattr(self, "sample_temperature", 1.0) if temperature is None else temperature
         if problem := positive(temperature):
             raise ConfigError(f"temperature {problem}, got {temperature!r}: 1 draws from the model itself, below 1 "
                               f"surer and less varied samples.")
         return float(temperature)
 
-    def own_sampling(self):
+    def own_sampling_fields(self):
         """The sampling fields at which the model draws from its own distribution.
 
         Returns:
@@ -63,23 +65,24 @@ class BinaryImageModel(ZooModel):
 
         Examples:
             >>> import zoo
-            >>> zoo.load("vae", latent_dim=2).own_sampling()
+            >>> zoo.load("vae", latent_dim=2).own_sampling_fields()
             {'sample_temperature': 1.0}
         """
         return {"sample_temperature": 1.0}
 
-    def sampling(self):
+    def sampling_fields(self):
         """The model's sampling fields as they are now.
 
         Returns:
-            dict: {field: value}, for the fields of `own_sampling()`.
+            dict: {field: value}, for the fields of `own_sampling_fields()` (a field the model
+                lacks at its own value).
 
         Examples:
             >>> import zoo
-            >>> zoo.load("vae", latent_dim=2, sample_temperature=0.8).sampling()
+            >>> zoo.load("vae", latent_dim=2, sample_temperature=0.8).sampling_fields()
             {'sample_temperature': 0.8}
         """
-        return {field: getattr(self, field) for field in self.own_sampling()}
+        return {field: getattr(self, field, own) for field, own in self.own_sampling_fields().items()}
 
     def check_sampling(self):
         """Checks the model's sampling fields as a draw would (an export calls it).
@@ -106,7 +109,7 @@ class BinaryImageModel(ZooModel):
         cards' `_t1` measures draw at temperature 1, and `benchmarks.temperature` at each τ.
 
         Args:
-            **fields: sampling fields (the keys of `own_sampling()`) and their values.
+            **fields: sampling fields (the keys of `own_sampling_fields()`) and their values.
 
         Yields:
             The model itself.
@@ -118,13 +121,13 @@ class BinaryImageModel(ZooModel):
         Examples:
             >>> import zoo
             >>> vae = zoo.load("vae", latent_dim=2, sample_temperature=0.8)
-            >>> with vae.sampling_as(**vae.own_sampling()):
-            ...     vae.sampling()
+            >>> with vae.sampling_as(**vae.own_sampling_fields()):
+            ...     vae.sampling_fields()
             {'sample_temperature': 1.0}
-            >>> vae.sampling()
+            >>> vae.sampling_fields()
             {'sample_temperature': 0.8}
         """
-        kept = self.sampling()
+        kept = self.sampling_fields()
         if unknown := sorted(set(fields) - set(kept)):
             raise ConfigError(f"{type(self).__name__} has no sampling field {', '.join(unknown)}; its sampling "
                               f"fields: {', '.join(kept)}")

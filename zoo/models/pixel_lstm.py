@@ -405,7 +405,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         return self.as_output(drawn_images(self, images, int(known_rows), seed, labels, temperature, guidance),
                               output)
 
-    def own_sampling(self):
+    def own_sampling_fields(self):
         """The sampling fields at which the model draws from its own distribution.
 
         Returns:
@@ -413,10 +413,10 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
 
         Examples:
             >>> import zoo
-            >>> zoo.load("pixel_lstm", units=8, head_units=32).own_sampling()
+            >>> zoo.load("pixel_lstm", units=8, head_units=32).own_sampling_fields()
             {'sample_temperature': 1.0, 'guidance': 0.0}
         """
-        return {**super().own_sampling(), "guidance": 0.0}
+        return {**super().own_sampling_fields(), "guidance": 0.0}
 
     def check_sampling(self):
         """Checks `sample_temperature` and `guidance` as a draw would (an export calls it).
@@ -710,8 +710,7 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
             zoo.ConfigError: the model's `sample_temperature` or `guidance`, set by hand, is one
                 its draws refuse (`checked_temperature`, `checked_guidance`).
         """
-        self.check_sampling()
-        temperature, guidance = self.sample_temperature, self.guidance
+        temperature, guidance = self.checked_temperature(None), self.checked_guidance(None)
         height = self.image_shape[0]
         image_spec = tf.TensorSpec((None, *self.image_shape), tf.uint8, name="images")
         count_spec = tf.TensorSpec((), tf.int32, name="num_images")
