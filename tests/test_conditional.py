@@ -176,6 +176,29 @@ def test_zoo_sample_label_and_temperature_draw_and_refuse_what_cannot(tmp_path, 
         assert status and f"temperature must be {'positive' if bad == '0' else 'finite'}, got {float(bad)}" in error
 
 
+def test_zoo_sample_takes_the_guidance_of_a_guided_model_and_refuses_it_elsewhere(tmp_path, capsys, monkeypatch):
+    from conftest import refusal, tiny
+    from zoo.cli import main
+
+    model = tiny("pixel_lstm_conditional", guidance=0.5)  # smoke size: the flag reaches `sample`
+    monkeypatch.setattr(zoo, "load", lambda name, weights=None: model)
+    assert main(["sample", "pixel_lstm_conditional", "--label", "3", "--count", "2", "--guidance", "0",
+                 "--output", str(tmp_path / "threes")]) == 0
+    written = np.stack([tf.io.decode_png(path.read_bytes()).numpy() for path in sorted((tmp_path / "threes").iterdir())])
+    np.testing.assert_array_equal(written, model.sample(2, seed=0, labels=[3, 3], guidance=0.0))
+    assert not np.array_equal(written, model.sample(2, seed=0, labels=[3, 3]))  # not its own 0.5
+    monkeypatch.undo()
+    capsys.readouterr()
+    status, error = refusal(["sample", "vae_conditional", "--guidance", "1"], capsys)
+    assert status and "vae_conditional cannot be guided: --guidance is for pixel_lstm_conditional" in error
+    status, error = refusal(["sample", "lstm_gan_text", "--guidance", "1"], capsys)  # a text generator too
+    assert status and "lstm_gan_text cannot be guided: --guidance is for pixel_lstm_conditional" in error
+    status, error = refusal(["sample", "pixel_lstm", "--guidance", "1"], capsys)
+    assert status and "guidance is for a class-conditional model" in error
+    status, error = refusal(["sample", "pixel_lstm_conditional", "--guidance", "-1"], capsys)
+    assert status and "guidance must be at least 0" in error
+
+
 def test_a_conditional_pixel_lstm_is_exact_given_the_class_and_summed_over_the_classes():
     """On 2×2×2 images (256 of them) p(x | y) sums to 1 for every class, and so does
     p(x) = Σ_y p(y) p(x | y); the draws of a class follow its teacher-forced logits."""

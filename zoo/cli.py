@@ -89,6 +89,9 @@ def _parser():
     p.add_argument("--temperature", type=float, metavar="T",
                    help="the sampling temperature of a VAE, a pixel LSTM or a text generator (below 1: surer, less "
                         "varied samples; default: the model's own, its sample_temperature or 1)")
+    p.add_argument("--guidance", type=float, metavar="W",
+                   help="classifier-free guidance of pixel_lstm_conditional (0: the model itself, unguided; above 0: "
+                        "surer of the class, twice the work; default: the model's own, its guidance)")
     p.add_argument("--output", help="a folder for one PNG per sample, or a FILE.png for one grid (default: "
                                     "<name>-samples/); text is printed")
     p.set_defaults(handler=_sample)
@@ -171,6 +174,9 @@ def _sample(args, rest):
     if args.label and not conditional:
         raise ConfigError(f"{args.name} is not class-conditional: --label needs one of "
                           f"{', '.join(zoo.registry.conditional_variants())}.")
+    if args.guidance is not None and not hasattr(model, "guidance"):
+        guided = [n for n in zoo.list_models() if get_entry(n).default_config().get("label_dropout")]
+        raise ConfigError(f"{args.name} cannot be guided: --guidance is for {', '.join(guided)}.")
     if hasattr(model, "generate_text"):
         options = {} if args.temperature is None else {"temperature": args.temperature}
         for i, text in enumerate(model.generate_text(args.count, seed=args.seed, **options)):
@@ -192,6 +198,8 @@ def _sample(args, rest):
                         or hasattr(get_entry(n).cls, "generate_text")]
             raise ConfigError(f"{args.name} has no sampling temperature: --temperature is for {', '.join(tempered)}.")
         options["temperature"] = args.temperature
+    if args.guidance is not None:
+        options["guidance"] = args.guidance
     images = np.asarray(model.sample(args.count, seed=args.seed, **options))
     output = Path(args.output or f"{args.name}-samples")
     written = model.write_samples(images, output, prefix=f"{args.name}-{args.seed}")
