@@ -4,13 +4,13 @@ its classifier-free guidance w (`guidance`): the Fréchet distance, classifier-s
 (for a conditional model) the share drawn as the class asked for, under both judges, on a grid.
 
     python -m benchmarks.temperature                        # vae_conditional, τ 0.7 … 1.0
-    python -m benchmarks.temperature --model pixel_lstm_conditional --temperatures 0.9,0.95,1.0
-    python -m benchmarks.temperature --model pixel_lstm_conditional --temperatures 1.0 --guidance 0,0.5,1,2
+    python -m benchmarks.temperature --model pixel_lstm --temperatures 0.9,0.95,1.0
+    python -m benchmarks.temperature --model pixel_lstm_conditional --temperatures 0.95 --guidance 0,0.1,0.2,0.3
 
 The samples are drawn with seed 1, not the cards' seed (`zoo.quality.SAMPLE_SEED`): the grid
 chooses a model's `sample_temperature` (the one whose samples are closest to the real digits,
 the lowest Fréchet distance under both judges), and its card then measures it on other draws.
-Written to benchmarks/temperature_<model>.md (a table; `--output` elsewhere). `--seed 12345`
+Written to benchmarks/temperature_<model>.md (temperature_<model>_guided.md with `--guidance`; `--output` elsewhere). `--seed 12345`
 measures the cards' own draws instead.
 """
 

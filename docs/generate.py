@@ -92,11 +92,12 @@ def conditional_table():
     """The class-conditional generators against their unconditional counterparts (markdown),
     every figure from the two shipped cards: the share of samples drawn as the class asked
     for, the sample measures under the second judge, and the likelihoods where there is one.
-    A model that samples below temperature 1 shows its measures at 1 beside them."""
+    A model that samples below temperature 1 or with guidance shows its measures as the model
+    itself (temperature 1, no guidance) beside them."""
     def shown(metrics, key, form):
         return form.format(metrics[key]) if key in metrics else "–"
 
-    def at_one(metrics, key, form):  # the measure at temperature 1 of a model that samples cooler
+    def at_one(metrics, key, form):  # the measure of the model itself, of a model that samples otherwise
         return f" ({form.format(metrics[key + '_t1'])} at 1)" if key + "_t1" in metrics else ""
 
     rows = ["| model | conditional accuracy, second judge (first) | real test images, second judge (first) | "
@@ -113,9 +114,11 @@ def conditional_table():
         accuracy = (f"**{m['conditional_accuracy_conv']:.2%}** ({m['conditional_accuracy']:.2%})"
                     if "conditional_accuracy_conv" in m else "–")
         temperature = card["model_config"].get("sample_temperature", 1.0)
-        if "conditional_accuracy_conv_t1" in m:  # drawn cooler than the model itself: both, each so labelled
-            accuracy += (f" at temperature {temperature:g}; {m['conditional_accuracy_conv_t1']:.2%} "
-                         f"({m['conditional_accuracy_t1']:.2%}) at 1")
+        guidance = card["model_config"].get("guidance", 0.0)
+        if "conditional_accuracy_conv_t1" in m:  # drawn otherwise than the model itself: both, each so labelled
+            accuracy += (f" at temperature {temperature:g}{f', guidance {guidance:g}' if guidance else ''}; "
+                         f"{m['conditional_accuracy_conv_t1']:.2%} ({m['conditional_accuracy_t1']:.2%}) at 1"
+                         f"{' unguided' if guidance else ''}")
         real = (f"{m['conditional_accuracy_real_conv']:.2%} ({m['conditional_accuracy_real']:.2%})"
                 if "conditional_accuracy_real_conv" in m else "–")
         if "conditional_accuracy_real_binary_conv" in m:  # binary samples: real digits binarised as the model's

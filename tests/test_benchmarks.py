@@ -256,9 +256,9 @@ def test_the_temperature_table_bolds_each_judges_closest_temperature_and_refuses
     with pytest.raises(SystemExit):
         temperature.main(["--model", "vae_conditional", "--guidance", "1"])
     assert "vae_conditional has no guidance" in capsys.readouterr().err
-    with pytest.raises(SystemExit):  # the shipped weights were trained with every class given: refused before measuring
-        temperature.main(["--model", "pixel_lstm_conditional", "--guidance", "0,1", "--samples", "10"])
-    assert "guidance needs a model trained with label_dropout above 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # an unconditional pixel model cannot be guided: refused before measuring
+        temperature.main(["--model", "pixel_lstm", "--guidance", "0,1", "--samples", "10"])
+    assert "guidance is for a class-conditional model" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # another model's table would take the shipped one's place in the docs
         temperature.main(["--weights", "runs/mine"])
     assert "--weights other than the shipped ones needs --output" in capsys.readouterr().err

@@ -91,8 +91,14 @@ def test_temperature_and_guidance_draw_each_value_from_the_logit_they_give():
         model.sample(2, temperature=0.0, labels=[1, 2])
     with pytest.raises(ValueError, match="guidance must be at least 0"):
         model.sample(2, guidance=-1.0, labels=[1, 2])
-    with pytest.raises(zoo.ConfigError, match="guidance needs a model trained with label_dropout above 0"):
+    with pytest.raises(zoo.ConfigError, match="guidance'? needs a model trained with label_dropout above 0"):
         tiny("pixel_lstm_conditional", label_dropout=0.0, guidance=1.0)
+    recipe = zoo.registry.get_entry("pixel_lstm_conditional").recipe()  # a run says so before it loads data
+    with pytest.raises(zoo.ConfigError, match="--guidance needs a model trained with label_dropout above 0"):
+        recipe.config(label_dropout=0.0)  # the variant's guidance 0.2 stays
+    assert recipe.config(label_dropout=0.0, guidance=0.0).guidance == 0.0
+    with pytest.raises(zoo.ConfigError, match="label_dropout and guidance are for a class-conditional model"):
+        zoo.registry.get_entry("pixel_lstm").recipe().config(guidance=0.5)
     assert model.own_sampling_fields() == {"sample_temperature": 1.0, "guidance": 0.0}
     with model.sampling_as(**model.own_sampling_fields()):  # the model itself, as the card's _t1 measures draw
         np.testing.assert_array_equal(model.sample(4, seed=3, labels=labels),

@@ -91,10 +91,15 @@ def check(label, value, rule):
 def check_fields(cls, values, label=str):
     """Applies `cls.FIELD_CHECKS` (a model's {field: check}) to the fields present in `values`;
     `label(field)` names a field in the message (a flag for a recipe, the field for `zoo.load`).
-    The one place a model's argument values are checked, for every entry point."""
+    The one place a model's argument values are checked, for every entry point: a model with a
+    `_check_field_combination(fields, label)` also has its fields (`values` over its defaults)
+    checked against each other there, so that a run refuses them before loading any data."""
     for name, rule in cls.FIELD_CHECKS.items():
         if name in values and values[name] is not None:
             check(label(name), values[name], rule)
+    combination = getattr(cls, "_check_field_combination", None)  # fields that must agree with each other
+    if combination is not None:
+        combination({**constructor_defaults(cls), **{k: v for k, v in values.items() if v is not None}}, label)
 
 
 def flag(name):
