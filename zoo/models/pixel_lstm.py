@@ -476,11 +476,8 @@ class PixelLSTM(ClassConditional, BinaryImageModel):
         if guidance and not self.num_classes:
             raise ConfigError(f"guidance is for a class-conditional model; this {type(self).__name__} has num_classes=0: "
                               f"set guidance=0, or load pixel_lstm_conditional.")
-        if guidance and not self.label_dropout:
-            raise ConfigError(f"guidance needs a model trained with label_dropout above 0 (the class hidden from some "
-                              f"images, so that it also learned to draw without it); this {type(self).__name__} has "
-                              f"label_dropout=0: set guidance=0 (--guidance 0), or train with label_dropout=0.1 "
-                              f"(--label-dropout 0.1).")
+        self._check_field_combination(  # a guidance on a model trained with every class given
+            {"num_classes": self.num_classes, "label_dropout": self.label_dropout, "guidance": guidance}, str)
         return float(guidance)
 
     def uniform_draws(self, n, seed):
